@@ -1,0 +1,218 @@
+package rs
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Errors returned by the code.
+var (
+	// ErrShape means a codeword's shape (counts, lengths, symbol size) is unusable.
+	ErrShape = errors.New("rs: invalid codeword shape")
+	// ErrTooFewSymbols means fewer distinct symbols than originals were given to decode.
+	ErrTooFewSymbols = errors.New("rs: too few symbols to decode")
+)
+
+// Code is a systematic code with a fixed number of original and recovery symbols
+// and a fixed symbol size. It is safe for concurrent use.
+type Code struct {
+	originals, recovery int
+	highRate            bool
+	chunk               int // FFT chunk size of the chosen rate
+	layout              symbolLayout
+
+	pool sync.Pool // *[][]byte scratch shards for encoding, grown on demand
+}
+
+// New returns the code with the given counts and symbol size in bytes.
+// The limits are those of reed-solomon-simd.
+func New(originals, recovery, symbolSize int) (*Code, error) {
+	if originals <= 0 || recovery <= 0 {
+		return nil, fmt.Errorf("%w: %d originals and %d recovery symbols", ErrShape, originals, recovery)
+	}
+	if symbolSize <= 0 || symbolSize%2 != 0 {
+		return nil, fmt.Errorf("%w: symbol size %d is not a positive even number", ErrShape, symbolSize)
+	}
+	op, rp := nextPow2(originals), nextPow2(recovery)
+	if min(op, rp)+max(originals, recovery) > order {
+		return nil, fmt.Errorf("%w: %d originals and %d recovery symbols exceed GF(2^16)", ErrShape, originals, recovery)
+	}
+	c := &Code{originals: originals, recovery: recovery, layout: newSymbolLayout(symbolSize)}
+	// The rule of reed-solomon-simd's DefaultRate; the two rates give
+	// different recovery symbols, so it must be copied exactly.
+	switch {
+	case op < rp:
+		c.highRate = false
+	case op > rp:
+		c.highRate = true
+	default:
+		c.highRate = originals <= recovery
+	}
+	if c.highRate {
+		c.chunk = rp
+	} else {
+		c.chunk = op
+	}
+	return c, nil
+}
+
+// Originals returns the number of original symbols, k.
+func (c *Code) Originals() int { return c.originals }
+
+// Recovery returns the number of recovery symbols, m.
+func (c *Code) Recovery() int { return c.recovery }
+
+// SymbolSize returns the size of one symbol in bytes.
+func (c *Code) SymbolSize() int { return c.layout.size }
+
+// HighRate reports which of reed-solomon-simd's two rates the code uses.
+func (c *Code) HighRate() bool { return c.highRate }
+
+// checkBuffers returns the common length of bufs, which must be a non-zero
+// multiple of the symbol size.
+func (c *Code) checkBuffers(want int, bufs [][]byte, what string) (int, error) {
+	if len(bufs) != want {
+		return 0, fmt.Errorf("%w: %d %s buffers, want %d", ErrShape, len(bufs), what, want)
+	}
+	n := -1
+	for i, b := range bufs {
+		if b == nil {
+			continue
+		}
+		if n < 0 {
+			n = len(b)
+		}
+		if len(b) != n {
+			return 0, fmt.Errorf("%w: %s buffer %d has %d bytes, want %d", ErrShape, what, i, len(b), n)
+		}
+	}
+	if n <= 0 || n%c.layout.size != 0 {
+		return 0, fmt.Errorf("%w: %s buffers of %d bytes are not whole symbols of %d bytes", ErrShape, what, n, c.layout.size)
+	}
+	return n, nil
+}
+
+// scratch returns count zeroed buffers of n bytes each and a function that
+// gives them back.
+func (c *Code) scratch(count, n int) ([][]byte, func()) {
+	p, _ := c.pool.Get().(*[][]byte)
+	if p == nil || len(*p) < count || (len(*p) > 0 && cap((*p)[0]) < n) {
+		bufs := make([][]byte, count)
+		slab := make([]byte, count*n)
+		for i := range bufs {
+			bufs[i] = slab[i*n : (i+1)*n : (i+1)*n]
+		}
+		p = &bufs
+	}
+	bufs := (*p)[:count]
+	for i := range bufs {
+		bufs[i] = bufs[i][:n]
+	}
+	return bufs, func() { c.pool.Put(p) }
+}
+
+// Encode computes the recovery symbols of the codeword whose original symbols
+// are originals, writing them to recovery. All buffers have the same length, a
+// multiple of the symbol size (several symbols are encoded element-wise).
+func (c *Code) Encode(originals, recovery [][]byte) error {
+	n, err := c.checkBuffers(c.originals, originals, "original")
+	if err != nil {
+		return err
+	}
+	rn, err := c.checkBuffers(c.recovery, recovery, "recovery")
+	if err != nil {
+		return err
+	}
+	for i := range originals {
+		if originals[i] == nil {
+			return fmt.Errorf("%w: original %d is missing", ErrShape, i)
+		}
+	}
+	for i := range recovery {
+		if recovery[i] == nil {
+			return fmt.Errorf("%w: recovery %d is missing", ErrShape, i)
+		}
+	}
+	if rn != n {
+		return fmt.Errorf("%w: recovery buffers of %d bytes, originals of %d", ErrShape, rn, n)
+	}
+	if c.highRate {
+		c.encodeHigh(originals, recovery, n)
+	} else {
+		c.encodeLow(originals, recovery, n)
+	}
+	return nil
+}
+
+// work lays out count work buffers of n bytes whose first len(recovery) are
+// the recovery buffers themselves, so no copy-out is needed.
+func (c *Code) work(recovery [][]byte, count, n int) ([][]byte, func()) {
+	extra, done := c.scratch(count-len(recovery), n)
+	work := make([][]byte, count)
+	copy(work, recovery)
+	copy(work[len(recovery):], extra)
+	return work, done
+}
+
+// encodeHigh is reed-solomon-simd's high-rate encoder: originals sit at the
+// points chunk.., recovery symbols at the points 0..m-1.
+func (c *Code) encodeHigh(originals, recovery [][]byte, n int) {
+	k, m, chunk := c.originals, c.recovery, c.chunk
+	work, done := c.work(recovery, roundUp(k, chunk), n)
+	defer done()
+	l := &c.layout
+
+	first := min(k, chunk)
+	for i := 0; i < first; i++ {
+		copy(work[i], originals[i])
+	}
+	for i := first; i < chunk; i++ {
+		clear(work[i])
+	}
+	l.ifftRange(work, 0, chunk, first, chunk)
+
+	for cs := chunk; cs < k; cs += chunk {
+		end := min(cs+chunk, k)
+		for i := cs; i < end; i++ {
+			copy(work[i], originals[i])
+		}
+		for i := end; i < cs+chunk; i++ {
+			clear(work[i])
+		}
+		l.ifftRange(work, cs, chunk, end-cs, cs+chunk)
+		for i := 0; i < chunk; i++ {
+			xorInto(work[i], work[cs+i])
+		}
+	}
+	l.fftRange(work, 0, chunk, m, 0)
+}
+
+// encodeLow is reed-solomon-simd's low-rate encoder: originals sit at the
+// points 0..k-1 (with zeros up to chunk), recovery symbols at chunk...
+func (c *Code) encodeLow(originals, recovery [][]byte, n int) {
+	k, m, chunk := c.originals, c.recovery, c.chunk
+	work, done := c.work(recovery, max(roundUp(m, chunk), chunk), n)
+	defer done()
+	l := &c.layout
+
+	for i := 0; i < k; i++ {
+		copy(work[i], originals[i])
+	}
+	for i := k; i < chunk; i++ {
+		clear(work[i])
+	}
+	l.ifftRange(work, 0, chunk, k, 0)
+	for cs := chunk; cs < m; cs += chunk {
+		for i := 0; i < chunk; i++ {
+			copy(work[cs+i], work[i])
+		}
+	}
+	cs := 0
+	for ; cs+chunk <= m; cs += chunk {
+		l.fftRange(work, cs, chunk, chunk, cs+chunk)
+	}
+	if m%chunk > 0 {
+		l.fftRange(work, cs, chunk, m%chunk, cs+chunk)
+	}
+}

@@ -1,0 +1,118 @@
+package rs
+
+import "fmt"
+
+// evaluation point layout of one rate: where each codeword symbol sits in the
+// FFT domain, and which domain points are known zeros or always unknown.
+type pointLayout struct {
+	domain        int // power-of-two size of the decoding FFT
+	origin        int // point of original 0; originals are contiguous
+	recoveryStart int // point of recovery 0; recovery symbols are contiguous
+}
+
+func (c *Code) points() pointLayout {
+	if c.highRate {
+		// Recovery at [0, m), unused [m, chunk), originals at [chunk, chunk+k),
+		// zeros after.
+		return pointLayout{domain: nextPow2(c.chunk + c.originals), origin: c.chunk, recoveryStart: 0}
+	}
+	// Originals at [0, k), zeros at [k, chunk), recovery at [chunk, chunk+m),
+	// unknown after.
+	return pointLayout{domain: nextPow2(c.chunk + c.recovery), origin: 0, recoveryStart: c.chunk}
+}
+
+// Decode fills in the missing original symbols of a codeword. shards holds the
+// k originals then the m recovery symbols; nil marks a missing one. At least k
+// must be present. Recovery symbols stay missing; Encode recomputes them.
+func (c *Code) Decode(shards [][]byte) error {
+	k, m := c.originals, c.recovery
+	if len(shards) != k+m {
+		return fmt.Errorf("%w: %d symbols, want %d", ErrShape, len(shards), k+m)
+	}
+	n, err := c.checkBuffers(k+m, shards, "codeword")
+	if err != nil {
+		return err
+	}
+	present, missingOriginals := 0, 0
+	for i, s := range shards {
+		if s != nil {
+			present++
+		} else if i < k {
+			missingOriginals++
+		}
+	}
+	if present < k {
+		return fmt.Errorf("%w: %d of %d needed", ErrTooFewSymbols, present, k)
+	}
+	if missingOriginals == 0 {
+		return nil
+	}
+
+	p := c.points()
+	t := c.layout.t
+	// Erasure locations: missing symbols, plus the points this rate never fills.
+	errLoc := new([order]uint16)
+	for i := 0; i < k; i++ {
+		if shards[i] == nil {
+			errLoc[p.origin+i] = 1
+		}
+	}
+	for j := 0; j < m; j++ {
+		if shards[k+j] == nil {
+			errLoc[p.recoveryStart+j] = 1
+		}
+	}
+	if c.highRate {
+		for i := m; i < c.chunk; i++ {
+			errLoc[i] = 1
+		}
+	} else {
+		for i := c.chunk + m; i < p.domain; i++ {
+			errLoc[i] = 1
+		}
+	}
+	// Logarithms of the error locator polynomial (at erasures, of its
+	// derivative) at every point, by Walsh transform in the log domain.
+	fwht(errLoc)
+	for i := range errLoc {
+		errLoc[i] = uint16(uint32(errLoc[i]) * uint32(t.logWalsh[i]) % modulus)
+	}
+	fwht(errLoc)
+
+	work, done := c.scratch(p.domain, n)
+	defer done()
+	for i := range work {
+		clear(work[i])
+	}
+	l := &c.layout
+	for i := 0; i < k; i++ {
+		if shards[i] != nil {
+			l.mul(work[p.origin+i], shards[i], errLoc[p.origin+i])
+		}
+	}
+	for j := 0; j < m; j++ {
+		if shards[k+j] != nil {
+			l.mul(work[p.recoveryStart+j], shards[k+j], errLoc[p.recoveryStart+j])
+		}
+	}
+
+	l.ifftRange(work, 0, p.domain, p.domain, 0)
+	// Formal derivative in the novel polynomial basis.
+	for i := 1; i < p.domain; i++ {
+		width := ((i ^ (i - 1)) + 1) >> 1
+		for j := 0; j < width; j++ {
+			xorInto(work[i-width+j], work[i+j])
+		}
+	}
+	l.fftRange(work, 0, p.domain, p.origin+k, 0)
+
+	for i := 0; i < k; i++ {
+		if shards[i] == nil {
+			out := make([]byte, n)
+			pt := p.origin + i
+			l.mul(out, work[pt], modulus-errLoc[pt])
+			shards[i] = out
+		}
+	}
+	return nil
+}
