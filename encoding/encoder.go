@@ -1,0 +1,350 @@
+package encoding
+
+import (
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/walrusfs/walrusfs/encoding/internal/slab"
+	"github.com/walrusfs/walrusfs/encoding/rs"
+)
+
+// Encoder encodes blobs for a committee of n shards. It caches the codes of
+// each symbol size and is safe for concurrent use.
+type Encoder struct {
+	nShards          int
+	primarySymbols   int // k_p
+	secondarySymbols int // k_s
+
+	mu    sync.Mutex
+	codes map[int]*codes
+}
+
+// codes are the two 1-D codes for one symbol size.
+type codes struct {
+	primary   *rs.Code // k_p → n, down a column
+	secondary *rs.Code // k_s → n, along a row
+}
+
+// NewEncoder returns an encoder for n shards.
+func NewEncoder(nShards int) (*Encoder, error) {
+	p, s, err := SourceSymbols(nShards)
+	if err != nil {
+		return nil, err
+	}
+	return &Encoder{nShards: nShards, primarySymbols: p, secondarySymbols: s, codes: map[int]*codes{}}, nil
+}
+
+// NShards returns n.
+func (e *Encoder) NShards() int { return e.nShards }
+
+// Params returns the parameters of a blob of the given length.
+func (e *Encoder) Params(length uint64) (Params, error) { return NewParams(e.nShards, length) }
+
+func (e *Encoder) codesFor(symbolSize int) (*codes, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c, ok := e.codes[symbolSize]; ok {
+		return c, nil
+	}
+	n := e.nShards
+	p, err := rs.New(e.primarySymbols, n-e.primarySymbols, symbolSize)
+	if err != nil {
+		return nil, fmt.Errorf("primary code: %w", err)
+	}
+	s, err := rs.New(e.secondarySymbols, n-e.secondarySymbols, symbolSize)
+	if err != nil {
+		return nil, fmt.Errorf("secondary code: %w", err)
+	}
+	c := &codes{primary: p, secondary: s}
+	e.codes[symbolSize] = c
+	return c, nil
+}
+
+// EncodedBlob is a blob's slivers and metadata. Its slivers may share memory
+// with the encoded input and with buffers that Release gives back.
+type EncodedBlob struct {
+	Params   Params
+	ID       BlobID
+	Metadata *Metadata
+	// Primary[i] is primary sliver i's data, Secondary[j] secondary sliver j's.
+	Primary, Secondary [][]byte
+
+	slabs []*slab.Slab
+}
+
+// Release frees the sliver buffers early; the slivers must not be used after.
+// Without it they are freed when the EncodedBlob is garbage-collected... only
+// if they came from the Go heap, so callers that encode large blobs call it.
+func (b *EncodedBlob) Release() {
+	for _, s := range b.slabs {
+		s.Free()
+	}
+	b.slabs = nil
+	b.Primary, b.Secondary = nil, nil
+}
+
+// Sliver returns pair p's sliver of axis a.
+func (b *EncodedBlob) Sliver(a Axis, pair int) *Sliver {
+	idx := SliverIndex(a, pair, b.Params.NShards)
+	data := b.Primary
+	if a == Secondary {
+		data = b.Secondary
+	}
+	return &Sliver{Axis: a, Index: uint16(idx), SymbolSize: uint16(b.Params.SymbolSize), Data: data[idx]}
+}
+
+// Encode encodes blob into its slivers and metadata. The systematic primary
+// slivers alias blob where they lie wholly inside it, so blob must not change
+// while the result is used.
+func (e *Encoder) Encode(blob []byte) (*EncodedBlob, error) {
+	params, err := e.Params(uint64(len(blob)))
+	if err != nil {
+		return nil, err
+	}
+	return e.encode(params, sliceRows(blob, params), true)
+}
+
+// ComputeMetadata returns the metadata and blob ID of blob without keeping
+// its slivers.
+func (e *Encoder) ComputeMetadata(blob []byte) (*Metadata, BlobID, error) {
+	params, err := e.Params(uint64(len(blob)))
+	if err != nil {
+		return nil, BlobID{}, err
+	}
+	b, err := e.encode(params, sliceRows(blob, params), false)
+	if err != nil {
+		return nil, BlobID{}, err
+	}
+	defer b.Release()
+	return b.Metadata, b.ID, nil
+}
+
+// ComputeMetadataFrom reads a blob of the given length from r, row by row, and
+// returns its metadata and blob ID. It holds about 1.5 times the blob in
+// memory instead of the blob plus its slivers.
+func (e *Encoder) ComputeMetadataFrom(r io.Reader, length uint64) (*Metadata, BlobID, error) {
+	params, err := e.Params(length)
+	if err != nil {
+		return nil, BlobID{}, err
+	}
+	b, err := e.encode(params, readRows(r, params), false)
+	if err != nil {
+		return nil, BlobID{}, err
+	}
+	defer b.Release()
+	return b.Metadata, b.ID, nil
+}
+
+// rowSource yields the rows of the message matrix in order: row r is primary
+// sliver r. It returns the row itself when it can alias the input, or fills dst.
+type rowSource func(r int, dst []byte) ([]byte, error)
+
+func sliceRows(blob []byte, p Params) rowSource {
+	rowLen := p.PrimarySliverSize()
+	return func(r int, dst []byte) ([]byte, error) {
+		start := r * rowLen
+		if start+rowLen <= len(blob) {
+			return blob[start : start+rowLen : start+rowLen], nil
+		}
+		clear(dst)
+		if start < len(blob) {
+			copy(dst, blob[start:])
+		}
+		return dst, nil
+	}
+}
+
+func readRows(rd io.Reader, p Params) rowSource {
+	rowLen := p.PrimarySliverSize()
+	remaining := p.UnencodedLength
+	return func(r int, dst []byte) ([]byte, error) {
+		want := min(uint64(rowLen), remaining)
+		if _, err := io.ReadFull(rd, dst[:want]); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("read blob row %d: %w", r, err)
+		}
+		clear(dst[want:])
+		remaining -= want
+		return dst, nil
+	}
+}
+
+// encode computes the expanded matrix column by column, keeping in memory the
+// secondary slivers and (if keepPrimary) the primary slivers, and hashing every
+// cell of it on the way.
+func (e *Encoder) encode(params Params, rows rowSource, keepPrimary bool) (*EncodedBlob, error) {
+	c, err := e.codesFor(params.SymbolSize)
+	if err != nil {
+		return nil, err
+	}
+	n, kp, ks, S := params.NShards, params.PrimarySymbols, params.SecondarySymbols, params.SymbolSize
+	out := &EncodedBlob{Params: params}
+
+	secSlab := slab.New(n * kp * S)
+	out.slabs = append(out.slabs, secSlab)
+	out.Secondary = splitSlab(secSlab.Bytes(), n, kp*S)
+
+	// Primary slivers: systematic rows alias the input where possible; the
+	// others, and all parity rows, get their own memory when kept.
+	out.Primary = make([][]byte, n)
+	if keepPrimary {
+		parity := slab.New((n - kp) * ks * S)
+		out.slabs = append(out.slabs, parity)
+		copy(out.Primary[kp:], splitSlab(parity.Bytes(), n-kp, ks*S))
+	}
+	// Rows that cannot alias the input need their own memory: all of them when
+	// the slivers are kept (mapped pages that stay untouched cost nothing),
+	// one batch at a time otherwise.
+	rowsHeld := kp
+	if !keepPrimary {
+		rowsHeld = min(kp, rowBatch)
+	}
+	rowBuf := slab.New(rowsHeld * ks * S)
+	out.slabs = append(out.slabs, rowBuf)
+	if err := e.secondaryPass(params, c, rows, out, rowBuf.Bytes(), rowsHeld); err != nil {
+		out.Release()
+		return nil, err
+	}
+	pairs := e.primaryPass(params, c, out, keepPrimary)
+	if !keepPrimary {
+		out.Primary = nil
+	}
+	out.Metadata = &Metadata{EncodingType: EncodingRS2, UnencodedLength: params.UnencodedLength, Pairs: pairs}
+	out.ID = out.Metadata.BlobID()
+	return out, nil
+}
+
+func splitSlab(b []byte, count, size int) [][]byte {
+	out := make([][]byte, count)
+	for i := range out {
+		out[i] = b[i*size : (i+1)*size : (i+1)*size]
+	}
+	return out
+}
+
+// rowBatch is the number of rows read before they are encoded in parallel.
+const rowBatch = 64
+
+// secondaryPass reads the rows, writes them transposed into the systematic
+// secondary slivers, and encodes each row with the secondary code into the
+// parity secondary slivers. Row r is held in rowBuf slot r mod rowsHeld unless
+// it aliases the input; out.Primary[r] keeps it only if rowsHeld covers all rows.
+func (e *Encoder) secondaryPass(p Params, c *codes, rows rowSource, out *EncodedBlob, rowBuf []byte, rowsHeld int) error {
+	n, kp, ks, S := p.NShards, p.PrimarySymbols, p.SecondarySymbols, p.SymbolSize
+	rowLen := ks * S
+	batchRows := make([][]byte, rowBatch)
+	type scratch struct{ orig, rec [][]byte }
+	// Rows are read in order, since the source may be a stream, and encoded
+	// in parallel batches.
+	for start := 0; start < kp; start += rowBatch {
+		end := min(start+rowBatch, kp)
+		for r := start; r < end; r++ {
+			slot := r % rowsHeld
+			row, err := rows(r, rowBuf[slot*rowLen:(slot+1)*rowLen])
+			if err != nil {
+				return err
+			}
+			batchRows[r-start] = row
+			if rowsHeld == kp {
+				out.Primary[r] = row
+			}
+		}
+		forEach(end-start, func() any {
+			return &scratch{orig: make([][]byte, ks), rec: make([][]byte, n-ks)}
+		}, func(w any, i int) {
+			s := w.(*scratch)
+			r := start + i
+			row := batchRows[i]
+			for col := 0; col < ks; col++ {
+				sym := row[col*S : (col+1)*S]
+				copy(out.Secondary[col][r*S:(r+1)*S], sym)
+				s.orig[col] = sym
+			}
+			for j := range s.rec {
+				s.rec[j] = out.Secondary[ks+j][r*S : (r+1)*S]
+			}
+			if err := c.secondary.Encode(s.orig, s.rec); err != nil {
+				panic(fmt.Sprintf("secondary encode of a well-formed row: %v", err))
+			}
+		})
+	}
+	return nil
+}
+
+// columnBatch is the number of columns hashed together: each row's Merkle
+// tree gets one subtree root per batch, so rows need no n×n leaf matrix.
+func columnBatch(n int) (width, height int) {
+	height = min(treeHeight(n), 6)
+	return 1 << height, height
+}
+
+// primaryPass encodes every column with the primary code, hashes all cells,
+// and returns the sliver pairs' hashes.
+func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary bool) []PairHashes {
+	n, kp, ks, S := p.NShards, p.PrimarySymbols, p.SecondarySymbols, p.SymbolSize
+	width, height := columnBatch(n)
+	batches := (n + width - 1) / width
+	colRoots := make([]Hash, n)
+	rowParts := make([]Hash, n*batches) // row i's subtree root of batch b at i*batches+b
+
+	type scratch struct {
+		orig, rec [][]byte
+		cells     [][]byte
+		parity    []byte // the column's parity cells when not kept
+		leaves    []Hash // width × n, column-major
+		tmp       []Hash
+	}
+	forEach(batches, func() any {
+		return &scratch{
+			orig:   make([][]byte, kp),
+			rec:    make([][]byte, n-kp),
+			cells:  make([][]byte, n),
+			parity: make([]byte, (n-kp)*S),
+			leaves: make([]Hash, width*n),
+			tmp:    make([]Hash, max(n, width)),
+		}
+	}, func(w any, b int) {
+		s := w.(*scratch)
+		first := b * width
+		cols := min(width, n-first)
+		for x := 0; x < cols; x++ {
+			col := first + x
+			sec := out.Secondary[col]
+			for r := 0; r < kp; r++ {
+				s.orig[r] = sec[r*S : (r+1)*S]
+			}
+			for r := range s.rec {
+				if keepPrimary && col < ks {
+					s.rec[r] = out.Primary[kp+r][col*S : (col+1)*S]
+				} else {
+					s.rec[r] = s.parity[r*S : (r+1)*S]
+				}
+			}
+			if err := c.primary.Encode(s.orig, s.rec); err != nil {
+				panic(fmt.Sprintf("primary encode of a well-formed column: %v", err))
+			}
+			copy(s.cells, s.orig)
+			copy(s.cells[kp:], s.rec)
+			leaves := s.leaves[x*n : (x+1)*n]
+			hashLeaves(leaves, s.cells)
+			copy(s.tmp, leaves)
+			colRoots[col] = merkleRootAt(s.tmp[:n], treeHeight(n))
+		}
+		for row := 0; row < n; row++ {
+			for x := 0; x < cols; x++ {
+				s.tmp[x] = s.leaves[x*n+row]
+			}
+			rowParts[row*batches+b] = merkleRootAt(s.tmp[:cols], height)
+		}
+	})
+
+	pairs := make([]PairHashes, n)
+	for i := 0; i < n; i++ {
+		pairs[i].Primary = merkleRootAt(rowParts[i*batches:(i+1)*batches], treeHeight(n)-height)
+		pairs[i].Secondary = colRoots[n-1-i]
+	}
+	return pairs
+}
