@@ -25,40 +25,61 @@ func (c *Code) points() pointLayout {
 // k originals then the m recovery symbols; nil marks a missing one. At least k
 // must be present. Recovery symbols stay missing; Encode recomputes them.
 func (c *Code) Decode(shards [][]byte) error {
-	k, m := c.originals, c.recovery
-	if len(shards) != k+m {
-		return fmt.Errorf("%w: %d symbols, want %d", ErrShape, len(shards), k+m)
+	present := make([]bool, len(shards))
+	for i, s := range shards {
+		present[i] = s != nil
 	}
-	n, err := c.checkBuffers(k+m, shards, "codeword")
+	d, err := c.NewDecoder(present)
 	if err != nil {
 		return err
 	}
-	present, missingOriginals := 0, 0
-	for i, s := range shards {
-		if s != nil {
-			present++
+	return d.Decode(shards)
+}
+
+// Decoder decodes codewords with one pattern of present symbols. Preparing it
+// costs two Walsh transforms over the field; decoding many codewords (or many
+// column ranges of one set of slivers) with the same pattern pays that once.
+// It is safe for concurrent use.
+type Decoder struct {
+	c       *Code
+	present []bool
+	p       pointLayout
+	errLoc  *[order]uint16 // log of the error locator (or its derivative) per point
+	missing bool           // some original is missing
+}
+
+// NewDecoder prepares decoding for the symbols marked present (k originals then
+// m recovery symbols).
+func (c *Code) NewDecoder(present []bool) (*Decoder, error) {
+	k, m := c.originals, c.recovery
+	if len(present) != k+m {
+		return nil, fmt.Errorf("%w: %d symbols, want %d", ErrShape, len(present), k+m)
+	}
+	count, missing := 0, false
+	for i, ok := range present {
+		if ok {
+			count++
 		} else if i < k {
-			missingOriginals++
+			missing = true
 		}
 	}
-	if present < k {
-		return fmt.Errorf("%w: %d of %d needed", ErrTooFewSymbols, present, k)
+	if count < k {
+		return nil, fmt.Errorf("%w: %d of %d needed", ErrTooFewSymbols, count, k)
 	}
-	if missingOriginals == 0 {
-		return nil
+	d := &Decoder{c: c, present: append([]bool(nil), present...), p: c.points(), missing: missing}
+	if !missing {
+		return d, nil
 	}
-
-	p := c.points()
-	t := c.layout.t
+	p, t := d.p, c.layout.t
 	// Erasure locations: missing symbols, plus the points this rate never fills.
 	errLoc := new([order]uint16)
 	for i := 0; i < k; i++ {
-		if shards[i] == nil {
+		if !present[i] {
 			errLoc[p.origin+i] = 1
 		}
 	}
 	for j := 0; j < m; j++ {
-		if shards[k+j] == nil {
+		if !present[k+j] {
 			errLoc[p.recoveryStart+j] = 1
 		}
 	}
@@ -78,7 +99,34 @@ func (c *Code) Decode(shards [][]byte) error {
 		errLoc[i] = uint16(uint32(errLoc[i]) * uint32(t.logWalsh[i]) % modulus)
 	}
 	fwht(errLoc)
+	d.errLoc = errLoc
+	return d, nil
+}
 
+// Decode fills in the missing originals of shards, whose present entries must
+// match the decoder's pattern. New buffers are allocated for the missing ones.
+func (d *Decoder) Decode(shards [][]byte) error {
+	return d.DecodeInto(shards, nil)
+}
+
+// DecodeInto is Decode writing missing original i into dst[i] when dst is not
+// nil (each of the symbols' length) and setting shards[i] to it.
+func (d *Decoder) DecodeInto(shards, dst [][]byte) error {
+	c := d.c
+	k, m := c.originals, c.recovery
+	n, err := c.checkBuffers(k+m, shards, "codeword")
+	if err != nil {
+		return err
+	}
+	for i, s := range shards {
+		if (s != nil) != d.present[i] {
+			return fmt.Errorf("%w: symbol %d presence differs from the decoder's", ErrShape, i)
+		}
+	}
+	if !d.missing {
+		return nil
+	}
+	p, errLoc := d.p, d.errLoc
 	work, done := c.scratch(p.domain, n)
 	defer done()
 	for i := range work {
@@ -108,7 +156,12 @@ func (c *Code) Decode(shards [][]byte) error {
 
 	for i := 0; i < k; i++ {
 		if shards[i] == nil {
-			out := make([]byte, n)
+			var out []byte
+			if dst != nil {
+				out = dst[i][:n]
+			} else {
+				out = make([]byte, n)
+			}
 			pt := p.origin + i
 			l.mul(out, work[pt], modulus-errLoc[pt])
 			shards[i] = out
