@@ -21,6 +21,7 @@ type Code struct {
 	highRate            bool
 	chunk               int // FFT chunk size of the chosen rate
 	layout              symbolLayout
+	leo                 leopard
 
 	pool sync.Pool // *[][]byte scratch shards for encoding, grown on demand
 }
@@ -136,6 +137,9 @@ func (c *Code) Encode(originals, recovery [][]byte) error {
 	}
 	if rn != n {
 		return fmt.Errorf("%w: recovery buffers of %d bytes, originals of %d", ErrShape, rn, n)
+	}
+	if enc := c.leopardEncoder(); enc != nil {
+		return c.encodeLeopard(enc, originals, recovery)
 	}
 	if c.highRate {
 		c.encodeHigh(originals, recovery, n)
