@@ -20,10 +20,12 @@ type Code struct {
 	originals, recovery int
 	highRate            bool
 	chunk               int // FFT chunk size of the chosen rate
-	layout              symbolLayout
+	symbolSize          int
+	packed              bool // symbols have partial blocks: code on packed copies
+	layout              engine
 	leo                 leopard
 
-	pool sync.Pool // *[][]byte scratch shards for encoding, grown on demand
+	pool sync.Pool // *[]byte scratch space, grown on demand
 }
 
 // New returns the code with the given counts and symbol size in bytes.
@@ -39,7 +41,9 @@ func New(originals, recovery, symbolSize int) (*Code, error) {
 	if min(op, rp)+max(originals, recovery) > order {
 		return nil, fmt.Errorf("%w: %d originals and %d recovery symbols exceed GF(2^16)", ErrShape, originals, recovery)
 	}
-	c := &Code{originals: originals, recovery: recovery, layout: newSymbolLayout(symbolSize)}
+	c := &Code{originals: originals, recovery: recovery, symbolSize: symbolSize}
+	c.packed = symbolSize%64 != 0
+	c.layout = newEngine()
 	// The rule of reed-solomon-simd's DefaultRate; the two rates give
 	// different recovery symbols, so it must be copied exactly.
 	switch {
@@ -65,7 +69,7 @@ func (c *Code) Originals() int { return c.originals }
 func (c *Code) Recovery() int { return c.recovery }
 
 // SymbolSize returns the size of one symbol in bytes.
-func (c *Code) SymbolSize() int { return c.layout.size }
+func (c *Code) SymbolSize() int { return c.symbolSize }
 
 // HighRate reports which of reed-solomon-simd's two rates the code uses.
 func (c *Code) HighRate() bool { return c.highRate }
@@ -88,27 +92,25 @@ func (c *Code) checkBuffers(want int, bufs [][]byte, what string) (int, error) {
 			return 0, fmt.Errorf("%w: %s buffer %d has %d bytes, want %d", ErrShape, what, i, len(b), n)
 		}
 	}
-	if n <= 0 || n%c.layout.size != 0 {
-		return 0, fmt.Errorf("%w: %s buffers of %d bytes are not whole symbols of %d bytes", ErrShape, what, n, c.layout.size)
+	if n <= 0 || n%c.symbolSize != 0 {
+		return 0, fmt.Errorf("%w: %s buffers of %d bytes are not whole symbols of %d bytes", ErrShape, what, n, c.symbolSize)
 	}
 	return n, nil
 }
 
-// scratch returns count zeroed buffers of n bytes each and a function that
-// gives them back.
+// scratch returns count buffers of n bytes each (not zeroed) and a function
+// that gives them back.
 func (c *Code) scratch(count, n int) ([][]byte, func()) {
-	p, _ := c.pool.Get().(*[][]byte)
-	if p == nil || len(*p) < count || (len(*p) > 0 && cap((*p)[0]) < n) {
-		bufs := make([][]byte, count)
-		slab := make([]byte, count*n)
-		for i := range bufs {
-			bufs[i] = slab[i*n : (i+1)*n : (i+1)*n]
-		}
-		p = &bufs
+	need := count * n
+	p, _ := c.pool.Get().(*[]byte)
+	if p == nil || cap(*p) < need {
+		b := make([]byte, need)
+		p = &b
 	}
-	bufs := (*p)[:count]
+	slab := (*p)[:need]
+	bufs := make([][]byte, count)
 	for i := range bufs {
-		bufs[i] = bufs[i][:n]
+		bufs[i] = slab[i*n : (i+1)*n : (i+1)*n]
 	}
 	return bufs, func() { c.pool.Put(p) }
 }
@@ -138,6 +140,27 @@ func (c *Code) Encode(originals, recovery [][]byte) error {
 	if rn != n {
 		return fmt.Errorf("%w: recovery buffers of %d bytes, originals of %d", ErrShape, rn, n)
 	}
+	if !c.packed {
+		return c.encodeWorking(originals, recovery, n)
+	}
+	pn := packedLen(n)
+	bufs, done := c.scratch(c.originals+c.recovery, pn)
+	defer done()
+	po, pr := bufs[:c.originals], bufs[c.originals:]
+	for i := range originals {
+		pack(po[i], originals[i], c.symbolSize)
+	}
+	if err := c.encodeWorking(po, pr, pn); err != nil {
+		return err
+	}
+	for i := range recovery {
+		unpack(recovery[i], pr[i], c.symbolSize)
+	}
+	return nil
+}
+
+// encodeWorking encodes buffers in the working layout.
+func (c *Code) encodeWorking(originals, recovery [][]byte, n int) error {
 	if enc := c.leopardEncoder(); enc != nil {
 		return c.encodeLeopard(enc, originals, recovery)
 	}

@@ -126,6 +126,45 @@ func (d *Decoder) DecodeInto(shards, dst [][]byte) error {
 	if !d.missing {
 		return nil
 	}
+	if !c.packed {
+		return d.decodeWorking(shards, dst, n)
+	}
+	pn := packedLen(n)
+	bufs, done := c.scratch(k+m, pn)
+	defer done()
+	packedShards := make([][]byte, k+m)
+	for i, s := range shards {
+		if s != nil {
+			packedShards[i] = bufs[i]
+			pack(bufs[i], s, c.symbolSize)
+		}
+	}
+	packedDst := make([][]byte, k)
+	for i := 0; i < k; i++ {
+		if shards[i] == nil {
+			packedDst[i] = bufs[i]
+		}
+	}
+	if err := d.decodeWorking(packedShards, packedDst, pn); err != nil {
+		return err
+	}
+	for i := 0; i < k; i++ {
+		if shards[i] == nil {
+			out := make([]byte, n)
+			if dst != nil {
+				out = dst[i][:n]
+			}
+			unpack(out, packedDst[i], c.symbolSize)
+			shards[i] = out
+		}
+	}
+	return nil
+}
+
+// decodeWorking decodes buffers of n bytes in the working layout.
+func (d *Decoder) decodeWorking(shards, dst [][]byte, n int) error {
+	c := d.c
+	k, m := c.originals, c.recovery
 	p, errLoc := d.p, d.errLoc
 	work, done := c.scratch(p.domain, n)
 	defer done()

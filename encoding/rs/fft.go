@@ -3,7 +3,7 @@ package rs
 // fft evaluates, in place, the polynomial whose coefficients are in
 // work[pos:pos+size] at the points skewDelta..skewDelta+size-1, computing only
 // the first truncated outputs. size is a power of two.
-func (l *symbolLayout) fftRange(work [][]byte, pos, size, truncated, skewDelta int) {
+func (l *engine) fftRange(work [][]byte, pos, size, truncated, skewDelta int) {
 	skew := &l.t.skew
 	for dist := size / 2; dist > 0; dist /= 2 {
 		for r := 0; r < truncated; r += 2 * dist {
@@ -17,7 +17,7 @@ func (l *symbolLayout) fftRange(work [][]byte, pos, size, truncated, skewDelta i
 
 // ifftRange is the inverse of fftRange: values at points skewDelta.. become
 // coefficients. Only the first truncated inputs may be non-zero.
-func (l *symbolLayout) ifftRange(work [][]byte, pos, size, truncated, skewDelta int) {
+func (l *engine) ifftRange(work [][]byte, pos, size, truncated, skewDelta int) {
 	skew := &l.t.skew
 	for dist := 1; dist < size; dist *= 2 {
 		for r := 0; r < truncated; r += 2 * dist {

@@ -2,12 +2,11 @@ package rs
 
 import "crypto/subtle"
 
-// The kernels below work on buffers that hold whole symbols back to back.
-// Whole 64-byte blocks go to blockKernels (SIMD where the CPU has it); the
-// partial block at the end of each symbol, whose layout differs, is done here.
+// The FFT works on buffers of whole 64-byte blocks (see packing.go for
+// symbols that are not). Each block holds 32 elements: 32 low bytes, then 32
+// high bytes.
 
-// blockKernels operate on buffers whose length is a multiple of 64, holding
-// only whole blocks (32 low bytes, then 32 high bytes).
+// blockKernels operate on buffers whose length is a multiple of 64.
 type blockKernels interface {
 	// fft computes x ^= y·m; y ^= x.
 	fft(x, y []byte, logM uint16)
@@ -17,82 +16,49 @@ type blockKernels interface {
 	mul(dst, src []byte, logM uint16)
 }
 
-// symbolLayout splits buffers of back-to-back symbols into blocks and tails.
-type symbolLayout struct {
-	size   int // bytes per symbol
-	blocks int // bytes of whole 64-byte blocks per symbol
-	tail   int // bytes in the trailing partial block (even, < 64)
-	t      *fieldTables
-	k      blockKernels
+// engine applies the field operations with the best kernels of this CPU.
+type engine struct {
+	t *fieldTables
+	k blockKernels
 }
 
-func newSymbolLayout(symbolSize int) symbolLayout {
+func newEngine() engine {
 	t := tables()
-	return symbolLayout{
-		size:   symbolSize,
-		blocks: symbolSize &^ 63,
-		tail:   symbolSize & 63,
-		t:      t,
-		k:      bestKernels(t),
-	}
+	return engine{t: t, k: bestKernels(t)}
 }
 
 func xorInto(dst, src []byte) { subtle.XORBytes(dst, dst, src) }
 
-func (l *symbolLayout) fft(x, y []byte, logM uint16) {
+// fft is the FFT butterfly; logM == modulus marks a zero twiddle.
+func (e *engine) fft(x, y []byte, logM uint16) {
 	if logM == modulus {
 		xorInto(y, x)
 		return
 	}
-	if l.tail == 0 {
-		l.k.fft(x, y, logM)
-		return
-	}
-	for off := 0; off < len(x); off += l.size {
-		if l.blocks > 0 {
-			l.k.fft(x[off:off+l.blocks], y[off:off+l.blocks], logM)
-		}
-		tailFFT(l.t, x[off+l.blocks:off+l.size], y[off+l.blocks:off+l.size], logM)
-	}
+	e.k.fft(x, y, logM)
 }
 
-func (l *symbolLayout) ifft(x, y []byte, logM uint16) {
+// ifft is the inverse FFT butterfly; logM == modulus marks a zero twiddle.
+func (e *engine) ifft(x, y []byte, logM uint16) {
 	if logM == modulus {
 		xorInto(y, x)
 		return
 	}
-	if l.tail == 0 {
-		l.k.ifft(x, y, logM)
-		return
-	}
-	for off := 0; off < len(x); off += l.size {
-		if l.blocks > 0 {
-			l.k.ifft(x[off:off+l.blocks], y[off:off+l.blocks], logM)
-		}
-		tailIFFT(l.t, x[off+l.blocks:off+l.size], y[off+l.blocks:off+l.size], logM)
-	}
+	e.k.ifft(x, y, logM)
 }
 
 // mul sets dst = src·m. Here logM is a plain logarithm: modulus ≡ 0 is the
 // logarithm of one (unlike in the FFT, where it marks a zero twiddle).
-func (l *symbolLayout) mul(dst, src []byte, logM uint16) {
+func (e *engine) mul(dst, src []byte, logM uint16) {
 	if logM == modulus || logM == 0 {
 		copy(dst, src)
 		return
 	}
-	if l.tail == 0 {
-		l.k.mul(dst, src, logM)
-		return
-	}
-	for off := 0; off < len(src); off += l.size {
-		if l.blocks > 0 {
-			l.k.mul(dst[off:off+l.blocks], src[off:off+l.blocks], logM)
-		}
-		tailMul(l.t, dst[off+l.blocks:off+l.size], src[off+l.blocks:off+l.size], logM)
-	}
+	e.k.mul(dst, src, logM)
 }
 
-// The tail kernels take one partial block: h low bytes, then h high bytes.
+// The element kernels take one block, or the partial block at the end of a
+// symbol: h low bytes, then h high bytes.
 
 func tailFFT(t *fieldTables, x, y []byte, logM uint16) {
 	h := len(x) / 2
