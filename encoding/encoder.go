@@ -296,6 +296,7 @@ func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary 
 		parity    []byte // the column's parity cells when not kept
 		leaves    []Hash // width × n, column-major
 		tmp       []Hash
+		tree      treeHasher
 	}
 	forEach(batches, func() any {
 		return &scratch{
@@ -331,13 +332,13 @@ func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary 
 			leaves := s.leaves[x*n : (x+1)*n]
 			hashLeaves(leaves, s.cells)
 			copy(s.tmp, leaves)
-			colRoots[col] = merkleRootAt(s.tmp[:n], treeHeight(n))
+			colRoots[col] = s.tree.rootAt(s.tmp[:n], treeHeight(n))
 		}
 		for row := 0; row < n; row++ {
 			for x := 0; x < cols; x++ {
 				s.tmp[x] = s.leaves[x*n+row]
 			}
-			rowParts[row*batches+b] = merkleRootAt(s.tmp[:cols], height)
+			rowParts[row*batches+b] = s.tree.rootAt(s.tmp[:cols], height)
 		}
 	})
 

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-
-	"golang.org/x/crypto/blake2b"
 )
 
 // Hash is one Blake2b-256 digest: a Merkle node.
-type Hash [32]byte
+type Hash = [32]byte
 
 // emptyNode pads a Merkle level with an odd count; it is used as it is, not hashed.
 var emptyNode Hash
@@ -22,25 +20,6 @@ const (
 // ErrInvalidProof means a Merkle proof does not lead to the expected root.
 var ErrInvalidProof = errors.New("invalid Merkle proof")
 
-// leafHash returns H(0x00 ‖ data).
-func leafHash(data []byte) Hash {
-	h, _ := blake2b.New256(nil)
-	h.Write([]byte{leafPrefix})
-	h.Write(data)
-	var out Hash
-	h.Sum(out[:0])
-	return out
-}
-
-// innerHash returns H(0x01 ‖ left ‖ right).
-func innerHash(left, right *Hash) Hash {
-	var buf [65]byte
-	buf[0] = innerPrefix
-	copy(buf[1:33], left[:])
-	copy(buf[33:], right[:])
-	return blake2b.Sum256(buf[:])
-}
-
 // treeHeight returns the number of levels above the leaves of a tree of n
 // leaves: ⌈log2 n⌉.
 func treeHeight(n int) int {
@@ -48,34 +27,6 @@ func treeHeight(n int) int {
 		return 0
 	}
 	return bits.Len(uint(n - 1))
-}
-
-// merkleRootAt reduces level (the nodes of one level, which it overwrites) by
-// height levels, pairing a node without a right sibling with the empty node.
-// For a whole tree height is treeHeight(len(level)); for an aligned part of a
-// larger tree it is that part's height, and the result is the same node the
-// whole tree has there.
-func merkleRootAt(level []Hash, height int) Hash {
-	if len(level) == 0 {
-		return emptyNode
-	}
-	n := len(level)
-	for h := 0; h < height; h++ {
-		half := (n + 1) / 2
-		innerLevel(level[:half], level[:n])
-		n = half
-	}
-	return level[0]
-}
-
-// innerLevel sets dst[i] = H(0x01 ‖ src[2i] ‖ src[2i+1]), src padded with the
-// empty node. dst may alias src.
-func innerLevel(dst, src []Hash) {
-	pairs := len(src) / 2
-	hashInner(dst[:pairs], src[:2*pairs])
-	if len(src)%2 == 1 {
-		dst[pairs] = innerHash(&src[2*pairs], &emptyNode)
-	}
 }
 
 // MerkleRoot returns the root of the tree over leaf hashes (32 zero bytes for
@@ -103,9 +54,15 @@ func BuildMerkleProof(leaves []Hash, index int) (MerkleProof, error) {
 		} else {
 			proof = append(proof, emptyNode)
 		}
-		half := (len(level) + 1) / 2
-		innerLevel(level[:half], level)
-		level = level[:half]
+		next := make([]Hash, (len(level)+1)/2)
+		for i := range next {
+			right := &emptyNode
+			if 2*i+1 < len(level) {
+				right = &level[2*i+1]
+			}
+			next[i] = innerHash(&level[2*i], right)
+		}
+		level = next
 		index /= 2
 	}
 	return proof, nil

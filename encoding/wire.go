@@ -192,14 +192,17 @@ func UnmarshalMetadataWithID(b []byte) (BlobID, *Metadata, error) {
 // RootHash returns the Merkle root over the pairs, leaf p being
 // H(0x00 ‖ primary hash ‖ secondary hash).
 func (m *Metadata) RootHash() Hash {
-	leaves := make([]Hash, len(m.Pairs))
-	var buf [64]byte
+	n := len(m.Pairs)
+	buf := make([]byte, 64*n)
+	msgs := make([][]byte, n)
 	for i, p := range m.Pairs {
-		copy(buf[:32], p.Primary[:])
-		copy(buf[32:], p.Secondary[:])
-		leaves[i] = leafHash(buf[:])
+		copy(buf[64*i:], p.Primary[:])
+		copy(buf[64*i+32:], p.Secondary[:])
+		msgs[i] = buf[64*i : 64*i+64]
 	}
-	return merkleRootAt(leaves, treeHeight(len(leaves)))
+	leaves := make([]Hash, n)
+	hashLeaves(leaves, msgs)
+	return merkleRootAt(leaves, treeHeight(n))
 }
 
 // BlobID derives the blob ID the metadata commits to.

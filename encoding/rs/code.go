@@ -98,21 +98,32 @@ func (c *Code) checkBuffers(want int, bufs [][]byte, what string) (int, error) {
 	return n, nil
 }
 
+// workspace is pooled scratch memory: a slab and the slice headers that
+// carve it, so that steady-state coding allocates nothing.
+type workspace struct {
+	slab []byte
+	bufs [][]byte
+	work [][]byte // for callers that mix scratch and their own buffers
+}
+
 // scratch returns count buffers of n bytes each (not zeroed) and a function
 // that gives them back.
 func (c *Code) scratch(count, n int) ([][]byte, func()) {
-	need := count * n
-	p, _ := c.pool.Get().(*[]byte)
-	if p == nil || cap(*p) < need {
-		b := make([]byte, need)
-		p = &b
+	ws, _ := c.pool.Get().(*workspace)
+	if ws == nil {
+		ws = new(workspace)
 	}
-	slab := (*p)[:need]
-	bufs := make([][]byte, count)
+	if need := count * n; cap(ws.slab) < need {
+		ws.slab = make([]byte, need)
+	}
+	if cap(ws.bufs) < count {
+		ws.bufs = make([][]byte, count)
+	}
+	bufs := ws.bufs[:count]
 	for i := range bufs {
-		bufs[i] = slab[i*n : (i+1)*n : (i+1)*n]
+		bufs[i] = ws.slab[i*n : (i+1)*n : (i+1)*n]
 	}
-	return bufs, func() { c.pool.Put(p) }
+	return bufs, func() { c.pool.Put(ws) }
 }
 
 // Encode computes the recovery symbols of the codeword whose original symbols
@@ -175,11 +186,23 @@ func (c *Code) encodeWorking(originals, recovery [][]byte, n int) error {
 // work lays out count work buffers of n bytes whose first len(recovery) are
 // the recovery buffers themselves, so no copy-out is needed.
 func (c *Code) work(recovery [][]byte, count, n int) ([][]byte, func()) {
-	extra, done := c.scratch(count-len(recovery), n)
-	work := make([][]byte, count)
+	ws, _ := c.pool.Get().(*workspace)
+	if ws == nil {
+		ws = new(workspace)
+	}
+	extra := count - len(recovery)
+	if need := extra * n; cap(ws.slab) < need {
+		ws.slab = make([]byte, need)
+	}
+	if cap(ws.work) < count {
+		ws.work = make([][]byte, count)
+	}
+	work := ws.work[:count]
 	copy(work, recovery)
-	copy(work[len(recovery):], extra)
-	return work, done
+	for i := 0; i < extra; i++ {
+		work[len(recovery)+i] = ws.slab[i*n : (i+1)*n : (i+1)*n]
+	}
+	return work, func() { c.pool.Put(ws) }
 }
 
 // encodeHigh is reed-solomon-simd's high-rate encoder: originals sit at the

@@ -12,6 +12,7 @@ package blake2b4
 import (
 	"encoding/binary"
 	"hash"
+	"sync"
 
 	"golang.org/x/crypto/blake2b"
 )
@@ -77,11 +78,10 @@ func SumPrefixed(dst [][32]byte, prefix byte, msgs [][]byte) {
 	// Runs of consecutive equal-length messages (the usual case: all symbols
 	// of a blob, all Merkle nodes) go straight to the kernels. Others wait,
 	// grouped by length, until three more of their length turn up.
-	var (
-		g4      group4
-		g8      group8
-		pending map[int][]int
-	)
+	groups := groupPool.Get().(*groups)
+	defer groupPool.Put(groups)
+	g4, g8 := &groups.g4, &groups.g8
+	var pending map[int][]int
 	i := 0
 	for i < len(msgs) {
 		n := len(msgs[i])
@@ -115,6 +115,15 @@ func SumPrefixed(dst [][32]byte, prefix byte, msgs [][]byte) {
 		}
 	}
 }
+
+// groups is the scratch space of one SumPrefixed call, pooled because it is
+// too large to live on the stack of a function whose pointers reach assembly.
+type groups struct {
+	g4 group4
+	g8 group8
+}
+
+var groupPool = sync.Pool{New: func() any { return new(groups) }}
 
 // sameLen returns how many leading messages of msgs have length n.
 func sameLen(msgs [][]byte, n int) int {
