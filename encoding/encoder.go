@@ -62,7 +62,7 @@ func (e *Encoder) codesFor(symbolSize int) (*codes, error) {
 }
 
 // EncodedBlob is a blob's slivers and metadata. Its slivers may share memory
-// with the encoded input and with buffers that Release gives back.
+// with the encoded input; the rest is freed by Release.
 type EncodedBlob struct {
 	Params   Params
 	ID       BlobID
@@ -73,9 +73,9 @@ type EncodedBlob struct {
 	slabs []*slab.Slab
 }
 
-// Release frees the sliver buffers early; the slivers must not be used after.
-// Without it they are freed when the EncodedBlob is garbage-collected... only
-// if they came from the Go heap, so callers that encode large blobs call it.
+// Release frees the sliver buffers, which may be mapped outside the Go heap
+// and are then not reclaimed by the garbage collector: whoever encodes a blob
+// calls Release once done with its slivers, and uses none of them after.
 func (b *EncodedBlob) Release() {
 	for _, s := range b.slabs {
 		s.Free()
