@@ -112,23 +112,22 @@ func (e *Encoder) ComputeMetadata(blob []byte) (*Metadata, BlobID, error) {
 	if err != nil {
 		return nil, BlobID{}, err
 	}
-	b, err := e.encode(params, sliceRows(blob, params), false)
-	if err != nil {
-		return nil, BlobID{}, err
-	}
-	defer b.Release()
-	return b.Metadata, b.ID, nil
+	return e.metadataOnly(params, sliceRows(blob, params))
 }
 
 // ComputeMetadataFrom reads a blob of the given length from r, row by row, and
 // returns its metadata and blob ID. It holds about 1.5 times the blob in
-// memory instead of the blob plus its slivers.
+// memory (the secondary slivers) instead of the blob plus its slivers.
 func (e *Encoder) ComputeMetadataFrom(r io.Reader, length uint64) (*Metadata, BlobID, error) {
 	params, err := e.Params(length)
 	if err != nil {
 		return nil, BlobID{}, err
 	}
-	b, err := e.encode(params, readRows(r, params), false)
+	return e.metadataOnly(params, readRows(r, params))
+}
+
+func (e *Encoder) metadataOnly(params Params, rows rowSource) (*Metadata, BlobID, error) {
+	b, err := e.encode(params, rows, false)
 	if err != nil {
 		return nil, BlobID{}, err
 	}
