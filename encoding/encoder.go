@@ -18,7 +18,14 @@ type Encoder struct {
 
 	mu    sync.Mutex
 	codes map[int]*codes
+
+	slabs *slab.Pool // sliver memory, reused from blob to blob
 }
+
+// pooledSlabBytes bounds the idle sliver memory an encoder keeps for the next
+// blob: reusing it avoids faulting fresh pages in, which costs more than the
+// encoding itself on some machines.
+const pooledSlabBytes = 1 << 30
 
 // codes are the two 1-D codes for one symbol size.
 type codes struct {
@@ -32,7 +39,7 @@ func NewEncoder(nShards int) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Encoder{nShards: nShards, primarySymbols: p, secondarySymbols: s, codes: map[int]*codes{}}, nil
+	return &Encoder{nShards: nShards, primarySymbols: p, secondarySymbols: s, codes: map[int]*codes{}, slabs: slab.NewPool(pooledSlabBytes)}, nil
 }
 
 // NShards returns n.
@@ -71,6 +78,7 @@ type EncodedBlob struct {
 	Primary, Secondary [][]byte
 
 	slabs []*slab.Slab
+	pool  *slab.Pool
 }
 
 // Release frees the sliver buffers, which may be mapped outside the Go heap
@@ -78,7 +86,7 @@ type EncodedBlob struct {
 // calls Release once done with its slivers, and uses none of them after.
 func (b *EncodedBlob) Release() {
 	for _, s := range b.slabs {
-		s.Free()
+		b.pool.Put(s)
 	}
 	b.slabs = nil
 	b.Primary, b.Secondary = nil, nil
@@ -180,9 +188,9 @@ func (e *Encoder) encode(params Params, rows rowSource, keepPrimary bool) (*Enco
 		return nil, err
 	}
 	n, kp, ks, S := params.NShards, params.PrimarySymbols, params.SecondarySymbols, params.SymbolSize
-	out := &EncodedBlob{Params: params}
+	out := &EncodedBlob{Params: params, pool: e.slabs}
 
-	secSlab := slab.New(n * kp * S)
+	secSlab := e.slabs.Get(n * kp * S)
 	out.slabs = append(out.slabs, secSlab)
 	out.Secondary = splitSlab(secSlab.Bytes(), n, kp*S)
 
@@ -190,7 +198,7 @@ func (e *Encoder) encode(params Params, rows rowSource, keepPrimary bool) (*Enco
 	// others, and all parity rows, get their own memory when kept.
 	out.Primary = make([][]byte, n)
 	if keepPrimary {
-		parity := slab.New((n - kp) * ks * S)
+		parity := e.slabs.Get((n - kp) * ks * S)
 		out.slabs = append(out.slabs, parity)
 		copy(out.Primary[kp:], splitSlab(parity.Bytes(), n-kp, ks*S))
 	}
@@ -201,7 +209,7 @@ func (e *Encoder) encode(params Params, rows rowSource, keepPrimary bool) (*Enco
 	if !keepPrimary {
 		rowsHeld = min(kp, rowBatch)
 	}
-	rowBuf := slab.New(rowsHeld * ks * S)
+	rowBuf := e.slabs.Get(rowsHeld * ks * S)
 	out.slabs = append(out.slabs, rowBuf)
 	if err := e.secondaryPass(params, c, rows, out, rowBuf.Bytes(), rowsHeld); err != nil {
 		out.Release()
@@ -251,26 +259,43 @@ func (e *Encoder) secondaryPass(p Params, c *codes, rows rowSource, out *Encoded
 				out.Primary[r] = row
 			}
 		}
-		forEach(end-start, func() any {
-			return &scratch{orig: make([][]byte, ks), rec: make([][]byte, n-ks)}
-		}, func(w any, i int) {
-			s := w.(*scratch)
-			r := start + i
-			row := batchRows[i]
+		// Transpose the rows into the systematic secondary slivers.
+		forEach(end-start, func() any { return nil }, func(_ any, i int) {
+			r, row := start+i, batchRows[i]
 			for col := 0; col < ks; col++ {
-				sym := row[col*S : (col+1)*S]
-				copy(out.Secondary[col][r*S:(r+1)*S], sym)
-				s.orig[col] = sym
+				copy(out.Secondary[col][r*S:(r+1)*S], row[col*S:(col+1)*S])
+			}
+		})
+		// Encode the rows a group at a time: the group's symbols of column c
+		// are contiguous in secondary sliver c, so each codeword position is
+		// one buffer of several symbols and no copy is needed.
+		g := codingGroup(S)
+		groups := (end - start + g - 1) / g
+		forEach(groups, func() any {
+			return &scratch{orig: make([][]byte, ks), rec: make([][]byte, n-ks)}
+		}, func(w any, gi int) {
+			s := w.(*scratch)
+			r0 := start + gi*g
+			r1 := min(r0+g, end)
+			for col := range s.orig {
+				s.orig[col] = out.Secondary[col][r0*S : r1*S]
 			}
 			for j := range s.rec {
-				s.rec[j] = out.Secondary[ks+j][r*S : (r+1)*S]
+				s.rec[j] = out.Secondary[ks+j][r0*S : r1*S]
 			}
 			if err := c.secondary.Encode(s.orig, s.rec); err != nil {
-				panic(fmt.Sprintf("secondary encode of a well-formed row: %v", err))
+				panic(fmt.Sprintf("secondary encode of well-formed rows: %v", err))
 			}
 		})
 	}
 	return nil
+}
+
+// codingGroup returns how many rows or columns are encoded together: enough
+// that each codeword position is a few KiB, which amortizes the per-call cost
+// of the FFT kernels over small symbols.
+func codingGroup(symbolSize int) int {
+	return max(1, min(64, 2048/symbolSize))
 }
 
 // columnBatch is the number of columns hashed together: each row's Merkle
@@ -289,49 +314,67 @@ func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary 
 	colRoots := make([]Hash, n)
 	rowParts := make([]Hash, n*batches) // row i's subtree root of batch b at i*batches+b
 
+	g := codingGroup(S)
 	type scratch struct {
 		orig, rec [][]byte
+		gathered  []byte // kp × g symbols: row r of the group's columns at r*g*S
+		coded     []byte // (n−kp) × g symbols, the group's parity cells
 		cells     [][]byte
-		parity    []byte // the column's parity cells when not kept
 		leaves    []Hash // width × n, column-major
 		tmp       []Hash
 		tree      treeHasher
 	}
 	forEach(batches, func() any {
 		return &scratch{
-			orig:   make([][]byte, kp),
-			rec:    make([][]byte, n-kp),
-			cells:  make([][]byte, n),
-			parity: make([]byte, (n-kp)*S),
-			leaves: make([]Hash, width*n),
-			tmp:    make([]Hash, max(n, width)),
+			orig:     make([][]byte, kp),
+			rec:      make([][]byte, n-kp),
+			gathered: make([]byte, kp*g*S),
+			coded:    make([]byte, (n-kp)*g*S),
+			cells:    make([][]byte, n),
+			leaves:   make([]Hash, width*n),
+			tmp:      make([]Hash, max(n, width)),
 		}
 	}, func(w any, b int) {
 		s := w.(*scratch)
 		first := b * width
 		cols := min(width, n-first)
-		for x := 0; x < cols; x++ {
-			col := first + x
-			sec := out.Secondary[col]
+		for g0 := 0; g0 < cols; g0 += g {
+			// Encode a group of columns at once: codeword position r is row
+			// r of the group's columns, gathered side by side.
+			c0, gc := first+g0, min(g, cols-g0)
+			span := gc * S
 			for r := 0; r < kp; r++ {
-				s.orig[r] = sec[r*S : (r+1)*S]
+				row := s.gathered[r*span : (r+1)*span]
+				for x := 0; x < gc; x++ {
+					copy(row[x*S:(x+1)*S], out.Secondary[c0+x][r*S:(r+1)*S])
+				}
+				s.orig[r] = row
 			}
 			for r := range s.rec {
-				if keepPrimary && col < ks {
-					s.rec[r] = out.Primary[kp+r][col*S : (col+1)*S]
-				} else {
-					s.rec[r] = s.parity[r*S : (r+1)*S]
-				}
+				s.rec[r] = s.coded[r*span : (r+1)*span]
 			}
 			if err := c.primary.Encode(s.orig, s.rec); err != nil {
-				panic(fmt.Sprintf("primary encode of a well-formed column: %v", err))
+				panic(fmt.Sprintf("primary encode of well-formed columns: %v", err))
 			}
-			copy(s.cells, s.orig)
-			copy(s.cells[kp:], s.rec)
-			leaves := s.leaves[x*n : (x+1)*n]
-			hashLeaves(leaves, s.cells)
-			copy(s.tmp, leaves)
-			colRoots[col] = s.tree.rootAt(s.tmp[:n], treeHeight(n))
+			// Parity cells of systematic columns are primary parity slivers.
+			if keep := min(c0+gc, ks) - c0; keepPrimary && keep > 0 {
+				for r := range s.rec {
+					copy(out.Primary[kp+r][c0*S:(c0+keep)*S], s.rec[r][:keep*S])
+				}
+			}
+			for x := 0; x < gc; x++ {
+				col := c0 + x
+				for r := 0; r < kp; r++ {
+					s.cells[r] = out.Secondary[col][r*S : (r+1)*S]
+				}
+				for r := range s.rec {
+					s.cells[kp+r] = s.rec[r][x*S : (x+1)*S]
+				}
+				leaves := s.leaves[(g0+x)*n : (g0+x+1)*n]
+				hashLeaves(leaves, s.cells)
+				copy(s.tmp, leaves)
+				colRoots[col] = s.tree.rootAt(s.tmp[:n], treeHeight(n))
+			}
 		}
 		for row := 0; row < n; row++ {
 			for x := 0; x < cols; x++ {

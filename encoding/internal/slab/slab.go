@@ -34,7 +34,7 @@ func (s *Slab) Free() {
 		return
 	}
 	if s.mapped {
-		unmap(s.b)
+		unmap(s.b[:cap(s.b)])
 	}
 	s.b = nil
 }
