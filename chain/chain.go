@@ -1,0 +1,216 @@
+// Package chain is the coordination layer of Walrus behind one interface:
+// what Walrus keeps on Sui. Epochs and the committee of storage nodes with
+// their shards, storage resources, blob registration and certification,
+// deletion and extension, and the ordered stream of events that storage nodes
+// follow.
+//
+// Two implementations fit it: an embedded ledger (package chain/ledger), the
+// default, which persists to disk and can be served over HTTP so that separate
+// processes share it; and Sui itself (a later package). Sui concepts stay
+// visible: objects have IDs, blobs are owned objects, every change emits
+// events with a transaction digest and sequence number, time is counted in
+// epochs.
+//
+// The rules are Walrus's Move rules: a blob's ID must be derived from its root
+// hash, size and encoding type; its storage must cover its encoded length for
+// the current epoch; a certificate needs signatures of members holding at
+// least n − f shards (3·w ≥ 2·n + 1), over a storage confirmation of the
+// current epoch for this blob and persistence; end epochs are exclusive.
+package chain
+
+import (
+	"context"
+	"errors"
+
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/walrus/messages"
+)
+
+// Epoch numbers committee periods; epoch 0 is genesis.
+type Epoch = uint32
+
+// ObjectID is a Sui object ID.
+type ObjectID = messages.ObjectID
+
+// Address is a Sui account address, the owner of objects.
+type Address [32]byte
+
+// Errors of chain operations. Implementations wrap them with context.
+var (
+	ErrNotFound           = errors.New("object not found")
+	ErrNotOwner           = errors.New("sender does not own the object")
+	ErrInvalidBlobID      = errors.New("blob ID does not match root hash, size and encoding type")
+	ErrStorageTooSmall    = errors.New("storage resource too small for the blob")
+	ErrStorageExpired     = errors.New("storage resource does not cover the current epoch")
+	ErrInvalidCertificate = errors.New("invalid certificate")
+	ErrAlreadyCertified   = errors.New("blob already certified")
+	ErrNotDeletable       = errors.New("blob is not deletable")
+	ErrExpired            = errors.New("blob expired")
+	ErrBlobInvalid        = errors.New("blob ID was marked invalid")
+	ErrInvalidArgument    = errors.New("invalid argument")
+)
+
+// Node is a storage node, a member of the committee.
+type Node struct {
+	ID        ObjectID      `json:"id"`
+	Name      string        `json:"name"`
+	Address   string        `json:"networkAddress"` // host:port of its storage API
+	PublicKey bls.PublicKey `json:"publicKey"`
+	// NetworkPublicKey is the DER SubjectPublicKeyInfo of the key its TLS
+	// certificate carries, for pinning; empty for plain HTTP.
+	NetworkPublicKey []byte   `json:"networkPublicKey,omitempty"`
+	Shards           []uint16 `json:"shards"`
+}
+
+// Committee is the set of storage nodes of an epoch and their shards. Members
+// are in the committee's order, which certificates' signer indices refer to.
+type Committee struct {
+	Epoch   Epoch  `json:"epoch"`
+	NShards int    `json:"nShards"`
+	Members []Node `json:"members"`
+}
+
+// Weight returns the number of shards a member holds.
+func (c *Committee) Weight(member int) int { return len(c.Members[member].Shards) }
+
+// IsQuorum reports whether members holding weight shards may certify a blob:
+// 3·w ≥ 2·n + 1, that is at least n − f shards.
+func (c *Committee) IsQuorum(weight int) bool { return 3*weight >= 2*c.NShards+1 }
+
+// IsValidity reports whether weight shards include at least one honest
+// member's (more than f): 3·w ≥ n + 1, enough to mark a blob ID invalid.
+func (c *Committee) IsValidity(weight int) bool { return 3*weight >= c.NShards+1 }
+
+// ShardOwner returns the member holding a shard, or -1.
+func (c *Committee) ShardOwner(shard uint16) int {
+	for i, m := range c.Members {
+		for _, s := range m.Shards {
+			if s == shard {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// Storage is a storage resource: size bytes of encoded length reserved for
+// the epochs [StartEpoch, EndEpoch).
+type Storage struct {
+	ID         ObjectID `json:"id"`
+	StartEpoch Epoch    `json:"startEpoch"`
+	EndEpoch   Epoch    `json:"endEpoch"`
+	Size       uint64   `json:"storageSize"`
+}
+
+// Blob is a registered blob object, owned by the account that registered it.
+type Blob struct {
+	ID              ObjectID        `json:"id"`
+	Owner           Address         `json:"owner"`
+	RegisteredEpoch Epoch           `json:"registeredEpoch"`
+	BlobID          encoding.BlobID `json:"blobId"`
+	Size            uint64          `json:"size"`
+	EncodingType    byte            `json:"encodingType"`
+	CertifiedEpoch  *Epoch          `json:"certifiedEpoch"`
+	Storage         Storage         `json:"storage"`
+	Deletable       bool            `json:"deletable"`
+}
+
+// EventID names an event: its transaction and its position in it.
+type EventID struct {
+	TxDigest string `json:"txDigest"`
+	EventSeq uint64 `json:"eventSeq"`
+}
+
+// EventKind is the type of an event.
+type EventKind string
+
+// The events Walrus's contracts emit that walrusfs uses.
+const (
+	EventBlobRegistered   EventKind = "BlobRegistered"
+	EventBlobCertified    EventKind = "BlobCertified"
+	EventBlobDeleted      EventKind = "BlobDeleted"
+	EventInvalidBlobID    EventKind = "InvalidBlobID"
+	EventEpochChangeStart EventKind = "EpochChangeStart"
+	EventEpochChangeDone  EventKind = "EpochChangeDone"
+)
+
+// Cursor is a position in the event stream: the number of events before it.
+// A consumer stores the cursor after the last event it processed and resumes
+// from it after a restart.
+type Cursor uint64
+
+// Event is one event. Fields that its kind does not use are zero.
+type Event struct {
+	Cursor       Cursor          `json:"cursor"` // position of this event
+	ID           EventID         `json:"id"`
+	Kind         EventKind       `json:"kind"`
+	Epoch        Epoch           `json:"epoch"`
+	BlobID       encoding.BlobID `json:"blobId"`
+	Size         uint64          `json:"size,omitempty"`
+	EncodingType byte            `json:"encodingType,omitempty"`
+	EndEpoch     Epoch           `json:"endEpoch,omitempty"`
+	Deletable    bool            `json:"deletable,omitempty"`
+	ObjectID     ObjectID        `json:"objectId"`
+	WasCertified bool            `json:"wasCertified,omitempty"`
+	IsExtension  bool            `json:"isExtension,omitempty"`
+}
+
+// BlobStatus is what the chain knows of a blob ID across all its objects, as
+// a storage node's blob status endpoint reports it.
+type BlobStatus struct {
+	// Exists is false when no live object registers the blob ID.
+	Exists bool `json:"exists"`
+	// Invalid carries the InvalidBlobID event when the ID was invalidated.
+	Invalid *EventID `json:"invalid,omitempty"`
+	// Permanent covers the longest-lived permanent object, if any.
+	Permanent *PermanentStatus `json:"permanent,omitempty"`
+	// DeletableCounts counts the live deletable objects.
+	DeletableTotal     int `json:"deletableTotal"`
+	DeletableCertified int `json:"deletableCertified"`
+	// InitialCertifiedEpoch is the first epoch in which any object of the
+	// blob ID was certified, if one was.
+	InitialCertifiedEpoch *Epoch `json:"initialCertifiedEpoch,omitempty"`
+}
+
+// PermanentStatus describes the permanent objects of a blob ID.
+type PermanentStatus struct {
+	EndEpoch    Epoch   `json:"endEpoch"`
+	IsCertified bool    `json:"isCertified"`
+	StatusEvent EventID `json:"statusEvent"`
+}
+
+// Chain is what walrusfs needs from the coordination layer. Calls that change
+// state are transactions sent by the chain client's account; they either
+// happen entirely, with their events, or return an error and change nothing.
+type Chain interface {
+	// Committee returns the committee of the current epoch.
+	Committee(ctx context.Context) (*Committee, error)
+
+	// ReserveStorage buys size bytes of encoded length for epochs epochs
+	// from the current one.
+	ReserveStorage(ctx context.Context, size uint64, epochs uint32) (Storage, error)
+	// RegisterBlob registers a blob against a storage resource, which it
+	// consumes, and emits BlobRegistered.
+	RegisterBlob(ctx context.Context, storage ObjectID, blobID encoding.BlobID, root encoding.Hash, size uint64, encodingType byte, deletable bool) (Blob, error)
+	// CertifyBlob certifies a registered blob with a certificate over its
+	// storage confirmation and emits BlobCertified.
+	CertifyBlob(ctx context.Context, blob ObjectID, cert messages.Certificate) (Blob, error)
+	// InvalidateBlobID marks a blob ID invalid with a certificate of
+	// validity weight over an InvalidBlobID message and emits InvalidBlobID.
+	InvalidateBlobID(ctx context.Context, cert messages.Certificate) error
+	// DeleteBlob deletes an owned deletable blob, emits BlobDeleted and
+	// returns its storage resource.
+	DeleteBlob(ctx context.Context, blob ObjectID) (Storage, error)
+	// ExtendBlob extends a certified blob by epochs epochs and emits
+	// BlobCertified with IsExtension set.
+	ExtendBlob(ctx context.Context, blob ObjectID, epochs uint32) (Blob, error)
+
+	// Blob returns a blob object.
+	Blob(ctx context.Context, id ObjectID) (Blob, error)
+	// BlobStatus returns what the chain knows of a blob ID.
+	BlobStatus(ctx context.Context, blobID encoding.BlobID) (BlobStatus, error)
+	// Events returns up to limit events from cursor on, waiting up to the
+	// context's deadline for at least one when none is there yet.
+	Events(ctx context.Context, from Cursor, limit int) ([]Event, error)
+}
