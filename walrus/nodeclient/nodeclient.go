@@ -1,0 +1,196 @@
+// Package nodeclient speaks the storage-node API to one storage node: it
+// sends and fetches metadata, slivers, confirmations and recovery symbols as
+// BCS or JSON, and turns error envelopes into *api.Error. It trusts nothing
+// it receives beyond its format: callers verify slivers, metadata and
+// signatures against the metadata and the committee.
+package nodeclient
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/api"
+	"github.com/walrusfs/walrusfs/walrus/messages"
+)
+
+// maxJSONBody bounds JSON responses, which are all small.
+const maxJSONBody = 1 << 20
+
+// Client talks to one node.
+type Client struct {
+	base string // scheme://host:port
+	http *http.Client
+}
+
+// New returns a client for the node at baseURL (e.g. "http://127.0.0.1:9000").
+// hc may be nil for http.DefaultClient; timeouts come from the contexts.
+func New(baseURL string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &Client{base: baseURL, http: hc}
+}
+
+// BaseURL returns the node's URL.
+func (c *Client) BaseURL() string { return c.base }
+
+// do sends a request and returns the body of a 2xx response, or an *api.Error.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, limit int64) (int, []byte, error) {
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", api.ContentTypeBCS)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: read response: %w", method, path, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, nil, fmt.Errorf("%s %s: %w", method, path, api.ParseError(resp.StatusCode, data))
+	}
+	if int64(len(data)) > limit {
+		return resp.StatusCode, nil, fmt.Errorf("%s %s: response over %d bytes", method, path, limit)
+	}
+	return resp.StatusCode, data, nil
+}
+
+// PutMetadata stores a blob's metadata; pending asks the node to buffer it
+// until it sees the blob registered.
+func (c *Client) PutMetadata(ctx context.Context, id encoding.BlobID, m *encoding.Metadata, pending bool) error {
+	_, _, err := c.do(ctx, http.MethodPut, api.MetadataPath(id), pendingQuery(pending), m.MarshalBCS(), maxJSONBody)
+	return err
+}
+
+func pendingQuery(pending bool) url.Values {
+	if !pending {
+		return nil
+	}
+	return url.Values{"pending": {"true"}}
+}
+
+// GetMetadata fetches a blob's metadata. The result is only parsed: verify it
+// against the blob ID before use.
+func (c *Client) GetMetadata(ctx context.Context, id encoding.BlobID, nShards int) (*encoding.Metadata, error) {
+	_, data, err := c.do(ctx, http.MethodGet, api.MetadataPath(id), nil, nil, int64(64+66*nShards))
+	if err != nil {
+		return nil, err
+	}
+	got, m, err := encoding.UnmarshalMetadataWithID(data)
+	if err != nil {
+		return nil, fmt.Errorf("metadata from %s: %w", c.base, err)
+	}
+	if got != id {
+		return nil, fmt.Errorf("metadata from %s is for blob %s, not %s", c.base, got, id)
+	}
+	return m, nil
+}
+
+// PutSliver stores a sliver of a sliver pair.
+func (c *Client) PutSliver(ctx context.Context, id encoding.BlobID, pair int, s *encoding.Sliver, pending bool) error {
+	_, _, err := c.do(ctx, http.MethodPut, api.SliverPath(id, pair, s.Axis), pendingQuery(pending), s.MarshalBCS(), maxJSONBody)
+	return err
+}
+
+// GetSliver fetches a sliver of a pair; maxSize bounds its data. The result is
+// only parsed: verify it against the metadata before use.
+func (c *Client) GetSliver(ctx context.Context, id encoding.BlobID, pair int, axis encoding.Axis, maxSize int) (*encoding.Sliver, error) {
+	_, data, err := c.do(ctx, http.MethodGet, api.SliverPath(id, pair, axis), nil, nil, int64(maxSize)+16)
+	if err != nil {
+		return nil, err
+	}
+	s, err := encoding.UnmarshalSliver(axis, data)
+	if err != nil {
+		return nil, fmt.Errorf("sliver from %s: %w", c.base, err)
+	}
+	return s, nil
+}
+
+type signedEnvelope struct {
+	Signed messages.SignedMessage `json:"signed"`
+}
+
+// Confirmation fetches the node's signed storage confirmation of a blob:
+// permanent when object is nil, otherwise for that deletable Blob object.
+func (c *Client) Confirmation(ctx context.Context, id encoding.BlobID, object *messages.ObjectID) (messages.SignedMessage, error) {
+	path := api.PermanentConfirmationPath(id)
+	if object != nil {
+		path = api.DeletableConfirmationPath(id, *object)
+	}
+	_, data, err := c.do(ctx, http.MethodGet, path, nil, nil, maxJSONBody)
+	if err != nil {
+		return messages.SignedMessage{}, err
+	}
+	env, err := api.ParseSuccess[signedEnvelope](data)
+	if err != nil {
+		return messages.SignedMessage{}, fmt.Errorf("confirmation from %s: %w", c.base, err)
+	}
+	return env.Signed, nil
+}
+
+// RecoverySymbols fetches the symbols the node holds for rebuilding sliver
+// (axis, index), one per shard it holds, each with its Merkle proof.
+func (c *Client) RecoverySymbols(ctx context.Context, id encoding.BlobID, axis encoding.Axis, index int, maxBytes int) ([]encoding.RecoverySymbol, error) {
+	q := url.Values{"targetSliver": {strconv.Itoa(index)}, "targetType": {axis.String()}}
+	_, data, err := c.do(ctx, http.MethodGet, api.RecoverySymbolsPath(id), q, nil, int64(maxBytes))
+	if err != nil {
+		return nil, err
+	}
+	syms, err := encoding.UnmarshalRecoverySymbols(data)
+	if err != nil {
+		return nil, fmt.Errorf("recovery symbols from %s: %w", c.base, err)
+	}
+	return syms, nil
+}
+
+// InconsistencyProof sends a proof that a blob is inconsistently encoded and
+// returns the node's signed InvalidBlobID attestation.
+func (c *Client) InconsistencyProof(ctx context.Context, id encoding.BlobID, proof *encoding.InconsistencyProof) (messages.SignedMessage, error) {
+	_, data, err := c.do(ctx, http.MethodPost, api.InconsistencyProofPath(id, proof.Target), nil, proof.MarshalBCS(), maxJSONBody)
+	if err != nil {
+		return messages.SignedMessage{}, err
+	}
+	m, err := api.ParseSuccess[messages.SignedMessage](data)
+	if err != nil {
+		return messages.SignedMessage{}, fmt.Errorf("attestation from %s: %w", c.base, err)
+	}
+	return m, nil
+}
+
+// Status fetches a JSON status endpoint into T (metadata or sliver status,
+// blob status, health).
+func Status[T any](ctx context.Context, c *Client, path string) (T, error) {
+	var zero T
+	_, data, err := c.do(ctx, http.MethodGet, path, nil, nil, maxJSONBody)
+	if err != nil {
+		return zero, err
+	}
+	return api.ParseSuccess[T](data)
+}
+
+// IsNotFound reports whether err is a node's 404.
+func IsNotFound(err error) bool {
+	var e *api.Error
+	return errors.As(err, &e) && e.Code == http.StatusNotFound
+}
