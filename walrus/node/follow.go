@@ -1,0 +1,107 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
+)
+
+// eventBatch is how many events the node asks the chain for at a time.
+const eventBatch = 256
+
+// Run follows the chain's events from the stored cursor, and rebuilds the
+// slivers of certified blobs this node missed, until ctx ends. It returns
+// ctx's error then, or the first error it cannot get past.
+func (n *Node) Run(ctx context.Context) error {
+	wake := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.recoverLoop(ctx, wake)
+	}()
+	defer func() { <-done }()
+	poke := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	poke() // resume the recovery queue of the previous run
+
+	for {
+		cursor, err := n.store.Cursor()
+		if err != nil {
+			return err
+		}
+		pollCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		events, err := n.chain.Events(pollCtx, cursor, eventBatch)
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			n.log.Warn("reading chain events", "err", err)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		for _, ev := range events {
+			if err := n.handle(ctx, ev); err != nil {
+				// The cursor stays before this event, which is retried.
+				n.log.Warn("handling chain event", "kind", ev.Kind, "blob", ev.BlobID, "err", err)
+				break
+			}
+			if ev.Kind == chain.EventBlobCertified {
+				poke()
+			}
+			if err := n.store.SetCursor(ev.Cursor + 1); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// handle applies one event to the node's state.
+func (n *Node) handle(ctx context.Context, ev chain.Event) error {
+	switch ev.Kind {
+	case chain.EventBlobRegistered:
+		return n.store.Promote(ev.BlobID)
+	case chain.EventBlobCertified:
+		if ev.IsExtension {
+			return nil
+		}
+		if err := n.store.Promote(ev.BlobID); err != nil {
+			return err
+		}
+		missing, err := n.missingSlivers(ev.BlobID)
+		if err != nil {
+			return err
+		}
+		if _, err := n.store.Metadata(ev.BlobID, false); errors.Is(err, ErrNotFound) || missing > 0 {
+			n.log.Info("blob certified with slivers missing here; queued for recovery", "blob", ev.BlobID, "missing", missing)
+			return n.store.QueueRecovery(ev.BlobID)
+		}
+		return nil
+	case chain.EventBlobDeleted:
+		st, err := n.chain.BlobStatus(ctx, ev.BlobID)
+		if err != nil {
+			return err
+		}
+		if st.Exists {
+			return nil // another object still covers the blob
+		}
+		n.log.Info("deleting data of a deleted blob", "blob", ev.BlobID)
+		return n.store.DeleteBlob(ev.BlobID)
+	case chain.EventInvalidBlobID:
+		n.log.Info("deleting data of an invalid blob", "blob", ev.BlobID)
+		return n.store.DeleteBlob(ev.BlobID)
+	case chain.EventEpochChangeDone:
+		return n.refreshCommittee(ctx)
+	}
+	return nil
+}

@@ -1,0 +1,554 @@
+package node
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/api"
+	"github.com/walrusfs/walrusfs/walrus/messages"
+)
+
+// fail writes an error envelope.
+func fail(w http.ResponseWriter, code int, reason string, format string, args ...any) {
+	api.WriteError(w, code, reason, fmt.Sprintf(format, args...))
+}
+
+// internal reports an unexpected failure without leaking details.
+func (n *Node) internal(w http.ResponseWriter, r *http.Request, err error) {
+	n.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	fail(w, http.StatusInternalServerError, api.ReasonInternal, "internal error")
+}
+
+func pathBlobID(w http.ResponseWriter, r *http.Request) (encoding.BlobID, bool) {
+	id, err := encoding.ParseBlobID(r.PathValue("id"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, api.ReasonInvalidBlobID, "%v", err)
+		return id, false
+	}
+	return id, true
+}
+
+// pathPair parses the pair index and axis of a sliver route.
+func (n *Node) pathPair(w http.ResponseWriter, r *http.Request) (int, encoding.Axis, bool) {
+	c, _, _ := n.view()
+	axis, err := encoding.ParseAxis(r.PathValue("axis"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, api.ReasonInvalidRequest, "%v", err)
+		return 0, 0, false
+	}
+	pair, err := strconv.Atoi(r.PathValue("pair"))
+	if err != nil || pair < 0 || pair >= c.NShards {
+		fail(w, http.StatusBadRequest, api.ReasonIndexOutOfRange, "sliver pair %q is not in [0, %d)", r.PathValue("pair"), c.NShards)
+		return 0, 0, false
+	}
+	return pair, axis, true
+}
+
+// readBody reads a BCS body of at most limit bytes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, tooLarge string) ([]byte, bool) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != api.ContentTypeBCS {
+			fail(w, http.StatusBadRequest, api.ReasonInvalidContentType, "content type %q, want %s", ct, api.ContentTypeBCS)
+			return nil, false
+		}
+	}
+	if r.ContentLength > limit {
+		fail(w, http.StatusBadRequest, tooLarge, "body of %d bytes exceeds %d", r.ContentLength, limit)
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		fail(w, http.StatusBadRequest, api.ReasonInvalidRequest, "read body: %v", err)
+		return nil, false
+	}
+	if int64(len(body)) > limit {
+		fail(w, http.StatusBadRequest, tooLarge, "body exceeds %d bytes", limit)
+		return nil, false
+	}
+	return body, true
+}
+
+// registration tells whether the chain has a live registration of the blob.
+func (n *Node) registration(r *http.Request, id encoding.BlobID) (registered, invalid bool, err error) {
+	st, err := n.chain.BlobStatus(r.Context(), id)
+	if err != nil {
+		return false, false, fmt.Errorf("blob status: %w", err)
+	}
+	return st.Exists && st.Invalid == nil, st.Invalid != nil, nil
+}
+
+func (n *Node) getMetadata(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	m, err := n.store.Metadata(id, false)
+	if errors.Is(err, ErrNotFound) {
+		fail(w, http.StatusNotFound, api.ReasonMetadataNotFound, "no metadata for blob %s", id)
+		return
+	}
+	if err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", api.ContentTypeBCS)
+	_, _ = w.Write(m.MarshalBCSWithID(id))
+}
+
+func (n *Node) putMetadata(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	c, _, _ := n.view()
+	body, ok := readBody(w, r, int64(64+66*c.NShards), api.ReasonInvalidMetadata)
+	if !ok {
+		return
+	}
+	m, err := encoding.UnmarshalMetadata(body)
+	if err != nil {
+		fail(w, http.StatusBadRequest, api.ReasonInvalidMetadata, "%v", err)
+		return
+	}
+	if err := m.Verify(id, c.NShards); err != nil {
+		reason := api.ReasonInvalidMetadata
+		if errors.Is(err, encoding.ErrUnsupportedEncoding) {
+			reason = api.ReasonUnsupportedEncoding
+		}
+		fail(w, http.StatusBadRequest, reason, "%v", err)
+		return
+	}
+	registered, invalid, err := n.registration(r, id)
+	if err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	if invalid {
+		fail(w, http.StatusBadRequest, api.ReasonBlobInvalid, "blob %s was marked invalid", id)
+		return
+	}
+	if _, err := n.store.Metadata(id, false); err == nil {
+		api.WriteSuccess(w, http.StatusOK, "metadata already stored")
+		return
+	}
+	if !registered {
+		if r.URL.Query().Get("pending") != "true" {
+			fail(w, http.StatusBadRequest, api.ReasonNotRegistered, "blob %s is not registered", id)
+			return
+		}
+		if err := n.store.PutMetadata(id, m, true); err != nil {
+			n.storeFailed(w, r, err)
+			return
+		}
+		api.WriteSuccess(w, http.StatusAccepted, "metadata buffered until the blob is registered")
+		return
+	}
+	if err := n.store.PutMetadata(id, m, false); err != nil {
+		n.storeFailed(w, r, err)
+		return
+	}
+	if err := n.store.Promote(id); err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	api.WriteSuccess(w, http.StatusCreated, "metadata stored")
+}
+
+// ErrCacheSaturated is what a Store returns when its buffer of data for
+// unregistered blobs is full.
+var ErrCacheSaturated = errors.New("pending cache saturated")
+
+func (n *Node) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, ErrCacheSaturated) {
+		fail(w, http.StatusTooManyRequests, api.ReasonCacheSaturated, "buffer for unregistered blobs is full")
+		return
+	}
+	n.internal(w, r, err)
+}
+
+func (n *Node) metadataStatus(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	status := api.StatusNonexistent
+	if _, err := n.store.Metadata(id, false); err == nil {
+		status = api.StatusStored
+	} else if _, err := n.store.Metadata(id, true); err == nil {
+		status = api.StatusBuffered
+	}
+	api.WriteSuccess(w, http.StatusOK, status)
+}
+
+// ownedShard returns the shard of a pair if this node holds it.
+func (n *Node) ownedShard(w http.ResponseWriter, id encoding.BlobID, pair int) (uint16, bool) {
+	c, shards, _ := n.view()
+	shard := uint16(id.ShardForPair(pair, c.NShards))
+	if !shards[shard] {
+		fail(w, http.StatusBadRequest, api.ReasonShardNotAssigned, "shard %d of sliver pair %d is not held by this node", shard, pair)
+		return 0, false
+	}
+	return shard, true
+}
+
+func (n *Node) getSliver(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	pair, axis, ok := n.pathPair(w, r)
+	if !ok {
+		return
+	}
+	shard, ok := n.ownedShard(w, id, pair)
+	if !ok {
+		return
+	}
+	s, err := n.store.Sliver(id, shard, axis)
+	if errors.Is(err, ErrNotFound) {
+		fail(w, http.StatusNotFound, api.ReasonSliverNotFound, "no %s sliver of pair %d of blob %s", axis, pair, id)
+		return
+	}
+	if err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", api.ContentTypeBCS)
+	_, _ = w.Write(s.MarshalBCS())
+}
+
+func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	pair, axis, ok := n.pathPair(w, r)
+	if !ok {
+		return
+	}
+	shard, ok := n.ownedShard(w, id, pair)
+	if !ok {
+		n.metrics.rejected.WithLabelValues(api.ReasonShardNotAssigned).Inc()
+		return
+	}
+	c, _, enc := n.view()
+	m, err := n.store.Metadata(id, true)
+	if errors.Is(err, ErrNotFound) {
+		fail(w, http.StatusBadRequest, api.ReasonMetadataNotFound, "store the metadata of blob %s first", id)
+		return
+	}
+	if err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	p, err := m.Params()
+	if err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	body, ok := readBody(w, r, int64(p.SliverSize(axis))+128, api.ReasonSliverTooLarge)
+	if !ok {
+		n.metrics.rejected.WithLabelValues(api.ReasonSliverTooLarge).Inc()
+		return
+	}
+	s, err := encoding.UnmarshalSliver(axis, body)
+	if err != nil {
+		n.metrics.rejected.WithLabelValues(api.ReasonInvalidSliver).Inc()
+		fail(w, http.StatusBadRequest, api.ReasonInvalidSliver, "%v", err)
+		return
+	}
+	if want := encoding.SliverIndex(axis, pair, c.NShards); int(s.Index) != want {
+		n.metrics.rejected.WithLabelValues(api.ReasonSliverIndexMismatch).Inc()
+		fail(w, http.StatusBadRequest, api.ReasonSliverIndexMismatch, "%s sliver %d sent for pair %d, whose sliver is %d", axis, s.Index, pair, want)
+		return
+	}
+	if has, err := n.store.HasSliver(id, shard, axis); err == nil && has {
+		api.WriteSuccess(w, http.StatusOK, "sliver already stored")
+		return
+	}
+	if err := enc.VerifySliver(m, s); err != nil {
+		n.metrics.rejected.WithLabelValues(api.ReasonInvalidSliver).Inc()
+		n.log.Warn("rejected invalid sliver", "blob", id, "pair", pair, "axis", axis, "remote", r.RemoteAddr, "err", err)
+		fail(w, http.StatusBadRequest, api.ReasonInvalidSliver, "%v", err)
+		return
+	}
+	pending := false
+	if _, err := n.store.Metadata(id, false); errors.Is(err, ErrNotFound) {
+		// Only buffered metadata: the blob was not registered when it came.
+		registered, invalid, err := n.registration(r, id)
+		switch {
+		case err != nil:
+			n.internal(w, r, err)
+			return
+		case invalid:
+			fail(w, http.StatusBadRequest, api.ReasonBlobInvalid, "blob %s was marked invalid", id)
+			return
+		case registered:
+			if err := n.store.Promote(id); err != nil {
+				n.internal(w, r, err)
+				return
+			}
+		case r.URL.Query().Get("pending") == "true":
+			pending = true
+		default:
+			fail(w, http.StatusBadRequest, api.ReasonNotRegistered, "blob %s is not registered", id)
+			return
+		}
+	}
+	if err := n.store.PutSliver(id, shard, s, pending); err != nil {
+		n.storeFailed(w, r, err)
+		return
+	}
+	n.metrics.stored.WithLabelValues(axis.String()).Inc()
+	if pending {
+		api.WriteSuccess(w, http.StatusAccepted, "sliver buffered until the blob is registered")
+		return
+	}
+	api.WriteSuccess(w, http.StatusCreated, "sliver stored")
+}
+
+func (n *Node) sliverStatus(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	pair, axis, ok := n.pathPair(w, r)
+	if !ok {
+		return
+	}
+	shard, ok := n.ownedShard(w, id, pair)
+	if !ok {
+		return
+	}
+	status := api.StatusNonexistent
+	if has, err := n.store.HasSliver(id, shard, axis); err == nil && has {
+		status = api.StatusStored
+	}
+	api.WriteSuccess(w, http.StatusOK, status)
+}
+
+type signedData struct {
+	Signed messages.SignedMessage `json:"signed"`
+}
+
+func (n *Node) confirmation(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	conf := messages.StorageConfirmation{BlobID: id}
+	if obj := r.PathValue("object"); obj != "" {
+		raw, err := hex.DecodeString(strings.TrimPrefix(obj, "0x"))
+		if err != nil || len(raw) != 32 {
+			fail(w, http.StatusBadRequest, api.ReasonInvalidRequest, "object ID %q is not 32 bytes of hex", obj)
+			return
+		}
+		conf.Deletable = true
+		copy(conf.ObjectID[:], raw)
+	}
+	if ok, err := n.registeredAs(r, conf); err != nil {
+		n.internal(w, r, err)
+		return
+	} else if !ok {
+		fail(w, http.StatusBadRequest, api.ReasonNotRegistered, "blob %s is not registered as requested", id)
+		return
+	}
+	if _, err := n.store.Metadata(id, false); errors.Is(err, ErrNotFound) {
+		if err := n.store.Promote(id); err != nil {
+			n.internal(w, r, err)
+			return
+		}
+	}
+	missing, err := n.missingSlivers(id)
+	if err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	if missing > 0 {
+		fail(w, http.StatusBadRequest, api.ReasonMissingSlivers, "%d slivers of this node's shards are missing", missing)
+		return
+	}
+	c, _, _ := n.view()
+	conf.Epoch = c.Epoch
+	api.WriteSuccess(w, http.StatusOK, signedData{Signed: messages.Sign(n.key, conf.Marshal())})
+}
+
+// registeredAs checks the chain for the registration a confirmation is for.
+func (n *Node) registeredAs(r *http.Request, conf messages.StorageConfirmation) (bool, error) {
+	if conf.Deletable {
+		b, err := n.chain.Blob(r.Context(), conf.ObjectID)
+		if errors.Is(err, chain.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("blob object: %w", err)
+		}
+		return b.BlobID == conf.BlobID && b.Deletable, nil
+	}
+	st, err := n.chain.BlobStatus(r.Context(), conf.BlobID)
+	if err != nil {
+		return false, fmt.Errorf("blob status: %w", err)
+	}
+	return st.Invalid == nil && st.Permanent != nil, nil
+}
+
+// missingSlivers counts the slivers of this node's shards it lacks for a blob.
+func (n *Node) missingSlivers(id encoding.BlobID) (int, error) {
+	missing := 0
+	for shard := range n.ownedPairs(id) {
+		for _, axis := range []encoding.Axis{encoding.Primary, encoding.Secondary} {
+			has, err := n.store.HasSliver(id, shard, axis)
+			if err != nil {
+				return 0, err
+			}
+			if !has {
+				missing++
+			}
+		}
+	}
+	return missing, nil
+}
+
+func (n *Node) recoverySymbols(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	c, _, enc := n.view()
+	q := r.URL.Query()
+	target, err := encoding.ParseAxis(q.Get("targetType"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, api.ReasonInvalidRequest, "%v", err)
+		return
+	}
+	index, err := strconv.Atoi(q.Get("targetSliver"))
+	if err != nil || index < 0 || index >= c.NShards {
+		fail(w, http.StatusBadRequest, api.ReasonIndexOutOfRange, "target sliver %q is not in [0, %d)", q.Get("targetSliver"), c.NShards)
+		return
+	}
+	m, err := n.store.Metadata(id, false)
+	if errors.Is(err, ErrNotFound) {
+		fail(w, http.StatusNotFound, api.ReasonMetadataNotFound, "no metadata for blob %s", id)
+		return
+	}
+	if err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	source := target.Orthogonal()
+	var syms []encoding.RecoverySymbol
+	for shard := range n.ownedPairs(id) {
+		s, err := n.store.Sliver(id, shard, source)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			n.internal(w, r, err)
+			return
+		}
+		got, err := enc.RecoverySymbols(m, s, []int{index})
+		if err != nil {
+			n.internal(w, r, err)
+			return
+		}
+		syms = append(syms, got...)
+	}
+	if len(syms) == 0 {
+		fail(w, http.StatusNotFound, api.ReasonSliverNotFound, "no %s slivers of blob %s here", source, id)
+		return
+	}
+	w.Header().Set("Content-Type", api.ContentTypeBCS)
+	_, _ = w.Write(encoding.MarshalRecoverySymbols(syms))
+}
+
+func (n *Node) inconsistencyProof(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	axis, err := encoding.ParseAxis(r.PathValue("axis"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, api.ReasonInvalidRequest, "%v", err)
+		return
+	}
+	m, err := n.store.Metadata(id, true)
+	if errors.Is(err, ErrNotFound) {
+		fail(w, http.StatusBadRequest, api.ReasonMetadataNotFound, "no metadata for blob %s", id)
+		return
+	}
+	if err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	p, _ := m.Params()
+	c, _, enc := n.view()
+	// At most k_s symbols, each with data and a proof of ⌈log2 n⌉+1 nodes.
+	limit := int64(p.SecondarySymbols) * int64(p.SymbolSize+16+33*(bitsLen(c.NShards)+1))
+	body, ok := readBody(w, r, limit+64, api.ReasonInvalidProof)
+	if !ok {
+		return
+	}
+	proof, err := encoding.UnmarshalInconsistencyProof(axis, body)
+	if err != nil {
+		fail(w, http.StatusBadRequest, api.ReasonInvalidProof, "%v", err)
+		return
+	}
+	if err := enc.VerifyInconsistencyProof(m, proof); err != nil {
+		fail(w, http.StatusBadRequest, api.ReasonInvalidProof, "%v", err)
+		return
+	}
+	n.log.Warn("blob is inconsistently encoded", "blob", id, "axis", axis, "sliver", proof.TargetIndex)
+	att := messages.InvalidBlobID{Epoch: c.Epoch, BlobID: id}
+	api.WriteSuccess(w, http.StatusOK, messages.Sign(n.key, att.Marshal()))
+}
+
+func bitsLen(n int) int {
+	b := 0
+	for n > 0 {
+		b++
+		n >>= 1
+	}
+	return b
+}
+
+func (n *Node) blobStatus(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathBlobID(w, r)
+	if !ok {
+		return
+	}
+	st, err := n.chain.BlobStatus(r.Context(), id)
+	if err != nil {
+		n.internal(w, r, err)
+		return
+	}
+	api.WriteSuccess(w, http.StatusOK, api.NewBlobStatus(st))
+}
+
+// Health is the node's health report.
+type Health struct {
+	UptimeSeconds float64 `json:"uptime"`
+	Epoch         uint32  `json:"epoch"`
+	PublicKey     string  `json:"publicKey"`
+	NodeStatus    string  `json:"nodeStatus"`
+	Shards        int     `json:"shards"`
+}
+
+func (n *Node) health(w http.ResponseWriter, r *http.Request) {
+	c, shards, _ := n.view()
+	api.WriteSuccess(w, http.StatusOK, Health{
+		UptimeSeconds: time.Since(n.started).Seconds(),
+		Epoch:         c.Epoch,
+		PublicKey:     n.key.PublicKey().String(),
+		NodeStatus:    "Active",
+		Shards:        len(shards),
+	})
+}

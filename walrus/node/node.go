@@ -1,0 +1,156 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/bls"
+)
+
+// Config configures a node. Key, ID, Chain and Store are required.
+type Config struct {
+	Key   *bls.PrivateKey
+	ID    chain.ObjectID // the node's ID in the committee
+	Chain chain.Chain
+	Store Store
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the node's metrics; nil registers none.
+	Registerer prometheus.Registerer
+	// PeerClient is used to reach other nodes; nil means a client with
+	// sensible timeouts.
+	PeerClient *http.Client
+}
+
+// PeerBytesReceived returns the bytes this node has downloaded from other
+// nodes, mostly recovery symbols.
+func (n *Node) PeerBytesReceived() float64 {
+	var m dto.Metric
+	_ = n.metrics.peerBytes.Write(&m)
+	return m.GetCounter().GetValue()
+}
+
+// Node is a running storage node. Handler serves its API; Run follows the
+// chain until its context ends.
+type Node struct {
+	key     *bls.PrivateKey
+	id      chain.ObjectID
+	chain   chain.Chain
+	store   Store
+	log     *slog.Logger
+	metrics *metrics
+	peers   *http.Client
+	started time.Time
+
+	mu        sync.RWMutex
+	committee *chain.Committee
+	shards    map[uint16]bool // shards this node holds in the committee
+	encoder   *encoding.Encoder
+}
+
+// New returns a node; it reads the current committee from the chain.
+func New(ctx context.Context, cfg Config) (*Node, error) {
+	if cfg.Key == nil || cfg.Chain == nil || cfg.Store == nil {
+		return nil, errors.New("node: key, chain and store are required")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m := newMetrics(cfg.Registerer)
+	peers := &http.Client{Timeout: 60 * time.Second}
+	if cfg.PeerClient != nil {
+		*peers = *cfg.PeerClient
+	}
+	next := peers.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	peers.Transport = countingTransport{next: next, count: m.peerBytes}
+	n := &Node{
+		key: cfg.Key, id: cfg.ID, chain: cfg.Chain, store: cfg.Store,
+		log: log, metrics: m, peers: peers, started: time.Now(),
+	}
+	if err := n.refreshCommittee(ctx); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// refreshCommittee reads the committee and this node's shards in it.
+func (n *Node) refreshCommittee(ctx context.Context) error {
+	c, err := n.chain.Committee(ctx)
+	if err != nil {
+		return fmt.Errorf("node: read committee: %w", err)
+	}
+	shards := map[uint16]bool{}
+	found := false
+	for _, m := range c.Members {
+		if m.ID == n.id {
+			found = true
+			if m.PublicKey != n.key.PublicKey() {
+				return fmt.Errorf("node: the committee lists another public key for this node")
+			}
+			for _, s := range m.Shards {
+				shards[s] = true
+			}
+		}
+	}
+	if !found {
+		n.log.Warn("node is not in the committee", "epoch", c.Epoch)
+	}
+	enc, err := encoding.NewEncoder(c.NShards)
+	if err != nil {
+		return fmt.Errorf("node: committee of %d shards: %w", c.NShards, err)
+	}
+	n.mu.Lock()
+	n.committee, n.shards, n.encoder = c, shards, enc
+	n.mu.Unlock()
+	n.log.Info("committee", "epoch", c.Epoch, "shards", len(shards), "n_shards", c.NShards)
+	return nil
+}
+
+// view returns the committee, this node's shards and the encoder.
+func (n *Node) view() (*chain.Committee, map[uint16]bool, *encoding.Encoder) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.committee, n.shards, n.encoder
+}
+
+// ownedPairs returns, for a blob, the sliver pairs of the shards this node holds.
+func (n *Node) ownedPairs(id encoding.BlobID) map[uint16]int {
+	c, shards, _ := n.view()
+	out := make(map[uint16]int, len(shards))
+	for s := range shards {
+		out[s] = id.PairForShard(int(s), c.NShards)
+	}
+	return out
+}
+
+// Handler returns the HTTP handler of the node's API.
+func (n *Node) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/blobs/{id}/metadata", n.getMetadata)
+	mux.HandleFunc("PUT /v1/blobs/{id}/metadata", n.putMetadata)
+	mux.HandleFunc("GET /v1/blobs/{id}/metadata/status", n.metadataStatus)
+	mux.HandleFunc("GET /v1/blobs/{id}/slivers/{pair}/{axis}", n.getSliver)
+	mux.HandleFunc("PUT /v1/blobs/{id}/slivers/{pair}/{axis}", n.putSliver)
+	mux.HandleFunc("GET /v1/blobs/{id}/slivers/{pair}/{axis}/status", n.sliverStatus)
+	mux.HandleFunc("GET /v1/blobs/{id}/confirmation/permanent", n.confirmation)
+	mux.HandleFunc("GET /v1/blobs/{id}/confirmation/deletable/{object}", n.confirmation)
+	mux.HandleFunc("GET /v1/blobs/{id}/recoverySymbols", n.recoverySymbols)
+	mux.HandleFunc("POST /v1/blobs/{id}/inconsistencyProof/{axis}", n.inconsistencyProof)
+	mux.HandleFunc("GET /v1/blobs/{id}/status", n.blobStatus)
+	mux.HandleFunc("GET /v1/health", n.health)
+	return n.metrics.instrument(mux)
+}

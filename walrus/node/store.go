@@ -1,0 +1,35 @@
+package node
+
+import (
+	"errors"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+)
+
+// ErrNotFound is what a Store returns (wrapped or not) for absent data.
+var ErrNotFound = errors.New("not found")
+
+// Store is the node's persistent state, as the node needs it. Pending entries
+// are buffered for blobs not yet registered on the chain.
+type Store interface {
+	PutMetadata(id encoding.BlobID, m *encoding.Metadata, pending bool) error
+	// Metadata returns stored metadata, or pending metadata when pending is
+	// set and none is stored.
+	Metadata(id encoding.BlobID, pending bool) (*encoding.Metadata, error)
+	PutSliver(id encoding.BlobID, shard uint16, s *encoding.Sliver, pending bool) error
+	Sliver(id encoding.BlobID, shard uint16, axis encoding.Axis) (*encoding.Sliver, error)
+	HasSliver(id encoding.BlobID, shard uint16, axis encoding.Axis) (bool, error)
+	// Promote turns a blob's pending entries into stored ones.
+	Promote(id encoding.BlobID) error
+	// DeleteBlob removes a blob's metadata and slivers, stored and pending.
+	DeleteBlob(id encoding.BlobID) error
+
+	// Cursor is the position in the chain's events the node has processed.
+	Cursor() (chain.Cursor, error)
+	SetCursor(c chain.Cursor) error
+	// The recovery queue: certified blobs whose slivers the node must rebuild.
+	QueueRecovery(id encoding.BlobID) error
+	RecoveryDone(id encoding.BlobID) error
+	PendingRecoveries() ([]encoding.BlobID, error)
+}
