@@ -1,0 +1,219 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/nodeclient"
+)
+
+// Read returns the blob with the given ID.
+func (c *Client) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {
+	com, enc, m, err := c.readSetup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := m.Params()
+	slivers, err := c.fetchPrimary(ctx, com, enc, id, m, allPairs(p.NShards), p.PrimarySymbols)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", id, err)
+	}
+	blob, err := enc.DecodeBlob(id, m, slivers)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", id, err)
+	}
+	return blob, nil
+}
+
+// ReadRange returns length bytes of the blob from offset off, fetching only
+// the systematic primary slivers that hold them; if some of those cannot be
+// had, it falls back to reading the whole blob.
+func (c *Client) ReadRange(ctx context.Context, id encoding.BlobID, off, length uint64) ([]byte, error) {
+	com, enc, m, err := c.readSetup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if off > m.UnencodedLength || length > m.UnencodedLength-off {
+		return nil, fmt.Errorf("read %s: range [%d, %d) outside the blob's %d bytes", id, off, off+length, m.UnencodedLength)
+	}
+	if length == 0 {
+		return []byte{}, nil
+	}
+	p, _ := m.Params()
+	rowLen := uint64(p.PrimarySliverSize())
+	first, last := int(off/rowLen), int((off+length-1)/rowLen)
+	var pairs []int
+	for i := first; i <= last; i++ {
+		pairs = append(pairs, i) // systematic primary sliver i is pair i
+	}
+	slivers, err := c.fetchPrimary(ctx, com, enc, id, m, pairs, len(pairs))
+	if err != nil {
+		c.log.Info("range read falls back to a full read", "blob", id, "err", err)
+		blob, err := c.Read(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return blob[off : off+length], nil
+	}
+	sort.Slice(slivers, func(i, j int) bool { return slivers[i].Index < slivers[j].Index })
+	out := make([]byte, 0, length)
+	for _, s := range slivers {
+		rowStart := uint64(s.Index) * rowLen
+		lo := max(off, rowStart) - rowStart
+		hi := min(off+length, rowStart+rowLen) - rowStart
+		out = append(out, s.Data[lo:hi]...)
+	}
+	return out, nil
+}
+
+func allPairs(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// readSetup reads the committee and fetches verified metadata.
+func (c *Client) readSetup(ctx context.Context, id encoding.BlobID) (*chain.Committee, *encoding.Encoder, *encoding.Metadata, error) {
+	com, err := c.chain.Committee(ctx)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read %s: read committee: %w", id, err)
+	}
+	enc, err := c.encoder(com.NShards)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read %s: %w", id, err)
+	}
+	m, err := c.fetchMetadata(ctx, com, id)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read %s: %w", id, err)
+	}
+	return com, enc, m, nil
+}
+
+// fetchMetadata asks nodes in random order; the first metadata that matches
+// the blob ID wins. If nodes holding a quorum of shards say they have none,
+// the blob does not exist.
+func (c *Client) fetchMetadata(ctx context.Context, com *chain.Committee, id encoding.BlobID) (*encoding.Metadata, error) {
+	members := c.members(com)
+	rand.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
+	notFound := 0
+	var errs []error
+	for _, m := range members {
+		var md *encoding.Metadata
+		err := c.retry(ctx, func(ctx context.Context) error {
+			var err error
+			md, err = m.api.GetMetadata(ctx, id, com.NShards)
+			return err
+		})
+		if err == nil {
+			if err = md.Verify(id, com.NShards); err == nil {
+				return md, nil
+			}
+			c.log.Warn("node sent metadata that does not match the blob ID", "node", m.node.Name, "addr", m.node.Address, "blob", id, "err", err)
+		}
+		if nodeclient.IsNotFound(err) {
+			notFound += len(m.node.Shards)
+			if com.IsQuorum(notFound) {
+				return nil, fmt.Errorf("%w: nodes holding %d of %d shards have no metadata", ErrBlobNotFound, notFound, com.NShards)
+			}
+		}
+		errs = append(errs, fmt.Errorf("node %s: %w", m.node.Name, err))
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	return nil, fmt.Errorf("no valid metadata: %w", errors.Join(errs...))
+}
+
+// fetchPrimary fetches verified primary slivers of the given pairs, in that
+// order of preference, until it has need of them.
+func (c *Client) fetchPrimary(ctx context.Context, com *chain.Committee, enc *encoding.Encoder, id encoding.BlobID, m *encoding.Metadata, pairs []int, need int) ([]*encoding.Sliver, error) {
+	p, _ := m.Params()
+	members := c.members(com)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu      sync.Mutex
+		got     []*encoding.Sliver
+		invalid int
+		wg      sync.WaitGroup
+		next    = make(chan int)
+		total   = int64(need) * int64(p.PrimarySliverSize())
+		done    int64
+	)
+	// Workers take pairs in order; each pair is fetched from the node
+	// holding its shard. Workers stop once enough slivers are in.
+	workers := min(c.opts.Concurrency, len(pairs))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for pair := range next {
+				owner := com.ShardOwner(uint16(id.ShardForPair(pair, com.NShards)))
+				if owner < 0 {
+					continue
+				}
+				mem := members[owner]
+				var s *encoding.Sliver
+				err := c.retry(ctx, func(ctx context.Context) error {
+					var err error
+					s, err = mem.api.GetSliver(ctx, id, pair, encoding.Primary, p.PrimarySliverSize())
+					return err
+				})
+				if err == nil {
+					if int(s.Index) != pair {
+						err = fmt.Errorf("asked for pair %d, got sliver %d", pair, s.Index)
+					} else {
+						err = enc.VerifySliver(m, s)
+					}
+					if err != nil {
+						c.log.Warn("node sent an invalid sliver", "node", mem.node.Name, "addr", mem.node.Address, "blob", id, "pair", pair, "err", err)
+						mu.Lock()
+						invalid++
+						mu.Unlock()
+						continue
+					}
+				}
+				if err != nil {
+					if ctx.Err() == nil {
+						c.log.Debug("sliver unavailable", "node", mem.node.Name, "pair", pair, "err", err)
+					}
+					continue
+				}
+				mu.Lock()
+				if len(got) < need {
+					got = append(got, s)
+					done += int64(len(s.Data))
+					if c.opts.Progress != nil {
+						c.opts.Progress(done, total)
+					}
+					if len(got) == need {
+						cancel()
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, pair := range pairs {
+		select {
+		case next <- pair:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if len(got) < need {
+		return nil, fmt.Errorf("%w: %d of %d needed (%d invalid)", ErrNotEnoughSlivers, len(got), need, invalid)
+	}
+	return got, nil
+}

@@ -1,0 +1,218 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/messages"
+)
+
+// StoreResult describes a stored blob.
+type StoreResult struct {
+	BlobID encoding.BlobID
+	// Object is the Blob object registered and certified for this store.
+	Object chain.Blob
+	// ConfirmedShards counts the shards whose nodes confirmed storage.
+	ConfirmedShards int
+}
+
+// Store encodes blob, registers it for epochs epochs, uploads its slivers
+// and certifies it.
+func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*StoreResult, error) {
+	com, err := c.chain.Committee(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: read committee: %w", err)
+	}
+	enc, err := c.encoder(com.NShards)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	eb, err := enc.Encode(blob)
+	if err != nil {
+		return nil, fmt.Errorf("store: encode: %w", err)
+	}
+	defer eb.Release()
+
+	storage, err := c.chain.ReserveStorage(ctx, eb.Params.EncodedLength(), epochs)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: reserve storage: %w", eb.ID, err)
+	}
+	obj, err := c.chain.RegisterBlob(ctx, storage.ID, eb.ID, eb.Metadata.RootHash(), eb.Params.UnencodedLength, encoding.EncodingRS2, deletable)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: register: %w", eb.ID, err)
+	}
+	c.log.Info("registered blob", "blob", eb.ID, "object", fmt.Sprintf("%x", obj.ID[:8]), "size", len(blob), "epochs", epochs)
+
+	members := c.members(com)
+	var objectID *messages.ObjectID
+	if deletable {
+		objectID = &obj.ID
+	}
+	cert, weight, err := c.uploadAndConfirm(ctx, com, members, eb, objectID)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", eb.ID, err)
+	}
+	certified, err := c.chain.CertifyBlob(ctx, obj.ID, cert)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: certify: %w", eb.ID, err)
+	}
+	c.log.Info("certified blob", "blob", eb.ID, "confirmed_shards", weight)
+	return &StoreResult{BlobID: eb.ID, Object: certified, ConfirmedShards: weight}, nil
+}
+
+// uploadAndConfirm sends every node its metadata and slivers, and collects
+// verified confirmations until they reach a quorum of shards.
+func (c *Client) uploadAndConfirm(ctx context.Context, com *chain.Committee, members []member, eb *encoding.EncodedBlob, object *messages.ObjectID) (messages.Certificate, int, error) {
+	expected := messages.StorageConfirmation{Epoch: com.Epoch, BlobID: eb.ID}
+	if object != nil {
+		expected.Deletable, expected.ObjectID = true, *object
+	}
+	want := expected.Marshal()
+
+	var total int64
+	for _, m := range members {
+		total += int64(len(m.node.Shards)) * int64(eb.Params.PrimarySliverSize()+eb.Params.SecondarySliverSize())
+	}
+	var sent atomic.Int64
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, c.opts.Concurrency)
+	var (
+		mu      sync.Mutex
+		signers []int
+		signed  []messages.SignedMessage
+		weight  int
+		errs    []error
+		wg      sync.WaitGroup
+	)
+	for _, m := range members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conf, err := c.uploadTo(ctx, sem, m, eb, object, &sent, total)
+			if err == nil {
+				err = c.checkConfirmation(conf, want, m)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if ctx.Err() == nil {
+					c.log.Warn("node did not confirm", "node", m.node.Name, "addr", m.node.Address, "err", err)
+					errs = append(errs, fmt.Errorf("node %s: %w", m.node.Name, err))
+				}
+				return
+			}
+			signers = append(signers, m.index)
+			signed = append(signed, conf)
+			weight += len(m.node.Shards)
+			// Nodes past the quorum still receive their slivers; only
+			// waiting for them is optional, so the upload goes on until
+			// every node is done or failed.
+		}()
+	}
+	wg.Wait()
+	if !com.IsQuorum(weight) {
+		return messages.Certificate{}, weight, fmt.Errorf("%w: %d of %d shards confirmed: %w", ErrCertificationFailed, weight, com.NShards, errors.Join(errs...))
+	}
+	cert, err := messages.Aggregate(signers, signed)
+	if err != nil {
+		return messages.Certificate{}, weight, err
+	}
+	return cert, weight, nil
+}
+
+// uploadTo sends one node the metadata and the sliver pairs of its shards,
+// then fetches its confirmation.
+func (c *Client) uploadTo(ctx context.Context, sem chan struct{}, m member, eb *encoding.EncodedBlob, object *messages.ObjectID, sent *atomic.Int64, total int64) (messages.SignedMessage, error) {
+	if len(m.node.Shards) == 0 {
+		return messages.SignedMessage{}, errors.New("holds no shards")
+	}
+	acquire := func() bool {
+		select {
+		case sem <- struct{}{}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if !acquire() {
+		return messages.SignedMessage{}, ctx.Err()
+	}
+	err := c.retry(ctx, func(ctx context.Context) error { return m.api.PutMetadata(ctx, eb.ID, eb.Metadata, true) })
+	<-sem
+	if err != nil {
+		return messages.SignedMessage{}, fmt.Errorf("metadata: %w", err)
+	}
+	n := eb.Params.NShards
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(m.node.Shards))
+	for _, shard := range m.node.Shards {
+		pair := eb.ID.PairForShard(int(shard), n)
+		for _, axis := range []encoding.Axis{encoding.Primary, encoding.Secondary} {
+			if !acquire() {
+				errs <- ctx.Err()
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				s := eb.Sliver(axis, pair)
+				err := c.retry(ctx, func(ctx context.Context) error { return m.api.PutSliver(ctx, eb.ID, pair, s, true) })
+				if err != nil {
+					errs <- fmt.Errorf("%s sliver of pair %d: %w", axis, pair, err)
+					return
+				}
+				done := sent.Add(int64(len(s.Data)))
+				if c.opts.Progress != nil {
+					c.opts.Progress(done, total)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	if err := errors.Join(collect(errs)...); err != nil {
+		return messages.SignedMessage{}, err
+	}
+	var conf messages.SignedMessage
+	err = c.retry(ctx, func(ctx context.Context) error {
+		var err error
+		conf, err = m.api.Confirmation(ctx, eb.ID, object)
+		return err
+	})
+	if err != nil {
+		return messages.SignedMessage{}, fmt.Errorf("confirmation: %w", err)
+	}
+	return conf, nil
+}
+
+func collect(ch <-chan error) []error {
+	var out []error
+	for err := range ch {
+		out = append(out, err)
+	}
+	return out
+}
+
+// checkConfirmation verifies a node's confirmation: the exact bytes expected
+// (intent, epoch, blob, persistence) and the node's signature.
+func (c *Client) checkConfirmation(conf messages.SignedMessage, want []byte, m member) error {
+	if string(conf.Serialized) != string(want) {
+		got, err := messages.ParseStorageConfirmation(conf.Serialized)
+		if err != nil {
+			return fmt.Errorf("confirmation: %w", err)
+		}
+		return fmt.Errorf("confirmation for another blob or epoch: %+v", got)
+	}
+	if err := conf.Verify(m.node.PublicKey); err != nil {
+		return fmt.Errorf("confirmation: %w", err)
+	}
+	return nil
+}
