@@ -83,6 +83,40 @@ func (e *Encoder) DecodeBlob(id BlobID, m *Metadata, slivers []*Sliver) ([]byte,
 	return e.decodeVerified(p, m, axis, chosen)
 }
 
+// DecodeVerifiedSlivers is DecodeBlob for slivers the caller has already
+// verified against m (with VerifySliver), which it does not verify again:
+// exactly k_p primary or k_s secondary slivers of distinct indices. m must be
+// verified against the blob ID. The consistency check still runs.
+func (e *Encoder) DecodeVerifiedSlivers(m *Metadata, slivers []*Sliver) ([]byte, error) {
+	p, err := m.Params()
+	if err != nil || len(m.Pairs) != e.nShards {
+		return nil, fmt.Errorf("%w: for %d shards", ErrInvalidMetadata, e.nShards)
+	}
+	if len(slivers) == 0 {
+		return nil, fmt.Errorf("%w: none given", ErrNotEnoughSlivers)
+	}
+	axis := slivers[0].Axis
+	need := p.PrimarySymbols
+	if axis == Secondary {
+		need = p.SecondarySymbols
+	}
+	chosen := make([][]byte, p.NShards)
+	count := 0
+	for _, s := range slivers {
+		if s.Axis != axis || int(s.Index) >= p.NShards || len(s.Data) != p.SliverSize(axis) {
+			return nil, fmt.Errorf("decode: %w: %s sliver %d does not fit the metadata", ErrInvalidSliver, s.Axis, s.Index)
+		}
+		if chosen[s.Index] == nil && count < need {
+			chosen[s.Index] = s.Data
+			count++
+		}
+	}
+	if count < need {
+		return nil, fmt.Errorf("%w: %d distinct %s slivers, need %d", ErrNotEnoughSlivers, count, axis, need)
+	}
+	return e.decodeVerified(p, m, axis, chosen)
+}
+
 // decodeVerified decodes from exactly need verified slivers of one axis
 // (chosen[i] non-nil for those) and runs the consistency check.
 func (e *Encoder) decodeVerified(p Params, m *Metadata, axis Axis, chosen [][]byte) ([]byte, error) {

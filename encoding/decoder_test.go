@@ -241,3 +241,20 @@ func TestInconsistencyProof(t *testing.T) {
 		t.Fatalf("decode of an inconsistent blob: %v", err)
 	}
 }
+
+func TestDecodeVerifiedSlivers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	enc, blob, b := encodeRandom(t, rng, 10, 7777)
+	got, err := enc.DecodeVerifiedSlivers(b.Metadata, slivers(b, Primary, []int{9, 8, 7, 6}))
+	if err != nil || !bytes.Equal(got, blob) {
+		t.Fatalf("decode from verified parity slivers: %v", err)
+	}
+	if _, err := enc.DecodeVerifiedSlivers(b.Metadata, slivers(b, Primary, []int{9, 9, 8, 7})); !errors.Is(err, ErrNotEnoughSlivers) {
+		t.Fatalf("duplicate slivers: %v", err)
+	}
+	short := slivers(b, Secondary, []int{0, 1, 2, 3, 4, 5, 6})
+	short[3].Data = short[3].Data[:2]
+	if _, err := enc.DecodeVerifiedSlivers(b.Metadata, short); !errors.Is(err, ErrInvalidSliver) {
+		t.Fatalf("short sliver: %v", err)
+	}
+}

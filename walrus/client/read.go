@@ -24,7 +24,7 @@ func (c *Client) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", id, err)
 	}
-	blob, err := enc.DecodeBlob(id, m, slivers)
+	blob, err := enc.DecodeVerifiedSlivers(m, slivers)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", id, err)
 	}
