@@ -1,0 +1,134 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/messages"
+)
+
+// Account is a client of an in-process ledger for one sender account.
+type Account struct {
+	l      *Ledger
+	sender chain.Address
+}
+
+var _ chain.Chain = (*Account)(nil)
+
+// Sender returns the account that sends the transactions.
+func (a *Account) Sender() chain.Address { return a.sender }
+
+func (a *Account) newRecord() *record { return &record{Sender: id32(a.sender)} }
+
+// Committee returns the committee of the current epoch.
+func (a *Account) Committee(ctx context.Context) (*chain.Committee, error) {
+	var c chain.Committee
+	err := a.l.read(ctx, func(s *state) error {
+		c = cloneCommittee(s.committee)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("committee: %w", err)
+	}
+	return &c, nil
+}
+
+// ReserveStorage buys size bytes of encoded length for epochs epochs.
+func (a *Account) ReserveStorage(ctx context.Context, size uint64, epochs uint32) (chain.Storage, error) {
+	r := a.newRecord()
+	r.Reserve = &reserveTx{Size: size, Epochs: epochs}
+	res, err := a.l.submit(ctx, r, nil)
+	return res.storage, err
+}
+
+// RegisterBlob registers a blob against a storage resource of the sender's.
+func (a *Account) RegisterBlob(ctx context.Context, storage chain.ObjectID, blobID encoding.BlobID, root encoding.Hash, size uint64, encodingType byte, deletable bool) (chain.Blob, error) {
+	r := a.newRecord()
+	r.Register = &registerTx{Storage: id32(storage), BlobID: blobID, Root: root, Size: size, EncodingType: encodingType, Deletable: deletable}
+	res, err := a.l.submit(ctx, r, nil)
+	return res.blob, err
+}
+
+// CertifyBlob certifies a blob of the sender's.
+func (a *Account) CertifyBlob(ctx context.Context, blob chain.ObjectID, cert messages.Certificate) (chain.Blob, error) {
+	r := a.newRecord()
+	r.Certify = &certifyTx{Blob: id32(blob), Cert: toWireCert(cert)}
+	res, err := a.l.submit(ctx, r, nil)
+	return res.blob, err
+}
+
+// InvalidateBlobID marks a blob ID invalid.
+func (a *Account) InvalidateBlobID(ctx context.Context, cert messages.Certificate) error {
+	r := a.newRecord()
+	r.Invalidate = &invalidateTx{Cert: toWireCert(cert)}
+	_, err := a.l.submit(ctx, r, nil)
+	return err
+}
+
+// DeleteBlob deletes a deletable blob of the sender's and returns its storage.
+func (a *Account) DeleteBlob(ctx context.Context, blob chain.ObjectID) (chain.Storage, error) {
+	r := a.newRecord()
+	r.Delete = &deleteTx{Blob: id32(blob)}
+	res, err := a.l.submit(ctx, r, nil)
+	return res.storage, err
+}
+
+// ExtendBlob extends a certified blob of the sender's by epochs epochs.
+func (a *Account) ExtendBlob(ctx context.Context, blob chain.ObjectID, epochs uint32) (chain.Blob, error) {
+	r := a.newRecord()
+	r.Extend = &extendTx{Blob: id32(blob), Epochs: epochs}
+	res, err := a.l.submit(ctx, r, nil)
+	return res.blob, err
+}
+
+// Blob returns a blob object, expired ones included; deleted ones are gone.
+func (a *Account) Blob(ctx context.Context, id chain.ObjectID) (chain.Blob, error) {
+	var b chain.Blob
+	err := a.l.read(ctx, func(s *state) error {
+		o, ok := s.blobs[id]
+		if !ok {
+			return fmt.Errorf("%w: no blob object %s", chain.ErrNotFound, FormatObjectID(id))
+		}
+		b = o.cloneBlob()
+		return nil
+	})
+	if err != nil {
+		return chain.Blob{}, fmt.Errorf("blob: %w", err)
+	}
+	return b, nil
+}
+
+// BlobStatus returns what the ledger knows of a blob ID.
+func (a *Account) BlobStatus(ctx context.Context, blobID encoding.BlobID) (chain.BlobStatus, error) {
+	var st chain.BlobStatus
+	err := a.l.read(ctx, func(s *state) error {
+		st = s.blobStatus(blobID)
+		return nil
+	})
+	if err != nil {
+		return chain.BlobStatus{}, fmt.Errorf("blob status: %w", err)
+	}
+	return st, nil
+}
+
+// Events returns up to limit events from cursor from on (limit ≤ 0 means
+// DefaultEventLimit). When there are none yet it waits for one until the
+// context ends; if the context's deadline passes while waiting it returns no
+// events and no error, so a consumer can poll with a timeout per call. A
+// context already done on entry, or cancelled while waiting, gives its error.
+func (a *Account) Events(ctx context.Context, from chain.Cursor, limit int) ([]chain.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	evs, err := a.l.waitEvents(ctx, from, limit, -1)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	return evs, nil
+}

@@ -1,0 +1,242 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+)
+
+// NewHandler serves l over HTTP so that separate processes share one
+// ledger; Dial is its client. Transactions are POSTs whose JSON bodies are
+// the records' own transaction fields; the sender is the SenderHeader (hex
+// address), trusted as given: the ledger authenticates nobody, and the admin
+// endpoint is served too, so bind the server to an address only trusted
+// processes reach. Events requests are held up to MaxPollWait milliseconds:
+// a server's WriteTimeout must be longer.
+//
+//	GET  /v1/committee                                                  → Committee
+//	GET  /v1/blobs/{objectID}                                           → Blob
+//	GET  /v1/blob-status/{blobID}                                       → BlobStatus
+//	GET  /v1/events?from=N&limit=M&wait=MS                              → {"events": [...]}
+//	POST /v1/tx/reserve-storage     {"size", "epochs"}                  → Storage
+//	POST /v1/tx/register-blob       {"storage", "blobId", "rootHash",
+//	                                 "size", "encodingType", "deletable"} → Blob
+//	POST /v1/tx/certify-blob        {"blob", "certificate"}             → Blob
+//	POST /v1/tx/invalidate-blob-id  {"certificate"}                     → {}
+//	POST /v1/tx/delete-blob         {"blob"}                            → Storage
+//	POST /v1/tx/extend-blob         {"blob", "epochs"}                  → Blob
+//	POST /v1/admin/advance-epoch    {"nodes"?}                          → Committee
+//
+// In requests, object IDs and addresses are 0x-prefixed hex, blob IDs
+// base64url, and a certificate is {"signers": [member indices], "message":
+// base64, "signature": base64}. Responses are chain's types as encoding/json
+// writes them (object IDs and addresses as arrays of 32 numbers, as long as
+// those types have no text form). Errors are {"error": {"code", "message"}},
+// with a code per sentinel (NotFound, NotOwner, InvalidCertificate, ...).
+func NewHandler(l *Ledger) http.Handler {
+	h := &handler{l: l}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/committee", h.committee)
+	mux.HandleFunc("GET /v1/blobs/{id}", h.blob)
+	mux.HandleFunc("GET /v1/blob-status/{blobID}", h.blobStatus)
+	mux.HandleFunc("GET /v1/events", h.events)
+	mux.HandleFunc("POST /v1/tx/reserve-storage", transaction(h, func(ctx context.Context, a *Account, in *reserveTx) (any, error) {
+		return a.ReserveStorage(ctx, in.Size, in.Epochs)
+	}))
+	mux.HandleFunc("POST /v1/tx/register-blob", transaction(h, func(ctx context.Context, a *Account, in *registerTx) (any, error) {
+		return a.RegisterBlob(ctx, chain.ObjectID(in.Storage), in.BlobID, in.Root, in.Size, in.EncodingType, in.Deletable)
+	}))
+	mux.HandleFunc("POST /v1/tx/certify-blob", transaction(h, func(ctx context.Context, a *Account, in *certifyTx) (any, error) {
+		r := a.newRecord()
+		r.Certify = in
+		res, err := a.l.submit(ctx, r, nil)
+		return res.blob, err
+	}))
+	mux.HandleFunc("POST /v1/tx/invalidate-blob-id", transaction(h, func(ctx context.Context, a *Account, in *invalidateTx) (any, error) {
+		r := a.newRecord()
+		r.Invalidate = in
+		_, err := a.l.submit(ctx, r, nil)
+		return struct{}{}, err
+	}))
+	mux.HandleFunc("POST /v1/tx/delete-blob", transaction(h, func(ctx context.Context, a *Account, in *deleteTx) (any, error) {
+		return a.DeleteBlob(ctx, chain.ObjectID(in.Blob))
+	}))
+	mux.HandleFunc("POST /v1/tx/extend-blob", transaction(h, func(ctx context.Context, a *Account, in *extendTx) (any, error) {
+		return a.ExtendBlob(ctx, chain.ObjectID(in.Blob), in.Epochs)
+	}))
+	mux.HandleFunc("POST /v1/admin/advance-epoch", h.advanceEpoch)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, fmt.Errorf("%w: no endpoint %s %s", chain.ErrNotFound, r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+type handler struct{ l *Ledger }
+
+// transaction adapts a transaction to an HTTP handler: sender from the
+// header, input from the JSON body.
+func transaction[T any](h *handler, run func(context.Context, *Account, *T) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		raw := r.Header.Get(SenderHeader)
+		if raw == "" {
+			h.fail(w, r, fmt.Errorf("%w: missing %s header", chain.ErrInvalidArgument, SenderHeader))
+			return
+		}
+		sender, err := ParseAddress(raw)
+		if err != nil {
+			h.fail(w, r, fmt.Errorf("sender: %w", err))
+			return
+		}
+		in := new(T)
+		if err := decodeBody(w, r, in); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		out, err := run(r.Context(), h.l.As(sender), in)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: request body: %w", chain.ErrInvalidArgument, err)
+	}
+	return nil
+}
+
+func (h *handler) committee(w http.ResponseWriter, r *http.Request) {
+	c, err := h.l.As(chain.Address{}).Committee(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (h *handler) blob(w http.ResponseWriter, r *http.Request) {
+	id, err := ParseObjectID(r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("blob object ID: %w", err))
+		return
+	}
+	b, err := h.l.As(chain.Address{}).Blob(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (h *handler) blobStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := encoding.ParseBlobID(r.PathValue("blobID"))
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("%w: %w", chain.ErrInvalidArgument, err))
+		return
+	}
+	st, err := h.l.As(chain.Address{}).BlobStatus(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// events answers at once when events exist, else holds the request until
+// one is appended or wait (capped at MaxPollWait) passes, then answers with
+// an empty list.
+func (h *handler) events(w http.ResponseWriter, r *http.Request) {
+	from, limit, wait, err := eventsQuery(r.URL.Query())
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("events: %w", err))
+		return
+	}
+	evs, err := h.l.waitEvents(r.Context(), from, limit, wait)
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("events: %w", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, eventsBody{Events: append([]chain.Event{}, evs...)})
+}
+
+func eventsQuery(q url.Values) (from chain.Cursor, limit int, wait time.Duration, err error) {
+	f, err := queryUint(q, "from")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	n, err := queryUint(q, "limit")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	ms, err := queryUint(q, "wait")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return chain.Cursor(f), int(min(n, MaxEventLimit)), time.Duration(min(ms, MaxPollWait)) * time.Millisecond, nil
+}
+
+// queryUint parses a query parameter; missing means 0.
+func queryUint(q url.Values, name string) (uint64, error) {
+	s := q.Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: parameter %s: %w", chain.ErrInvalidArgument, name, err)
+	}
+	return v, nil
+}
+
+func (h *handler) advanceEpoch(w http.ResponseWriter, r *http.Request) {
+	var in epochTx
+	if err := decodeBody(w, r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var next []NodeRegistration
+	if in.Nodes != nil {
+		var err error
+		if next, err = registrations(in.Nodes); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	c, err := h.l.AdvanceEpoch(r.Context(), next)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// fail writes err with its code; unexpected errors are logged.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code, status := errorCode(err)
+	if status >= 500 {
+		h.l.log.Warn("ledger request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		h.l.log.Debug("ledger request refused", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
+	}
+	writeJSON(w, status, errorBody{Error: wireError{Code: code, Message: err.Error()}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,65 @@
+package ledger
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
+)
+
+// prepareGenesis sets the parameters and the committee of epoch 0.
+func (s *state) prepareGenesis(t *txn, sigs sigPolicy) (commitFunc, error) {
+	g := t.rec.Genesis
+	if g.EpochDuration < 0 {
+		return nil, fmt.Errorf("%w: negative epoch duration %v", chain.ErrInvalidArgument, g.EpochDuration)
+	}
+	if g.MaxEpochsAhead == 0 {
+		return nil, fmt.Errorf("%w: max epochs ahead is 0", chain.ErrInvalidArgument)
+	}
+	regs, err := registrations(g.Nodes)
+	if err != nil {
+		return nil, fmt.Errorf("genesis committee: %w", err)
+	}
+	members, err := newCommittee(g.NShards, regs, 0, sigs)
+	if err != nil {
+		return nil, fmt.Errorf("genesis committee: %w", err)
+	}
+	return func() result {
+		s.chainID = g.ChainID
+		s.nShards = g.NShards
+		s.maxEpochsAhead = g.MaxEpochsAhead
+		s.epochDuration = g.EpochDuration
+		s.epoch = 0
+		s.epochStarted = time.UnixMilli(t.rec.Time)
+		s.setCommittee(members)
+		return result{committee: cloneCommittee(s.committee)}
+	}, nil
+}
+
+// prepareEpoch advances the epoch, with a new committee when the record names
+// one, and emits EpochChangeStart and EpochChangeDone together: the ledger
+// does not wait for nodes to report their shards synced.
+func (s *state) prepareEpoch(t *txn, sigs sigPolicy) (commitFunc, error) {
+	if s.epoch == math.MaxUint32 {
+		return nil, fmt.Errorf("%w: epoch %d is the last", chain.ErrInvalidArgument, s.epoch)
+	}
+	members := s.committee.Members
+	if next := t.rec.Epoch.Nodes; next != nil {
+		regs, err := registrations(next)
+		if err == nil {
+			members, err = newCommittee(s.nShards, regs, s.epoch, sigs)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("committee of epoch %d: %w", s.epoch+1, err)
+		}
+	}
+	return func() result {
+		s.epoch++
+		s.epochStarted = time.UnixMilli(t.rec.Time)
+		s.setCommittee(members)
+		s.emit(t, chain.Event{Kind: chain.EventEpochChangeStart, Epoch: s.epoch})
+		s.emit(t, chain.Event{Kind: chain.EventEpochChangeDone, Epoch: s.epoch})
+		return result{committee: cloneCommittee(s.committee)}
+	}, nil
+}
