@@ -36,6 +36,12 @@ type ObjectID = messages.ObjectID
 // Address is a Sui account address, the owner of objects.
 type Address [32]byte
 
+// MarshalText writes an address as Sui does: 0x and 64 hex digits.
+func (a Address) MarshalText() ([]byte, error) { return ObjectID(a).MarshalText() }
+
+// UnmarshalText parses 0x-prefixed (or bare) hex.
+func (a *Address) UnmarshalText(b []byte) error { return (*ObjectID)(a).UnmarshalText(b) }
+
 // Errors of chain operations. Implementations wrap them with context.
 var (
 	ErrNotFound           = errors.New("object not found")

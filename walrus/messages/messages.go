@@ -7,9 +7,11 @@ package messages
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/bls"
@@ -233,4 +235,20 @@ func (c Certificate) Verify(keys []bls.PublicKey) error {
 		return fmt.Errorf("%w: no signers", ErrInvalidMessage)
 	}
 	return bls.VerifyAggregate(pks, c.Message, c.Signature)
+}
+
+// MarshalText writes an object ID as Sui does: 0x and 64 hex digits.
+func (id ObjectID) MarshalText() ([]byte, error) {
+	return []byte("0x" + hex.EncodeToString(id[:])), nil
+}
+
+// UnmarshalText parses 0x-prefixed (or bare) hex.
+func (id *ObjectID) UnmarshalText(b []byte) error {
+	s := strings.TrimPrefix(string(b), "0x")
+	raw, err := hex.DecodeString(s)
+	if err != nil || len(raw) != len(id) {
+		return fmt.Errorf("%w: object ID %q is not 32 bytes of hex", ErrInvalidMessage, b)
+	}
+	copy(id[:], raw)
+	return nil
 }
