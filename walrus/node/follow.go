@@ -82,7 +82,11 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 		if err != nil {
 			return err
 		}
-		if _, err := n.store.Metadata(ev.BlobID, false); errors.Is(err, ErrNotFound) || missing > 0 {
+		stored, err := n.store.HasMetadata(ev.BlobID, false)
+		if err != nil {
+			return err
+		}
+		if !stored || missing > 0 {
 			n.log.Info("blob certified with slivers missing here; queued for recovery", "blob", ev.BlobID, "missing", missing)
 			return n.store.QueueRecovery(ev.BlobID)
 		}

@@ -136,7 +136,7 @@ func (n *Node) putMetadata(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, api.ReasonBlobInvalid, "blob %s was marked invalid", id)
 		return
 	}
-	if _, err := n.store.Metadata(id, false); err == nil {
+	if has, err := n.store.HasMetadata(id, false); err == nil && has {
 		api.WriteSuccess(w, http.StatusOK, "metadata already stored")
 		return
 	}
@@ -163,10 +163,6 @@ func (n *Node) putMetadata(w http.ResponseWriter, r *http.Request) {
 	api.WriteSuccess(w, http.StatusCreated, "metadata stored")
 }
 
-// ErrCacheSaturated is what a Store returns when its buffer of data for
-// unregistered blobs is full.
-var ErrCacheSaturated = errors.New("pending cache saturated")
-
 func (n *Node) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, ErrCacheSaturated) {
 		fail(w, http.StatusTooManyRequests, api.ReasonCacheSaturated, "buffer for unregistered blobs is full")
@@ -181,9 +177,9 @@ func (n *Node) metadataStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := api.StatusNonexistent
-	if _, err := n.store.Metadata(id, false); err == nil {
+	if has, _ := n.store.HasMetadata(id, false); has {
 		status = api.StatusStored
-	} else if _, err := n.store.Metadata(id, true); err == nil {
+	} else if has, _ := n.store.HasMetadata(id, true); has {
 		status = api.StatusBuffered
 	}
 	api.WriteSuccess(w, http.StatusOK, status)
@@ -282,7 +278,10 @@ func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pending := false
-	if _, err := n.store.Metadata(id, false); errors.Is(err, ErrNotFound) {
+	if stored, err := n.store.HasMetadata(id, false); err != nil {
+		n.internal(w, r, err)
+		return
+	} else if !stored {
 		// Only buffered metadata: the blob was not registered when it came.
 		registered, invalid, err := n.registration(r, id)
 		switch {
@@ -362,7 +361,7 @@ func (n *Node) confirmation(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, api.ReasonNotRegistered, "blob %s is not registered as requested", id)
 		return
 	}
-	if _, err := n.store.Metadata(id, false); errors.Is(err, ErrNotFound) {
+	if stored, err := n.store.HasMetadata(id, false); err == nil && !stored {
 		if err := n.store.Promote(id); err != nil {
 			n.internal(w, r, err)
 			return

@@ -1,14 +1,19 @@
 package node
 
 import (
-	"errors"
-
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/store"
 )
 
-// ErrNotFound is what a Store returns (wrapped or not) for absent data.
-var ErrNotFound = errors.New("not found")
+// The errors a Store returns, wrapped or not: those of package store, whose
+// Store is the one nodes run on.
+var (
+	// ErrNotFound means absent data.
+	ErrNotFound = store.ErrNotFound
+	// ErrCacheSaturated means the buffer of data for unregistered blobs is full.
+	ErrCacheSaturated = store.ErrCacheSaturated
+)
 
 // Store is the node's persistent state, as the node needs it. Pending entries
 // are buffered for blobs not yet registered on the chain.
@@ -17,6 +22,7 @@ type Store interface {
 	// Metadata returns stored metadata, or pending metadata when pending is
 	// set and none is stored.
 	Metadata(id encoding.BlobID, pending bool) (*encoding.Metadata, error)
+	HasMetadata(id encoding.BlobID, pending bool) (bool, error)
 	PutSliver(id encoding.BlobID, shard uint16, s *encoding.Sliver, pending bool) error
 	Sliver(id encoding.BlobID, shard uint16, axis encoding.Axis) (*encoding.Sliver, error)
 	HasSliver(id encoding.BlobID, shard uint16, axis encoding.Axis) (bool, error)

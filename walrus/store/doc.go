@@ -1,0 +1,75 @@
+// Package store is a storage node's persistent state, kept in Badger
+// (dgraph-io/badger/v4): blob metadata, the slivers of the shards the node
+// holds, data buffered for blobs not yet registered, what the node knows of
+// each blob from the chain, the chain event cursor and the queue of blobs
+// whose slivers must be recovered.
+//
+// Vocabulary:
+//   - stored: metadata or a sliver of a blob the node accepted as
+//     registered; it is served and counts for confirmations.
+//   - pending: metadata or a sliver uploaded (with ?pending=true) before the
+//     node saw the blob registered. It is not served, its total size is
+//     bounded (ErrCacheSaturated) and it is dropped after Options.PendingTTL
+//     unless promoted.
+//   - promote: turn a blob's pending entries into stored ones, when the blob
+//     is registered.
+//   - blob state: the live Blob objects that register a blob ID (each with
+//     its end epoch, deletable flag and certification), the first
+//     certification epoch, and whether the ID was marked invalid. The number
+//     of live objects is the blob's reference count: its data is removed when
+//     it drops to zero.
+//
+// # Key layout
+//
+// Every key starts with a one-byte tag; blob IDs are the 32 raw bytes,
+// shards big-endian u16, so a blob's keys are contiguous and its slivers
+// sorted by shard:
+//
+//	'm' | blob ID                          metadata (BCS BlobMetadata)
+//	'v' | blob ID | shard | axis           sliver: symbol size, index, data
+//	'p' | blob ID | 'm'                    pending marker of the metadata
+//	'p' | blob ID | 'v' | shard | axis     pending marker of a sliver
+//	's' | blob ID                          blob state
+//	'r' | blob ID                          recovery queue entry
+//	'c'                                    event cursor
+//	'y'                                    counters saved by a clean Close
+//	'z'                                    schema version
+//
+// Every value but the schema string starts with a format byte (1); values
+// that do not decode are reported as ErrCorrupt, never returned.
+//
+// # Decisions that are easy to break by accident
+//
+//   - Pending data is written once, under the same data key as stored data;
+//     a small marker key says it is pending. Promotion deletes markers and
+//     copies nothing, so a buffered 40 MB sliver is not written twice.
+//     Readers of stored data (Metadata, Sliver, HasSliver) check that no
+//     marker exists.
+//   - Slivers go to Badger's value log (ValueThreshold is far below sliver
+//     sizes), so the LSM tree holds only keys, pointers and small records and
+//     write amplification stays near 1. The value log file size bounds the
+//     largest value: MaxSliverBytes.
+//   - Writes are synced by default: a Put that returned survives kill -9 and,
+//     as far as the file system honours fsync, power loss. Badger groups the
+//     commits of concurrent writers into one sync.
+//   - Every write is one Badger transaction, except the removal or promotion
+//     of a blob with more than deleteBatch entries, which runs in chunks
+//     ending with the transaction that updates its state; a crash in between
+//     leaves work that replaying the same call finishes.
+//   - Operations on one blob are ordered by a striped lock: puts share it,
+//     promotion, removal and event application hold it exclusively, so a put
+//     never interleaves with the removal of its blob.
+//   - ApplyEvent records the chain cursor in the transaction that applies
+//     the event; an event before the cursor was already applied and is
+//     ignored. Events must be applied in order, by one goroutine.
+//   - The store checks form, not content: malformed keys and values are
+//     rejected (ErrMalformed), but slivers are not verified against metadata;
+//     the node does that before calling Put.
+//
+// # Memory
+//
+// A devnet runs ten nodes on one machine, so each store keeps Badger small:
+// three 8 MiB memtables, a 16 MiB block cache, a 16 MiB index cache, two
+// compactors (see badgerOptions). Value-log garbage collection runs every
+// Options.GCInterval in a goroutine that Close stops and waits for.
+package store
