@@ -154,3 +154,28 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/health", n.health)
 	return n.metrics.instrument(mux)
 }
+
+// Shards returns the shards this node holds in the current committee.
+func (n *Node) Shards() []uint16 {
+	_, shards, _ := n.view()
+	out := make([]uint16, 0, len(shards))
+	for s := range shards {
+		out = append(out, s)
+	}
+	return out
+}
+
+// MissingSlivers counts the slivers of this node's shards it lacks for a
+// blob, metadata counted as one when absent.
+func (n *Node) MissingSlivers(id encoding.BlobID) (int, error) {
+	missing, err := n.missingSlivers(id)
+	if err != nil {
+		return 0, err
+	}
+	if has, err := n.store.HasMetadata(id, false); err != nil {
+		return 0, err
+	} else if !has {
+		missing++
+	}
+	return missing, nil
+}

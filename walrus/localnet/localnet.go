@@ -1,0 +1,212 @@
+// Package localnet runs a whole Walrus network inside one process, on
+// loopback: the embedded ledger and storage nodes, each with its own Badger
+// store and HTTP server. Tests use it, and so can anything that wants a
+// network without starting processes. Nodes can be stopped, wiped and
+// restarted to exercise failures.
+package localnet
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/walrus/client"
+	"github.com/walrusfs/walrusfs/walrus/node"
+	"github.com/walrusfs/walrusfs/walrus/store"
+)
+
+// Config describes a network.
+type Config struct {
+	Dir     string // where the ledger and the nodes keep their data
+	Nodes   int
+	NShards int
+	Logger  *slog.Logger // nil discards logs
+	// Handler, if set, wraps node i's API handler (to make a node lie, say).
+	Handler func(i int, h http.Handler) http.Handler
+}
+
+// Network is a running network.
+type Network struct {
+	cfg    Config
+	Ledger *ledger.Ledger
+	Nodes  []*Node
+}
+
+// Node is one storage node of the network.
+type Node struct {
+	Index int
+	Name  string
+	Addr  string // host:port
+	Key   *bls.PrivateKey
+	ID    chain.ObjectID
+	Dir   string
+
+	net    *Network
+	Node   *node.Node
+	Store  *store.Store
+	server *http.Server
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// nodeKey derives node i's key from the network directory, so that restarts
+// keep it.
+func nodeKey(dir string, i int) (*bls.PrivateKey, error) {
+	seed := sha256.Sum256(fmt.Appendf(nil, "walrusfs localnet %s node %d", dir, i))
+	return bls.KeyFromSeed(seed[:])
+}
+
+// Start creates and starts a network.
+func Start(ctx context.Context, cfg Config) (*Network, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	shards, err := ledger.AssignShards(cfg.NShards, cfg.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	n := &Network{cfg: cfg}
+	var regs []ledger.NodeRegistration
+	listeners := make([]net.Listener, cfg.Nodes)
+	for i := range cfg.Nodes {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			closeAll(listeners)
+			return nil, fmt.Errorf("localnet: listen: %w", err)
+		}
+		listeners[i] = lis
+		key, err := nodeKey(cfg.Dir, i)
+		if err != nil {
+			closeAll(listeners)
+			return nil, err
+		}
+		nd := &Node{Index: i, Name: fmt.Sprintf("node-%d", i), Addr: lis.Addr().String(), Key: key,
+			Dir: filepath.Join(cfg.Dir, fmt.Sprintf("node-%d", i)), net: n}
+		n.Nodes = append(n.Nodes, nd)
+		var account chain.Address
+		account[0], account[1] = 0xee, byte(i)
+		regs = append(regs, ledger.NewNodeRegistration(key, chain.Node{Name: nd.Name, Address: nd.Addr, Shards: shards[i]}, account, 0))
+	}
+	l, err := ledger.Create(filepath.Join(cfg.Dir, "ledger"), ledger.Genesis{NShards: cfg.NShards, Nodes: regs}, ledger.Options{Logger: cfg.Logger.With("component", "ledger")})
+	if err != nil {
+		closeAll(listeners)
+		return nil, fmt.Errorf("localnet: create ledger: %w", err)
+	}
+	n.Ledger = l
+	com, err := l.As(chain.Address{}).Committee(ctx)
+	if err != nil {
+		closeAll(listeners)
+		return nil, err
+	}
+	for i, nd := range n.Nodes {
+		nd.ID = com.Members[i].ID
+		if err := nd.start(ctx, listeners[i]); err != nil {
+			closeAll(listeners[i+1:])
+			n.Close()
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+func closeAll(ls []net.Listener) {
+	for _, l := range ls {
+		if l != nil {
+			l.Close()
+		}
+	}
+}
+
+// Chain returns the ledger as seen by an account.
+func (n *Network) Chain(account chain.Address) chain.Chain { return n.Ledger.As(account) }
+
+// Client returns a Walrus client acting for an account.
+func (n *Network) Client(account chain.Address, opts client.Options) *client.Client {
+	if opts.Logger == nil {
+		opts.Logger = n.cfg.Logger.With("component", "client")
+	}
+	return client.New(n.Chain(account), opts)
+}
+
+// Close stops every node and the ledger.
+func (n *Network) Close() {
+	for _, nd := range n.Nodes {
+		nd.Stop()
+	}
+	if n.Ledger != nil {
+		n.Ledger.Close()
+	}
+}
+
+// start opens the node's store and serves its API on lis (or on its address).
+func (nd *Node) start(ctx context.Context, lis net.Listener) error {
+	log := nd.net.cfg.Logger.With("node", nd.Name)
+	st, err := store.Open(nd.Dir, store.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("localnet: %s: %w", nd.Name, err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	wn, err := node.New(ctx, node.Config{Key: nd.Key, ID: nd.ID, Chain: nd.net.Ledger.As(chain.Address{0xee, byte(nd.Index)}), Store: st, Logger: log})
+	if err != nil {
+		cancel()
+		st.Close()
+		return err
+	}
+	if lis == nil {
+		// Rebinding a just-closed port can take a moment.
+		for i := 0; ; i++ {
+			lis, err = net.Listen("tcp", nd.Addr)
+			if err == nil || i == 50 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			cancel()
+			st.Close()
+			return fmt.Errorf("localnet: %s: %w", nd.Name, err)
+		}
+	}
+	h := wn.Handler()
+	if wrap := nd.net.cfg.Handler; wrap != nil {
+		h = wrap(nd.Index, h)
+	}
+	nd.Node, nd.Store, nd.cancel, nd.done = wn, st, cancel, make(chan struct{})
+	nd.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = nd.server.Serve(lis) }()
+	go func() {
+		defer close(nd.done)
+		if err := wn.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("node stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Stop stops the node, as a crash would from the network's point of view.
+func (nd *Node) Stop() {
+	if nd.server == nil {
+		return
+	}
+	nd.server.Close()
+	nd.cancel()
+	<-nd.done
+	nd.Store.Close()
+	nd.server, nd.Node, nd.Store = nil, nil, nil
+}
+
+// Restart starts a stopped node again on its address.
+func (nd *Node) Restart(ctx context.Context) error { return nd.start(ctx, nil) }
+
+// Wipe deletes a stopped node's data.
+func (nd *Node) Wipe() error { return os.RemoveAll(nd.Dir) }
