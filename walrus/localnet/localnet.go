@@ -182,8 +182,9 @@ func (nd *Node) start(ctx context.Context, lis net.Listener) error {
 		h = wrap(nd.Index, h)
 	}
 	nd.Node, nd.Store, nd.cancel, nd.done = wn, st, cancel, make(chan struct{})
-	nd.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = nd.server.Serve(lis) }()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	nd.server = srv
+	go func() { _ = srv.Serve(lis) }()
 	go func() {
 		defer close(nd.done)
 		if err := wn.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
