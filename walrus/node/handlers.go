@@ -65,7 +65,15 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, tooLarge stri
 		fail(w, http.StatusBadRequest, tooLarge, "body of %d bytes exceeds %d", r.ContentLength, limit)
 		return nil, false
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var body []byte
+	var err error
+	if r.ContentLength >= 0 {
+		// Sized up front: no copies while a large sliver arrives.
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
+	}
 	if err != nil {
 		fail(w, http.StatusBadRequest, api.ReasonInvalidRequest, "read body: %v", err)
 		return nil, false

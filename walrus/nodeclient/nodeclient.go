@@ -63,7 +63,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err := readLimited(resp.Body, resp.ContentLength, limit)
 	if err != nil {
 		return 0, nil, fmt.Errorf("%s %s: read response: %w", method, path, err)
 	}
@@ -193,4 +193,23 @@ func Status[T any](ctx context.Context, c *Client, path string) (T, error) {
 func IsNotFound(err error) bool {
 	var e *api.Error
 	return errors.As(err, &e) && e.Code == http.StatusNotFound
+}
+
+// readLimited reads a body of at most limit bytes (one more is read to tell
+// an oversized one), into a buffer of the announced length when there is one,
+// so that large slivers are not copied while the buffer grows.
+func readLimited(r io.Reader, announced, limit int64) ([]byte, error) {
+	if announced < 0 || announced > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	buf := make([]byte, announced, announced+1)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	// Anything beyond the announced length is a protocol violation.
+	var extra [1]byte
+	if n, _ := r.Read(extra[:]); n > 0 {
+		return append(buf, extra[0]), nil
+	}
+	return buf, nil
 }
