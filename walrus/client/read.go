@@ -133,87 +133,93 @@ func (c *Client) fetchMetadata(ctx context.Context, com *chain.Committee, id enc
 }
 
 // fetchPrimary fetches verified primary slivers of the given pairs, in that
-// order of preference, until it has need of them.
+// order of preference, until it has need of them: first exactly the first
+// need pairs (systematic ones for a whole read, so no decoding is needed),
+// then, for each one missing, the next pairs.
 func (c *Client) fetchPrimary(ctx context.Context, com *chain.Committee, enc *encoding.Encoder, id encoding.BlobID, m *encoding.Metadata, pairs []int, need int) ([]*encoding.Sliver, error) {
 	p, _ := m.Params()
 	members := c.members(com)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var (
+		got     []*encoding.Sliver
+		invalid int
+		total   = int64(need) * int64(p.PrimarySliverSize())
+		done    int64
+		next    int
+	)
+	for len(got) < need && next < len(pairs) {
+		wave := pairs[next:min(len(pairs), next+need-len(got))]
+		next += len(wave)
+		fetched, bad := c.fetchWave(ctx, com, members, enc, id, m, wave)
+		invalid += bad
+		for _, s := range fetched {
+			got = append(got, s)
+			done += int64(len(s.Data))
+			if c.opts.Progress != nil {
+				c.opts.Progress(done, total)
+			}
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	if len(got) < need {
+		return nil, fmt.Errorf("%w: %d of %d needed (%d invalid)", ErrNotEnoughSlivers, len(got), need, invalid)
+	}
+	return got, nil
+}
+
+// fetchWave fetches and verifies the primary slivers of pairs concurrently,
+// returning those it could get and the number that failed verification.
+func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []member, enc *encoding.Encoder, id encoding.BlobID, m *encoding.Metadata, pairs []int) ([]*encoding.Sliver, int) {
+	p, _ := m.Params()
 	var (
 		mu      sync.Mutex
 		got     []*encoding.Sliver
 		invalid int
 		wg      sync.WaitGroup
-		next    = make(chan int)
-		total   = int64(need) * int64(p.PrimarySliverSize())
-		done    int64
+		sem     = make(chan struct{}, c.opts.Concurrency)
 	)
-	// Workers take pairs in order; each pair is fetched from the node
-	// holding its shard. Workers stop once enough slivers are in.
-	workers := min(c.opts.Concurrency, len(pairs))
-	for range workers {
+	for _, pair := range pairs {
+		owner := com.ShardOwner(uint16(id.ShardForPair(pair, com.NShards)))
+		if owner < 0 {
+			continue
+		}
+		mem := members[owner]
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return got, invalid
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for pair := range next {
-				owner := com.ShardOwner(uint16(id.ShardForPair(pair, com.NShards)))
-				if owner < 0 {
-					continue
-				}
-				mem := members[owner]
-				var s *encoding.Sliver
-				err := c.retry(ctx, func(ctx context.Context) error {
-					var err error
-					s, err = mem.api.GetSliver(ctx, id, pair, encoding.Primary, p.PrimarySliverSize())
-					return err
-				})
-				if err == nil {
-					if int(s.Index) != pair {
-						err = fmt.Errorf("asked for pair %d, got sliver %d", pair, s.Index)
-					} else {
-						err = enc.VerifySliver(m, s)
-					}
-					if err != nil {
-						c.log.Warn("node sent an invalid sliver", "node", mem.node.Name, "addr", mem.node.Address, "blob", id, "pair", pair, "err", err)
-						mu.Lock()
-						invalid++
-						mu.Unlock()
-						continue
-					}
-				}
-				if err != nil {
-					if ctx.Err() == nil {
-						c.log.Debug("sliver unavailable", "node", mem.node.Name, "pair", pair, "err", err)
-					}
-					continue
-				}
-				mu.Lock()
-				if len(got) < need {
-					got = append(got, s)
-					done += int64(len(s.Data))
-					if c.opts.Progress != nil {
-						c.opts.Progress(done, total)
-					}
-					if len(got) == need {
-						cancel()
-					}
-				}
-				mu.Unlock()
+			defer func() { <-sem }()
+			var s *encoding.Sliver
+			err := c.retry(ctx, func(ctx context.Context) error {
+				var err error
+				s, err = mem.api.GetSliver(ctx, id, pair, encoding.Primary, p.PrimarySliverSize())
+				return err
+			})
+			if err != nil {
+				c.log.Debug("sliver unavailable", "node", mem.node.Name, "pair", pair, "err", err)
+				return
 			}
+			if int(s.Index) != pair {
+				err = fmt.Errorf("asked for pair %d, got sliver %d", pair, s.Index)
+			} else {
+				err = enc.VerifySliver(m, s)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				c.log.Warn("node sent an invalid sliver", "node", mem.node.Name, "addr", mem.node.Address, "blob", id, "pair", pair, "err", err)
+				invalid++
+				return
+			}
+			got = append(got, s)
 		}()
 	}
-feed:
-	for _, pair := range pairs {
-		select {
-		case next <- pair:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
-	if len(got) < need {
-		return nil, fmt.Errorf("%w: %d of %d needed (%d invalid)", ErrNotEnoughSlivers, len(got), need, invalid)
-	}
-	return got, nil
+	return got, invalid
 }
