@@ -399,7 +399,10 @@ func (n *Node) registeredAs(r *http.Request, conf messages.StorageConfirmation) 
 		if err != nil {
 			return false, fmt.Errorf("blob object: %w", err)
 		}
-		return b.BlobID == conf.BlobID && b.Deletable, nil
+		// The object must also be alive: its storage covers the epoch the
+		// confirmation is signed for (end epochs are exclusive).
+		c, _, _ := n.view()
+		return b.BlobID == conf.BlobID && b.Deletable && c.Epoch < b.Storage.EndEpoch, nil
 	}
 	st, err := n.chain.BlobStatus(r.Context(), conf.BlobID)
 	if err != nil {
