@@ -39,10 +39,11 @@ func (id BlobID) U256() string {
 	return new(big.Int).SetBytes(be[:]).String()
 }
 
-// ParseBlobID parses the base64url form (padding tolerated).
+// ParseBlobID parses the canonical base64url form: 43 characters, no
+// padding, unused bits zero, as Walrus accepts it.
 func ParseBlobID(s string) (BlobID, error) {
 	var id BlobID
-	b, err := base64.RawURLEncoding.DecodeString(trimPadding(s))
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return id, fmt.Errorf("invalid blob ID %q: %w", s, err)
 	}
@@ -51,13 +52,6 @@ func ParseBlobID(s string) (BlobID, error) {
 	}
 	copy(id[:], b)
 	return id, nil
-}
-
-func trimPadding(s string) string {
-	for len(s) > 0 && s[len(s)-1] == '=' {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // MarshalText makes a BlobID print as its base64url form in JSON and YAML.

@@ -40,3 +40,15 @@ func TestKnownBlobIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBlobIDIsStrict(t *testing.T) {
+	const id = "M4hsZGQ1oCktdzegB6HnI6Mi28S2nqOPHxK-W7_4BUk"
+	if _, err := ParseBlobID(id); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{id + "=", id[:42] + "l", id[:42], id + "A", "M4hsZGQ1oCktdzegB6HnI6Mi28S2nqOPHxK+W7/4BUk"} {
+		if _, err := ParseBlobID(bad); err == nil {
+			t.Errorf("ParseBlobID(%q) accepted", bad)
+		}
+	}
+}
