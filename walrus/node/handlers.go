@@ -204,16 +204,21 @@ func (n *Node) ownedShard(w http.ResponseWriter, id encoding.BlobID, pair int) (
 	return shard, true
 }
 
+// sliverRoute parses a sliver route: the blob, the pair and axis, and the
+// shard of the pair, which this node must hold.
+func (n *Node) sliverRoute(w http.ResponseWriter, r *http.Request) (id encoding.BlobID, pair int, axis encoding.Axis, shard uint16, ok bool) {
+	if id, ok = pathBlobID(w, r); !ok {
+		return
+	}
+	if pair, axis, ok = n.pathPair(w, r); !ok {
+		return
+	}
+	shard, ok = n.ownedShard(w, id, pair)
+	return
+}
+
 func (n *Node) getSliver(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathBlobID(w, r)
-	if !ok {
-		return
-	}
-	pair, axis, ok := n.pathPair(w, r)
-	if !ok {
-		return
-	}
-	shard, ok := n.ownedShard(w, id, pair)
+	id, pair, axis, shard, ok := n.sliverRoute(w, r)
 	if !ok {
 		return
 	}
@@ -231,17 +236,9 @@ func (n *Node) getSliver(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathBlobID(w, r)
+	id, pair, axis, shard, ok := n.sliverRoute(w, r)
 	if !ok {
-		return
-	}
-	pair, axis, ok := n.pathPair(w, r)
-	if !ok {
-		return
-	}
-	shard, ok := n.ownedShard(w, id, pair)
-	if !ok {
-		n.metrics.rejected.WithLabelValues(api.ReasonShardNotAssigned).Inc()
+		n.metrics.rejected.WithLabelValues("bad_route").Inc()
 		return
 	}
 	c, _, enc := n.view()
@@ -324,15 +321,7 @@ func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *Node) sliverStatus(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathBlobID(w, r)
-	if !ok {
-		return
-	}
-	pair, axis, ok := n.pathPair(w, r)
-	if !ok {
-		return
-	}
-	shard, ok := n.ownedShard(w, id, pair)
+	id, _, axis, shard, ok := n.sliverRoute(w, r)
 	if !ok {
 		return
 	}
