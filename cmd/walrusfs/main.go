@@ -3,9 +3,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"sync"
+	"syscall"
 )
 
 // Exit statuses, listed in the root command's help.
@@ -28,9 +32,11 @@ func main() {
 }
 
 func run(args []string) int {
+	ctx, cancel := signalContext()
+	defer cancel()
 	root := newRootCmd()
-	root.SetArgs(args)
-	err := root.Execute()
+	root.SetArgs(protectBlobIDs(args))
+	err := root.ExecuteContext(ctx)
 	switch {
 	case err == nil:
 		return exitOK
@@ -42,5 +48,42 @@ func run(args []string) int {
 	default:
 		fmt.Fprintf(os.Stderr, "walrusfs: %v\n", err)
 		return exitFailure
+	}
+}
+
+// signalContext returns a context that the first SIGINT or SIGTERM cancels,
+// so that daemons shut down gracefully and transfers stop cleanly. After
+// it, a second SIGINT (Ctrl-C) kills the process as usual, but further
+// SIGTERMs are ignored: a node whose devnet dies gets its parent-death
+// SIGTERM once per exiting thread of the devnet, and must not die of the
+// second in the middle of closing its store. Shutdowns are bounded anyway.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		defer signal.Stop(sigs)
+		select {
+		case <-sigs:
+			cancel()
+			signal.Reset(os.Interrupt)
+		case <-done:
+			return
+		}
+		for {
+			select {
+			case <-sigs:
+			case <-done:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			cancel()
+			close(done)
+		})
 	}
 }

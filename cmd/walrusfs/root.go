@@ -1,23 +1,52 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 )
 
 func newRootCmd() *cobra.Command {
+	g := &globals{}
 	root := &cobra.Command{
 		Use:   "walrusfs",
 		Short: "A folder whose files live on Walrus",
 		Long: `walrusfs keeps files as Walrus blobs: erasure-coded (Red Stuff) slivers spread
 over a committee of storage nodes, readable while up to a third of them fail.
 
+Run a network on this machine with "walrusfs devnet", then store and read
+files with "walrusfs store", "walrusfs read" and "walrusfs blob-status".
+
+Logs go to standard error, as text or JSON (--log-format). Daemons (devnet,
+node) log at info level by default, the other commands only warnings.
+
 Exit status: 0 on success, 1 when the command (or one of its files) failed,
 2 on a usage error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Runnable, so that an unknown command is a usage error.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown command %q for %q (see %q)", args[0], cmd.CommandPath(), "walrusfs --help")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(cmd.ErrOrStderr())
+			_ = cmd.Help()
+			return usageError{fmt.Errorf("no command given")}
+		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newBlobIDCmd())
+	g.addFlags(root)
+	root.AddCommand(
+		newBlobIDCmd(),
+		newDevnetCmd(g),
+		newNodeCmd(g),
+		newStoreCmd(g),
+		newReadCmd(g),
+		newBlobStatusCmd(g),
+	)
 	return root
 }
 
@@ -25,6 +54,15 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 func minArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.MinimumNArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
 			return usageError{err}
 		}
 		return nil

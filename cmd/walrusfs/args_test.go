@@ -1,0 +1,65 @@
+package main
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestProtectBlobIDs(t *testing.T) {
+	const dash = "-_rutw4JbnItb0CucP9hqBUvOHZL6LPaQoP5EMKXyYo"
+	const plain = "XMGyLbTt3Qjk9Gw4RrffPcuU45d0SLiRWNdRESjISAE"
+	for _, c := range []struct{ in, want []string }{
+		{[]string{"read", "--network", "n.yaml", dash, "-o", "out"}, []string{"read", "--network", "n.yaml", "-o", "out", "--", dash}},
+		{[]string{"--log-format", "json", "blob-status", dash, "--json"}, []string{"--log-format", "json", "blob-status", "--json", "--", dash}},
+		{[]string{"read", "-o", dash, plain}, []string{"read", "-o", dash, plain}}, // a file named like a blob ID
+		{[]string{"read", "--network", "n.yaml", plain}, []string{"read", "--network", "n.yaml", plain}},
+		{[]string{"read", "--", dash}, []string{"read", "--", dash}},
+		{[]string{"read", dash, "--", "x"}, []string{"read", "--", dash, "x"}},
+		{[]string{"store", dash}, []string{"store", dash}},
+		{[]string{"--", "read", dash}, []string{"--", "read", dash}},
+		{nil, nil},
+	} {
+		if got := protectBlobIDs(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("protectBlobIDs(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestParseRange(t *testing.T) {
+	for _, c := range []struct {
+		in       string
+		off, len uint64
+		ok       bool
+	}{
+		{"0:10", 0, 10, true},
+		{"1024:4096", 1024, 4096, true},
+		{"5", 0, 0, false},
+		{"a:1", 0, 0, false},
+		{"1:-1", 0, 0, false},
+		{"18446744073709551615:1", 0, 0, false},
+	} {
+		off, n, err := parseRange(c.in)
+		if (err == nil) != c.ok || off != c.off || n != c.len {
+			t.Errorf("parseRange(%q) = %d, %d, %v", c.in, off, n, err)
+		}
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"nope"}, exitUsage},
+		{[]string{"blob-id"}, exitUsage},
+		{[]string{"read", "--network", "/nonexistent.yaml", "--range", "x", "XMGyLbTt3Qjk9Gw4RrffPcuU45d0SLiRWNdRESjISAE"}, exitUsage},
+		{[]string{"read", "--network", "/nonexistent.yaml", "XMGyLbTt3Qjk9Gw4RrffPcuU45d0SLiRWNdRESjISAE"}, exitFailure},
+		{[]string{"blob-status", "--network", "/nonexistent.yaml", "-_rutw4JbnItb0CucP9hqBUvOHZL6LPaQoP5EMKXyYo"}, exitFailure},
+		{[]string{"devnet", "--dir", t.TempDir(), "--nodes", "0"}, exitUsage},
+		{[]string{"--help"}, exitOK},
+	} {
+		if got := run(c.args); got != c.want {
+			t.Errorf("walrusfs %q: exit status %d, want %d", c.args, got, c.want)
+		}
+	}
+}

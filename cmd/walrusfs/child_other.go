@@ -1,0 +1,9 @@
+//go:build !linux
+
+package main
+
+import "syscall"
+
+// childSysProcAttr has no parent-death signal outside Linux: nodes of a
+// devnet that is killed outright keep running until stopped.
+func childSysProcAttr() *syscall.SysProcAttr { return nil }

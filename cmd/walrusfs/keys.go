@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/crypto/blake2b"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/walrus/netconfig"
+)
+
+// A node's key file holds its BLS private key as 64 hex digits and a
+// newline, readable by its owner only.
+const keyFileName = "key"
+
+func writeKeyFile(path string, key *bls.PrivateKey) error {
+	data := []byte(hex.EncodeToString(key.Bytes()) + "\n")
+	if err := netconfig.WriteFileAtomic(path, data, 0o600); err != nil {
+		return fmt.Errorf("write key: %w", err)
+	}
+	return nil
+}
+
+func readKeyFile(path string) (*bls.PrivateKey, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read key: %w", err)
+	}
+	raw, err := hex.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil {
+		return nil, fmt.Errorf("read key %s: not hex: %w", path, err)
+	}
+	key, err := bls.PrivateKeyFromBytes(raw)
+	if err != nil {
+		return nil, fmt.Errorf("read key %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// keyFileMode reports a key file that others may read.
+func keyFileMode(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("key file %s has mode %v: others can read it (chmod 600)", path, info.Mode().Perm())
+	}
+	return nil
+}
+
+// nodeAccount is the account a node registers with and sends transactions
+// as: derived from its public key, so that it needs no file of its own.
+func nodeAccount(pk bls.PublicKey) chain.Address {
+	return chain.Address(blake2b.Sum256(append([]byte("walrusfs node account\x00"), pk[:]...)))
+}
+
+// devnetClientAccount is the client account a devnet writes to its
+// network.yaml, derived from the ledger's chain ID so that restarts keep it.
+func devnetClientAccount(chainID string) chain.Address {
+	return chain.Address(blake2b.Sum256([]byte("walrusfs devnet client account\x00" + chainID)))
+}
+
+// findMember returns the index of the committee member with a public key.
+func findMember(com *chain.Committee, pk bls.PublicKey) (int, error) {
+	for i, m := range com.Members {
+		if m.PublicKey == pk {
+			return i, nil
+		}
+	}
+	return -1, errors.New("no member of the committee has this node's public key")
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// globals are the flags every command takes.
+type globals struct {
+	logFormat string
+	logLevel  string
+}
+
+func (g *globals) addFlags(root *cobra.Command) {
+	f := root.PersistentFlags()
+	f.StringVar(&g.logFormat, "log-format", "text", `format of the logs on standard error: "text" or "json"`)
+	f.StringVar(&g.logLevel, "log-level", "", `least level logged: "debug", "info", "warn" or "error" (default "info" for devnet and node, "warn" otherwise)`)
+}
+
+// logger returns the command's logger, writing to w at level def unless
+// --log-level says otherwise.
+func (g *globals) logger(w io.Writer, def slog.Level) (*slog.Logger, error) {
+	level := def
+	if g.logLevel != "" {
+		if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+			return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
+		}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(g.logFormat) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Errorf("--log-format %q: want text or json", g.logFormat)}
+}
+
+// childLogFlags returns the logging flags to pass on to a child process.
+func (g *globals) childLogFlags() []string {
+	out := []string{"--log-format", strings.ToLower(g.logFormat)}
+	if g.logLevel != "" {
+		out = append(out, "--log-level", g.logLevel)
+	}
+	return out
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/client"
+)
+
+func newReadCmd(g *globals) *cobra.Command {
+	var (
+		networkPath string
+		output      string
+		rangeFlag   string
+	)
+	cmd := &cobra.Command{
+		Use:   "read --network FILE BLOB_ID [-o FILE] [--range OFF:LEN]",
+		Short: "Read a blob back",
+		Long: `Read a blob: fetch its metadata and enough slivers from the storage nodes,
+verify them, decode, and write the blob to standard output, or to FILE with
+-o. A FILE is written through a temporary file in its directory renamed over
+it once complete, so a failed read leaves no partial file. --range OFF:LEN
+reads LEN bytes from byte OFF only, fetching only the slivers that hold them.
+Progress is shown on standard error when it is a terminal. A blob ID that
+starts with "-" may be given as it is.`,
+		DisableFlagsInUseLine: true,
+		Args:                  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := encoding.ParseBlobID(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			var off, length uint64
+			ranged := rangeFlag != ""
+			if ranged {
+				if off, length, err = parseRange(rangeFlag); err != nil {
+					return usageError{err}
+				}
+			}
+			log, err := g.logger(cmd.ErrOrStderr(), slog.LevelWarn)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			nw, err := connect(ctx, networkPath)
+			if err != nil {
+				return err
+			}
+			bar := newProgressBar(cmd.ErrOrStderr(), isTerminal(os.Stderr), id.String(), "downloading slivers")
+			bar.status("fetching metadata")
+			cl := client.New(nw.chain, client.Options{Logger: log.With("component", "client"), Progress: bar.update})
+			var data []byte
+			if ranged {
+				data, err = cl.ReadRange(ctx, id, off, length)
+			} else {
+				data, err = cl.Read(ctx, id)
+			}
+			bar.clear()
+			if err != nil {
+				return err
+			}
+			if output == "" || output == "-" {
+				if _, err := cmd.OutOrStdout().Write(data); err != nil {
+					return fmt.Errorf("write standard output: %w", err)
+				}
+				return nil
+			}
+			return writeFileReplacing(output, data)
+		},
+	}
+	addNetworkFlag(cmd, &networkPath)
+	cmd.Flags().StringVarP(&output, "output", "o", "", `write the blob to this file instead of standard output ("-": standard output)`)
+	cmd.Flags().StringVar(&rangeFlag, "range", "", "read only LEN bytes from offset OFF, given as OFF:LEN")
+	return cmd
+}
+
+// parseRange parses OFF:LEN, two decimal byte counts.
+func parseRange(s string) (off, length uint64, err error) {
+	a, b, ok := strings.Cut(s, ":")
+	if ok {
+		off, err = strconv.ParseUint(a, 10, 64)
+		if err == nil {
+			length, err = strconv.ParseUint(b, 10, 64)
+		}
+	}
+	if !ok || err != nil {
+		return 0, 0, fmt.Errorf("--range %q: want OFF:LEN, two byte counts such as 1024:4096", s)
+	}
+	if off+length < off {
+		return 0, 0, fmt.Errorf("--range %q: past the largest offset", s)
+	}
+	return off, length, nil
+}
+
+// writeFileReplacing writes data to path through a synced temporary file
+// in the same directory renamed over it. An existing file keeps its mode; a
+// new one gets 0644.
+func writeFileReplacing(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	switch info, err := os.Stat(path); {
+	case err == nil && info.IsDir():
+		return fmt.Errorf("%s is a directory", path)
+	case err == nil:
+		mode = info.Mode().Perm()
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".walrusfs-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

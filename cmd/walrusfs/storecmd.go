@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync/atomic"
+
+	"github.com/spf13/cobra"
+
+	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/client"
+)
+
+func newStoreCmd(g *globals) *cobra.Command {
+	var (
+		networkPath string
+		epochs      uint32
+		deletable   bool
+		asJSON      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "store --network FILE [--epochs N] [--deletable] [--json] FILE...",
+		Short: "Store files as Walrus blobs",
+		Long: `Store each file as a blob: encode it (Red Stuff), register it on the chain for
+--epochs epochs from the current one, upload its slivers to the storage
+nodes and certify it once nodes holding n − f shards confirmed.
+
+Print one line per file, its blob ID, two spaces and the file name, as
+"walrusfs blob-id --n-shards N" does; or, with --json, one JSON object per
+line: {"file", "blobId", "objectId", "size", "registeredEpoch",
+"certifiedEpoch", "endEpoch" (exclusive), "deletable", "confirmedShards",
+"nShards"}, or {"file", "error"} for a file that failed.
+
+FILE "-" reads standard input. A file that fails is reported and the others
+are still stored; the exit status is then 1. Progress is shown on standard
+error when it is a terminal.`,
+		DisableFlagsInUseLine: true,
+		Args:                  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if epochs == 0 {
+				return usageError{errors.New("--epochs must be at least 1")}
+			}
+			if err := checkStdinOnce(args); err != nil {
+				return err
+			}
+			log, err := g.logger(cmd.ErrOrStderr(), slog.LevelWarn)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			nw, err := connect(ctx, networkPath)
+			if err != nil {
+				return err
+			}
+			enc, err := encoding.NewEncoder(nw.committee.NShards)
+			if err != nil {
+				return err
+			}
+			var bar atomic.Pointer[progressBar]
+			cl := client.New(nw.chain, client.Options{
+				Logger: log.With("component", "client"),
+				Progress: func(done, total int64) {
+					if b := bar.Load(); b != nil {
+						b.update(done, total)
+						if done == total {
+							b.status("certifying")
+						}
+					}
+				},
+			})
+			showProgress := isTerminal(os.Stderr)
+			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			failed := false
+			for _, name := range args {
+				if ctx.Err() != nil {
+					return fmt.Errorf("interrupted before %s: %w", name, ctx.Err())
+				}
+				b := newProgressBar(errOut, showProgress, name, "uploading slivers")
+				bar.Store(b)
+				res, size, err := storeFile(ctx, cl, enc, name, epochs, deletable, b)
+				b.clear()
+				bar.Store(nil)
+				if err != nil {
+					fmt.Fprintf(errOut, "walrusfs: %s: %v\n", name, err)
+					failed = true
+					if asJSON {
+						writeJSONLine(out, struct {
+							File  string `json:"file"`
+							Error string `json:"error"`
+						}{name, err.Error()})
+					}
+					continue
+				}
+				if asJSON {
+					writeJSONLine(out, newStoreOutput(name, size, res, nw.committee.NShards))
+				} else {
+					fmt.Fprintf(out, "%s  %s\n", res.BlobID, name)
+				}
+			}
+			if failed {
+				return errPartial
+			}
+			return nil
+		},
+	}
+	addNetworkFlag(cmd, &networkPath)
+	cmd.Flags().Uint32Var(&epochs, "epochs", 1, "number of epochs to store the blobs for, from the current one")
+	cmd.Flags().BoolVar(&deletable, "deletable", false, "register the blobs as deletable by their owner")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")
+	return cmd
+}
+
+func checkStdinOnce(args []string) error {
+	n := 0
+	for _, a := range args {
+		if a == "-" {
+			n++
+		}
+	}
+	if n > 1 {
+		return usageError{errors.New(`standard input ("-") can be given only once`)}
+	}
+	return nil
+}
+
+// storeOutput is the JSON form of a stored file.
+type storeOutput struct {
+	File            string `json:"file"`
+	BlobID          string `json:"blobId"`
+	ObjectID        string `json:"objectId"`
+	Size            uint64 `json:"size"`
+	RegisteredEpoch uint32 `json:"registeredEpoch"`
+	CertifiedEpoch  uint32 `json:"certifiedEpoch"`
+	EndEpoch        uint32 `json:"endEpoch"`
+	Deletable       bool   `json:"deletable"`
+	ConfirmedShards int    `json:"confirmedShards"`
+	NShards         int    `json:"nShards"`
+}
+
+func newStoreOutput(name string, size uint64, res *client.StoreResult, nShards int) storeOutput {
+	o := storeOutput{
+		File: name, BlobID: res.BlobID.String(), ObjectID: ledger.FormatObjectID(res.Object.ID), Size: size,
+		RegisteredEpoch: res.Object.RegisteredEpoch, EndEpoch: res.Object.Storage.EndEpoch,
+		Deletable: res.Object.Deletable, ConfirmedShards: res.ConfirmedShards, NShards: nShards,
+	}
+	if res.Object.CertifiedEpoch != nil {
+		o.CertifiedEpoch = *res.Object.CertifiedEpoch
+	}
+	return o
+}
+
+func writeJSONLine(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only our own plain structs are written
+	}
+	w.Write(append(b, '\n'))
+}
+
+// storeFile reads a file whole (the encoder needs it in memory) and stores it.
+func storeFile(ctx context.Context, cl *client.Client, enc *encoding.Encoder, name string, epochs uint32, deletable bool, bar *progressBar) (*client.StoreResult, uint64, error) {
+	bar.status("reading")
+	data, err := readInput(enc, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	bar.status(fmt.Sprintf("encoding %s and registering", formatBytes(int64(len(data)))))
+	res, err := cl.Store(ctx, data, epochs, deletable)
+	if err != nil {
+		return nil, 0, err
+	}
+	return res, uint64(len(data)), nil
+}
+
+// readInput reads a file, or standard input for "-", refusing early a file
+// too large for a blob.
+func readInput(enc *encoding.Encoder, name string) ([]byte, error) {
+	if name == "-" {
+		data, err := io.ReadAll(os.Stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read standard input: %w", err)
+		}
+		return data, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if info.IsDir() {
+		return nil, errors.New("is a directory")
+	}
+	if info.Mode().IsRegular() {
+		if _, err := enc.Params(uint64(info.Size())); err != nil {
+			return nil, err
+		}
+		data := make([]byte, info.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			return nil, fmt.Errorf("read: %w", err)
+		}
+		if n, _ := f.Read(make([]byte, 1)); n > 0 {
+			return nil, errors.New("file changed while it was read")
+		}
+		return data, nil
+	}
+	return io.ReadAll(f)
+}
