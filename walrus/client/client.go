@@ -125,13 +125,17 @@ func (c *Client) members(com *chain.Committee) []member {
 // retry runs fn until it succeeds, returns a permanent error, or the retries
 // run out; each attempt gets its own timeout.
 func (c *Client) retry(ctx context.Context, fn func(ctx context.Context) error) error {
+	return c.retryN(ctx, c.opts.Retries, fn)
+}
+
+// retryN is retry with a given number of retries.
+func (c *Client) retryN(ctx context.Context, retries int, fn func(ctx context.Context) error) error {
 	backoff := 200 * time.Millisecond
-	var err error
-	for attempt := 0; attempt <= c.opts.Retries; attempt++ {
+	for attempt := 0; ; attempt++ {
 		reqCtx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
-		err = fn(reqCtx)
+		err := fn(reqCtx)
 		cancel()
-		if err == nil || isPermanent(err) || ctx.Err() != nil {
+		if err == nil || isPermanent(err) || ctx.Err() != nil || attempt == retries {
 			return err
 		}
 		select {
@@ -141,5 +145,4 @@ func (c *Client) retry(ctx context.Context, fn func(ctx context.Context) error) 
 		}
 		backoff *= 2
 	}
-	return err
 }

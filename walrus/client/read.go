@@ -106,8 +106,9 @@ func (c *Client) fetchMetadata(ctx context.Context, com *chain.Committee, id enc
 	notFound := 0
 	var errs []error
 	for _, m := range members {
+		// Another node is the retry: trying them in turn beats waiting on one.
 		var md *encoding.Metadata
-		err := c.retry(ctx, func(ctx context.Context) error {
+		err := c.retryN(ctx, 0, func(ctx context.Context) error {
 			var err error
 			md, err = m.api.GetMetadata(ctx, id, com.NShards)
 			return err
