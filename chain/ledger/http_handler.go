@@ -227,7 +227,10 @@ func (h *handler) advanceEpoch(w http.ResponseWriter, r *http.Request) {
 // fail writes err with its code; unexpected errors are logged.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code, status := errorCode(err)
-	if status >= 500 {
+	if r.Context().Err() != nil {
+		// The caller went away (a node stopping mid long-poll): not a fault.
+		h.l.log.Debug("ledger request abandoned", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else if status >= 500 {
 		h.l.log.Warn("ledger request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	} else {
 		h.l.log.Debug("ledger request refused", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
