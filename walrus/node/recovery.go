@@ -35,6 +35,7 @@ func (n *Node) recoverLoop(ctx context.Context, wake <-chan struct{}) {
 			if err := n.store.RecoveryDone(id); err != nil {
 				n.log.Error("updating the recovery queue", "blob", id, "err", err)
 			}
+			n.dropIfGone(ctx, id)
 		}
 		var retry <-chan time.Time
 		if failed {
@@ -185,4 +186,17 @@ func (n *Node) collectSymbols(ctx context.Context, peers []*nodeclient.Client, i
 	mu.Lock()
 	defer mu.Unlock()
 	return syms
+}
+
+// dropIfGone deletes a blob's data if the chain no longer covers it: a
+// deletion event handled while the blob was being recovered would otherwise
+// leave the recovered slivers behind.
+func (n *Node) dropIfGone(ctx context.Context, id encoding.BlobID) {
+	st, err := n.chain.BlobStatus(ctx, id)
+	if err != nil || (st.Exists && st.Invalid == nil) {
+		return
+	}
+	if err := n.store.DeleteBlob(id); err != nil {
+		n.log.Error("deleting a blob recovered after its deletion", "blob", id, "err", err)
+	}
 }
