@@ -65,6 +65,8 @@ type Client struct {
 	http  *http.Client
 	log   *slog.Logger
 
+	pool *nodeclient.Pool
+
 	mu       sync.Mutex
 	encoders map[int]*encoding.Encoder
 }
@@ -90,7 +92,7 @@ func New(ch chain.Chain, opts Options) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{chain: ch, opts: opts, http: hc, log: log, encoders: map[int]*encoding.Encoder{}}
+	return &Client{chain: ch, opts: opts, http: hc, log: log, pool: nodeclient.NewPool(hc), encoders: map[int]*encoding.Encoder{}}
 }
 
 func (c *Client) encoder(nShards int) (*encoding.Encoder, error) {
@@ -117,7 +119,7 @@ type member struct {
 func (c *Client) members(com *chain.Committee) []member {
 	out := make([]member, len(com.Members))
 	for i, n := range com.Members {
-		out[i] = member{index: i, node: n, api: nodeclient.New("http://"+n.Address, c.http)}
+		out[i] = member{index: i, node: n, api: c.pool.Get(n)}
 	}
 	return out
 }

@@ -7,7 +7,9 @@ package localnet
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +25,7 @@ import (
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/node"
 	"github.com/walrusfs/walrusfs/walrus/store"
+	"github.com/walrusfs/walrusfs/walrus/tlspin"
 )
 
 // Config describes a network.
@@ -33,6 +36,9 @@ type Config struct {
 	Logger  *slog.Logger // nil discards logs
 	// Handler, if set, wraps node i's API handler (to make a node lie, say).
 	Handler func(i int, h http.Handler) http.Handler
+	// TLS serves each node's API over TLS with a self-signed certificate
+	// for a network key the chain publishes, which clients pin.
+	TLS bool
 }
 
 // Network is a running network.
@@ -50,6 +56,8 @@ type Node struct {
 	Key   *bls.PrivateKey
 	ID    chain.ObjectID
 	Dir   string
+	// TLSKey is the network key when the network uses TLS.
+	TLSKey *ecdsa.PrivateKey
 
 	net    *Network
 	Node   *node.Node
@@ -95,7 +103,18 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 		n.Nodes = append(n.Nodes, nd)
 		var account chain.Address
 		account[0], account[1] = 0xee, byte(i)
-		regs = append(regs, ledger.NewNodeRegistration(key, chain.Node{Name: nd.Name, Address: nd.Addr, Shards: shards[i]}, account, 0))
+		info := chain.Node{Name: nd.Name, Address: nd.Addr, Shards: shards[i]}
+		if cfg.TLS {
+			if nd.TLSKey, err = tlspin.GenerateKey(); err != nil {
+				closeAll(listeners)
+				return nil, err
+			}
+			if info.NetworkPublicKey, err = tlspin.PublicKey(nd.TLSKey); err != nil {
+				closeAll(listeners)
+				return nil, err
+			}
+		}
+		regs = append(regs, ledger.NewNodeRegistration(key, info, account, 0))
 	}
 	l, err := ledger.Create(filepath.Join(cfg.Dir, "ledger"), ledger.Genesis{NShards: cfg.NShards, Nodes: regs}, ledger.Options{Logger: cfg.Logger.With("component", "ledger")})
 	if err != nil {
@@ -183,6 +202,16 @@ func (nd *Node) start(ctx context.Context, lis net.Listener) error {
 	}
 	nd.Node, nd.Store, nd.cancel, nd.done = wn, st, cancel, make(chan struct{})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	if nd.TLSKey != nil {
+		cert, err := tlspin.Certificate(nd.TLSKey, nd.Addr)
+		if err != nil {
+			cancel()
+			st.Close()
+			lis.Close()
+			return err
+		}
+		lis = tls.NewListener(lis, tlspin.ServerConfig(cert))
+	}
 	nd.server = srv
 	go func() { _ = srv.Serve(lis) }()
 	go func() {

@@ -222,3 +222,31 @@ func waitRecovered(t *testing.T, nodes []*Node, ids []encoding.BlobID) {
 		}
 	}
 }
+
+// TestTLS stores and reads through nodes serving TLS with certificates
+// pinned to the network keys on chain.
+func TestTLS(t *testing.T) {
+	n, err := Start(context.Background(), Config{Dir: t.TempDir(), Nodes: 4, NShards: 10, TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	c := n.Client(chain.Address{1}, client.Options{RequestTimeout: 10 * time.Second})
+	blob := randomBlob(7, 100000)
+	res, err := c.Store(context.Background(), blob, 2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Read(context.Background(), res.BlobID)
+	if err != nil || !bytes.Equal(got, blob) {
+		t.Fatalf("read over TLS: %v", err)
+	}
+	// Plain HTTP to a TLS node fails.
+	resp, err := http.Get("http://" + n.Nodes[0].Addr + "/v1/health")
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Fatal("TLS node answered plain HTTP")
+		}
+	}
+}

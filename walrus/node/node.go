@@ -15,6 +15,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
 
 // Config configures a node. Key, ID, Chain and Store are required.
@@ -49,7 +50,7 @@ type Node struct {
 	store   Store
 	log     *slog.Logger
 	metrics *metrics
-	peers   *http.Client
+	peers   *nodeclient.Pool
 	started time.Time
 
 	mu        sync.RWMutex
@@ -79,7 +80,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	peers.Transport = countingTransport{next: next, count: m.peerBytes}
 	n := &Node{
 		key: cfg.Key, id: cfg.ID, chain: cfg.Chain, store: cfg.Store,
-		log: log, metrics: m, peers: peers, started: time.Now(),
+		log: log, metrics: m, peers: nodeclient.NewPool(peers), started: time.Now(),
 	}
 	if err := n.refreshCommittee(ctx); err != nil {
 		return nil, err

@@ -61,7 +61,7 @@ func (n *Node) peerClients() []*nodeclient.Client {
 		if m.ID == n.id {
 			continue
 		}
-		out = append(out, nodeclient.New("http://"+m.Address, n.peers))
+		out = append(out, n.peers.Get(m))
 	}
 	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
