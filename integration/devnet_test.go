@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,7 +226,7 @@ func TestDevnet(t *testing.T) {
 		t.Logf("killed nodes %v holding %d of %d shards", killed, weight, shards)
 		for _, i := range killed {
 			deadline := time.Now().Add(10 * time.Second)
-			for healthy(com.Members[i].Address) || d.nodePID(t, i) != 0 {
+			for healthy(com.Members[i]) || d.nodePID(t, i) != 0 {
 				if time.Now().After(deadline) {
 					t.Fatalf("node %d still up, or its pid file still there, after kill -9", i)
 				}
@@ -298,7 +299,7 @@ func TestDevnet(t *testing.T) {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			pid := d.nodePID(t, victim)
-			if pid != 0 && pid != old && alive(pid) && healthy(com.Members[victim].Address) {
+			if pid != 0 && pid != old && alive(pid) && healthy(com.Members[victim]) {
 				t.Logf("node %d: pid %d killed, pid %d serving", victim, old, pid)
 				break
 			}
@@ -355,5 +356,38 @@ func TestCommandErrors(t *testing.T) {
 		if res.code != c.code || !bytes.Contains(res.stderr, []byte(c.msg)) {
 			t.Errorf("walrusfs %s: status %d (want %d), stderr %q (want %q)", strings.Join(c.args, " "), res.code, c.code, res.stderr, c.msg)
 		}
+	}
+}
+
+// TestDevnetTLS runs a devnet whose nodes serve TLS pinned to network keys on
+// chain, and stores and reads a file through it.
+func TestDevnetTLS(t *testing.T) {
+	dir := t.TempDir()
+	blobs := makeFiles(t, t.TempDir(), map[string]int{"one-mib": 1 << 20})
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "10", "--tls")
+	_, com := d.wait(t, time.Minute)
+	for _, m := range com.Members {
+		if len(m.NetworkPublicKey) == 0 {
+			t.Fatalf("%s has no network key on chain", m.Name)
+		}
+		// Plain HTTP is refused.
+		if resp, err := http.Get("http://" + m.Address + "/v1/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Fatalf("%s answers plain HTTP", m.Name)
+			}
+		}
+	}
+	res := mustRun(t, time.Minute, "store", "--network", d.network, blobs[0].path)
+	id := string(bytes.Fields(res.stdout)[0])
+	out := filepath.Join(t.TempDir(), "copy")
+	mustRun(t, time.Minute, "read", "--network", d.network, id, "-o", out)
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(blobs[0].path)
+	if !bytes.Equal(got, want) {
+		t.Fatal("read over TLS differs")
 	}
 }

@@ -20,7 +20,10 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
+	"github.com/walrusfs/walrusfs/walrus/node"
+	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
 
 // bin is the walrusfs binary that TestMain builds.
@@ -268,7 +271,7 @@ func (d *devnet) wait(t *testing.T, timeout time.Duration) (*netconfig.Network, 
 	}
 	com := committee(t, cfg.Ledger)
 	for _, m := range com.Members {
-		for !healthy(m.Address) {
+		for !healthy(m) {
 			if time.Now().After(deadline) {
 				t.Fatalf("node %s (%s) not healthy after %v\nlogs:\n%s", m.Name, m.Address, timeout, d.logTail(40))
 			}
@@ -321,15 +324,13 @@ func committee(t *testing.T, ledgerURL string) *chain.Committee {
 	return &com
 }
 
-var healthClient = &http.Client{Timeout: 2 * time.Second}
+// health reaches nodes as clients do: over TLS pinned to a node's network
+// key when the committee lists one.
+var health = nodeclient.NewPool(&http.Client{Timeout: 2 * time.Second})
 
-func healthy(addr string) bool {
-	resp, err := healthClient.Get("http://" + addr + "/v1/health")
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+func healthy(m chain.Node) bool {
+	_, err := nodeclient.Status[node.Health](context.Background(), health.Get(m), api.HealthPath)
+	return err == nil
 }
 
 // alive reports whether a process exists (and is not a zombie of ours).

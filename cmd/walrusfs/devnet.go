@@ -20,8 +20,11 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
+	"github.com/walrusfs/walrusfs/walrus/node"
+	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
 
 // Files of a devnet directory.
@@ -39,6 +42,7 @@ type devnetOptions struct {
 	restart       bool
 	stopGrace     time.Duration
 	startTimeout  time.Duration
+	tls           bool
 }
 
 func newDevnetCmd(g *globals) *cobra.Command {
@@ -115,6 +119,7 @@ after --stop-grace, and closes the ledger.`,
 	f.BoolVar(&o.restart, "restart", true, "restart nodes that die")
 	f.DurationVar(&o.stopGrace, "stop-grace", 10*time.Second, "how long nodes may take to stop after SIGTERM before they are killed")
 	f.DurationVar(&o.startTimeout, "start-timeout", time.Minute, "how long to wait for the nodes to become healthy before writing network.yaml anyway")
+	f.BoolVar(&o.tls, "tls", false, "nodes serve TLS with self-signed certificates for network keys published on chain, which clients pin (when creating the network)")
 	return cmd
 }
 
@@ -127,6 +132,7 @@ type devnetNode struct {
 	metrics string // metrics host:port
 	shards  int
 	proc    *child
+	member  chain.Node
 }
 
 func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log *slog.Logger, stdout io.Writer) error {
@@ -298,7 +304,13 @@ func createDevnet(dir string, o devnetOptions, lopts ledger.Options, log *slog.L
 			addr = lis.Addr().String()
 		}
 		pk := key.PublicKey()
-		regs = append(regs, ledger.NewNodeRegistration(key, chain.Node{Name: name, Address: addr, Shards: shards[i]}, nodeAccount(pk), 0))
+		info := chain.Node{Name: name, Address: addr, Shards: shards[i]}
+		if o.tls {
+			if info.NetworkPublicKey, err = createTLSKey(filepath.Join(dir, name, tlsKeyFileName)); err != nil {
+				return fail(fmt.Errorf("%s: %w", name, err))
+			}
+		}
+		regs = append(regs, ledger.NewNodeRegistration(key, info, nodeAccount(pk), 0))
 	}
 	l, err := ledger.Create(filepath.Join(dir, "ledger"), ledger.Genesis{NShards: o.shards, Nodes: regs}, lopts)
 	if err != nil {
@@ -321,7 +333,7 @@ func devnetNodes(dir string, com *chain.Committee) ([]*devnetNode, error) {
 		if key.PublicKey() != m.PublicKey {
 			return nil, fmt.Errorf("devnet: %s does not hold the key of member %d (%s) of the committee", nodeDir, i, m.Name)
 		}
-		out = append(out, &devnetNode{index: i, name: filepath.Base(nodeDir), dir: nodeDir, addr: m.Address, shards: len(m.Shards)})
+		out = append(out, &devnetNode{index: i, name: filepath.Base(nodeDir), dir: nodeDir, addr: m.Address, shards: len(m.Shards), member: m})
 	}
 	return out, nil
 }
@@ -354,13 +366,13 @@ func closeAll(ls []net.Listener) {
 // passes (then it logs the nodes still down and returns nil: a network
 // works with up to a third of its shards down).
 func waitHealthy(ctx context.Context, nodes []*devnetNode, timeout time.Duration, log *slog.Logger) error {
-	hc := &http.Client{Timeout: 2 * time.Second}
+	pool := nodeclient.NewPool(&http.Client{Timeout: 2 * time.Second})
 	deadline := time.Now().Add(timeout)
 	pending := append([]*devnetNode(nil), nodes...)
 	for len(pending) > 0 {
 		var still []*devnetNode
 		for _, nd := range pending {
-			if !healthy(ctx, hc, nd.addr) {
+			if !healthy(ctx, pool.Get(nd.member)) {
 				still = append(still, nd)
 			}
 		}
@@ -383,18 +395,9 @@ func waitHealthy(ctx context.Context, nodes []*devnetNode, timeout time.Duration
 	return nil
 }
 
-func healthy(ctx context.Context, hc *http.Client, addr string) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/v1/health", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return false
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+func healthy(ctx context.Context, c *nodeclient.Client) bool {
+	_, err := nodeclient.Status[node.Health](ctx, c, api.HealthPath)
+	return err == nil
 }
 
 func printSummary(w io.Writer, dir, networkFile, ledgerURL, metrics string, com *chain.Committee, nodes []*devnetNode, created bool) {

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"crypto/ecdsa"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/crypto/blake2b"
@@ -12,6 +15,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
+	"github.com/walrusfs/walrusfs/walrus/tlspin"
 )
 
 // A node's key file holds its BLS private key as 64 hex digits and a
@@ -74,4 +78,48 @@ func findMember(com *chain.Committee, pk bls.PublicKey) (int, error) {
 		}
 	}
 	return -1, errors.New("no member of the committee has this node's public key")
+}
+
+// tlsKeyFileName holds a node's network (TLS) key, when the network uses TLS.
+const tlsKeyFileName = "tls.key"
+
+// createTLSKey writes a new network key (0600) and returns its public key
+// as the chain publishes it.
+func createTLSKey(path string) ([]byte, error) {
+	key, err := tlspin.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	pem, err := tlspin.MarshalKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, pem, 0o600); err != nil {
+		return nil, fmt.Errorf("write network key: %w", err)
+	}
+	return tlspin.PublicKey(key)
+}
+
+// loadTLSKey reads a node's network key and checks it against the public
+// key the committee lists for the node.
+func loadTLSKey(path string, published []byte) (*ecdsa.PrivateKey, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("the committee lists a network key for this node: %w", err)
+	}
+	key, err := tlspin.ParseKey(pem)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := tlspin.PublicKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(pub, published) {
+		return nil, fmt.Errorf("%s is not the network key the committee lists for this node", path)
+	}
+	return key, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/walrus/node"
 	"github.com/walrusfs/walrusfs/walrus/store"
+	"github.com/walrusfs/walrusfs/walrus/tlspin"
 )
 
 type nodeOptions struct {
@@ -127,6 +129,20 @@ func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
 		log.Warn("listening on another address than the committee lists; clients use the committee's", "listen", addr, "committee_address", me.Address)
 	}
 
+	// The committee lists a network key for nodes that serve TLS.
+	var tlsConfig *tls.Config
+	if len(me.NetworkPublicKey) > 0 {
+		tk, err := loadTLSKey(filepath.Join(dir, tlsKeyFileName), me.NetworkPublicKey)
+		if err != nil {
+			return fmt.Errorf("node %s: %w", dir, err)
+		}
+		cert, err := tlspin.Certificate(tk, me.Address)
+		if err != nil {
+			return fmt.Errorf("node %s: %w", dir, err)
+		}
+		tlsConfig = tlspin.ServerConfig(cert)
+	}
+
 	reg := newRegistry()
 	st, err := store.Open(filepath.Join(dir, "store"), store.Options{Logger: log.With("component", "store"), Registerer: reg})
 	if err != nil {
@@ -145,6 +161,9 @@ func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
 	lis, err := listen(ctx, addr, 10*time.Second)
 	if err != nil {
 		return fmt.Errorf("node %s: serve the API: %w", dir, err)
+	}
+	if tlsConfig != nil {
+		lis = tls.NewListener(lis, tlsConfig)
 	}
 	api := serve(lis, wn.Handler(), log, "API")
 	var metrics *server
