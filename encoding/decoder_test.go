@@ -258,3 +258,11 @@ func TestDecodeVerifiedSlivers(t *testing.T) {
 		t.Fatalf("short sliver: %v", err)
 	}
 }
+
+func TestSliverFraming(t *testing.T) {
+	s := &Sliver{Axis: Primary, Index: 300, SymbolSize: 6, Data: bytes.Repeat([]byte{7}, 200)}
+	head, tail := s.BCSFraming()
+	if got := append(append(head, s.Data...), tail...); !bytes.Equal(got, s.MarshalBCS()) {
+		t.Fatal("framing differs from MarshalBCS")
+	}
+}

@@ -1,6 +1,7 @@
 package encoding
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/walrusfs/walrusfs/encoding/bcs"
@@ -24,6 +25,15 @@ func (s *Sliver) MarshalBCS() []byte {
 	w.U16(s.SymbolSize)
 	w.U16(s.Index)
 	return w.Bytes()
+}
+
+// BCSFraming returns the bytes that MarshalBCS puts before and after the
+// data, for writing a sliver out without copying its data.
+func (s *Sliver) BCSFraming() (head, tail []byte) {
+	head = binary.AppendUvarint(nil, uint64(len(s.Data)))
+	tail = binary.LittleEndian.AppendUint16(nil, s.SymbolSize)
+	tail = binary.LittleEndian.AppendUint16(tail, s.Index)
+	return head, tail
 }
 
 // UnmarshalSliver parses a BCS SliverData of the given axis. Data aliases b.

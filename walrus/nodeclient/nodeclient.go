@@ -43,19 +43,35 @@ func (c *Client) BaseURL() string { return c.base }
 
 // do sends a request and returns the body of a 2xx response, or an *api.Error.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, limit int64) (int, []byte, error) {
+	if body == nil {
+		return c.doParts(ctx, method, path, query, nil, limit)
+	}
+	return c.doParts(ctx, method, path, query, [][]byte{body}, limit)
+}
+
+// doParts is do with a body sent as the concatenation of parts, so that a
+// large sliver goes out without being copied into one buffer first.
+func (c *Client) doParts(ctx context.Context, method, path string, query url.Values, parts [][]byte, limit int64) (int, []byte, error) {
 	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
 	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	var length int64
+	if parts != nil {
+		readers := make([]io.Reader, len(parts))
+		for i, p := range parts {
+			readers[i] = bytes.NewReader(p)
+			length += int64(len(p))
+		}
+		rd = io.MultiReader(readers...)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	if body != nil {
+	if parts != nil {
+		req.ContentLength = length
 		req.Header.Set("Content-Type", api.ContentTypeBCS)
 	}
 	resp, err := c.http.Do(req)
@@ -109,7 +125,8 @@ func (c *Client) GetMetadata(ctx context.Context, id encoding.BlobID, nShards in
 
 // PutSliver stores a sliver of a sliver pair.
 func (c *Client) PutSliver(ctx context.Context, id encoding.BlobID, pair int, s *encoding.Sliver, pending bool) error {
-	_, _, err := c.do(ctx, http.MethodPut, api.SliverPath(id, pair, s.Axis), pendingQuery(pending), s.MarshalBCS(), maxJSONBody)
+	head, tail := s.BCSFraming()
+	_, _, err := c.doParts(ctx, http.MethodPut, api.SliverPath(id, pair, s.Axis), pendingQuery(pending), [][]byte{head, s.Data, tail}, maxJSONBody)
 	return err
 }
 
