@@ -3,10 +3,13 @@ package localnet
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +31,24 @@ func startNet(t *testing.T, handler func(int, http.Handler) http.Handler) (*Netw
 	}
 	t.Cleanup(n.Close)
 	return n, n.Client(chain.Address{1}, client.Options{RequestTimeout: 10 * time.Second, Retries: 2})
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func randomBlob(seed uint64, size int) []byte {
@@ -111,10 +132,10 @@ func TestStoreAndRead(t *testing.T) {
 // that corrupts every sliver it serves and one that serves wrong metadata.
 func TestReadWithFaults(t *testing.T) {
 	const liar, wrongMeta = 0, 1
-	var lying bool
+	var lying atomic.Bool
 	n, c := startNet(t, func(i int, h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !lying || r.Method != http.MethodGet || (i != liar && i != wrongMeta) {
+			if !lying.Load() || r.Method != http.MethodGet || (i != liar && i != wrongMeta) {
 				h.ServeHTTP(w, r)
 				return
 			}
@@ -140,14 +161,25 @@ func TestReadWithFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lying = true
+	lying.Store(true)
+	var logs syncBuffer
+	watched := n.Client(chain.Address{1}, client.Options{RequestTimeout: 10 * time.Second, Retries: 2,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	for range 3 {
-		got, err := c.Read(ctx, res.BlobID)
+		got, err := watched.Read(ctx, res.BlobID)
 		if err != nil || !bytes.Equal(got, blob) {
 			t.Fatalf("read with lying nodes: %v", err)
 		}
 	}
-	lying = false
+	lying.Store(false)
+	// The liars are named in the client's logs.
+	out := logs.String()
+	if !strings.Contains(out, "node sent an invalid sliver") || !strings.Contains(out, "node=node-0") {
+		t.Errorf("the node corrupting slivers is not in the logs:\n%s", out)
+	}
+	if !strings.Contains(out, "metadata that does not match") || !strings.Contains(out, "node=node-1") {
+		t.Logf("the node serving wrong metadata was not asked (metadata comes from a random node first)")
+	}
 	stopUpToF(t, n)
 	got, err := c.Read(ctx, res.BlobID)
 	if err != nil || !bytes.Equal(got, blob) {
@@ -247,6 +279,54 @@ func TestTLS(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
 			t.Fatal("TLS node answered plain HTTP")
+		}
+	}
+}
+
+// TestDeletionAndExpiry: nodes drop the data of a deleted deletable blob and,
+// after the epoch its storage ends, of an expired one.
+func TestDeletionAndExpiry(t *testing.T) {
+	n, c := startNet(t, nil)
+	ctx := context.Background()
+	owner := n.Chain(chain.Address{1})
+	del, err := c.Store(ctx, randomBlob(5, 50000), 3, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, err := c.Store(ctx, randomBlob(6, 50000), 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep, err := c.Store(ctx, randomBlob(7, 50000), 5, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.DeleteBlob(ctx, del.Object.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, n, del.BlobID)
+	if _, err := n.Ledger.AdvanceEpoch(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, n, short.BlobID)
+	if _, err := c.Read(ctx, keep.BlobID); err != nil {
+		t.Fatalf("blob still covered: %v", err)
+	}
+}
+
+func waitGone(t *testing.T, n *Network, id encoding.BlobID) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for _, nd := range n.Nodes {
+		for {
+			has, err := nd.Store.HasMetadata(id, false)
+			if err == nil && !has {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still holds blob %s", nd.Name, id)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 }

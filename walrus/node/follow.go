@@ -3,9 +3,11 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
 )
 
 // eventBatch is how many events the node asks the chain for at a time.
@@ -105,7 +107,36 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 		n.log.Info("deleting data of an invalid blob", "blob", ev.BlobID)
 		return n.store.DeleteBlob(ev.BlobID)
 	case chain.EventEpochChangeDone:
-		return n.refreshCommittee(ctx)
+		if err := n.refreshCommittee(ctx); err != nil {
+			return err
+		}
+		return n.dropExpired(ctx)
+	}
+	return nil
+}
+
+// dropExpired deletes the data of blobs that no live object covers any more:
+// their storage ended with the epoch that just closed.
+func (n *Node) dropExpired(ctx context.Context) error {
+	var gone []encoding.BlobID
+	err := n.store.ForEachBlob(encoding.BlobID{}, func(id encoding.BlobID) error {
+		st, err := n.chain.BlobStatus(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !st.Exists {
+			gone = append(gone, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list expired blobs: %w", err)
+	}
+	for _, id := range gone {
+		n.log.Info("deleting data of an expired blob", "blob", id)
+		if err := n.store.DeleteBlob(id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

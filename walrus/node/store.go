@@ -30,6 +30,9 @@ type Store interface {
 	Promote(id encoding.BlobID) error
 	// DeleteBlob removes a blob's metadata and slivers, stored and pending.
 	DeleteBlob(id encoding.BlobID) error
+	// ForEachBlob calls fn for every blob with stored metadata, in blob-ID
+	// order from from on.
+	ForEachBlob(from encoding.BlobID, fn func(encoding.BlobID) error) error
 
 	// Cursor is the position in the chain's events the node has processed.
 	Cursor() (chain.Cursor, error)
