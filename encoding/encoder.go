@@ -19,13 +19,11 @@ type Encoder struct {
 	mu    sync.Mutex
 	codes map[int]*codes
 
-	slabs *slab.Pool // sliver memory, reused from blob to blob
+	// slabs is where sliver memory comes from and returns to, shared by all
+	// encoders: reusing it avoids faulting fresh pages in, which costs more
+	// than the encoding itself on some machines.
+	slabs *slab.Pool
 }
-
-// pooledSlabBytes bounds the idle sliver memory an encoder keeps for the next
-// blob: reusing it avoids faulting fresh pages in, which costs more than the
-// encoding itself on some machines.
-const pooledSlabBytes = 1 << 30
 
 // codes are the two 1-D codes for one symbol size.
 type codes struct {
@@ -39,7 +37,7 @@ func NewEncoder(nShards int) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Encoder{nShards: nShards, primarySymbols: p, secondarySymbols: s, codes: map[int]*codes{}, slabs: slab.NewPool(pooledSlabBytes)}, nil
+	return &Encoder{nShards: nShards, primarySymbols: p, secondarySymbols: s, codes: map[int]*codes{}, slabs: slab.Shared()}, nil
 }
 
 // NShards returns n.

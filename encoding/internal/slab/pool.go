@@ -15,6 +15,13 @@ type Pool struct {
 // NewPool returns a pool keeping up to maxBytes of idle slabs.
 func NewPool(maxBytes int) *Pool { return &Pool{maxBytes: maxBytes} }
 
+// shared is the process's pool: mapped slabs are not reclaimed by the garbage
+// collector, so pools must not come and go with their users.
+var shared = NewPool(1 << 30)
+
+// Shared returns the process-wide pool, which keeps up to 1 GiB idle.
+func Shared() *Pool { return shared }
+
 // Get returns a slab of size bytes whose contents are undefined (not zeroed).
 func (p *Pool) Get(size int) *Slab {
 	p.mu.Lock()
