@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -389,5 +390,72 @@ func TestDevnetTLS(t *testing.T) {
 	want, _ := os.ReadFile(blobs[0].path)
 	if !bytes.Equal(got, want) {
 		t.Fatal("read over TLS differs")
+	}
+}
+
+// TestLyingNodes replaces two node processes of a devnet by ones that lie —
+// one corrupts every sliver it serves, one every metadata — and reads back
+// the exact bytes, the liar named in the reader's log.
+func TestLyingNodes(t *testing.T) {
+	dir := t.TempDir()
+	blobs := makeFiles(t, t.TempDir(), map[string]int{"one-mib": 1 << 20})
+	d := startDevnet(t, dir, "--nodes", "7", "--shards", "100", "--restart=false")
+	cfg, com := d.wait(t, time.Minute)
+	res := mustRun(t, time.Minute, "store", "--network", d.network, blobs[0].path)
+	id := string(bytes.Fields(res.stdout)[0])
+
+	// The sliver liar holds the shard of pair 0, a systematic sliver that
+	// every read fetches; the metadata liar is another node.
+	blobID, err := encoding.ParseBlobID(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sliverLiar := com.ShardOwner(uint16(blobID.ShardForPair(0, com.NShards)))
+	metadataLiar := (sliverLiar + 1) % len(com.Members)
+	for _, liar := range []struct {
+		i     int
+		fault string
+	}{{sliverLiar, "corrupt-slivers"}, {metadataLiar, "wrong-metadata"}} {
+		i, fault := liar.i, liar.fault
+		pid := d.nodePID(t, i)
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		for deadline := time.Now().Add(10 * time.Second); alive(pid) || healthy(com.Members[i]); {
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d still up after kill -9", i)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cmd := exec.Command(bin, "node", "--dir", filepath.Join(dir, fmt.Sprintf("node-%d", i)), "--ledger", cfg.Ledger, "--fault", fault)
+		var logs bytes.Buffer
+		cmd.Stderr = &logs
+		inGroup(cmd)
+		exited, err := startLocked(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			killGroup(cmd.Process.Pid)
+			<-exited
+		})
+		for deadline := time.Now().Add(30 * time.Second); !healthy(com.Members[i]); {
+			if time.Now().After(deadline) {
+				t.Fatalf("lying node %d not up", i)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	want, _ := os.ReadFile(blobs[0].path)
+	var warnings bytes.Buffer
+	for r := range 3 {
+		out := filepath.Join(t.TempDir(), "copy")
+		res := mustRun(t, time.Minute, "read", "--network", d.network, "--log-level", "warn", id, "-o", out)
+		warnings.Write(res.stderr)
+		got, err := os.ReadFile(out)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("read %d with lying nodes: %v", r, err)
+		}
+	}
+	if !bytes.Contains(warnings.Bytes(), []byte("invalid sliver")) || !bytes.Contains(warnings.Bytes(), []byte("node="+com.Members[sliverLiar].Name)) {
+		t.Errorf("the node corrupting slivers is not named in the reader's log:\n%s", warnings.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"time"
@@ -26,6 +27,7 @@ type nodeOptions struct {
 	metricsListen string
 	ledgerWait    time.Duration
 	shutdownGrace time.Duration
+	fault         string
 }
 
 func newNodeCmd(g *globals) *cobra.Command {
@@ -82,6 +84,8 @@ On SIGINT or SIGTERM it stops accepting requests, lets those in flight finish
 	f.StringVar(&o.metricsListen, "metrics-listen", "", "host:port to serve Prometheus metrics on (/metrics); none when empty")
 	f.DurationVar(&o.ledgerWait, "ledger-wait", 30*time.Second, "how long to wait for the ledger to answer at start")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long requests in flight may take to finish at shutdown")
+	f.StringVar(&o.fault, "fault", "", "make the node lie, for tests: corrupt-slivers or wrong-metadata")
+	_ = f.MarkHidden("fault")
 	return cmd
 }
 
@@ -97,6 +101,9 @@ func checkLedgerURL(s string) error {
 }
 
 func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
+	if _, err := faulty(o.fault, http.NotFoundHandler()); err != nil {
+		return err
+	}
 	dir, err := filepath.Abs(o.dir)
 	if err != nil {
 		return err
@@ -165,7 +172,15 @@ func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
 	if tlsConfig != nil {
 		lis = tls.NewListener(lis, tlsConfig)
 	}
-	api := serve(lis, wn.Handler(), log, "API")
+	handler, err := faulty(o.fault, wn.Handler())
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	if o.fault != "" {
+		log.Warn("this node lies on purpose", "fault", o.fault)
+	}
+	api := serve(lis, handler, log, "API")
 	var metrics *server
 	if o.metricsListen != "" {
 		mlis, err := listen(ctx, o.metricsListen, 10*time.Second)
