@@ -3,13 +3,18 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,11 +40,9 @@ type blobFile struct {
 func makeFiles(t *testing.T, dir string, sizes map[string]int) []*blobFile {
 	t.Helper()
 	var out []*blobFile
-	for i, name := range []string{"empty", "one-byte", "one-mib", "hundred-mib"} {
-		size, ok := sizes[name]
-		if !ok {
-			continue
-		}
+	names := slices.SortedFunc(maps.Keys(sizes), func(a, b string) int { return cmp.Compare(sizes[a], sizes[b]) })
+	for i, name := range names {
+		size := sizes[name]
 		data := make([]byte, size)
 		rng := rand.NewChaCha8([32]byte{byte(i), 42})
 		_, _ = rng.Read(data)
@@ -458,4 +461,87 @@ func TestLyingNodes(t *testing.T) {
 	if !bytes.Contains(warnings.Bytes(), []byte("invalid sliver")) || !bytes.Contains(warnings.Bytes(), []byte("node="+com.Members[sliverLiar].Name)) {
 		t.Errorf("the node corrupting slivers is not named in the reader's log:\n%s", warnings.String())
 	}
+}
+
+// TestSelfHealing stores a blob while nodes holding f shards are down; when
+// they come back they rebuild their slivers from the other nodes, and the
+// bytes each downloads (its metrics) grow with blob size / n, not with the
+// blob size.
+func TestSelfHealing(t *testing.T) {
+	const size = 8 << 20
+	dir := t.TempDir()
+	blobs := makeFiles(t, t.TempDir(), map[string]int{"eight-mib": size})
+	d := startDevnet(t, dir, "--nodes", "7", "--shards", "100", "--restart=false")
+	cfg, com := d.wait(t, time.Minute)
+	// Nodes 5 and 6 hold 28 of 100 shards, at most f = 33.
+	down := []int{5, 6}
+	for _, i := range down {
+		pid := d.nodePID(t, i)
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		for deadline := time.Now().Add(10 * time.Second); alive(pid) || healthy(com.Members[i]); {
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d still up after kill -9", i)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	mustRun(t, 2*time.Minute, "store", "--network", d.network, blobs[0].path)
+
+	for _, i := range down {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics := lis.Addr().String()
+		lis.Close()
+		cmd := exec.Command(bin, "node", "--dir", filepath.Join(dir, fmt.Sprintf("node-%d", i)), "--ledger", cfg.Ledger, "--metrics-listen", metrics)
+		inGroup(cmd)
+		exited, err := startLocked(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			killGroup(cmd.Process.Pid)
+			<-exited
+		})
+		shards := len(com.Members[i].Shards)
+		var recovered, downloaded float64
+		for deadline := time.Now().Add(time.Minute); ; {
+			recovered = metric(metrics, "walrus_node_slivers_recovered_total")
+			if recovered >= float64(2*shards) {
+				downloaded = metric(metrics, "walrus_node_peer_bytes_received_total")
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d recovered %v of %d slivers", i, recovered, 2*shards)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		perShard := downloaded / float64(shards)
+		ratio := perShard / (float64(size) / float64(com.NShards))
+		t.Logf("node %d rebuilt %d shards of an %d MiB blob downloading %.0f bytes: %.0f per shard = %.1f × blob/n (a copy of the blob is %d)",
+			i, shards, size>>20, downloaded, perShard, ratio, size)
+		// A sliver pair is about 4.5 × blob/n; its symbols come with proofs.
+		if ratio > 12 {
+			t.Errorf("node %d downloaded %.1f × blob/n per shard", i, ratio)
+		}
+	}
+}
+
+// metric reads one counter from a Prometheus endpoint (0 when absent).
+func metric(addr, name string) float64 {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			v, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			return v
+		}
+	}
+	return 0
 }
