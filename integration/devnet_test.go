@@ -487,7 +487,18 @@ func TestSelfHealing(t *testing.T) {
 	}
 	mustRun(t, 2*time.Minute, "store", "--network", d.network, blobs[0].path)
 
-	for _, i := range down {
+	running := map[int]func(){}
+	stopNode := func(i int) { running[i]() }
+	for round, i := range append(down, down[0]) {
+		if round == len(down) {
+			// Last, a node whose data directory is wiped while it is
+			// stopped rebuilds everything when it starts again.
+			stopNode(i)
+			if err := os.RemoveAll(filepath.Join(dir, fmt.Sprintf("node-%d", i), "store")); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wiped node %d's store", i)
+		}
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -500,10 +511,12 @@ func TestSelfHealing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
+		stop := func() {
 			killGroup(cmd.Process.Pid)
 			<-exited
-		})
+		}
+		t.Cleanup(stop)
+		running[i] = stop
 		shards := len(com.Members[i].Shards)
 		var recovered, downloaded float64
 		for deadline := time.Now().Add(time.Minute); ; {
