@@ -94,18 +94,29 @@ func (n *Node) registration(r *http.Request, id encoding.BlobID) (registered, in
 	return st.Exists && st.Invalid == nil, st.Invalid != nil, nil
 }
 
+// metadata returns the blob's metadata (buffered metadata too when pending),
+// or answers the request: absent metadata with status code, with the
+// reason METADATA_NOT_FOUND.
+func (n *Node) metadata(w http.ResponseWriter, r *http.Request, id encoding.BlobID, pending bool, code int) (*encoding.Metadata, bool) {
+	m, err := n.store.Metadata(id, pending)
+	if errors.Is(err, ErrNotFound) {
+		fail(w, code, api.ReasonMetadataNotFound, "no metadata for blob %s", id)
+		return nil, false
+	}
+	if err != nil {
+		n.internal(w, r, err)
+		return nil, false
+	}
+	return m, true
+}
+
 func (n *Node) getMetadata(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathBlobID(w, r)
 	if !ok {
 		return
 	}
-	m, err := n.store.Metadata(id, false)
-	if errors.Is(err, ErrNotFound) {
-		fail(w, http.StatusNotFound, api.ReasonMetadataNotFound, "no metadata for blob %s", id)
-		return
-	}
-	if err != nil {
-		n.internal(w, r, err)
+	m, ok := n.metadata(w, r, id, false, http.StatusNotFound)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", api.ContentTypeBCS)
@@ -242,13 +253,8 @@ func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, _, enc := n.view()
-	m, err := n.store.Metadata(id, true)
-	if errors.Is(err, ErrNotFound) {
-		fail(w, http.StatusBadRequest, api.ReasonMetadataNotFound, "store the metadata of blob %s first", id)
-		return
-	}
-	if err != nil {
-		n.internal(w, r, err)
+	m, ok := n.metadata(w, r, id, true, http.StatusBadRequest)
+	if !ok {
 		return
 	}
 	p, err := m.Params()
@@ -434,13 +440,8 @@ func (n *Node) recoverySymbols(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, api.ReasonIndexOutOfRange, "target sliver %q is not in [0, %d)", q.Get("targetSliver"), c.NShards)
 		return
 	}
-	m, err := n.store.Metadata(id, false)
-	if errors.Is(err, ErrNotFound) {
-		fail(w, http.StatusNotFound, api.ReasonMetadataNotFound, "no metadata for blob %s", id)
-		return
-	}
-	if err != nil {
-		n.internal(w, r, err)
+	m, ok := n.metadata(w, r, id, false, http.StatusNotFound)
+	if !ok {
 		return
 	}
 	source := target.Orthogonal()
@@ -479,13 +480,8 @@ func (n *Node) inconsistencyProof(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, api.ReasonInvalidRequest, "%v", err)
 		return
 	}
-	m, err := n.store.Metadata(id, true)
-	if errors.Is(err, ErrNotFound) {
-		fail(w, http.StatusBadRequest, api.ReasonMetadataNotFound, "no metadata for blob %s", id)
-		return
-	}
-	if err != nil {
-		n.internal(w, r, err)
+	m, ok := n.metadata(w, r, id, true, http.StatusBadRequest)
+	if !ok {
 		return
 	}
 	p, _ := m.Params()
