@@ -266,3 +266,30 @@ func TestSliverFraming(t *testing.T) {
 		t.Fatal("framing differs from MarshalBCS")
 	}
 }
+
+// TestLowMemoryEncoder: the encoder without the Leopard library gives the
+// same blob.
+func TestLowMemoryEncoder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	blob := randomBlob(rng, 300000)
+	fast, _ := NewEncoder(100)
+	slow, _ := NewEncoderWith(100, EncoderOptions{LowMemory: true})
+	a, err := fast.Encode(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	b, err := slow.Encode(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	if a.ID != b.ID {
+		t.Fatal("blob IDs differ")
+	}
+	for i := range a.Secondary {
+		if !bytes.Equal(a.Secondary[i], b.Secondary[i]) {
+			t.Fatalf("secondary sliver %d differs", i)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 // each symbol size and is safe for concurrent use.
 type Encoder struct {
 	nShards          int
+	opts             EncoderOptions
 	primarySymbols   int // k_p
 	secondarySymbols int // k_s
 
@@ -31,13 +32,26 @@ type codes struct {
 	secondary *rs.Code // k_s → n, along a row
 }
 
+// EncoderOptions tune an encoder.
+type EncoderOptions struct {
+	// LowMemory avoids the 74 MB of tables that the fastest high-rate
+	// Reed–Solomon path builds per process, at some cost in speed; for
+	// storage nodes, which only verify and rebuild slivers.
+	LowMemory bool
+}
+
 // NewEncoder returns an encoder for n shards.
 func NewEncoder(nShards int) (*Encoder, error) {
+	return NewEncoderWith(nShards, EncoderOptions{})
+}
+
+// NewEncoderWith is NewEncoder with options.
+func NewEncoderWith(nShards int, opts EncoderOptions) (*Encoder, error) {
 	p, s, err := SourceSymbols(nShards)
 	if err != nil {
 		return nil, err
 	}
-	return &Encoder{nShards: nShards, primarySymbols: p, secondarySymbols: s, codes: map[int]*codes{}, slabs: slab.Shared()}, nil
+	return &Encoder{nShards: nShards, opts: opts, primarySymbols: p, secondarySymbols: s, codes: map[int]*codes{}, slabs: slab.Shared()}, nil
 }
 
 // NShards returns n.
@@ -53,11 +67,12 @@ func (e *Encoder) codesFor(symbolSize int) (*codes, error) {
 		return c, nil
 	}
 	n := e.nShards
-	p, err := rs.New(e.primarySymbols, n-e.primarySymbols, symbolSize)
+	ro := rs.Options{NoLibrary: e.opts.LowMemory}
+	p, err := rs.NewWith(e.primarySymbols, n-e.primarySymbols, symbolSize, ro)
 	if err != nil {
 		return nil, fmt.Errorf("primary code: %w", err)
 	}
-	s, err := rs.New(e.secondarySymbols, n-e.secondarySymbols, symbolSize)
+	s, err := rs.NewWith(e.secondarySymbols, n-e.secondarySymbols, symbolSize, ro)
 	if err != nil {
 		return nil, fmt.Errorf("secondary code: %w", err)
 	}

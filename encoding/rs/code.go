@@ -22,15 +22,29 @@ type Code struct {
 	chunk               int // FFT chunk size of the chosen rate
 	symbolSize          int
 	packed              bool // symbols have partial blocks: code on packed copies
+	noLibrary           bool // never use the Leopard library (Options.NoLibrary)
 	layout              engine
 	leo                 leopard
 
 	pool sync.Pool // *[]byte scratch space, grown on demand
 }
 
+// Options tune a code.
+type Options struct {
+	// NoLibrary never uses klauspost/reedsolomon, whose Leopard mode is
+	// faster for high-rate codewords but builds 74 MB of tables per
+	// process; for processes that code little, such as storage nodes.
+	NoLibrary bool
+}
+
 // New returns the code with the given counts and symbol size in bytes.
 // The limits are those of reed-solomon-simd.
 func New(originals, recovery, symbolSize int) (*Code, error) {
+	return NewWith(originals, recovery, symbolSize, Options{})
+}
+
+// NewWith is New with options.
+func NewWith(originals, recovery, symbolSize int, opts Options) (*Code, error) {
 	if originals <= 0 || recovery <= 0 {
 		return nil, fmt.Errorf("%w: %d originals and %d recovery symbols", ErrShape, originals, recovery)
 	}
@@ -41,7 +55,7 @@ func New(originals, recovery, symbolSize int) (*Code, error) {
 	if min(op, rp)+max(originals, recovery) > order {
 		return nil, fmt.Errorf("%w: %d originals and %d recovery symbols exceed GF(2^16)", ErrShape, originals, recovery)
 	}
-	c := &Code{originals: originals, recovery: recovery, symbolSize: symbolSize}
+	c := &Code{originals: originals, recovery: recovery, symbolSize: symbolSize, noLibrary: opts.NoLibrary}
 	c.packed = symbolSize%64 != 0
 	c.layout = newEngine()
 	// The rule of reed-solomon-simd's DefaultRate; the two rates give

@@ -22,7 +22,7 @@ type leopard struct {
 // leopardEncoder returns the library encoder for this code, or nil when the
 // library cannot produce the same bytes.
 func (c *Code) leopardEncoder() reedsolomon.Encoder {
-	if !c.highRate || !useLeopard {
+	if !c.highRate || c.noLibrary || !useLeopard {
 		return nil
 	}
 	c.leo.once.Do(func() {

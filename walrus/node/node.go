@@ -110,7 +110,7 @@ func (n *Node) refreshCommittee(ctx context.Context) error {
 	if !found {
 		n.log.Warn("node is not in the committee", "epoch", c.Epoch)
 	}
-	enc, err := encoding.NewEncoder(c.NShards)
+	enc, err := encoding.NewEncoderWith(c.NShards, encoding.EncoderOptions{LowMemory: true})
 	if err != nil {
 		return fmt.Errorf("node: committee of %d shards: %w", c.NShards, err)
 	}
