@@ -330,3 +330,37 @@ func waitGone(t *testing.T, n *Network, id encoding.BlobID) {
 		}
 	}
 }
+
+// TestRecoveryScalesWithN rebuilds the slivers of a node that was down while
+// the same blob was stored, on networks of 20 and 100 shards: the bytes it
+// downloads per recovered shard follow blob size / n (the Red Stuff claim),
+// so five times the shards means about a fifth of the bytes per shard.
+func TestRecoveryScalesWithN(t *testing.T) {
+	const size = 4 << 20 // large enough that symbols, not their proofs, dominate
+	perShard := map[int]float64{}
+	for _, nShards := range []int{20, 100} {
+		n, err := Start(context.Background(), Config{Dir: t.TempDir(), Nodes: 5, NShards: nShards})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := n.Client(chain.Address{1}, client.Options{RequestTimeout: 10 * time.Second, Retries: 1})
+		victim := n.Nodes[4] // holds n/5 shards, under f
+		victim.Stop()
+		res, err := c.Store(context.Background(), randomBlob(uint64(nShards), size), 2, false)
+		if err != nil {
+			n.Close()
+			t.Fatal(err)
+		}
+		if err := victim.Restart(context.Background()); err != nil {
+			n.Close()
+			t.Fatal(err)
+		}
+		waitRecovered(t, []*Node{victim}, []encoding.BlobID{res.BlobID})
+		perShard[nShards] = victim.Node.PeerBytesReceived() / float64(len(victim.Node.Shards()))
+		t.Logf("n = %d: %.0f bytes per recovered shard = %.1f × blob/n", nShards, perShard[nShards], perShard[nShards]/(size/float64(nShards)))
+		n.Close()
+	}
+	if ratio := perShard[20] / perShard[100]; ratio < 3 {
+		t.Errorf("per-shard recovery bytes fell only %.1f× from n = 20 to n = 100", ratio)
+	}
+}
