@@ -22,7 +22,7 @@ type leopard struct {
 // leopardEncoder returns the library encoder for this code, or nil when the
 // library cannot produce the same bytes.
 func (c *Code) leopardEncoder() reedsolomon.Encoder {
-	if !c.highRate || c.noLibrary || !useLeopard {
+	if !c.highRate || c.noLibrary {
 		return nil
 	}
 	c.leo.once.Do(func() {
@@ -33,9 +33,6 @@ func (c *Code) leopardEncoder() reedsolomon.Encoder {
 	}
 	return c.leo.enc
 }
-
-// useLeopard can be turned off by tests to compare both paths.
-var useLeopard = true
 
 func (c *Code) encodeLeopard(enc reedsolomon.Encoder, originals, recovery [][]byte) error {
 	shards := make([][]byte, 0, c.originals+c.recovery)

@@ -62,7 +62,6 @@ type Options struct {
 type Client struct {
 	chain chain.Chain
 	opts  Options
-	http  *http.Client
 	log   *slog.Logger
 
 	pool *nodeclient.Pool
@@ -92,7 +91,7 @@ func New(ch chain.Chain, opts Options) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{chain: ch, opts: opts, http: hc, log: log, pool: nodeclient.NewPool(hc), encoders: map[int]*encoding.Encoder{}}
+	return &Client{chain: ch, opts: opts, log: log, pool: nodeclient.NewPool(hc), encoders: map[int]*encoding.Encoder{}}
 }
 
 func (c *Client) encoder(nShards int) (*encoding.Encoder, error) {
