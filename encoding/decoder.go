@@ -36,10 +36,7 @@ func (e *Encoder) DecodeBlob(id BlobID, m *Metadata, slivers []*Sliver) ([]byte,
 		}
 	}
 	p, _ := m.Params()
-	need := p.PrimarySymbols
-	if axis == Secondary {
-		need = p.SecondarySymbols
-	}
+	need := p.SliverSymbols(axis.Orthogonal())
 
 	// Prefer systematic slivers: with all of them no decoding is needed.
 	byIndex := make([]*Sliver, p.NShards)
@@ -96,10 +93,7 @@ func (e *Encoder) DecodeVerifiedSlivers(m *Metadata, slivers []*Sliver) ([]byte,
 		return nil, fmt.Errorf("%w: none given", ErrNotEnoughSlivers)
 	}
 	axis := slivers[0].Axis
-	need := p.PrimarySymbols
-	if axis == Secondary {
-		need = p.SecondarySymbols
-	}
+	need := p.SliverSymbols(axis.Orthogonal())
 	chosen := make([][]byte, p.NShards)
 	count := 0
 	for _, s := range slivers {
@@ -124,10 +118,7 @@ func (e *Encoder) decodeVerified(p Params, m *Metadata, axis Axis, chosen [][]by
 	if err != nil {
 		return nil, err
 	}
-	code := c.primary // primary slivers are codewords of columns
-	if axis == Secondary {
-		code = c.secondary
-	}
+	code := c.along(axis.Orthogonal()) // slivers of one axis are the codewords' symbols
 	k, S := code.Originals(), p.SymbolSize
 	sliverLen := p.SliverSize(axis)
 	present := make([]bool, p.NShards)

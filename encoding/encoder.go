@@ -32,6 +32,16 @@ type codes struct {
 	secondary *rs.Code // k_s → n, along a row
 }
 
+// along returns the code whose codewords run along a sliver of axis a: the
+// secondary code for a primary sliver (a row), the primary code for a
+// secondary sliver (a column).
+func (c *codes) along(a Axis) *rs.Code {
+	if a == Primary {
+		return c.secondary
+	}
+	return c.primary
+}
+
 // EncoderOptions tune an encoder.
 type EncoderOptions struct {
 	// LowMemory avoids the 74 MB of tables that the fastest high-rate

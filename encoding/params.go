@@ -81,13 +81,19 @@ func (p Params) PrimarySliverSize() int { return p.SecondarySymbols * p.SymbolSi
 // SecondarySliverSize returns the bytes of one secondary sliver, k_p·S.
 func (p Params) SecondarySliverSize() int { return p.PrimarySymbols * p.SymbolSize }
 
-// SliverSize returns the bytes of one sliver of the given axis.
-func (p Params) SliverSize(a Axis) int {
+// SliverSymbols returns the symbols in one sliver of axis a: k_s for a
+// primary sliver (a row), k_p for a secondary one (a column). Rebuilding a
+// sliver of axis a takes that many recovery symbols, and decoding a blob from
+// slivers of axis a takes SliverSymbols(a.Orthogonal()) of them.
+func (p Params) SliverSymbols(a Axis) int {
 	if a == Primary {
-		return p.PrimarySliverSize()
+		return p.SecondarySymbols
 	}
-	return p.SecondarySliverSize()
+	return p.PrimarySymbols
 }
+
+// SliverSize returns the bytes of one sliver of the given axis.
+func (p Params) SliverSize(a Axis) int { return p.SliverSymbols(a) * p.SymbolSize }
 
 // EncodedLength is what Walrus charges storage for: both slivers and a copy of
 // the metadata on every shard.

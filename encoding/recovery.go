@@ -75,10 +75,7 @@ func (e *Encoder) RecoverSliver(m *Metadata, target Axis, index int, syms []Reco
 	if index < 0 || index >= p.NShards {
 		return nil, nil, fmt.Errorf("recover %s sliver %d of %d", target, index, p.NShards)
 	}
-	need := p.SecondarySymbols // a row is a codeword of the secondary code
-	if target == Secondary {
-		need = p.PrimarySymbols
-	}
+	need := p.SliverSymbols(target)
 	used := make([]RecoverySymbol, 0, need)
 	seen := make([]bool, p.NShards)
 	for i := range syms {
@@ -116,10 +113,7 @@ func (e *Encoder) decodeSymbols(p Params, target Axis, syms []RecoverySymbol) ([
 	if err != nil {
 		return nil, err
 	}
-	code := c.secondary
-	if target == Secondary {
-		code = c.primary
-	}
+	code := c.along(target)
 	shards := make([][]byte, p.NShards)
 	for i := range syms {
 		shards[syms[i].Symbol.Index] = syms[i].Symbol.Data
@@ -148,10 +142,7 @@ func (e *Encoder) VerifyInconsistencyProof(m *Metadata, proof *InconsistencyProo
 	if index >= p.NShards {
 		return fmt.Errorf("invalid inconsistency proof: target sliver %d of %d", index, p.NShards)
 	}
-	need := p.SecondarySymbols
-	if target == Secondary {
-		need = p.PrimarySymbols
-	}
+	need := p.SliverSymbols(target)
 	if len(proof.Symbols) != need {
 		return fmt.Errorf("invalid inconsistency proof: %d symbols, need exactly %d", len(proof.Symbols), need)
 	}

@@ -46,10 +46,7 @@ func (e *Encoder) expand(p Params, a Axis, data []byte) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	code := c.secondary
-	if a == Secondary {
-		code = c.primary
-	}
+	code := c.along(a)
 	k, n, S := code.Originals(), p.NShards, p.SymbolSize
 	if len(data) != k*S {
 		return nil, fmt.Errorf("%w: %s sliver of %d bytes, want %d", ErrInvalidSliver, a, len(data), k*S)

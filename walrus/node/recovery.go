@@ -141,10 +141,7 @@ func (n *Node) fetchMetadata(ctx context.Context, id encoding.BlobID, nShards in
 // parallel, stopping once it has more than enough. They are verified by the
 // caller (RecoverSliver).
 func (n *Node) collectSymbols(ctx context.Context, peers []*nodeclient.Client, id encoding.BlobID, axis encoding.Axis, index int, p encoding.Params) []encoding.RecoverySymbol {
-	need := p.SecondarySymbols
-	if axis == encoding.Secondary {
-		need = p.PrimarySymbols
-	}
+	need := p.SliverSymbols(axis)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
