@@ -38,7 +38,6 @@ func (e *Encoder) DecodeBlob(id BlobID, m *Metadata, slivers []*Sliver) ([]byte,
 	p, _ := m.Params()
 	need := p.SliverSymbols(axis.Orthogonal())
 
-	// Prefer systematic slivers: with all of them no decoding is needed.
 	byIndex := make([]*Sliver, p.NShards)
 	for _, s := range slivers {
 		if int(s.Index) < p.NShards && byIndex[s.Index] == nil {
@@ -51,33 +50,31 @@ func (e *Encoder) DecodeBlob(id BlobID, m *Metadata, slivers []*Sliver) ([]byte,
 			verifyErr[i] = e.VerifySliver(m, byIndex[i])
 		}
 	})
-	chosen := make([][]byte, p.NShards)
-	count, invalid := 0, 0
+	// Valid slivers in index order, systematic ones first: with all of
+	// those no decoding is needed.
+	var valid []*Sliver
+	invalid := 0
 	var firstErr error
 	for i, s := range byIndex {
-		if s == nil {
-			continue
-		}
-		if verifyErr[i] != nil {
+		switch {
+		case s == nil:
+		case verifyErr[i] != nil:
 			invalid++
 			if firstErr == nil {
 				firstErr = verifyErr[i]
 			}
-			continue
-		}
-		if count < need {
-			chosen[i] = s.Data
-			count++
+		default:
+			valid = append(valid, s)
 		}
 	}
-	if count < need {
-		err := fmt.Errorf("%w: %d valid %s slivers, need %d", ErrNotEnoughSlivers, count, axis, need)
+	if len(valid) < need {
+		err := fmt.Errorf("%w: %d valid %s slivers, need %d", ErrNotEnoughSlivers, len(valid), axis, need)
 		if invalid > 0 {
 			err = fmt.Errorf("%w (%d invalid, first: %v)", err, invalid, firstErr)
 		}
 		return nil, err
 	}
-	return e.decodeVerified(p, m, axis, chosen)
+	return e.DecodeVerifiedSlivers(m, valid[:need])
 }
 
 // DecodeVerifiedSlivers is DecodeBlob for slivers the caller has already
