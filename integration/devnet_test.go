@@ -420,26 +420,8 @@ func TestLyingNodes(t *testing.T) {
 		fault string
 	}{{sliverLiar, "corrupt-slivers"}, {metadataLiar, "wrong-metadata"}} {
 		i, fault := liar.i, liar.fault
-		pid := d.nodePID(t, i)
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		for deadline := time.Now().Add(10 * time.Second); alive(pid) || healthy(com.Members[i]); {
-			if time.Now().After(deadline) {
-				t.Fatalf("node %d still up after kill -9", i)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		cmd := exec.Command(bin, "node", "--dir", filepath.Join(dir, fmt.Sprintf("node-%d", i)), "--ledger", cfg.Ledger, "--fault", fault)
-		var logs bytes.Buffer
-		cmd.Stderr = &logs
-		inGroup(cmd)
-		exited, err := startLocked(cmd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			killGroup(cmd.Process.Pid)
-			<-exited
-		})
+		d.killNode(t, i, com.Members[i])
+		startNode(t, dir, i, cfg.Ledger, "--fault", fault)
 		for deadline := time.Now().Add(30 * time.Second); !healthy(com.Members[i]); {
 			if time.Now().After(deadline) {
 				t.Fatalf("lying node %d not up", i)
@@ -476,14 +458,7 @@ func TestSelfHealing(t *testing.T) {
 	// Nodes 5 and 6 hold 28 of 100 shards, at most f = 33.
 	down := []int{5, 6}
 	for _, i := range down {
-		pid := d.nodePID(t, i)
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		for deadline := time.Now().Add(10 * time.Second); alive(pid) || healthy(com.Members[i]); {
-			if time.Now().After(deadline) {
-				t.Fatalf("node %d still up after kill -9", i)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		d.killNode(t, i, com.Members[i])
 	}
 	mustRun(t, 2*time.Minute, "store", "--network", d.network, blobs[0].path)
 
@@ -505,18 +480,7 @@ func TestSelfHealing(t *testing.T) {
 		}
 		metrics := lis.Addr().String()
 		lis.Close()
-		cmd := exec.Command(bin, "node", "--dir", filepath.Join(dir, fmt.Sprintf("node-%d", i)), "--ledger", cfg.Ledger, "--metrics-listen", metrics)
-		inGroup(cmd)
-		exited, err := startLocked(cmd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stop := func() {
-			killGroup(cmd.Process.Pid)
-			<-exited
-		}
-		t.Cleanup(stop)
-		running[i] = stop
+		running[i] = startNode(t, dir, i, cfg.Ledger, "--metrics-listen", metrics)
 		shards := len(com.Members[i].Shards)
 		var recovered, downloaded float64
 		for deadline := time.Now().Add(time.Minute); ; {
@@ -557,4 +521,35 @@ func metric(addr, name string) float64 {
 		}
 	}
 	return 0
+}
+
+// killNode kills node i of the devnet with SIGKILL and waits until it is gone.
+func (d *devnet) killNode(t *testing.T, i int, m chain.Node) {
+	t.Helper()
+	pid := d.nodePID(t, i)
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	for deadline := time.Now().Add(10 * time.Second); alive(pid) || healthy(m); {
+		if time.Now().After(deadline) {
+			t.Fatalf("node %d still up after kill -9", i)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startNode runs `walrusfs node` for node i of the network in dir, outside
+// the devnet, and returns a function that kills it (also run at cleanup).
+func startNode(t *testing.T, dir string, i int, ledgerURL string, args ...string) (stop func()) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"node", "--dir", filepath.Join(dir, fmt.Sprintf("node-%d", i)), "--ledger", ledgerURL}, args...)...)
+	inGroup(cmd)
+	exited, err := startLocked(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop = func() {
+		killGroup(cmd.Process.Pid)
+		<-exited
+	}
+	t.Cleanup(stop)
+	return stop
 }

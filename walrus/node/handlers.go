@@ -22,6 +22,12 @@ func fail(w http.ResponseWriter, code int, reason string, format string, args ..
 	api.WriteError(w, code, reason, fmt.Sprintf(format, args...))
 }
 
+// writeBCS answers 200 with a BCS body.
+func writeBCS(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", api.ContentTypeBCS)
+	_, _ = w.Write(body)
+}
+
 // internal reports an unexpected failure without leaking details.
 func (n *Node) internal(w http.ResponseWriter, r *http.Request, err error) {
 	n.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -119,8 +125,7 @@ func (n *Node) getMetadata(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	w.Header().Set("Content-Type", api.ContentTypeBCS)
-	_, _ = w.Write(m.MarshalBCSWithID(id))
+	writeBCS(w, m.MarshalBCSWithID(id))
 }
 
 func (n *Node) putMetadata(w http.ResponseWriter, r *http.Request) {
@@ -242,8 +247,7 @@ func (n *Node) getSliver(w http.ResponseWriter, r *http.Request) {
 		n.internal(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", api.ContentTypeBCS)
-	_, _ = w.Write(s.MarshalBCS())
+	writeBCS(w, s.MarshalBCS())
 }
 
 func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
@@ -466,8 +470,7 @@ func (n *Node) recoverySymbols(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, api.ReasonSliverNotFound, "no %s slivers of blob %s here", source, id)
 		return
 	}
-	w.Header().Set("Content-Type", api.ContentTypeBCS)
-	_, _ = w.Write(encoding.MarshalRecoverySymbols(syms))
+	writeBCS(w, encoding.MarshalRecoverySymbols(syms))
 }
 
 func (n *Node) inconsistencyProof(w http.ResponseWriter, r *http.Request) {
