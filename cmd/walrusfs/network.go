@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -56,4 +57,18 @@ func connect(ctx context.Context, path string) (*network, error) {
 		return nil, fmt.Errorf("%s says n_shards %d, but the ledger's committee has %d shards", path, cfg.NShards, com.NShards)
 	}
 	return &network{cfg: cfg, chain: ch, committee: com}, nil
+}
+
+// clientCommand is the start of the client commands: their logger, at warn
+// level unless --log-level says otherwise, and the network they use.
+func clientCommand(cmd *cobra.Command, g *globals, networkPath string) (*slog.Logger, *network, error) {
+	log, err := g.logger(cmd.ErrOrStderr(), slog.LevelWarn)
+	if err != nil {
+		return nil, nil, err
+	}
+	nw, err := connect(cmd.Context(), networkPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return log, nw, nil
 }

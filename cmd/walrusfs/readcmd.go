@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -46,15 +45,11 @@ starts with "-" may be given as it is.`,
 					return usageError{err}
 				}
 			}
-			log, err := g.logger(cmd.ErrOrStderr(), slog.LevelWarn)
+			log, nw, err := clientCommand(cmd, g, networkPath)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			nw, err := connect(ctx, networkPath)
-			if err != nil {
-				return err
-			}
 			bar := newProgressBar(cmd.ErrOrStderr(), isTerminal(os.Stderr), id.String(), "downloading slivers")
 			bar.status("fetching metadata")
 			cl := client.New(nw.chain, client.Options{Logger: log.With("component", "client"), Progress: bar.update})

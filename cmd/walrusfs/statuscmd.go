@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,14 +37,11 @@ The exit status is 0 whatever the blob's status.`,
 			if err != nil {
 				return usageError{err}
 			}
-			if _, err := g.logger(cmd.ErrOrStderr(), slog.LevelWarn); err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			nw, err := connect(ctx, networkPath)
+			_, nw, err := clientCommand(cmd, g, networkPath)
 			if err != nil {
 				return err
 			}
+			ctx := cmd.Context()
 			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 			defer cancel()
 			st, err := nw.chain.BlobStatus(cctx, id)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sync/atomic"
 
@@ -49,15 +48,11 @@ error when it is a terminal.`,
 			if err := checkStdinOnce(args); err != nil {
 				return err
 			}
-			log, err := g.logger(cmd.ErrOrStderr(), slog.LevelWarn)
+			log, nw, err := clientCommand(cmd, g, networkPath)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			nw, err := connect(ctx, networkPath)
-			if err != nil {
-				return err
-			}
 			enc, err := encoding.NewEncoder(nw.committee.NShards)
 			if err != nil {
 				return err

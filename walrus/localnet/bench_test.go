@@ -32,12 +32,7 @@ func BenchmarkNetwork(b *testing.B) {
 				b.Skip("set WALRUSFS_BENCH_LARGE=1 for the 1 GiB case")
 			}
 			ctx := context.Background()
-			n, err := Start(ctx, Config{Dir: b.TempDir(), Nodes: 10, NShards: 1000})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer n.Close()
-			c := n.Client(chain.Address{9}, client.Options{})
+			n, c := benchNetwork(b)
 			blob := testvectors.Xorshift(42, sz.size)
 			enc, _ := encoding.NewEncoder(1000)
 
@@ -91,4 +86,16 @@ func BenchmarkNetwork(b *testing.B) {
 			b.ReportMetric(decodeTime.Seconds()/readTime.Seconds(), "read-x-of-decode")
 		})
 	}
+}
+
+// benchNetwork starts the benchmarks' network, 10 nodes at n_shards = 1000,
+// closed when the benchmark ends, and a client of it.
+func benchNetwork(b *testing.B) (*Network, *client.Client) {
+	b.Helper()
+	n, err := Start(context.Background(), Config{Dir: b.TempDir(), Nodes: 10, NShards: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(n.Close)
+	return n, n.Client(chain.Address{9}, client.Options{})
 }

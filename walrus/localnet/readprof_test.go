@@ -4,21 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/internal/testvectors"
-	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
 // BenchmarkRead reads one stored 64 MiB blob again and again (n = 1000, 10
 // nodes), to profile the read path alone.
 func BenchmarkRead(b *testing.B) {
 	ctx := context.Background()
-	n, err := Start(ctx, Config{Dir: b.TempDir(), Nodes: 10, NShards: 1000})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer n.Close()
-	c := n.Client(chain.Address{9}, client.Options{})
+	_, c := benchNetwork(b)
 	blob := testvectors.Xorshift(42, 64<<20)
 	res, err := c.Store(ctx, blob, 2, false)
 	if err != nil {
