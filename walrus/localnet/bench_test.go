@@ -3,8 +3,12 @@ package localnet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +23,9 @@ import (
 // in-memory baselines: encoding only (for store), and verifying and decoding
 // the same slivers (for read). Each sub-benchmark reports the ratio
 // baseline time / network time as "x-of-baseline" (1 would be free network
-// and storage). The 1 GiB case needs WALRUSFS_BENCH_LARGE=1.
+// and storage). As the nodes share the client's cores here, store is also
+// compared with encoding plus the nodes' mandatory verification of every
+// sliver ("x-of-encode+verify"). The 1 GiB case needs WALRUSFS_BENCH_LARGE=1.
 func BenchmarkNetwork(b *testing.B) {
 	sizes := []struct {
 		name  string
@@ -36,7 +42,7 @@ func BenchmarkNetwork(b *testing.B) {
 			blob := testvectors.Xorshift(42, sz.size)
 			enc, _ := encoding.NewEncoder(1000)
 
-			var encodeTime, storeTime, decodeTime, readTime time.Duration
+			var encodeTime, verifyTime, storeTime, decodeTime, readTime time.Duration
 			for i := 0; i < b.N; i++ {
 				// Baselines, in memory.
 				start := time.Now()
@@ -45,6 +51,13 @@ func BenchmarkNetwork(b *testing.B) {
 					b.Fatal(err)
 				}
 				encodeTime += time.Since(start)
+				// What the nodes must do in any case: verify all 2n slivers,
+				// here spread over the cores as the nodes would.
+				start = time.Now()
+				if err := verifyAll(eb); err != nil {
+					b.Fatal(err)
+				}
+				verifyTime += time.Since(start)
 				k := eb.Params.PrimarySymbols
 				var slivers []*encoding.Sliver
 				for pair := 0; pair < k; pair++ {
@@ -84,6 +97,7 @@ func BenchmarkNetwork(b *testing.B) {
 			b.ReportMetric(mb/readTime.Seconds(), "read-MB/s")
 			b.ReportMetric(encodeTime.Seconds()/storeTime.Seconds(), "store-x-of-encode")
 			b.ReportMetric(decodeTime.Seconds()/readTime.Seconds(), "read-x-of-decode")
+			b.ReportMetric((encodeTime+verifyTime).Seconds()/storeTime.Seconds(), "store-x-of-encode+verify")
 		})
 	}
 }
@@ -98,4 +112,26 @@ func benchNetwork(b *testing.B) (*Network, *client.Client) {
 	}
 	b.Cleanup(n.Close)
 	return n, n.Client(chain.Address{9}, client.Options{})
+}
+
+// verifyAll verifies every sliver of eb as the storage nodes do (with their
+// low-memory encoder), on as many goroutines as there are cores.
+func verifyAll(eb *encoding.EncodedBlob) error {
+	enc, err := encoding.NewEncoderWith(eb.Params.NShards, encoding.EncoderOptions{LowMemory: true})
+	if err != nil {
+		return err
+	}
+	n := eb.Params.NShards
+	var next atomic.Int64
+	errs := make([]error, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < 2*n && errs[w] == nil; i = int(next.Add(1) - 1) {
+				errs[w] = enc.VerifySliver(eb.Metadata, eb.Sliver(encoding.Axis(i%2), i/2))
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

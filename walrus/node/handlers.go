@@ -13,6 +13,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/bufpool"
 	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/messages"
 )
@@ -25,6 +26,9 @@ func fail(w http.ResponseWriter, code int, reason string, format string, args ..
 // writeBCS answers 200 with a BCS body.
 func writeBCS(w http.ResponseWriter, body []byte) {
 	w.Header().Set("Content-Type", api.ContentTypeBCS)
+	// An announced length lets the client read a sliver into one buffer
+	// instead of growing one through chunked encoding.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
 }
 
@@ -59,7 +63,9 @@ func (n *Node) pathPair(w http.ResponseWriter, r *http.Request) (int, encoding.A
 	return pair, axis, true
 }
 
-// readBody reads a BCS body of at most limit bytes.
+// readBody reads a BCS body of at most limit bytes, into a pooled buffer
+// when its length is announced; the caller may give it back to bufpool once
+// nothing refers to it.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64, tooLarge string) ([]byte, bool) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != api.ContentTypeBCS {
@@ -75,7 +81,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, tooLarge stri
 	var err error
 	if r.ContentLength >= 0 {
 		// Sized up front: no copies while a large sliver arrives.
-		body = make([]byte, r.ContentLength)
+		body = bufpool.Get(int(r.ContentLength))
 		_, err = io.ReadFull(r.Body, body)
 	} else {
 		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
@@ -247,7 +253,16 @@ func (n *Node) getSliver(w http.ResponseWriter, r *http.Request) {
 		n.internal(w, r, err)
 		return
 	}
-	writeBCS(w, s.MarshalBCS())
+	// Written in place, without a marshalled copy of a large sliver.
+	defer bufpool.Put(s.Data)
+	head, tail := s.BCSFraming()
+	w.Header().Set("Content-Type", api.ContentTypeBCS)
+	w.Header().Set("Content-Length", strconv.Itoa(len(head)+len(s.Data)+len(tail)))
+	for _, part := range [][]byte{head, s.Data, tail} {
+		if _, err := w.Write(part); err != nil {
+			return
+		}
+	}
 }
 
 func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
@@ -271,6 +286,8 @@ func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
 		n.metrics.rejected.WithLabelValues(api.ReasonSliverTooLarge).Inc()
 		return
 	}
+	// The sliver aliases body; the store keeps its own copy.
+	defer bufpool.Put(body)
 	s, err := encoding.UnmarshalSliver(axis, body)
 	if err != nil {
 		n.metrics.rejected.WithLabelValues(api.ReasonInvalidSliver).Inc()
@@ -381,6 +398,11 @@ func (n *Node) confirmation(w http.ResponseWriter, r *http.Request) {
 	}
 	if missing > 0 {
 		fail(w, http.StatusBadRequest, api.ReasonMissingSlivers, "%d slivers of this node's shards are missing", missing)
+		return
+	}
+	// A confirmation promises the slivers are kept: they must be on disk.
+	if err := n.store.Sync(); err != nil {
+		n.internal(w, r, err)
 		return
 	}
 	c, _, _ := n.view()

@@ -116,7 +116,8 @@ func (n *Node) recoverBlob(ctx context.Context, id encoding.BlobID) error {
 			n.log.Info("recovered sliver", "blob", id, "shard", shard, "axis", axis)
 		}
 	}
-	return nil
+	// The recovery is done only once its slivers are on disk.
+	return n.store.Sync()
 }
 
 // fetchMetadata asks peers for a blob's metadata; the first that verifies wins.

@@ -41,4 +41,6 @@ type Store interface {
 	QueueRecovery(id encoding.BlobID) error
 	RecoveryDone(id encoding.BlobID) error
 	PendingRecoveries() ([]encoding.BlobID, error)
+	// Sync makes every write before it durable; writes alone need not be.
+	Sync() error
 }

@@ -34,7 +34,7 @@ const (
 func badgerOptions(dir string, o Options) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{o.Logger}).
-		WithSyncWrites(!o.NoSync).
+		WithSyncWrites(false). // Store.Sync syncs once for many writes
 		WithMetricsEnabled(false).
 		WithValueThreshold(valueThreshold).
 		WithValueLogFileSize(valueLogFileSize).

@@ -8,8 +8,8 @@ import (
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
-// BenchmarkPutSliver stores 1 MiB slivers, synced and not, from one
-// goroutine and from several (whose synced commits Badger groups).
+// BenchmarkPutSliver stores 1 MiB slivers from one goroutine and from
+// several, each put followed by a Sync or none synced.
 func BenchmarkPutSliver(b *testing.B) {
 	const size = 1 << 20
 	sl := sliver(encoding.Primary, 0, 64, size, 1)
@@ -29,6 +29,12 @@ func BenchmarkPutSliver(b *testing.B) {
 						if err := s.PutSliver(blobID(i/1000), uint16(i%1000), sl, false); err != nil {
 							b.Error(err)
 							return
+						}
+						if sync {
+							if err := s.Sync(); err != nil {
+								b.Error(err)
+								return
+							}
 						}
 					}
 				})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/bufpool"
 )
 
 // valueFormat is the first byte of every value the store writes.
@@ -34,7 +35,7 @@ func checkSliver(s *encoding.Sliver) error {
 }
 
 func encodeSliver(s *encoding.Sliver) []byte {
-	v := make([]byte, sliverHeaderLen+len(s.Data))
+	v := bufpool.Get(sliverHeaderLen + len(s.Data))
 	v[0] = valueFormat
 	binary.LittleEndian.PutUint16(v[1:], s.SymbolSize)
 	binary.LittleEndian.PutUint16(v[3:], s.Index)

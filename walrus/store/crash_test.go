@@ -15,11 +15,11 @@ import (
 )
 
 // The crash test re-runs the test binary as a child that writes slivers
-// (synced, from two goroutines) and reports each Put that returned on a pipe.
+// (not synced, from two goroutines) and reports each Put that returned on a pipe.
 // The parent kills it with SIGKILL mid-write, reopens the store and expects
 // every reported sliver intact, and any other one either absent or intact.
 // SIGKILL loses what the process had not handed to the kernel; it does not
-// simulate a power loss, which only fsync (synced writes) covers.
+// simulate a power loss, which only Sync covers.
 
 const (
 	crashDirEnv   = "WALRUS_STORE_CRASH_DIR"

@@ -49,9 +49,15 @@
 //     sizes), so the LSM tree holds only keys, pointers and small records and
 //     write amplification stays near 1. The value log file size bounds the
 //     largest value: MaxSliverBytes.
-//   - Writes are synced by default: a Put that returned survives kill -9 and,
-//     as far as the file system honours fsync, power loss. Badger groups the
-//     commits of concurrent writers into one sync.
+//   - Writes are not synced one by one: a Put that returned survives kill -9
+//     (Badger's logs are memory-mapped files, kept by the kernel), and Sync
+//     makes everything written before it survive power loss, as far as the
+//     file system honours fsync. A node syncs before it signs a storage
+//     confirmation, so a confirmed sliver is on disk, and one sync covers a
+//     blob's thousands of slivers. One gap is Badger's: Sync covers the
+//     active memtable's log, not a full one waiting to be flushed (seconds at
+//     most); a power cut then can lose the keys of recent writes, which the
+//     node's self-healing rebuilds from its peers.
 //   - Every write is one Badger transaction, except the removal or promotion
 //     of a blob with more than deleteBatch entries, which runs in chunks
 //     ending with the transaction that updates its state; a crash in between

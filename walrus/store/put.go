@@ -8,6 +8,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/bufpool"
 )
 
 // put stores a metadata or sliver value, built by encode when needed, under
@@ -56,6 +57,8 @@ func (s *Store) put(id encoding.BlobID, dataKey []byte, encode func() []byte, si
 		reserved = true
 	}
 	value := encode()
+	// Badger has copied the value once the transaction is over.
+	defer bufpool.Put(value)
 	var d Stats
 	createdPending := false
 	err = s.update(func(txn *badger.Txn) error {

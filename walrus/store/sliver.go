@@ -7,6 +7,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/bufpool"
 )
 
 // PutSliver stores the sliver of a shard on sl.Axis for a blob, or buffers
@@ -29,7 +30,8 @@ func (s *Store) PutSliver(id encoding.BlobID, shard uint16, sl *encoding.Sliver,
 }
 
 // Sliver returns the stored sliver of a shard on an axis for a blob, with
-// its own copy of the data. Pending slivers are not returned: it fails with
+// its own copy of the data, taken from bufpool: the caller may give s.Data
+// back once done with it. Pending slivers are not returned: it fails with
 // ErrNotFound until they are promoted.
 func (s *Store) Sliver(id encoding.BlobID, shard uint16, axis encoding.Axis) (*encoding.Sliver, error) {
 	if err := checkShardAxis(shard, axis); err != nil {
@@ -43,8 +45,11 @@ func (s *Store) Sliver(id encoding.BlobID, shard uint16, axis encoding.Axis) (*e
 	err := s.db.View(func(txn *badger.Txn) error {
 		return getStored(txn, sliverKey(id, shard, axis), false, func(v []byte) error {
 			var err error
-			sl, err = decodeSliver(axis, append([]byte(nil), v...))
-			return err
+			if sl, err = decodeSliver(axis, v); err != nil {
+				return err
+			}
+			sl.Data = append(bufpool.Get(len(sl.Data))[:0], sl.Data...)
+			return nil
 		})
 	})
 	if err != nil {

@@ -13,7 +13,8 @@ import (
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
-// Options configure a store. The zero value is valid: synced writes, 1 GiB
+// Options configure a store. The zero value is valid: Sync makes writes
+// durable, 1 GiB
 // of pending data kept at most one hour, value-log GC every five minutes,
 // no logs, no metrics.
 type Options struct {
@@ -23,8 +24,8 @@ type Options struct {
 	// Registerer receives the store's gauges (see Stats); nil registers
 	// none. Close unregisters them.
 	Registerer prometheus.Registerer
-	// NoSync turns off syncing commits. Writes then survive a crash of the
-	// process but not of the machine. For tests and benchmarks.
+	// NoSync makes Sync a no-op. Writes then survive a crash of the process
+	// but not of the machine. For tests and benchmarks.
 	NoSync bool
 	// MaxPendingBytes bounds the buffered data of unregistered blobs;
 	// 0 means 1 GiB.
@@ -160,6 +161,26 @@ func (s *Store) Close() error {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	s.log.Info("store closed")
+	return nil
+}
+
+// Sync makes every write that returned before it durable on disk (one sync
+// of the value log and of the write-ahead log). Writes are not synced one by
+// one: a storage node syncs before it signs a confirmation for a blob or
+// marks a recovery done, so thousands of sliver writes cost one sync, while
+// a crash of the process loses nothing that was written (the logs are
+// memory-mapped files the kernel keeps).
+func (s *Store) Sync() error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.exit()
+	if s.opts.NoSync {
+		return nil
+	}
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("store: sync: %w", err)
+	}
 	return nil
 }
 
