@@ -46,6 +46,8 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 		newStoreCmd(g),
 		newReadCmd(g),
 		newBlobStatusCmd(g),
+		newMountCmd(g),
+		newUmountCmd(),
 	)
 	return root
 }

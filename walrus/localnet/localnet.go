@@ -240,3 +240,50 @@ func (nd *Node) Restart(ctx context.Context) error { return nd.start(ctx, nil) }
 
 // Wipe deletes a stopped node's data.
 func (nd *Node) Wipe() error { return os.RemoveAll(nd.Dir) }
+
+// Open reopens the network kept in cfg.Dir, or starts a new one there if
+// there is none: the ledger is reopened, each node keeps its key, store and
+// address (the committee records addresses, so a node whose port another
+// process took cannot start). cfg.Nodes and cfg.NShards only shape a new
+// network.
+func Open(ctx context.Context, cfg Config) (*Network, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	l, err := ledger.Open(filepath.Join(cfg.Dir, "ledger"), ledger.Options{Logger: cfg.Logger.With("component", "ledger")})
+	if errors.Is(err, ledger.ErrNoLedger) {
+		return Start(ctx, cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("localnet: open ledger: %w", err)
+	}
+	if cfg.TLS {
+		l.Close()
+		return nil, errors.New("localnet: reopening a TLS network is not supported")
+	}
+	com, err := l.As(chain.Address{}).Committee(ctx)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	n := &Network{cfg: cfg, Ledger: l}
+	for i, m := range com.Members {
+		key, err := nodeKey(cfg.Dir, i)
+		if err != nil {
+			n.Close()
+			return nil, err
+		}
+		if key.PublicKey() != m.PublicKey {
+			n.Close()
+			return nil, fmt.Errorf("localnet: %s holds a network made elsewhere (member %d's key differs)", cfg.Dir, i)
+		}
+		nd := &Node{Index: i, Name: m.Name, Addr: m.Address, Key: key, ID: m.ID,
+			Dir: filepath.Join(cfg.Dir, fmt.Sprintf("node-%d", i)), net: n}
+		n.Nodes = append(n.Nodes, nd)
+		if err := nd.start(ctx, nil); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,226 @@
+package cache
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/fs/meta"
+)
+
+// RangeReader reads byte ranges of certified blobs; the Walrus client does,
+// fetching only the slivers that hold the range and verifying them.
+type RangeReader interface {
+	ReadRange(ctx context.Context, id encoding.BlobID, off, length uint64) ([]byte, error)
+}
+
+// ReaderOptions tune a Reader.
+type ReaderOptions struct {
+	// Window is the unit fetched and cached (default 4 MiB).
+	Window int
+	// MaxBytes bounds the cached windows (default 256 MiB).
+	MaxBytes int64
+	// Timeout bounds one window fetch, so that a sick network gives EIO
+	// instead of a hung read (default 2 minutes).
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// Reader serves reads of files whose content is on the network: it fetches
+// aligned windows of their blobs, keeps recently used ones in memory up to
+// a bound (least recently used first out), and prefetches the next window
+// of a sequential read.
+type Reader struct {
+	src  RangeReader
+	opts ReaderOptions
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	windows map[windowKey]*window
+	lru     *list.List // of *window, most recent first
+	held    int64
+
+	hits, misses, fetchedBytes int64
+}
+
+type windowKey struct {
+	blob  encoding.BlobID
+	index uint64
+}
+
+type window struct {
+	key   windowKey
+	ready chan struct{} // closed when data or err is set
+	data  []byte
+	err   error
+	elem  *list.Element
+}
+
+// NewReader returns a reader over src.
+func NewReader(src RangeReader, opts ReaderOptions) *Reader {
+	if opts.Window <= 0 {
+		opts.Window = 4 << 20
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = 256 << 20
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 2 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Reader{src: src, opts: opts, log: opts.Logger, windows: map[windowKey]*window{}, lru: list.New()}
+}
+
+// ReadAt fills dest from offset off of the content made of chunks; it
+// returns fewer bytes only at the end of the content.
+func (r *Reader) ReadAt(ctx context.Context, chunks []meta.Chunk, dest []byte, off int64) (int, error) {
+	n := 0
+	start := uint64(0)
+	for _, c := range chunks {
+		end := start + c.Size
+		for n < len(dest) && uint64(off)+uint64(n) < end && uint64(off)+uint64(n) >= start {
+			pos := uint64(off) + uint64(n) - start // within the chunk
+			w := uint64(r.opts.Window)
+			index := pos / w
+			data, err := r.window(ctx, c, index)
+			if err != nil {
+				return n, err
+			}
+			copied := copy(dest[n:], data[pos-index*w:])
+			n += copied
+			// Reading to the end of a window: the next one is likely next.
+			if pos+uint64(copied) >= (index+1)*w-w/2 && (index+1)*w < c.Size {
+				r.prefetch(c, index+1)
+			}
+		}
+		start = end
+		if n == len(dest) {
+			break
+		}
+	}
+	return n, nil
+}
+
+// window returns a window's bytes, fetching it if it is not cached.
+func (r *Reader) window(ctx context.Context, c meta.Chunk, index uint64) ([]byte, error) {
+	w := r.get(c, index)
+	select {
+	case <-w.ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return w.data, w.err
+}
+
+// get returns the window's entry, starting its fetch if there is none.
+func (r *Reader) get(c meta.Chunk, index uint64) *window {
+	key := windowKey{c.Blob, index}
+	r.mu.Lock()
+	if w, ok := r.windows[key]; ok {
+		r.lru.MoveToFront(w.elem)
+		r.hits++
+		r.mu.Unlock()
+		return w
+	}
+	r.misses++
+	w := &window{key: key, ready: make(chan struct{})}
+	w.elem = r.lru.PushFront(w)
+	r.windows[key] = w
+	r.mu.Unlock()
+	go r.fetch(w, c.Size)
+	return w
+}
+
+func (r *Reader) prefetch(c meta.Chunk, index uint64) { r.get(c, index) }
+
+func (r *Reader) fetch(w *window, blobSize uint64) {
+	size := uint64(r.opts.Window)
+	off := w.key.index * size
+	length := min(size, blobSize-off)
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.Timeout)
+	defer cancel()
+	data, err := r.src.ReadRange(ctx, w.key.blob, off, length)
+	if err == nil && uint64(len(data)) != length {
+		err = fmt.Errorf("read of %s [%d, %d) returned %d bytes", w.key.blob, off, off+length, len(data))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.log.Warn("cannot read file content from the network", "blob", w.key.blob, "offset", off, "err", err)
+		w.err = fmt.Errorf("read blob %s at %d: %w", w.key.blob, off, err)
+		// Not kept: the next read tries again.
+		if r.windows[w.key] == w {
+			delete(r.windows, w.key)
+			r.lru.Remove(w.elem)
+		}
+		close(w.ready)
+		return
+	}
+	w.data = data
+	r.held += int64(len(data))
+	r.fetchedBytes += int64(len(data))
+	close(w.ready)
+	r.evictLocked()
+}
+
+// evictLocked drops the least recently used fetched windows over the bound.
+func (r *Reader) evictLocked() {
+	for e := r.lru.Back(); e != nil && r.held > r.opts.MaxBytes; {
+		prev := e.Prev()
+		w := e.Value.(*window)
+		select {
+		case <-w.ready:
+			r.lru.Remove(e)
+			delete(r.windows, w.key)
+			r.held -= int64(len(w.data))
+		default: // still being fetched
+		}
+		e = prev
+	}
+}
+
+// ReaderStats describe the read cache.
+type ReaderStats struct {
+	Bytes, MaxBytes int64
+	Hits, Misses    int64
+	FetchedBytes    int64
+}
+
+// Stats returns the read cache's figures.
+func (r *Reader) Stats() ReaderStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return ReaderStats{Bytes: r.held, MaxBytes: r.opts.MaxBytes, Hits: r.hits, Misses: r.misses, FetchedBytes: r.fetchedBytes}
+}
+
+// Download writes the whole content made of chunks to w, window by window,
+// without keeping it in the cache.
+func (r *Reader) Download(ctx context.Context, chunks []meta.Chunk, w io.WriterAt) error {
+	var off int64
+	for _, c := range chunks {
+		for pos := uint64(0); pos < c.Size; pos += uint64(r.opts.Window) {
+			length := min(uint64(r.opts.Window), c.Size-pos)
+			wctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+			data, err := r.src.ReadRange(wctx, c.Blob, pos, length)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("read blob %s at %d: %w", c.Blob, pos, err)
+			}
+			if uint64(len(data)) != length {
+				return fmt.Errorf("read of blob %s at %d returned %d bytes, want %d", c.Blob, pos, len(data), length)
+			}
+			if _, err := w.WriteAt(data, off+int64(pos)); err != nil {
+				return err
+			}
+		}
+		off += int64(c.Size)
+	}
+	return nil
+}

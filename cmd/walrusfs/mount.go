@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/spf13/cobra"
+
+	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+	walrusfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/fs/meta"
+	"github.com/walrusfs/walrusfs/walrus/client"
+	"github.com/walrusfs/walrusfs/walrus/localnet"
+)
+
+// The embedded network of a mount without --network.
+const (
+	embeddedNodes  = 4
+	embeddedShards = 100
+)
+
+type mountOptions struct {
+	network    string
+	state      string
+	allowOther bool
+	readOnly   bool
+	cacheSize  int64
+	chunkSize  int64
+	epochs     uint32
+	noDrain    bool
+}
+
+func newMountCmd(g *globals) *cobra.Command {
+	o := &mountOptions{}
+	cmd := &cobra.Command{
+		Use:   "mount [DIR]",
+		Short: "Mount the file system on DIR (default ~/walrus) and serve it until interrupted",
+		Long: `mount serves a file system whose files are Walrus blobs on DIR (default
+~/walrus), in the foreground, until Ctrl-C, SIGTERM or "walrusfs umount DIR".
+
+Without --network it runs on an embedded network: a ledger and ` + fmt.Sprint(embeddedNodes) + ` storage
+nodes inside this process, keeping their data under the state directory.
+With --network it uses a network started by "walrusfs devnet".
+
+Writes land in a local cache and are durable there on fsync and close; a
+closed file is uploaded in the background, and points at its blobs once they
+are certified. On exit, the upload queue is drained first (showing its
+progress) unless --no-drain is given; a second Ctrl-C stops waiting, and the
+queue resumes at the next mount.
+
+State (tree, upload queue, cached content, the embedded network) lives in
+--state, by default $XDG_DATA_HOME/walrusfs (~/.local/share/walrusfs).
+The mount is private to its user unless --allow-other is given.`,
+		Args: maxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := ""
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runMount(cmd, g, o, dir)
+		},
+	}
+	f := cmd.Flags()
+	addNetworkFlag(cmd, &o.network)
+	f.StringVar(&o.state, "state", "", "state directory (default $XDG_DATA_HOME/walrusfs)")
+	f.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (needs user_allow_other in /etc/fuse.conf unless root)")
+	f.BoolVar(&o.readOnly, "read-only", false, "refuse every change")
+	f.Int64Var(&o.cacheSize, "cache-size", 256<<20, "bytes of content read from the network kept in memory")
+	f.Int64Var(&o.chunkSize, "chunk-size", 64<<20, "largest blob a file is cut into (also bounded by the network's largest blob)")
+	f.Uint32Var(&o.epochs, "epochs", 52, "epochs to keep each stored blob")
+	f.BoolVar(&o.noDrain, "no-drain", false, "exit without waiting for queued uploads (they resume at the next mount)")
+	return cmd
+}
+
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.MaximumNArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// defaultStateDir is $XDG_DATA_HOME/walrusfs, or ~/.local/share/walrusfs.
+func defaultStateDir() (string, error) {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "walrusfs"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the home directory for the state: %w (use --state)", err)
+	}
+	return filepath.Join(home, ".local", "share", "walrusfs"), nil
+}
+
+func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error {
+	ctx := cmd.Context()
+	log, err := g.logger(cmd.ErrOrStderr(), slog.LevelInfo)
+	if err != nil {
+		return err
+	}
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return usageError{fmt.Errorf("no DIR given and no home directory: %w", err)}
+		}
+		dir = filepath.Join(home, "walrus")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("mount point: %w", err)
+	}
+	if o.state == "" {
+		if o.state, err = defaultStateDir(); err != nil {
+			return err
+		}
+	}
+	if o.chunkSize <= 0 || o.cacheSize <= 0 {
+		return usageError{errors.New("--chunk-size and --cache-size must be positive")}
+	}
+
+	// The network, and where this file system's state lives: one tree per
+	// network, as a tree's blobs live on one network.
+	var (
+		c       *client.Client
+		nShards int
+		fsDir   string
+	)
+	if o.network == "" && os.Getenv(networkEnv) == "" {
+		netDir := filepath.Join(o.state, "network")
+		if err := os.MkdirAll(netDir, 0o700); err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		release, err := lockDir(filepath.Join(o.state, ".embedded.lock"))
+		if err != nil {
+			return fmt.Errorf("state %s is in use by another mount: %w", o.state, err)
+		}
+		defer release()
+		n, err := localnet.Open(ctx, localnet.Config{Dir: netDir, Nodes: embeddedNodes, NShards: embeddedShards,
+			Logger: log.With("component", "network")})
+		if err != nil {
+			return fmt.Errorf("embedded network: %w", err)
+		}
+		defer n.Close()
+		c = n.Client(chain.Address{0xf5}, client.Options{Logger: log.With("component", "client")})
+		nShards = embeddedShards
+		fsDir = filepath.Join(o.state, "fs", "embedded")
+		log.Info("embedded network up", "dir", netDir, "nodes", embeddedNodes, "shards", embeddedShards)
+	} else {
+		nw, err := connect(ctx, o.network)
+		if err != nil {
+			return err
+		}
+		c = client.New(nw.chain, client.Options{Logger: log.With("component", "client")})
+		nShards = nw.committee.NShards
+		sum := sha256.Sum256([]byte(nw.cfg.Ledger))
+		fsDir = filepath.Join(o.state, "fs", "net-"+hex.EncodeToString(sum[:6]))
+	}
+	if err := os.MkdirAll(fsDir, 0o700); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	release, err := lockDir(filepath.Join(fsDir, ".mount.lock"))
+	if err != nil {
+		return fmt.Errorf("state %s is in use by another mount: %w", fsDir, err)
+	}
+	defer release()
+
+	maxBlob, err := encoding.MaxBlobSize(nShards)
+	if err != nil {
+		return err
+	}
+	chunkSize := min(uint64(o.chunkSize), maxBlob)
+
+	m, err := meta.Open(filepath.Join(fsDir, "meta"), uint32(os.Getuid()), uint32(os.Getgid()), log)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	files := cache.Files{Dir: filepath.Join(fsDir, "data")}
+	if err := os.MkdirAll(files.Dir, 0o700); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.cacheSize, Logger: log.With("component", "reader")})
+	var fsys *walrusfs.FS
+	uploader := cache.NewUploader(m, files, c, cache.UploaderOptions{
+		ChunkSize: int(chunkSize), Epochs: o.epochs, Logger: log.With("component", "uploader"),
+		OnCertified: func(ino uint64) {
+			if fsys != nil {
+				fsys.Certified(ino)
+			}
+		},
+	})
+	fsys, err = walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
+		ReadOnly: o.readOnly, Logger: log.With("component", "fs")})
+	if err != nil {
+		return err
+	}
+	srv, err := fsys.Mount(dir, o.allowOther)
+	if err != nil {
+		return err
+	}
+	upCtx, stopUploads := context.WithCancel(context.Background())
+	uploadsDone := make(chan struct{})
+	go func() {
+		defer close(uploadsDone)
+		uploader.Run(upCtx)
+	}()
+	defer func() {
+		stopUploads()
+		<-uploadsDone
+	}()
+	log.Info("mounted", "dir", dir, "state", fsDir, "chunk_size", chunkSize, "allow_other", o.allowOther)
+	fmt.Fprintf(cmd.ErrOrStderr(), "walrusfs: mounted on %s; Ctrl-C or \"walrusfs umount %s\" to stop\n", dir, dir)
+
+	served := make(chan struct{})
+	go func() {
+		srv.Wait()
+		close(served)
+	}()
+	select {
+	case <-served: // unmounted from outside
+	case <-ctx.Done():
+		if err := unmount(srv, dir); err != nil {
+			return err
+		}
+		<-served
+	}
+	log.Info("unmounted", "dir", dir)
+	if o.noDrain {
+		return nil
+	}
+	return drain(cmd.ErrOrStderr(), uploader)
+}
+
+// unmount unmounts, retrying a busy mount for a while.
+func unmount(srv *fuse.Server, dir string) error {
+	var err error
+	for i := 0; i < 20; i++ {
+		if err = srv.Unmount(); err == nil {
+			return nil
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return fmt.Errorf("unmount %s (is it busy?): %w", dir, err)
+}
+
+// drain waits for the upload queue to empty, showing its progress; a
+// second interrupt stops the wait (the process exits as Ctrl-C does).
+func drain(w io.Writer, u *cache.Uploader) error {
+	last := time.Time{}
+	err := u.Drain(context.Background(), func(files int, bytes int64, errs []string) {
+		if time.Since(last) < 2*time.Second {
+			return
+		}
+		last = time.Now()
+		msg := fmt.Sprintf("walrusfs: waiting for %d file(s), %s, to upload (Ctrl-C to leave them queued for the next mount)", files, formatBytes(bytes))
+		if len(errs) > 0 {
+			msg += "; last error: " + errs[len(errs)-1]
+		}
+		fmt.Fprintln(w, msg)
+	})
+	if err != nil {
+		return fmt.Errorf("drain the upload queue: %w", err)
+	}
+	return nil
+}
+
+func newUmountCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "umount DIR",
+		Short: "Unmount a walrusfs mount (its process then drains its upload queue and exits)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := args[0]
+			for _, prog := range []string{"fusermount3", "fusermount"} {
+				if path, err := exec.LookPath(prog); err == nil {
+					out, err := exec.Command(path, "-u", dir).CombinedOutput()
+					if err != nil {
+						return fmt.Errorf("%s -u %s: %v: %s", prog, dir, err, out)
+					}
+					return nil
+				}
+			}
+			if err := syscall.Unmount(dir, 0); err != nil {
+				return fmt.Errorf("unmount %s: %w", dir, err)
+			}
+			return nil
+		},
+	}
+}

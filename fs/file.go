@@ -1,0 +1,326 @@
+package fs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	fusefs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
+
+	"github.com/walrusfs/walrusfs/fs/meta"
+)
+
+// handle is an open file. The content state is the node's; a handle only
+// remembers whether it may write.
+type handle struct {
+	n        *Node
+	writable bool
+}
+
+var (
+	_ fusefs.FileReader   = (*handle)(nil)
+	_ fusefs.FileWriter   = (*handle)(nil)
+	_ fusefs.FileFlusher  = (*handle)(nil)
+	_ fusefs.FileFsyncer  = (*handle)(nil)
+	_ fusefs.FileReleaser = (*handle)(nil)
+)
+
+func (n *Node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint32, syscall.Errno) {
+	writable := flags&syscall.O_ACCMODE != syscall.O_RDONLY
+	if writable && n.fs.cfg.ReadOnly {
+		return nil, 0, syscall.EROFS
+	}
+	n.mu.Lock()
+	regular := n.in.IsRegular()
+	n.mu.Unlock()
+	if !regular {
+		return nil, 0, syscall.EINVAL
+	}
+	fh, errno := n.open(ctx, flags, writable)
+	if errno != 0 {
+		return nil, 0, errno
+	}
+	return fh, 0, 0
+}
+
+// open opens the node for a new handle. A writable handle needs the content
+// local: a file only on the network is downloaded first (unless truncated).
+func (n *Node) open(ctx context.Context, flags uint32, writable bool) (*handle, syscall.Errno) {
+	n.content.Lock()
+	defer n.content.Unlock()
+	trunc := writable && flags&syscall.O_TRUNC != 0
+	n.mu.Lock()
+	local, size := n.in.Local, n.in.Size
+	n.mu.Unlock()
+	if writable && !local {
+		if err := n.makeLocal(ctx, trunc || size == 0); err != nil {
+			return nil, n.fs.errno("open", err)
+		}
+		local = true
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if local && n.file == nil {
+		f, err := os.OpenFile(n.fs.cfg.Files.Path(n.ino), os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, n.fs.errno("open", err)
+		}
+		n.file = f
+	}
+	n.handles++
+	if trunc && n.in.Size > 0 {
+		if errno := n.truncateLocked(0); errno != 0 {
+			n.handles--
+			return nil, errno
+		}
+	}
+	return &handle{n: n, writable: writable}, 0
+}
+
+// makeLocal gives a file whose content is on the network a local data file
+// with that content (or an empty one if empty is set, for a truncation).
+// The content does not change, so neither does its version.
+func (n *Node) makeLocal(ctx context.Context, empty bool) error {
+	n.mu.Lock()
+	chunks := n.in.Chunks
+	n.mu.Unlock()
+	path := n.fs.cfg.Files.Path(n.ino)
+	tmp, err := os.CreateTemp(n.fs.cfg.Files.Dir, fmt.Sprintf("%d.download-*", n.ino))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if !empty {
+		if err := n.fs.cfg.Reader.Download(ctx, chunks, tmp); err != nil {
+			return fmt.Errorf("download inode %d: %w", n.ino, err)
+		}
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	in, err := n.fs.meta.Update(n.ino, func(in *meta.Inode) error {
+		in.Local = true
+		if empty && in.Size > 0 {
+			// Truncated to nothing: a new version of the content.
+			in.Version++
+			in.Size = 0
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.in.Local, n.in.Version = true, in.Version
+	if empty && n.in.Size > 0 {
+		n.in.Size = 0
+		n.written = true
+	}
+	n.mu.Unlock()
+	return nil
+}
+
+// markWrittenLocked records, before the first change of the content since
+// the file was last queued, that its version moved on; an upload of the
+// older version then cannot take its place.
+func (n *Node) markWrittenLocked() syscall.Errno {
+	if n.written {
+		return 0
+	}
+	in, err := n.fs.meta.Update(n.ino, func(in *meta.Inode) error {
+		in.Version++
+		in.Local = true
+		return nil
+	})
+	if err != nil {
+		return n.fs.errno("write", err)
+	}
+	n.in.Version, n.in.Local, n.written = in.Version, true, true
+	return 0
+}
+
+func (n *Node) truncateLocked(size uint64) syscall.Errno {
+	if errno := n.markWrittenLocked(); errno != 0 {
+		return errno
+	}
+	if err := n.file.Truncate(int64(size)); err != nil {
+		return n.fs.errno("truncate", err)
+	}
+	now := time.Now().UnixNano()
+	n.in.Size, n.in.Mtime, n.in.Ctime = size, now, now
+	n.attrDirty, n.unsynced = true, true
+	return 0
+}
+
+// truncate sets a file's size (Setattr). Without an open handle, the change
+// is committed and queued at once, as no close will follow.
+func (n *Node) truncate(ctx context.Context, size uint64) syscall.Errno {
+	n.mu.Lock()
+	regular := n.in.IsRegular()
+	n.mu.Unlock()
+	if !regular {
+		return syscall.EISDIR
+	}
+	var flags uint32
+	if size == 0 {
+		flags = syscall.O_TRUNC // no need to download what goes away
+	}
+	fh, errno := n.open(ctx, flags, true)
+	if errno != 0 {
+		return errno
+	}
+	n.mu.Lock()
+	errno = n.truncateLocked(size)
+	last := n.handles == 1
+	n.mu.Unlock()
+	if errno == 0 && last {
+		errno = n.commit(true)
+	}
+	fh.release()
+	return errno
+}
+
+func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	n := h.n
+	n.mu.Lock()
+	local, f, size, chunks := n.in.Local, n.file, n.in.Size, n.in.Chunks
+	n.mu.Unlock()
+	if off < 0 {
+		return nil, syscall.EINVAL
+	}
+	if uint64(off) >= size {
+		return fuse.ReadResultData(nil), 0
+	}
+	dest = dest[:min(uint64(len(dest)), size-uint64(off))]
+	if local && f != nil {
+		k, err := f.ReadAt(dest, off)
+		if err != nil && k < len(dest) {
+			// A data file shorter than the size (a crash before its size
+			// was synced) reads as zeros, like a sparse file.
+			clear(dest[k:])
+		}
+		return fuse.ReadResultData(dest), 0
+	}
+	k, err := n.fs.cfg.Reader.ReadAt(ctx, chunks, dest, off)
+	if err != nil {
+		n.fs.log.Warn("read failed", "ino", n.ino, "offset", off, "err", err)
+		return nil, syscall.EIO
+	}
+	return fuse.ReadResultData(dest[:k]), 0
+}
+
+func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	if !h.writable {
+		return 0, syscall.EBADF
+	}
+	n := h.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if errno := n.markWrittenLocked(); errno != 0 {
+		return 0, errno
+	}
+	k, err := n.file.WriteAt(data, off)
+	if k > 0 {
+		now := time.Now().UnixNano()
+		n.in.Size = max(n.in.Size, uint64(off)+uint64(k))
+		n.in.Mtime, n.in.Ctime = now, now
+		n.attrDirty, n.unsynced = true, true
+	}
+	if err != nil {
+		return uint32(k), n.fs.errno("write", err)
+	}
+	return uint32(k), 0
+}
+
+// commit makes the file's content and attributes durable, and with enqueue
+// queues a changed content for upload.
+func (n *Node) commit(enqueue bool) syscall.Errno {
+	n.mu.Lock()
+	if n.unsynced && n.file != nil {
+		if err := unix.Fdatasync(int(n.file.Fd())); err != nil {
+			n.mu.Unlock()
+			return n.fs.errno("fsync", err)
+		}
+		n.unsynced = false
+	}
+	if n.attrDirty {
+		size, mtime, ctime := n.in.Size, n.in.Mtime, n.in.Ctime
+		if _, err := n.fs.meta.Update(n.ino, func(in *meta.Inode) error {
+			in.Size, in.Mtime, in.Ctime = size, mtime, ctime
+			return nil
+		}); err != nil {
+			n.mu.Unlock()
+			return n.fs.errno("fsync", err)
+		}
+		n.attrDirty = false
+	}
+	queued := false
+	if enqueue && n.written {
+		if _, err := n.fs.meta.Enqueue(n.ino); err != nil {
+			n.mu.Unlock()
+			return n.fs.errno("close", err)
+		}
+		n.written, queued = false, true
+	}
+	n.mu.Unlock()
+	if err := n.fs.meta.Sync(); err != nil {
+		return n.fs.errno("fsync", err)
+	}
+	if queued && n.fs.cfg.Uploader != nil {
+		n.fs.cfg.Uploader.Kick()
+	}
+	return 0
+}
+
+func (h *handle) Flush(ctx context.Context) syscall.Errno {
+	if !h.writable {
+		return 0
+	}
+	return h.n.commit(true)
+}
+
+func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
+	return h.n.commit(false)
+}
+
+func (h *handle) Release(ctx context.Context) syscall.Errno {
+	n := h.n
+	if h.writable {
+		// Writes after the last flush (through a shared mmap) are queued here.
+		n.mu.Lock()
+		pending := n.written || n.attrDirty
+		n.mu.Unlock()
+		if pending {
+			if errno := n.commit(true); errno != 0 {
+				n.fs.log.Error("committing a closed file", "ino", n.ino, "errno", errno)
+			}
+		}
+	}
+	h.release()
+	return 0
+}
+
+// release drops the handle's hold on the node.
+func (h *handle) release() {
+	n := h.n
+	n.mu.Lock()
+	n.handles--
+	last := n.handles == 0
+	if last && n.file != nil {
+		n.file.Close()
+		n.file = nil
+	}
+	gone := last && n.in.Nlink == 0
+	n.mu.Unlock()
+	if gone {
+		n.fs.deleteInode(n.ino)
+	}
+}

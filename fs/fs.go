@@ -1,0 +1,179 @@
+// Package fs is walrusfs's file system: a go-fuse (hanwen/go-fuse/v2) tree
+// whose metadata lives in fs/meta and whose file contents are Walrus blobs.
+//
+// A file written on this machine is "local": its data file (cache.Files) is
+// its content, written in place with pwrite, made durable by fsync and by
+// close, and queued for upload when closed. The uploader (cache.Uploader)
+// stores it as blobs and, once they are certified, points the file at them.
+// A file whose content is only on the network is read lazily, window by
+// window, through cache.Reader; opening it for writing first downloads it.
+//
+// Kernel-side permission checks are used (the default_permissions mount
+// option): the file system stores modes and owners and leaves access
+// decisions to the kernel, as the local file systems do.
+package fs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	fusefs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/fs/meta"
+)
+
+// Config assembles a file system.
+type Config struct {
+	Meta     *meta.Store
+	Files    cache.Files
+	Reader   *cache.Reader
+	Uploader *cache.Uploader
+	// ReadOnly refuses every change (EROFS).
+	ReadOnly bool
+	Logger   *slog.Logger
+}
+
+// FS is a mounted tree.
+type FS struct {
+	cfg  Config
+	meta *meta.Store
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	nodes map[uint64]*Node // nodes the kernel knows, by inode number
+}
+
+// New returns a file system; it deletes files left unlinked but open by an
+// earlier run.
+func New(cfg Config) (*FS, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	f := &FS{cfg: cfg, meta: cfg.Meta, log: cfg.Logger, nodes: map[uint64]*Node{}}
+	orphans, err := f.meta.Unlinked()
+	if err != nil {
+		return nil, err
+	}
+	for _, ino := range orphans {
+		f.deleteInode(ino)
+	}
+	return f, nil
+}
+
+// Root returns the root directory's node.
+func (f *FS) Root() (*Node, error) {
+	in, err := f.meta.Inode(meta.RootIno)
+	if err != nil {
+		return nil, fmt.Errorf("fs: root: %w", err)
+	}
+	n := &Node{fs: f, ino: meta.RootIno, in: *in}
+	f.mu.Lock()
+	f.nodes[meta.RootIno] = n
+	f.mu.Unlock()
+	return n, nil
+}
+
+// Mount mounts the file system on dir. allowOther lets other users in (the
+// mount is private to its user otherwise).
+func (f *FS) Mount(dir string, allowOther bool) (*fuse.Server, error) {
+	root, err := f.Root()
+	if err != nil {
+		return nil, err
+	}
+	timeout := time.Second
+	opts := &fusefs.Options{
+		MountOptions: fuse.MountOptions{
+			AllowOther:   allowOther,
+			FsName:       "walrusfs",
+			Name:         "walrusfs",
+			MaxWrite:     1 << 20,
+			MaxReadAhead: 1 << 20,
+			Options:      []string{"default_permissions"},
+		},
+		EntryTimeout:   &timeout,
+		AttrTimeout:    &timeout,
+		RootStableAttr: &fusefs.StableAttr{Ino: meta.RootIno},
+		UID:            uint32(os.Getuid()),
+		GID:            uint32(os.Getgid()),
+	}
+	if f.cfg.ReadOnly {
+		opts.MountOptions.Options = append(opts.MountOptions.Options, "ro")
+	}
+	srv, err := fusefs.Mount(dir, root, opts)
+	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", dir, err)
+	}
+	return srv, nil
+}
+
+// Certified tells the file system a file now points at certified blobs.
+func (f *FS) Certified(ino uint64) {
+	f.mu.Lock()
+	n := f.nodes[ino]
+	f.mu.Unlock()
+	if n == nil {
+		return
+	}
+	in, err := f.meta.Inode(ino)
+	if err != nil {
+		return
+	}
+	n.mu.Lock()
+	n.in.Certified, n.in.Chunks = in.Certified, in.Chunks
+	n.mu.Unlock()
+}
+
+// errno turns an error from meta or the OS into the errno to return.
+func (f *FS) errno(op string, err error) syscall.Errno {
+	if err == nil {
+		return 0
+	}
+	if e, ok := err.(syscall.Errno); ok {
+		return e
+	}
+	if pe, ok := err.(*os.PathError); ok {
+		if e, ok := pe.Err.(syscall.Errno); ok {
+			return e
+		}
+	}
+	f.log.Error("file system operation failed", "op", op, "err", err)
+	return syscall.EIO
+}
+
+// deleteInode removes an inode with no links left and its data file.
+func (f *FS) deleteInode(ino uint64) {
+	deleted, err := f.meta.Forget(ino)
+	if err != nil {
+		f.log.Error("deleting an unlinked file", "ino", ino, "err", err)
+		return
+	}
+	if deleted {
+		if err := os.Remove(f.cfg.Files.Path(ino)); err != nil && !os.IsNotExist(err) {
+			f.log.Warn("removing the data of an unlinked file", "ino", ino, "err", err)
+		}
+	}
+}
+
+// caller returns the uid and gid of the process making a request.
+func caller(ctx context.Context) (uint32, uint32) {
+	if c, ok := fuse.FromContext(ctx); ok {
+		return c.Uid, c.Gid
+	}
+	return uint32(os.Getuid()), uint32(os.Getgid())
+}
+
+// Walrus extended attributes: read-only, computed.
+const (
+	xattrBlobID = "user.walrus.blob_id"
+	xattrState  = "user.walrus.state"
+)
+
+func isWalrusXattr(name string) bool { return strings.HasPrefix(name, "user.walrus.") }

@@ -1,0 +1,692 @@
+// Package meta keeps a walrusfs file system's tree in Badger: inodes (mode,
+// owner, times, size, symlink target, where the content lives), directory
+// entries, extended attributes, and the queue of files waiting to be
+// uploaded. One Badger transaction covers each change, so a rename, a
+// create or the switch of a file to its certified blobs is all or nothing.
+//
+// Errors that a file system operation should return as they are (ENOENT,
+// EEXIST, ENOTEMPTY, ...) are syscall.Errno values; anything else is a
+// failure of the store.
+//
+// Key layout (inode numbers big-endian, so a directory's entries are
+// contiguous and sorted by name):
+//
+//	'i' | ino              inode (JSON)
+//	'd' | parent | name    directory entry: child ino, child mode
+//	'x' | ino | name       extended attribute value
+//	'q' | ino              upload queue entry (JSON)
+//	'h' | sha256           blob holding content with that hash (dedup)
+//	'n'                    next inode number
+//
+// Writes are not synced one by one (they survive kill -9, as Badger's logs
+// are memory-mapped files); Sync makes everything before it durable, and the
+// file system calls it on fsync, on close of a written file and on fsyncdir.
+package meta
+
+import (
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/walrusfs/walrusfs/encoding"
+)
+
+// RootIno is the inode number of the root directory.
+const RootIno uint64 = 1
+
+// Chunk is one blob of a file's content, in order.
+type Chunk struct {
+	Blob encoding.BlobID `json:"blob"`
+	Size uint64          `json:"size"`
+}
+
+// Inode is a file, directory or symlink.
+type Inode struct {
+	Ino   uint64 `json:"ino"`
+	Mode  uint32 `json:"mode"` // type and permission bits, as in st_mode
+	UID   uint32 `json:"uid"`
+	GID   uint32 `json:"gid"`
+	Nlink uint32 `json:"nlink"`
+	Rdev  uint32 `json:"rdev,omitempty"`
+	Size  uint64 `json:"size"`
+	// Times in nanoseconds since the Unix epoch.
+	Atime int64 `json:"atime"`
+	Mtime int64 `json:"mtime"`
+	Ctime int64 `json:"ctime"`
+	// Target is a symlink's target.
+	Target string `json:"target,omitempty"`
+	// Parent is a directory's parent (a directory has one).
+	Parent uint64 `json:"parent,omitempty"`
+
+	// Content of a regular file. Version counts changes of the content;
+	// Chunks hold version Certified on the network. When Local is set the
+	// local data file is the content (written, or not uploaded yet) and
+	// Chunks may be stale; otherwise Chunks are the content.
+	Version   uint64  `json:"version"`
+	Certified uint64  `json:"certified"`
+	Local     bool    `json:"local,omitempty"`
+	Chunks    []Chunk `json:"chunks,omitempty"`
+}
+
+// IsDir, IsRegular and IsSymlink tell the inode's type.
+func (in *Inode) IsDir() bool     { return in.Mode&syscall.S_IFMT == syscall.S_IFDIR }
+func (in *Inode) IsRegular() bool { return in.Mode&syscall.S_IFMT == syscall.S_IFREG }
+func (in *Inode) IsSymlink() bool { return in.Mode&syscall.S_IFMT == syscall.S_IFLNK }
+
+// Dirent is a directory entry.
+type Dirent struct {
+	Name string
+	Ino  uint64
+	Mode uint32
+}
+
+// QueueEntry is a file waiting to be uploaded: the version to upload, and
+// how the attempts went.
+type QueueEntry struct {
+	Ino       uint64    `json:"ino"`
+	Version   uint64    `json:"version"`
+	Since     time.Time `json:"since"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error,omitempty"`
+}
+
+// Store is a file system's tree. Tree changes are serialized by one lock:
+// FUSE already bounds them far below what Badger takes.
+type Store struct {
+	db  *badger.DB
+	log *slog.Logger
+	mu  sync.Mutex // serializes read-modify-write transactions
+}
+
+// Open opens or creates the tree in dir; a new tree has an empty root
+// directory owned by uid:gid with mode 0755.
+func Open(dir string, uid, gid uint32, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts := badger.DefaultOptions(dir).
+		WithLogger(nil).
+		WithSyncWrites(false).
+		WithMetricsEnabled(false).
+		WithCompression(options.None).
+		WithMemTableSize(16 << 20).
+		WithValueThreshold(1 << 10).
+		WithValueLogFileSize(64 << 20).
+		WithBlockCacheSize(32 << 20).
+		WithIndexCacheSize(16 << 20).
+		WithNumCompactors(2).
+		WithNumGoroutines(2)
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("meta: open %s: %w", dir, err)
+	}
+	s := &Store{db: db, log: log}
+	err = s.update(func(txn *badger.Txn) error {
+		if _, err := getInode(txn, RootIno); !errors.Is(err, syscall.ENOENT) {
+			return err
+		}
+		now := time.Now().UnixNano()
+		root := &Inode{Ino: RootIno, Mode: syscall.S_IFDIR | 0o755, UID: uid, GID: gid, Nlink: 2,
+			Atime: now, Mtime: now, Ctime: now}
+		if err := putInode(txn, root); err != nil {
+			return err
+		}
+		return txn.Set(nextKey, u64(RootIno+1))
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("meta: open %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// Close closes the store, syncing it.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("meta: close: %w", err)
+	}
+	return nil
+}
+
+// Sync makes every change before it durable.
+func (s *Store) Sync() error {
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("meta: sync: %w", err)
+	}
+	return nil
+}
+
+var nextKey = []byte{'n'}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func inodeKey(ino uint64) []byte { return append([]byte{'i'}, u64(ino)...) }
+func queueKey(ino uint64) []byte { return append([]byte{'q'}, u64(ino)...) }
+
+func direntKey(parent uint64, name string) []byte {
+	return append(append([]byte{'d'}, u64(parent)...), name...)
+}
+
+func xattrKey(ino uint64, name string) []byte {
+	return append(append([]byte{'x'}, u64(ino)...), name...)
+}
+
+func hashKey(sum [32]byte) []byte { return append([]byte{'h'}, sum[:]...) }
+
+// update runs fn in a read-write transaction under the store's lock.
+func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Update(fn)
+}
+
+func getJSON(txn *badger.Txn, key []byte, v any) error {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return syscall.ENOENT
+	}
+	if err != nil {
+		return err
+	}
+	return item.Value(func(b []byte) error {
+		if err := json.Unmarshal(b, v); err != nil {
+			return fmt.Errorf("meta: corrupt value at %q: %w", key, err)
+		}
+		return nil
+	})
+}
+
+func setJSON(txn *badger.Txn, key []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return txn.Set(key, b)
+}
+
+func getInode(txn *badger.Txn, ino uint64) (*Inode, error) {
+	in := new(Inode)
+	if err := getJSON(txn, inodeKey(ino), in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func putInode(txn *badger.Txn, in *Inode) error { return setJSON(txn, inodeKey(in.Ino), in) }
+
+// Inode returns an inode.
+func (s *Store) Inode(ino uint64) (*Inode, error) {
+	var in *Inode
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		in, err = getInode(txn, ino)
+		return err
+	})
+	return in, err
+}
+
+// Update applies fn to an inode and stores the result; fn returning an
+// error leaves it unchanged.
+func (s *Store) Update(ino uint64, fn func(*Inode) error) (*Inode, error) {
+	var in *Inode
+	err := s.update(func(txn *badger.Txn) error {
+		var err error
+		if in, err = getInode(txn, ino); err != nil {
+			return err
+		}
+		if err := fn(in); err != nil {
+			return err
+		}
+		return putInode(txn, in)
+	})
+	return in, err
+}
+
+func getDirent(txn *badger.Txn, parent uint64, name string) (Dirent, error) {
+	item, err := txn.Get(direntKey(parent, name))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return Dirent{}, syscall.ENOENT
+	}
+	if err != nil {
+		return Dirent{}, err
+	}
+	d := Dirent{Name: name}
+	err = item.Value(func(b []byte) error {
+		if len(b) != 12 {
+			return fmt.Errorf("meta: corrupt directory entry %q in %d", name, parent)
+		}
+		d.Ino, d.Mode = binary.BigEndian.Uint64(b), binary.BigEndian.Uint32(b[8:])
+		return nil
+	})
+	return d, err
+}
+
+func putDirent(txn *badger.Txn, parent uint64, d Dirent) error {
+	v := binary.BigEndian.AppendUint32(u64(d.Ino), d.Mode)
+	return txn.Set(direntKey(parent, d.Name), v)
+}
+
+// Lookup returns the inode a directory entry names.
+func (s *Store) Lookup(parent uint64, name string) (*Inode, error) {
+	var in *Inode
+	err := s.db.View(func(txn *badger.Txn) error {
+		d, err := getDirent(txn, parent, name)
+		if err != nil {
+			return err
+		}
+		in, err = getInode(txn, d.Ino)
+		return err
+	})
+	return in, err
+}
+
+// ReadDir returns a directory's entries in name order.
+func (s *Store) ReadDir(parent uint64) ([]Dirent, error) {
+	var out []Dirent
+	prefix := direntKey(parent, "")
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			d := Dirent{Name: string(item.Key()[len(prefix):])}
+			err := item.Value(func(b []byte) error {
+				if len(b) != 12 {
+					return fmt.Errorf("meta: corrupt directory entry %q in %d", d.Name, parent)
+				}
+				d.Ino, d.Mode = binary.BigEndian.Uint64(b), binary.BigEndian.Uint32(b[8:])
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func dirIsEmpty(txn *badger.Txn, ino uint64) bool {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: direntKey(ino, ""), PrefetchValues: false})
+	defer it.Close()
+	it.Rewind()
+	return !it.Valid()
+}
+
+func nextIno(txn *badger.Txn) (uint64, error) {
+	item, err := txn.Get(nextKey)
+	if err != nil {
+		return 0, fmt.Errorf("meta: next inode number: %w", err)
+	}
+	var next uint64
+	err = item.Value(func(b []byte) error {
+		if len(b) != 8 {
+			return errors.New("meta: corrupt next inode number")
+		}
+		next = binary.BigEndian.Uint64(b)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return next, txn.Set(nextKey, u64(next+1))
+}
+
+// touchDir updates a directory's mtime and ctime, and its link count by
+// dlink (a subdirectory's ".." links to it).
+func touchDir(txn *badger.Txn, ino uint64, dlink int, now int64) error {
+	dir, err := getInode(txn, ino)
+	if err != nil {
+		return err
+	}
+	dir.Mtime, dir.Ctime = now, now
+	dir.Nlink = uint32(int(dir.Nlink) + dlink)
+	return putInode(txn, dir)
+}
+
+// Create adds a new inode under parent: the template's mode, owner, rdev and
+// target are used; its number, link count and times are set here.
+func (s *Store) Create(parent uint64, name string, tmpl Inode) (*Inode, error) {
+	in := tmpl
+	err := s.update(func(txn *badger.Txn) error {
+		dir, err := getInode(txn, parent)
+		if err != nil {
+			return err
+		}
+		if !dir.IsDir() {
+			return syscall.ENOTDIR
+		}
+		if _, err := getDirent(txn, parent, name); err == nil {
+			return syscall.EEXIST
+		} else if !errors.Is(err, syscall.ENOENT) {
+			return err
+		}
+		if in.Ino, err = nextIno(txn); err != nil {
+			return err
+		}
+		now := time.Now().UnixNano()
+		in.Atime, in.Mtime, in.Ctime = now, now, now
+		in.Nlink = 1
+		dlink := 0
+		if in.IsDir() {
+			in.Nlink, dlink, in.Parent = 2, 1, parent
+		}
+		if in.IsRegular() {
+			in.Local = true // an empty local file until written and uploaded
+		}
+		if err := putInode(txn, &in); err != nil {
+			return err
+		}
+		if err := putDirent(txn, parent, Dirent{Name: name, Ino: in.Ino, Mode: in.Mode}); err != nil {
+			return err
+		}
+		return touchDir(txn, parent, dlink, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// Link adds a name for an existing non-directory inode.
+func (s *Store) Link(ino, parent uint64, name string) (*Inode, error) {
+	var in *Inode
+	err := s.update(func(txn *badger.Txn) error {
+		var err error
+		if in, err = getInode(txn, ino); err != nil {
+			return err
+		}
+		if in.IsDir() {
+			return syscall.EPERM
+		}
+		if _, err := getDirent(txn, parent, name); err == nil {
+			return syscall.EEXIST
+		} else if !errors.Is(err, syscall.ENOENT) {
+			return err
+		}
+		now := time.Now().UnixNano()
+		in.Nlink++
+		in.Ctime = now
+		if err := putInode(txn, in); err != nil {
+			return err
+		}
+		if err := putDirent(txn, parent, Dirent{Name: name, Ino: in.Ino, Mode: in.Mode}); err != nil {
+			return err
+		}
+		return touchDir(txn, parent, 0, now)
+	})
+	return in, err
+}
+
+// removeEntry drops parent/name, decrementing the target's link count; it
+// returns the target after the change. Directories must be empty.
+func removeEntry(txn *badger.Txn, parent uint64, d Dirent, now int64) (*Inode, error) {
+	in, err := getInode(txn, d.Ino)
+	if err != nil {
+		return nil, err
+	}
+	dlink := 0
+	if in.IsDir() {
+		if !dirIsEmpty(txn, in.Ino) {
+			return nil, syscall.ENOTEMPTY
+		}
+		in.Nlink, dlink = 0, -1
+	} else if in.Nlink > 0 {
+		in.Nlink--
+	}
+	in.Ctime = now
+	if err := txn.Delete(direntKey(parent, d.Name)); err != nil {
+		return nil, err
+	}
+	if err := putInode(txn, in); err != nil {
+		return nil, err
+	}
+	return in, touchDir(txn, parent, dlink, now)
+}
+
+// Remove removes parent/name (a directory only if dir, and it must be
+// empty; a non-directory only if !dir). It returns the removed entry's inode
+// after the change: with no links left, the caller deletes it with Forget
+// once no open file refers to it.
+func (s *Store) Remove(parent uint64, name string, dir bool) (*Inode, error) {
+	var in *Inode
+	err := s.update(func(txn *badger.Txn) error {
+		d, err := getDirent(txn, parent, name)
+		if err != nil {
+			return err
+		}
+		isDir := d.Mode&syscall.S_IFMT == syscall.S_IFDIR
+		switch {
+		case dir && !isDir:
+			return syscall.ENOTDIR
+		case !dir && isDir:
+			return syscall.EISDIR
+		}
+		in, err = removeEntry(txn, parent, d, time.Now().UnixNano())
+		return err
+	})
+	return in, err
+}
+
+// Rename flags, as in renameat2(2).
+const (
+	RenameNoReplace = 1 << 0
+	RenameExchange  = 1 << 1
+)
+
+// isAncestor tells whether a is dir or one of its ancestors: a directory
+// must not move into itself.
+func isAncestor(txn *badger.Txn, a, dir uint64) (bool, error) {
+	for cur := dir; ; {
+		if cur == a {
+			return true, nil
+		}
+		if cur == RootIno {
+			return false, nil
+		}
+		in, err := getInode(txn, cur)
+		if err != nil {
+			return false, err
+		}
+		cur = in.Parent
+	}
+}
+
+// Rename moves oldParent/oldName to newParent/newName atomically, replacing
+// what newName named (an empty directory only by a directory, a
+// non-directory only by a non-directory), or exchanging the two. It returns
+// the replaced inode, if any, after the change.
+func (s *Store) Rename(oldParent uint64, oldName string, newParent uint64, newName string, flags uint32) (*Inode, error) {
+	var replaced *Inode
+	err := s.update(func(txn *badger.Txn) error {
+		src, err := getDirent(txn, oldParent, oldName)
+		if err != nil {
+			return err
+		}
+		dst, err := getDirent(txn, newParent, newName)
+		exists := err == nil
+		if err != nil && !errors.Is(err, syscall.ENOENT) {
+			return err
+		}
+		srcDir := src.Mode&syscall.S_IFMT == syscall.S_IFDIR
+		if srcDir {
+			if inside, err := isAncestor(txn, src.Ino, newParent); err != nil || inside {
+				return cmp.Or(err, error(syscall.EINVAL))
+			}
+		}
+		now := time.Now().UnixNano()
+		switch {
+		case flags&RenameExchange != 0:
+			if !exists {
+				return syscall.ENOENT
+			}
+			dstDir := dst.Mode&syscall.S_IFMT == syscall.S_IFDIR
+			if dstDir {
+				if inside, err := isAncestor(txn, dst.Ino, oldParent); err != nil || inside {
+					return cmp.Or(err, error(syscall.EINVAL))
+				}
+			}
+			if err := putDirent(txn, oldParent, Dirent{Name: oldName, Ino: dst.Ino, Mode: dst.Mode}); err != nil {
+				return err
+			}
+			if err := putDirent(txn, newParent, Dirent{Name: newName, Ino: src.Ino, Mode: src.Mode}); err != nil {
+				return err
+			}
+			if oldParent != newParent && srcDir != dstDir {
+				d := 1
+				if dstDir {
+					d = -1
+				}
+				if err := touchDir(txn, newParent, d, now); err != nil {
+					return err
+				}
+				if err := touchDir(txn, oldParent, -d, now); err != nil {
+					return err
+				}
+			} else {
+				if err := touchDir(txn, newParent, 0, now); err != nil {
+					return err
+				}
+				if err := touchDir(txn, oldParent, 0, now); err != nil {
+					return err
+				}
+			}
+			if err := setParent(txn, src, newParent); err != nil {
+				return err
+			}
+			if err := setParent(txn, dst, oldParent); err != nil {
+				return err
+			}
+			return touchCtime(txn, now, src.Ino, dst.Ino)
+		case exists && flags&RenameNoReplace != 0:
+			return syscall.EEXIST
+		case exists && dst.Ino == src.Ino:
+			return nil // the same file: nothing to do
+		case exists:
+			dstDir := dst.Mode&syscall.S_IFMT == syscall.S_IFDIR
+			if srcDir && !dstDir {
+				return syscall.ENOTDIR
+			}
+			if !srcDir && dstDir {
+				return syscall.EISDIR
+			}
+			if replaced, err = removeEntry(txn, newParent, dst, now); err != nil {
+				return err
+			}
+		}
+		if err := txn.Delete(direntKey(oldParent, oldName)); err != nil {
+			return err
+		}
+		if err := putDirent(txn, newParent, Dirent{Name: newName, Ino: src.Ino, Mode: src.Mode}); err != nil {
+			return err
+		}
+		d := 0
+		if srcDir && oldParent != newParent {
+			d = 1
+		}
+		if err := touchDir(txn, oldParent, -d, now); err != nil {
+			return err
+		}
+		if err := touchDir(txn, newParent, d, now); err != nil {
+			return err
+		}
+		if err := setParent(txn, src, newParent); err != nil {
+			return err
+		}
+		return touchCtime(txn, now, src.Ino)
+	})
+	return replaced, err
+}
+
+// setParent records a moved directory's new parent.
+func setParent(txn *badger.Txn, d Dirent, parent uint64) error {
+	if d.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+		return nil
+	}
+	in, err := getInode(txn, d.Ino)
+	if err != nil {
+		return err
+	}
+	in.Parent = parent
+	return putInode(txn, in)
+}
+
+func touchCtime(txn *badger.Txn, now int64, inos ...uint64) error {
+	for _, ino := range inos {
+		in, err := getInode(txn, ino)
+		if err != nil {
+			return err
+		}
+		in.Ctime = now
+		if err := putInode(txn, in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Forget deletes an inode with no links left, with its attributes and
+// queue entry. It returns whether the inode was deleted.
+func (s *Store) Forget(ino uint64) (bool, error) {
+	deleted := false
+	err := s.update(func(txn *badger.Txn) error {
+		in, err := getInode(txn, ino)
+		if errors.Is(err, syscall.ENOENT) {
+			return nil
+		}
+		if err != nil || in.Nlink > 0 || ino == RootIno {
+			return err
+		}
+		if err := txn.Delete(inodeKey(ino)); err != nil {
+			return err
+		}
+		if err := txn.Delete(queueKey(ino)); err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: xattrKey(ino, ""), PrefetchValues: false})
+		var keys [][]byte
+		for it.Rewind(); it.Valid(); it.Next() {
+			keys = append(keys, it.Item().KeyCopy(nil))
+		}
+		it.Close()
+		for _, k := range keys {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		deleted = true
+		return nil
+	})
+	return deleted, err
+}
+
+// Unlinked returns the inodes with no links left: files removed while open
+// when the file system stopped. The file system deletes them at start.
+func (s *Store) Unlinked() ([]uint64, error) {
+	var out []uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'i'}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var in Inode
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &in) }); err != nil {
+				return fmt.Errorf("meta: corrupt inode: %w", err)
+			}
+			if in.Nlink == 0 && in.Ino != RootIno {
+				out = append(out, in.Ino)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

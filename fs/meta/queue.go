@@ -1,0 +1,154 @@
+package meta
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/walrusfs/walrusfs/encoding"
+)
+
+func now() int64 { return time.Now().UnixNano() }
+
+// Enqueue records that a file's current version must be uploaded. An entry
+// for an older version is replaced (the newer content supersedes it).
+func (s *Store) Enqueue(ino uint64) (*QueueEntry, error) {
+	var e *QueueEntry
+	err := s.update(func(txn *badger.Txn) error {
+		in, err := getInode(txn, ino)
+		if err != nil {
+			return err
+		}
+		if !in.IsRegular() || !in.Local || in.Certified == in.Version {
+			return nil // nothing to upload
+		}
+		old := new(QueueEntry)
+		switch err := getJSON(txn, queueKey(ino), old); {
+		case err == nil && old.Version == in.Version:
+			e = old
+			return nil
+		case err != nil && !errors.Is(err, syscall.ENOENT):
+			return err
+		}
+		e = &QueueEntry{Ino: ino, Version: in.Version, Since: time.Now()}
+		return setJSON(txn, queueKey(ino), e)
+	})
+	return e, err
+}
+
+// Queue returns the upload queue, oldest first.
+func (s *Store) Queue() ([]QueueEntry, error) {
+	var out []QueueEntry
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'q'}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var e QueueEntry
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
+				return fmt.Errorf("meta: corrupt queue entry: %w", err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortQueue(out)
+	return out, nil
+}
+
+// Queued returns a file's queue entry, or ENOENT.
+func (s *Store) Queued(ino uint64) (*QueueEntry, error) {
+	e := new(QueueEntry)
+	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, queueKey(ino), e) })
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// UploadFailed records a failed attempt of a queue entry.
+func (s *Store) UploadFailed(ino, version uint64, cause error) error {
+	return s.update(func(txn *badger.Txn) error {
+		e := new(QueueEntry)
+		if err := getJSON(txn, queueKey(ino), e); err != nil || e.Version != version {
+			if errors.Is(err, syscall.ENOENT) {
+				return nil
+			}
+			return err
+		}
+		e.Attempts++
+		e.LastError = cause.Error()
+		return setJSON(txn, queueKey(ino), e)
+	})
+}
+
+// Certified points a file at the certified blobs of a version. If the file
+// changed since (its version moved on), it only records the chunks' hashes
+// for later dedup and reports false: the newer version has its own entry.
+func (s *Store) Certified(ino, version uint64, chunks []Chunk, hashes [][32]byte) (bool, error) {
+	done := false
+	err := s.update(func(txn *badger.Txn) error {
+		for i, h := range hashes {
+			if err := txn.Set(hashKey(h), chunks[i].Blob[:]); err != nil {
+				return err
+			}
+		}
+		in, err := getInode(txn, ino)
+		if errors.Is(err, syscall.ENOENT) {
+			return nil // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if in.Version != version {
+			return nil
+		}
+		in.Chunks, in.Certified = chunks, version
+		if err := putInode(txn, in); err != nil {
+			return err
+		}
+		done = true
+		return txn.Delete(queueKey(ino))
+	})
+	return done, err
+}
+
+// KnownBlob returns the blob recorded for content with a hash, if any.
+func (s *Store) KnownBlob(sum [32]byte) (encoding.BlobID, bool, error) {
+	var id encoding.BlobID
+	found := false
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(hashKey(sum))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(b []byte) error {
+			if len(b) != len(id) {
+				return errors.New("meta: corrupt content hash entry")
+			}
+			copy(id[:], b)
+			found = true
+			return nil
+		})
+	})
+	return id, found, err
+}
+
+// ForgetBlob drops a content hash whose blob turned out unusable.
+func (s *Store) ForgetBlob(sum [32]byte) error {
+	return s.update(func(txn *badger.Txn) error { return txn.Delete(hashKey(sum)) })
+}
+
+func sortQueue(q []QueueEntry) {
+	slices.SortFunc(q, func(a, b QueueEntry) int { return a.Since.Compare(b.Since) })
+}

@@ -1,0 +1,106 @@
+package fs_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/chain"
+	walrusfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/fs/meta"
+	"github.com/walrusfs/walrusfs/walrus/client"
+	"github.com/walrusfs/walrusfs/walrus/localnet"
+)
+
+// testMount is a real FUSE mount over an in-process network.
+type testMount struct {
+	Dir      string
+	State    string
+	Net      *localnet.Network
+	FS       *walrusfs.FS
+	Meta     *meta.Store
+	Uploader *cache.Uploader
+	unmount  func()
+}
+
+// requireFUSE skips when this machine cannot mount.
+func requireFUSE(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		t.Skip("no /dev/fuse")
+	}
+}
+
+// startNet starts a small network for mounts: 4 nodes, 16 shards.
+func startNet(t *testing.T) *localnet.Network {
+	t.Helper()
+	n, err := localnet.Start(context.Background(), localnet.Config{Dir: t.TempDir(), Nodes: 4, NShards: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	return n
+}
+
+// mount mounts a file system kept in state over the network; the mount is
+// undone when the test ends, whatever its outcome.
+func mount(t *testing.T, n *localnet.Network, state string, cacheBytes int64) *testMount {
+	t.Helper()
+	requireFUSE(t)
+	m, err := meta.Open(filepath.Join(state, "meta"), uint32(os.Getuid()), uint32(os.Getgid()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := cache.Files{Dir: filepath.Join(state, "data")}
+	if err := os.MkdirAll(files.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c := n.Client(chain.Address{0xf5}, client.Options{})
+	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: cacheBytes, Window: 64 << 10, Timeout: 20 * time.Second})
+	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m}
+	tm.Uploader = cache.NewUploader(m, files, c, cache.UploaderOptions{ChunkSize: 1 << 20, Epochs: 5,
+		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,
+		OnCertified: func(ino uint64) { tm.FS.Certified(ino) }})
+	tm.FS, err = walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := tm.FS.Mount(tm.Dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); tm.Uploader.Run(ctx) }()
+	unmounted := false
+	tm.unmount = func() {
+		if unmounted {
+			return
+		}
+		unmounted = true
+		for i := 0; i < 50; i++ {
+			if err := srv.Unmount(); err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		m.Close()
+	}
+	t.Cleanup(tm.unmount)
+	return tm
+}
+
+// drain waits until every queued file is certified.
+func (tm *testMount) drain(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := tm.Uploader.Drain(ctx, nil); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+}

@@ -1,0 +1,84 @@
+package fs_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHardLinksAndUnlink(t *testing.T) {
+	tm := mount(t, startNet(t), t.TempDir(), 1<<20)
+	a, b := filepath.Join(tm.Dir, "a"), filepath.Join(tm.Dir, "b")
+	must(t, os.WriteFile(a, []byte("hello"), 0o644))
+	must(t, os.Link(a, b))
+	for _, p := range []string{a, b} {
+		var st syscall.Stat_t
+		must(t, syscall.Stat(p, &st))
+		if st.Nlink != 2 {
+			t.Fatalf("%s: nlink %d, want 2", p, st.Nlink)
+		}
+	}
+	must(t, os.Remove(b))
+	var st syscall.Stat_t
+	must(t, syscall.Stat(a, &st))
+	if st.Nlink != 1 || st.Size != 5 {
+		t.Fatalf("after unlink: nlink %d size %d, want 1 and 5", st.Nlink, st.Size)
+	}
+	// Unlink of an open file: it stays readable through the descriptor.
+	f, err := os.Open(a)
+	must(t, err)
+	must(t, os.Remove(a))
+	got := make([]byte, 5)
+	if _, err := f.ReadAt(got, 0); err != nil || string(got) != "hello" {
+		t.Fatalf("read of unlinked open file: %q, %v", got, err)
+	}
+	f.Close()
+}
+
+func TestWalrusXattrs(t *testing.T) {
+	tm := mount(t, startNet(t), t.TempDir(), 1<<20)
+	p := filepath.Join(tm.Dir, "f")
+	must(t, os.WriteFile(p, bytes.Repeat([]byte("x"), 3000), 0o644))
+	tm.drain(t)
+	buf := make([]byte, 256)
+	n, err := unix.Getxattr(p, "user.walrus.state", buf)
+	if err != nil || string(buf[:n]) != "certified" {
+		t.Fatalf("state %q, %v", buf[:n], err)
+	}
+	n, err = unix.Getxattr(p, "user.walrus.blob_id", buf)
+	if err != nil || n != 43 {
+		t.Fatalf("blob_id %q, %v", buf[:n], err)
+	}
+	if err := unix.Setxattr(p, "user.walrus.state", []byte("x"), 0); err != unix.EPERM {
+		t.Fatalf("setting a walrus attribute: %v, want EPERM", err)
+	}
+	must(t, unix.Setxattr(p, "user.mine", []byte("v"), 0))
+	n, err = unix.Listxattr(p, buf)
+	must(t, err)
+	for _, want := range []string{"user.mine", "user.walrus.state", "user.walrus.blob_id"} {
+		if !bytes.Contains(buf[:n], []byte(want+"\x00")) {
+			t.Fatalf("listxattr %q lacks %s", buf[:n], want)
+		}
+	}
+	// Appending makes it dirty again.
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	must(t, err)
+	_, err = f.Write([]byte("more"))
+	must(t, err)
+	n, err = unix.Getxattr(p, "user.walrus.state", buf)
+	if err != nil || string(buf[:n]) != "dirty" {
+		t.Fatalf("state while written %q, %v", buf[:n], err)
+	}
+	f.Close()
+}
