@@ -10,6 +10,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/bufpool"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
 
@@ -25,6 +26,7 @@ func (c *Client) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", id, err)
 	}
 	blob, err := enc.DecodeVerifiedSlivers(m, slivers)
+	releaseSlivers(slivers)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", id, err)
 	}
@@ -69,6 +71,7 @@ func (c *Client) ReadRange(ctx context.Context, id encoding.BlobID, off, length 
 		hi := min(off+length, rowStart+rowLen) - rowStart
 		out = append(out, s.Data[lo:hi]...)
 	}
+	releaseSlivers(slivers)
 	return out, nil
 }
 
@@ -216,6 +219,7 @@ func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []
 			if err != nil {
 				c.log.Warn("node sent an invalid sliver", "node", mem.node.Name, "addr", mem.node.Address, "blob", id, "pair", pair, "err", err)
 				invalid++
+				bufpool.Put(s.Data)
 				return
 			}
 			got = append(got, s)
@@ -223,4 +227,12 @@ func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []
 	}
 	wg.Wait()
 	return got, invalid
+}
+
+// releaseSlivers gives the buffers of fetched slivers back once their bytes
+// were copied out.
+func releaseSlivers(slivers []*encoding.Sliver) {
+	for _, s := range slivers {
+		bufpool.Put(s.Data)
+	}
 }

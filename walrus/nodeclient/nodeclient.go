@@ -6,7 +6,9 @@
 package nodeclient
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 	"strconv"
 
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/bufpool"
 	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/messages"
 )
@@ -79,6 +82,11 @@ func (c *Client) doParts(ctx context.Context, method, path string, query url.Val
 		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
+	return c.response(resp, method, path, limit)
+}
+
+// response reads a response: the body of a 2xx one, or an *api.Error.
+func (c *Client) response(resp *http.Response, method, path string, limit int64) (int, []byte, error) {
 	data, err := readLimited(resp.Body, resp.ContentLength, limit)
 	if err != nil {
 		return 0, nil, fmt.Errorf("%s %s: read response: %w", method, path, err)
@@ -131,17 +139,73 @@ func (c *Client) PutSliver(ctx context.Context, id encoding.BlobID, pair int, s 
 }
 
 // GetSliver fetches a sliver of a pair; maxSize bounds its data. The result is
-// only parsed: verify it against the metadata before use.
+// only parsed: verify it against the metadata before use. Its data is read
+// straight into a buffer from bufpool, which the caller may give back.
 func (c *Client) GetSliver(ctx context.Context, id encoding.BlobID, pair int, axis encoding.Axis, maxSize int) (*encoding.Sliver, error) {
-	_, data, err := c.do(ctx, http.MethodGet, api.SliverPath(id, pair, axis), nil, nil, int64(maxSize)+16)
+	path := api.SliverPath(id, pair, axis)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _, err := c.response(resp, http.MethodGet, path, maxJSONBody)
+		if err == nil {
+			err = fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
+		}
 		return nil, err
 	}
-	s, err := encoding.UnmarshalSliver(axis, data)
+	s, err := readSliver(resp.Body, axis, maxSize)
 	if err != nil {
 		return nil, fmt.Errorf("sliver from %s: %w", c.base, err)
 	}
 	return s, nil
+}
+
+// readSliver parses a BCS SliverData from r: the ULEB128 length of its
+// data (canonical, as BCS requires), the data, the symbol size and index,
+// and nothing after.
+func readSliver(r io.Reader, axis encoding.Axis, maxSize int) (*encoding.Sliver, error) {
+	br := bufio.NewReaderSize(r, 64)
+	var length uint64
+	for i := 0; ; i++ {
+		b, err := br.ReadByte()
+		if err != nil {
+			return nil, fmt.Errorf("read sliver length: %w", err)
+		}
+		if i == 4 && b > 0x0f || i > 4 {
+			return nil, errors.New("sliver length overflows 32 bits")
+		}
+		length |= uint64(b&0x7f) << (7 * i)
+		if b&0x80 == 0 {
+			if b == 0 && i > 0 {
+				return nil, errors.New("sliver length not canonically encoded")
+			}
+			break
+		}
+	}
+	if length > uint64(maxSize) {
+		return nil, fmt.Errorf("sliver of %d bytes, at most %d expected", length, maxSize)
+	}
+	data := bufpool.Get(int(length))
+	var tail [5]byte
+	if _, err := io.ReadFull(br, data); err != nil {
+		bufpool.Put(data)
+		return nil, fmt.Errorf("read sliver data: %w", err)
+	}
+	if n, err := io.ReadFull(br, tail[:]); n != 4 || !errors.Is(err, io.ErrUnexpectedEOF) {
+		bufpool.Put(data)
+		if n == 5 {
+			return nil, errors.New("bytes after the sliver")
+		}
+		return nil, fmt.Errorf("read sliver symbol size and index: %d bytes, %v", n, err)
+	}
+	return &encoding.Sliver{Axis: axis, Data: data,
+		SymbolSize: binary.LittleEndian.Uint16(tail[0:]), Index: binary.LittleEndian.Uint16(tail[2:])}, nil
 }
 
 type signedEnvelope struct {
