@@ -324,3 +324,30 @@ func (h *handle) release() {
 		n.fs.deleteInode(n.ino)
 	}
 }
+
+var _ fusefs.FileAllocater = (*handle)(nil)
+
+// Allocate is fallocate(2) on the local data file: preallocation (with or
+// without keeping the size), hole punching and zeroing change the content
+// like writes do.
+func (h *handle) Allocate(ctx context.Context, off uint64, size uint64, mode uint32) syscall.Errno {
+	if !h.writable {
+		return syscall.EBADF
+	}
+	n := h.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if errno := n.markWrittenLocked(); errno != 0 {
+		return errno
+	}
+	if err := unix.Fallocate(int(n.file.Fd()), mode, int64(off), int64(size)); err != nil {
+		return n.fs.errno("fallocate", err)
+	}
+	now := time.Now().UnixNano()
+	if mode&unix.FALLOC_FL_KEEP_SIZE == 0 {
+		n.in.Size = max(n.in.Size, off+size)
+	}
+	n.in.Mtime, n.in.Ctime = now, now
+	n.attrDirty, n.unsynced = true, true
+	return 0
+}
