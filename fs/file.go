@@ -119,7 +119,7 @@ func (n *Node) makeLocal(ctx context.Context, empty bool) error {
 		return err
 	}
 	n.mu.Lock()
-	n.in.Local, n.in.Version = true, in.Version
+	n.in.Local, n.in.Version, n.in.Seq = true, in.Version, in.Seq
 	if empty && n.in.Size > 0 {
 		n.in.Size = 0
 		n.written = true
@@ -143,7 +143,7 @@ func (n *Node) markWrittenLocked() syscall.Errno {
 	if err != nil {
 		return n.fs.errno("write", err)
 	}
-	n.in.Version, n.in.Local, n.written = in.Version, true, true
+	n.in.Version, n.in.Local, n.in.Seq, n.written = in.Version, true, in.Seq, true
 	return 0
 }
 
@@ -182,7 +182,7 @@ func (n *Node) truncate(ctx context.Context, size uint64) syscall.Errno {
 	last := n.handles == 1
 	n.mu.Unlock()
 	if errno == 0 && last {
-		errno = n.commit(true)
+		errno = n.commit(true, false)
 	}
 	fh.release()
 	return errno
@@ -241,9 +241,11 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 }
 
 // commit makes the file's content and attributes durable, and with enqueue
-// queues a changed content for upload.
-func (n *Node) commit(enqueue bool) syscall.Errno {
+// queues a changed content for upload. Unless force (fsync), a file with
+// nothing new to make durable costs no sync.
+func (n *Node) commit(enqueue, force bool) syscall.Errno {
 	n.mu.Lock()
+	changed := n.unsynced || n.attrDirty
 	if n.unsynced && n.file != nil {
 		if err := unix.Fdatasync(int(n.file.Fd())); err != nil {
 			n.mu.Unlock()
@@ -253,14 +255,15 @@ func (n *Node) commit(enqueue bool) syscall.Errno {
 	}
 	if n.attrDirty {
 		size, mtime, ctime := n.in.Size, n.in.Mtime, n.in.Ctime
-		if _, err := n.fs.meta.Update(n.ino, func(in *meta.Inode) error {
+		in, err := n.fs.meta.Update(n.ino, func(in *meta.Inode) error {
 			in.Size, in.Mtime, in.Ctime = size, mtime, ctime
 			return nil
-		}); err != nil {
+		})
+		if err != nil {
 			n.mu.Unlock()
 			return n.fs.errno("fsync", err)
 		}
-		n.attrDirty = false
+		n.in.Seq, n.attrDirty = in.Seq, false
 	}
 	queued := false
 	if enqueue && n.written {
@@ -271,8 +274,10 @@ func (n *Node) commit(enqueue bool) syscall.Errno {
 		n.written, queued = false, true
 	}
 	n.mu.Unlock()
-	if err := n.fs.meta.Sync(); err != nil {
-		return n.fs.errno("fsync", err)
+	if changed || queued || force {
+		if err := n.fs.meta.Sync(); err != nil {
+			return n.fs.errno("fsync", err)
+		}
 	}
 	if queued && n.fs.cfg.Uploader != nil {
 		n.fs.cfg.Uploader.Kick()
@@ -284,11 +289,11 @@ func (h *handle) Flush(ctx context.Context) syscall.Errno {
 	if !h.writable {
 		return 0
 	}
-	return h.n.commit(true)
+	return h.n.commit(true, false)
 }
 
 func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
-	return h.n.commit(false)
+	return h.n.commit(false, true)
 }
 
 func (h *handle) Release(ctx context.Context) syscall.Errno {
@@ -299,7 +304,7 @@ func (h *handle) Release(ctx context.Context) syscall.Errno {
 		pending := n.written || n.attrDirty
 		n.mu.Unlock()
 		if pending {
-			if errno := n.commit(true); errno != 0 {
+			if errno := n.commit(true, false); errno != 0 {
 				n.fs.log.Error("committing a closed file", "ino", n.ino, "errno", errno)
 			}
 		}

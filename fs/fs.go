@@ -126,9 +126,7 @@ func (f *FS) Certified(ino uint64) {
 	if err != nil {
 		return
 	}
-	n.mu.Lock()
-	n.in.Certified, n.in.Chunks = in.Certified, in.Chunks
-	n.mu.Unlock()
+	n.refresh(in)
 }
 
 // errno turns an error from meta or the OS into the errno to return.

@@ -85,10 +85,14 @@ func fillAttr(in *meta.Inode, out *fuse.Attr) {
 }
 
 // refresh takes a changed inode from the store, keeping the size and times
-// a write put ahead of it.
+// a write put ahead of it. A copy older than the cached one (read before a
+// change that raced ahead) is ignored.
 func (n *Node) refresh(in *meta.Inode) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if in.Seq < n.in.Seq {
+		return
+	}
 	if n.attrDirty {
 		in.Size, in.Mtime = n.in.Size, n.in.Mtime
 	}
@@ -482,6 +486,10 @@ func (n *Node) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 	}
 	if isWalrusXattr(attr) {
 		return syscall.EPERM
+	}
+	if strings.HasPrefix(attr, "system.posix_acl_") {
+		// No ACLs: tools such as cp -a then set modes with chmod.
+		return syscall.EOPNOTSUPP
 	}
 	if err := n.fs.meta.SetXattr(n.ino, attr, data, flags); err != nil {
 		return n.fs.errno("setxattr", err)

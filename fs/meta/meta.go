@@ -66,6 +66,9 @@ type Inode struct {
 	Target string `json:"target,omitempty"`
 	// Parent is a directory's parent (a directory has one).
 	Parent uint64 `json:"parent,omitempty"`
+	// Seq counts the stored changes of the inode, so that a cached copy
+	// read before a change is not taken for a newer one.
+	Seq uint64 `json:"seq"`
 
 	// Content of a regular file. Version counts changes of the content;
 	// Chunks hold version Certified on the network. When Local is set the
@@ -221,7 +224,12 @@ func getInode(txn *badger.Txn, ino uint64) (*Inode, error) {
 	return in, nil
 }
 
-func putInode(txn *badger.Txn, in *Inode) error { return setJSON(txn, inodeKey(in.Ino), in) }
+// putInode stores an inode read in the same transaction (or new), counting
+// the change.
+func putInode(txn *badger.Txn, in *Inode) error {
+	in.Seq++
+	return setJSON(txn, inodeKey(in.Ino), in)
+}
 
 // Inode returns an inode.
 func (s *Store) Inode(ino uint64) (*Inode, error) {
@@ -683,6 +691,27 @@ func (s *Store) Unlinked() ([]uint64, error) {
 				return fmt.Errorf("meta: corrupt inode: %w", err)
 			}
 			if in.Nlink == 0 && in.Ino != RootIno {
+				out = append(out, in.Ino)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CleanLocal returns the regular files whose local data file holds content
+// that is certified on the network: those whose local copy may be dropped.
+func (s *Store) CleanLocal() ([]uint64, error) {
+	var out []uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'i'}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var in Inode
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &in) }); err != nil {
+				return fmt.Errorf("meta: corrupt inode: %w", err)
+			}
+			if in.IsRegular() && in.Local && in.Certified == in.Version && in.Nlink > 0 {
 				out = append(out, in.Ino)
 			}
 		}

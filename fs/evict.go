@@ -1,0 +1,79 @@
+package fs
+
+import (
+	"errors"
+	"os"
+
+	"github.com/walrusfs/walrusfs/fs/meta"
+)
+
+// errBusy: the file is open or changed; its local copy stays.
+var errBusy = errors.New("file is open or changed")
+
+// Evict drops the local copy of a file whose content is certified on the
+// network, so that later reads fetch it lazily. It refuses (and keeps the
+// copy) while the file is open or changed.
+func (f *FS) Evict(ino uint64) error {
+	f.mu.Lock()
+	n := f.nodes[ino]
+	if n == nil {
+		// Holding f.mu keeps a lookup from making a node meanwhile.
+		defer f.mu.Unlock()
+		_, err := f.evict(ino)
+		return err
+	}
+	f.mu.Unlock()
+	n.content.Lock()
+	defer n.content.Unlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.handles > 0 || n.written || n.attrDirty {
+		return errBusy
+	}
+	in, err := f.evict(ino)
+	if err != nil {
+		return err
+	}
+	n.in.Local, n.in.Seq = false, in.Seq
+	return nil
+}
+
+func (f *FS) evict(ino uint64) (*meta.Inode, error) {
+	evicted := false
+	in, err := f.meta.Update(ino, func(in *meta.Inode) error {
+		if !in.Local || in.Certified != in.Version || !in.IsRegular() {
+			return errBusy
+		}
+		in.Local, evicted = false, true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if evicted {
+		if err := os.Remove(f.cfg.Files.Path(ino)); err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// EvictAll drops every local copy that Evict may drop, and returns how many
+// it dropped.
+func (f *FS) EvictAll() (int, error) {
+	inos, err := f.meta.CleanLocal()
+	if err != nil {
+		return 0, err
+	}
+	count := 0
+	for _, ino := range inos {
+		switch err := f.Evict(ino); {
+		case err == nil:
+			count++
+		case errors.Is(err, errBusy):
+		default:
+			return count, err
+		}
+	}
+	return count, nil
+}
