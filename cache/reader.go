@@ -26,7 +26,7 @@ type ReaderOptions struct {
 	// MaxBytes bounds the cached windows (default 256 MiB).
 	MaxBytes int64
 	// Timeout bounds one window fetch, so that a sick network gives EIO
-	// instead of a hung read (default 2 minutes).
+	// instead of a hung read (default 30 s).
 	Timeout time.Duration
 	Logger  *slog.Logger
 }
@@ -70,7 +70,7 @@ func NewReader(src RangeReader, opts ReaderOptions) *Reader {
 		opts.MaxBytes = 256 << 20
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = 2 * time.Minute
+		opts.Timeout = 30 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

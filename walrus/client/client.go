@@ -68,6 +68,10 @@ type Client struct {
 
 	mu       sync.Mutex
 	encoders map[int]*encoding.Encoder
+	metadata map[metadataKey]*encoding.Metadata
+	down     map[string]time.Time // node address: skipped until
+	lastID   encoding.BlobID      // the last blob a range read decoded whole
+	lastBlob []byte
 }
 
 // New returns a client of the network coordinated by ch.
@@ -91,7 +95,7 @@ func New(ch chain.Chain, opts Options) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{chain: ch, opts: opts, log: log, pool: nodeclient.NewPool(hc), encoders: map[int]*encoding.Encoder{}}
+	return &Client{chain: ch, opts: opts, log: log, pool: nodeclient.NewPool(hc), encoders: map[int]*encoding.Encoder{}, metadata: map[metadataKey]*encoding.Metadata{}, down: map[string]time.Time{}}
 }
 
 func (c *Client) encoder(nShards int) (*encoding.Encoder, error) {

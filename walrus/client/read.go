@@ -1,12 +1,15 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
@@ -54,10 +57,17 @@ func (c *Client) ReadRange(ctx context.Context, id encoding.BlobID, off, length 
 	for i := first; i <= last; i++ {
 		pairs = append(pairs, i) // systematic primary sliver i is pair i
 	}
+	if blob := c.decodedBlob(id); blob != nil {
+		return bytes.Clone(blob[off : off+length]), nil
+	}
 	slivers, err := c.fetchPrimary(ctx, com, enc, id, m, pairs, len(pairs))
 	if err != nil {
 		c.log.Info("range read falls back to a full read", "blob", id, "err", err)
 		blob, err := c.Read(ctx, id)
+		if err == nil {
+			// The next ranges of this blob likely need the same nodes.
+			c.keepDecoded(id, blob)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -93,11 +103,43 @@ func (c *Client) readSetup(ctx context.Context, id encoding.BlobID) (*chain.Comm
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read %s: %w", id, err)
 	}
-	m, err := c.fetchMetadata(ctx, com, id)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read %s: %w", id, err)
+	m := c.cachedMetadata(id, com.NShards)
+	if m == nil {
+		if m, err = c.fetchMetadata(ctx, com, id); err != nil {
+			return nil, nil, nil, fmt.Errorf("read %s: %w", id, err)
+		}
+		c.cacheMetadata(id, com.NShards, m)
 	}
 	return com, enc, m, nil
+}
+
+// maxCachedMetadata bounds the verified metadata kept for later reads (a
+// mount reads a blob window by window); at 1000 shards each is ~66 KB.
+const maxCachedMetadata = 256
+
+type metadataKey struct {
+	id      encoding.BlobID
+	nShards int
+}
+
+// cachedMetadata returns metadata fetched and verified for an earlier read.
+// It is bound to the blob ID by its root hash, so it cannot go stale.
+func (c *Client) cachedMetadata(id encoding.BlobID, nShards int) *encoding.Metadata {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.metadata[metadataKey{id, nShards}]
+}
+
+func (c *Client) cacheMetadata(id encoding.BlobID, nShards int, m *encoding.Metadata) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.metadata) >= maxCachedMetadata {
+		for k := range c.metadata { // drop an arbitrary one
+			delete(c.metadata, k)
+			break
+		}
+	}
+	c.metadata[metadataKey{id, nShards}] = m
 }
 
 // fetchMetadata asks nodes in random order; the first metadata that matches
@@ -145,28 +187,48 @@ func (c *Client) fetchPrimary(ctx context.Context, com *chain.Committee, enc *en
 	members := c.members(com)
 	var (
 		got     []*encoding.Sliver
+		have    = map[uint16]bool{}
 		invalid int
 		total   = int64(need) * int64(p.PrimarySliverSize())
 		done    int64
-		next    int
 	)
-	for len(got) < need && next < len(pairs) {
-		wave := pairs[next:min(len(pairs), next+need-len(got))]
-		next += len(wave)
-		fetched, bad := c.fetchWave(ctx, com, members, enc, id, m, wave)
-		invalid += bad
-		for _, s := range fetched {
-			got = append(got, s)
-			done += int64(len(s.Data))
-			if c.opts.Progress != nil {
-				c.opts.Progress(done, total)
+	// Nodes that failed a request lately are skipped at first; only if the
+	// others cannot serve enough are they asked again.
+	lately := c.downNodes(com)
+	for pass := 0; pass < 2 && len(got) < need; pass++ {
+		down := slices.Clone(lately)
+		if pass == 1 {
+			if !slices.Contains(lately, true) {
+				break
+			}
+			down = make([]bool, len(lately))
+		}
+		var todo []int
+		for _, pair := range pairs {
+			if !have[uint16(pair)] {
+				todo = append(todo, pair)
 			}
 		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		for next := 0; len(got) < need && next < len(todo); {
+			wave := todo[next:min(len(todo), next+need-len(got))]
+			next += len(wave)
+			fetched, bad := c.fetchWave(ctx, com, members, enc, id, m, wave, down)
+			invalid += bad
+			for _, s := range fetched {
+				got = append(got, s)
+				have[s.Index] = true
+				done += int64(len(s.Data))
+				if c.opts.Progress != nil {
+					c.opts.Progress(done, total)
+				}
+			}
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 		}
 	}
 	if len(got) < need {
+		releaseSlivers(got)
 		return nil, fmt.Errorf("%w: %d of %d needed (%d invalid)", ErrNotEnoughSlivers, len(got), need, invalid)
 	}
 	return got, nil
@@ -174,7 +236,7 @@ func (c *Client) fetchPrimary(ctx context.Context, com *chain.Committee, enc *en
 
 // fetchWave fetches and verifies the primary slivers of pairs concurrently,
 // returning those it could get and the number that failed verification.
-func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []member, enc *encoding.Encoder, id encoding.BlobID, m *encoding.Metadata, pairs []int) ([]*encoding.Sliver, int) {
+func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []member, enc *encoding.Encoder, id encoding.BlobID, m *encoding.Metadata, pairs []int, down []bool) ([]*encoding.Sliver, int) {
 	p, _ := m.Params()
 	var (
 		mu      sync.Mutex
@@ -185,7 +247,10 @@ func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []
 	)
 	for _, pair := range pairs {
 		owner := com.ShardOwner(uint16(id.ShardForPair(pair, com.NShards)))
-		if owner < 0 {
+		mu.Lock()
+		skip := owner < 0 || down[owner]
+		mu.Unlock()
+		if skip {
 			continue
 		}
 		mem := members[owner]
@@ -207,6 +272,12 @@ func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []
 			})
 			if err != nil {
 				c.log.Debug("sliver unavailable", "node", mem.node.Name, "pair", pair, "err", err)
+				if !isPermanent(err) {
+					mu.Lock()
+					down[owner] = true
+					mu.Unlock()
+					c.markDown(mem.node.Address)
+				}
 				return
 			}
 			if int(s.Index) != pair {
@@ -235,4 +306,58 @@ func releaseSlivers(slivers []*encoding.Sliver) {
 	for _, s := range slivers {
 		bufpool.Put(s.Data)
 	}
+}
+
+// downFor is how long a node that failed a read request is skipped by
+// later reads (it is tried again after, or when no other node can serve).
+const downFor = 10 * time.Second
+
+// markDown records that a node failed a request.
+func (c *Client) markDown(addr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.down[addr] = time.Now().Add(downFor)
+}
+
+// downNodes tells, by committee index, which nodes failed lately.
+func (c *Client) downNodes(com *chain.Committee) []bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]bool, len(com.Members))
+	now := time.Now()
+	for i, m := range com.Members {
+		if until, ok := c.down[m.Address]; ok {
+			if now.Before(until) {
+				out[i] = true
+			} else {
+				delete(c.down, m.Address)
+			}
+		}
+	}
+	return out
+}
+
+// maxDecodedBlob bounds the blob a range read keeps after it had to decode
+// the whole of it.
+const maxDecodedBlob = 256 << 20
+
+// keepDecoded keeps the last blob a range read decoded whole, so that the
+// reads of its other ranges, which would need the same missing slivers, do
+// not decode it again.
+func (c *Client) keepDecoded(id encoding.BlobID, blob []byte) {
+	if len(blob) > maxDecodedBlob {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastID, c.lastBlob = id, blob
+}
+
+func (c *Client) decodedBlob(id encoding.BlobID) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lastBlob != nil && c.lastID == id {
+		return c.lastBlob
+	}
+	return nil
 }
