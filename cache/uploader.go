@@ -71,8 +71,24 @@ type Uploader struct {
 	mu        sync.Mutex
 	current   *Progress
 	notBefore map[uint64]time.Time // backoff of failed entries
-	idle      *sync.Cond
-	busy      bool
+
+	stats UploaderStats
+}
+
+// UploaderStats count the uploader's work since it started.
+type UploaderStats struct {
+	Files    int64 // files pointed at certified blobs
+	Bytes    int64 // bytes of those files
+	Stored   int64 // blobs stored (chunks not known already)
+	Deduped  int64 // chunks whose content was stored before
+	Failures int64 // failed attempts
+}
+
+// Stats returns the uploader's counters.
+func (u *Uploader) Stats() UploaderStats {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.stats
 }
 
 // Progress describes the upload in progress.
@@ -169,6 +185,7 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 			}
 			u.mu.Lock()
 			u.notBefore[e.Ino] = time.Now().Add(backoff)
+			u.stats.Failures++
 			u.mu.Unlock()
 			if wait == 0 || backoff < wait {
 				wait = backoff
@@ -227,6 +244,13 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 			}
 			id = res.BlobID
 		}
+		u.mu.Lock()
+		if known {
+			u.stats.Deduped++
+		} else {
+			u.stats.Stored++
+		}
+		u.mu.Unlock()
 		chunks = append(chunks, meta.Chunk{Blob: id, Size: uint64(n)})
 		hashes = append(hashes, sum)
 		off += n
@@ -245,6 +269,10 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		return fmt.Errorf("point inode %d at its blobs: %w", e.Ino, err)
 	}
 	if done {
+		u.mu.Lock()
+		u.stats.Files++
+		u.stats.Bytes += size
+		u.mu.Unlock()
 		u.log.Info("file certified", "ino", e.Ino, "version", e.Version, "bytes", size, "chunks", len(chunks), "took", time.Since(start).Round(time.Millisecond))
 		if u.opts.OnCertified != nil {
 			u.opts.OnCertified(e.Ino)

@@ -267,7 +267,7 @@ func (n *Node) commit(enqueue, force bool) syscall.Errno {
 	}
 	queued := false
 	if enqueue && n.written {
-		if _, err := n.fs.meta.Enqueue(n.ino); err != nil {
+		if _, err := n.fs.meta.Enqueue(n.ino, n.Path(nil)); err != nil {
 			n.mu.Unlock()
 			return n.fs.errno("close", err)
 		}

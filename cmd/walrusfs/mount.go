@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,6 +42,7 @@ type mountOptions struct {
 	chunkSize  int64
 	epochs     uint32
 	noDrain    bool
+	metrics    string
 }
 
 func newMountCmd(g *globals) *cobra.Command {
@@ -82,6 +84,7 @@ The mount is private to its user unless --allow-other is given.`,
 	f.Int64Var(&o.chunkSize, "chunk-size", 64<<20, "largest blob a file is cut into (also bounded by the network's largest blob)")
 	f.Uint32Var(&o.epochs, "epochs", 52, "epochs to keep each stored blob")
 	f.BoolVar(&o.noDrain, "no-drain", false, "exit without waiting for queued uploads (they resume at the next mount)")
+	f.StringVar(&o.metrics, "metrics-listen", "", "host:port to serve Prometheus metrics on (/metrics); none when empty")
 	return cmd
 }
 
@@ -135,6 +138,8 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	// network, as a tree's blobs live on one network.
 	var (
 		c       *client.Client
+		ch      chain.Chain
+		kind    string
 		nShards int
 		fsDir   string
 	)
@@ -154,7 +159,8 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			return fmt.Errorf("embedded network: %w", err)
 		}
 		defer n.Close()
-		c = n.Client(chain.Address{0xf5}, client.Options{Logger: log.With("component", "client")})
+		ch, kind = n.Chain(chain.Address{0xf5}), "embedded"
+		c = client.New(ch, client.Options{Logger: log.With("component", "client")})
 		nShards = embeddedShards
 		fsDir = filepath.Join(o.state, "fs", "embedded")
 		log.Info("embedded network up", "dir", netDir, "nodes", embeddedNodes, "shards", embeddedShards)
@@ -163,7 +169,8 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		if err != nil {
 			return err
 		}
-		c = client.New(nw.chain, client.Options{Logger: log.With("component", "client")})
+		ch, kind = nw.chain, cmpOr(o.network, os.Getenv(networkEnv))
+		c = client.New(ch, client.Options{Logger: log.With("component", "client")})
 		nShards = nw.committee.NShards
 		sum := sha256.Sum256([]byte(nw.cfg.Ledger))
 		fsDir = filepath.Join(o.state, "fs", "net-"+hex.EncodeToString(sum[:6]))
@@ -210,6 +217,26 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	srv, err := fsys.Mount(dir, o.allowOther)
 	if err != nil {
 		return err
+	}
+	src := &statusSource{mount: dir, state: fsDir, kind: kind, since: time.Now(), meta: m,
+		uploader: uploader, reader: reader, files: files, chain: ch}
+	stopStatus, err := serveStatus(ctx, src, log)
+	if err != nil {
+		_ = srv.Unmount()
+		return err
+	}
+	defer stopStatus()
+	if o.metrics != "" {
+		reg := newRegistry()
+		registerMountMetrics(reg, src)
+		lis, err := listen(ctx, o.metrics, 5*time.Second)
+		if err != nil {
+			_ = srv.Unmount()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		msrv := &http.Server{Handler: metricsHandler(reg, log), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = msrv.Serve(lis) }()
+		defer msrv.Close()
 	}
 	upCtx, stopUploads := context.WithCancel(context.Background())
 	uploadsDone := make(chan struct{})

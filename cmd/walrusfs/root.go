@@ -48,6 +48,7 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 		newBlobStatusCmd(g),
 		newMountCmd(g),
 		newUmountCmd(),
+		newStatusCmd(g),
 	)
 	return root
 }

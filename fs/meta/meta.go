@@ -95,7 +95,9 @@ type Dirent struct {
 // QueueEntry is a file waiting to be uploaded: the version to upload, and
 // how the attempts went.
 type QueueEntry struct {
-	Ino       uint64    `json:"ino"`
+	Ino uint64 `json:"ino"`
+	// Path is a name of the file when it was queued, for display.
+	Path      string    `json:"path,omitempty"`
 	Version   uint64    `json:"version"`
 	Since     time.Time `json:"since"`
 	Attempts  int       `json:"attempts"`

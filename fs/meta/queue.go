@@ -16,8 +16,9 @@ import (
 func now() int64 { return time.Now().UnixNano() }
 
 // Enqueue records that a file's current version must be uploaded. An entry
-// for an older version is replaced (the newer content supersedes it).
-func (s *Store) Enqueue(ino uint64) (*QueueEntry, error) {
+// for an older version is replaced (the newer content supersedes it). path
+// names the file, for display.
+func (s *Store) Enqueue(ino uint64, path string) (*QueueEntry, error) {
 	var e *QueueEntry
 	err := s.update(func(txn *badger.Txn) error {
 		in, err := getInode(txn, ino)
@@ -35,7 +36,7 @@ func (s *Store) Enqueue(ino uint64) (*QueueEntry, error) {
 		case err != nil && !errors.Is(err, syscall.ENOENT):
 			return err
 		}
-		e = &QueueEntry{Ino: ino, Version: in.Version, Since: time.Now()}
+		e = &QueueEntry{Ino: ino, Path: path, Version: in.Version, Since: time.Now()}
 		return setJSON(txn, queueKey(ino), e)
 	})
 	return e, err

@@ -294,3 +294,9 @@ func readLimited(r io.Reader, announced, limit int64) ([]byte, error) {
 	}
 	return buf, nil
 }
+
+// Health asks the node whether it is up; the body is not interpreted.
+func (c *Client) Health(ctx context.Context) error {
+	_, _, err := c.do(ctx, http.MethodGet, api.HealthPath, nil, nil, maxJSONBody)
+	return err
+}

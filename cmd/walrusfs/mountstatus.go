@@ -1,0 +1,375 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/fs/meta"
+	"github.com/walrusfs/walrusfs/walrus/nodeclient"
+)
+
+// statusSocket is the name of a mount's status socket in its state
+// directory (mode 0700, so only its user reaches it).
+const statusSocket = "status.sock"
+
+// mountStatus is what "walrusfs status" shows of a running mount.
+type mountStatus struct {
+	Mount   string              `json:"mount"`
+	State   string              `json:"state"`
+	PID     int                 `json:"pid"`
+	Since   time.Time           `json:"since"`
+	Network networkHealth       `json:"network"`
+	Queue   queueStatus         `json:"queue"`
+	Cache   cacheStatus         `json:"cache"`
+	Uploads cache.UploaderStats `json:"uploads"`
+}
+
+type networkHealth struct {
+	Kind     string       `json:"kind"` // "embedded" or the network file
+	Epoch    uint64       `json:"epoch"`
+	Shards   int          `json:"shards"`
+	ShardsUp int          `json:"shardsUp"`
+	CanRead  bool         `json:"canRead"`  // at least n - 2f shards up
+	CanWrite bool         `json:"canWrite"` // at least n - f shards up
+	Nodes    []nodeHealth `json:"nodes"`
+	Error    string       `json:"error,omitempty"`
+}
+
+type nodeHealth struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Shards  int    `json:"shards"`
+	Up      bool   `json:"up"`
+	Error   string `json:"error,omitempty"`
+}
+
+type queueStatus struct {
+	Files   int             `json:"files"`
+	Bytes   int64           `json:"bytes"`
+	Current *cache.Progress `json:"current,omitempty"`
+	Entries []queueItem     `json:"entries"`
+}
+
+type queueItem struct {
+	meta.QueueEntry
+	Bytes int64 `json:"bytes"`
+}
+
+type cacheStatus struct {
+	cache.ReaderStats
+	LocalFiles int   `json:"localFiles"`
+	LocalBytes int64 `json:"localBytes"`
+	DiskFree   int64 `json:"diskFree"`
+}
+
+// statusSource gathers a mount's status.
+type statusSource struct {
+	mount, state, kind string
+	since              time.Time
+	meta               *meta.Store
+	uploader           *cache.Uploader
+	reader             *cache.Reader
+	files              cache.Files
+	chain              chain.Chain
+}
+
+func (s *statusSource) status(ctx context.Context) mountStatus {
+	st := mountStatus{Mount: s.mount, State: s.state, PID: os.Getpid(), Since: s.since,
+		Uploads: s.uploader.Stats()}
+	st.Network = s.network(ctx)
+	st.Queue.Entries = []queueItem{}
+	if q, err := s.meta.Queue(); err == nil {
+		for _, e := range q {
+			item := queueItem{QueueEntry: e}
+			if in, err := s.meta.Inode(e.Ino); err == nil {
+				item.Bytes = int64(in.Size)
+			}
+			st.Queue.Files++
+			st.Queue.Bytes += item.Bytes
+			st.Queue.Entries = append(st.Queue.Entries, item)
+		}
+	}
+	st.Queue.Current = s.uploader.Current()
+	st.Cache.ReaderStats = s.reader.Stats()
+	_ = filepath.WalkDir(s.files.Dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				st.Cache.LocalFiles++
+				st.Cache.LocalBytes += fi.Size()
+			}
+		}
+		return nil
+	})
+	var sfs syscall.Statfs_t
+	if syscall.Statfs(s.files.Dir, &sfs) == nil {
+		st.Cache.DiskFree = int64(sfs.Bavail) * sfs.Bsize
+	}
+	return st
+}
+
+// network probes every node's health endpoint, briefly.
+func (s *statusSource) network(ctx context.Context) networkHealth {
+	h := networkHealth{Kind: s.kind, Nodes: []nodeHealth{}}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	com, err := s.chain.Committee(ctx)
+	if err != nil {
+		h.Error = err.Error()
+		return h
+	}
+	h.Epoch, h.Shards = uint64(com.Epoch), com.NShards
+	h.Nodes = make([]nodeHealth, len(com.Members))
+	var wg sync.WaitGroup
+	for i, m := range com.Members {
+		h.Nodes[i] = nodeHealth{Name: m.Name, Address: m.Address, Shards: len(m.Shards)}
+		wg.Go(func() {
+			scheme := "http://"
+			if len(m.NetworkPublicKey) > 0 {
+				scheme = "https://" // TLS nodes: reachability is what is shown
+			}
+			err := nodeclient.New(scheme+m.Address, nil).Health(ctx)
+			if err != nil && scheme == "https://" && strings.Contains(err.Error(), "certificate") {
+				err = nil
+			}
+			if err != nil {
+				h.Nodes[i].Error = err.Error()
+				return
+			}
+			h.Nodes[i].Up = true
+		})
+	}
+	wg.Wait()
+	for _, n := range h.Nodes {
+		if n.Up {
+			h.ShardsUp += n.Shards
+		}
+	}
+	f := (h.Shards - 1) / 3
+	h.CanRead = h.ShardsUp >= h.Shards-2*f
+	h.CanWrite = h.ShardsUp >= h.Shards-f
+	return h
+}
+
+// serveStatus serves the status as JSON on a unix socket in the state
+// directory until ctx ends.
+func serveStatus(ctx context.Context, src *statusSource, log *slog.Logger) (func(), error) {
+	path := filepath.Join(src.state, statusSocket)
+	_ = os.Remove(path) // left by a killed mount; the state lock is ours
+	lis, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("status socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		lis.Close()
+		return nil, fmt.Errorf("status socket: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(src.status(r.Context()))
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("status socket stopped", "err", err)
+		}
+	}()
+	return func() {
+		_ = srv.Close()
+		_ = os.Remove(path)
+	}, nil
+}
+
+// registerMountMetrics exposes the mount's figures to Prometheus.
+func registerMountMetrics(reg *prometheus.Registry, src *statusSource) {
+	gauge := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+	}
+	counter := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+	}
+	queue := func() (files, bytes float64) {
+		q, _ := src.meta.Queue()
+		for _, e := range q {
+			files++
+			if in, err := src.meta.Inode(e.Ino); err == nil {
+				bytes += float64(in.Size)
+			}
+		}
+		return files, bytes
+	}
+	gauge("walrusfs_upload_queue_files", "Files waiting to be uploaded.", func() float64 { f, _ := queue(); return f })
+	gauge("walrusfs_upload_queue_bytes", "Bytes of the files waiting to be uploaded.", func() float64 { _, b := queue(); return b })
+	counter("walrusfs_uploaded_files_total", "Files pointed at certified blobs.", func() float64 { return float64(src.uploader.Stats().Files) })
+	counter("walrusfs_uploaded_bytes_total", "Bytes of the files pointed at certified blobs.", func() float64 { return float64(src.uploader.Stats().Bytes) })
+	counter("walrusfs_blobs_stored_total", "Blobs stored.", func() float64 { return float64(src.uploader.Stats().Stored) })
+	counter("walrusfs_blobs_deduplicated_total", "Chunks whose content was stored before.", func() float64 { return float64(src.uploader.Stats().Deduped) })
+	counter("walrusfs_upload_failures_total", "Failed upload attempts.", func() float64 { return float64(src.uploader.Stats().Failures) })
+	gauge("walrusfs_read_cache_bytes", "Bytes of network content cached in memory.", func() float64 { return float64(src.reader.Stats().Bytes) })
+	counter("walrusfs_read_cache_hits_total", "Reads served from the read cache.", func() float64 { return float64(src.reader.Stats().Hits) })
+	counter("walrusfs_read_cache_misses_total", "Reads that fetched from the network.", func() float64 { return float64(src.reader.Stats().Misses) })
+	counter("walrusfs_network_read_bytes_total", "Bytes of file content fetched from the network.", func() float64 { return float64(src.reader.Stats().FetchedBytes) })
+}
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var (
+		state  string
+		asJSON bool
+		watch  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "status [--state DIR] [--json] [--watch INTERVAL]",
+		Short: "Show the running mounts: upload queue, cache use and network health",
+		Long: `status asks each running mount of the state directory (default
+$XDG_DATA_HOME/walrusfs) through its unix socket for its upload queue (files,
+bytes, the upload in progress, errors with their reasons), its cache use and
+the health of the network's nodes.
+
+--watch refreshes the view every INTERVAL (such as 2s); --json prints one
+JSON array of the mounts' status instead.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if state == "" {
+				var err error
+				if state, err = defaultStateDir(); err != nil {
+					return err
+				}
+			}
+			for {
+				all, err := collectStatus(cmd.Context(), state)
+				if err != nil {
+					return err
+				}
+				out := cmd.OutOrStdout()
+				if asJSON {
+					enc := json.NewEncoder(out)
+					enc.SetIndent("", "  ")
+					if err := enc.Encode(all); err != nil {
+						return err
+					}
+				} else {
+					if watch > 0 {
+						fmt.Fprint(out, "\033[H\033[2J")
+					}
+					printStatus(out, state, all)
+				}
+				if watch <= 0 {
+					return nil
+				}
+				select {
+				case <-cmd.Context().Done():
+					return nil
+				case <-time.After(watch):
+				}
+			}
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&state, "state", "", "state directory (default $XDG_DATA_HOME/walrusfs)")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.DurationVar(&watch, "watch", 0, "refresh every interval, such as 2s")
+	return cmd
+}
+
+// collectStatus asks every mount with a socket under state/fs for its status.
+func collectStatus(ctx context.Context, state string) ([]mountStatus, error) {
+	socks, _ := filepath.Glob(filepath.Join(state, "fs", "*", statusSocket))
+	sort.Strings(socks)
+	all := []mountStatus{}
+	for _, sock := range socks {
+		hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+			}}}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mount/status", nil)
+		resp, err := hc.Do(req)
+		if err != nil {
+			continue // a socket left by a mount that is gone
+		}
+		var st mountStatus
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("status from %s: %w", sock, err)
+		}
+		all = append(all, st)
+	}
+	return all, nil
+}
+
+func printStatus(w io.Writer, state string, all []mountStatus) {
+	if len(all) == 0 {
+		fmt.Fprintf(w, "no running mount uses %s\n", state)
+		return
+	}
+	for i, st := range all {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s (pid %d, up %s)\n", st.Mount, st.PID, time.Since(st.Since).Round(time.Second))
+		n := st.Network
+		health := "healthy"
+		switch {
+		case n.Error != "":
+			health = "unreachable: " + n.Error
+		case !n.CanRead:
+			health = "DOWN: too few shards to read"
+		case !n.CanWrite:
+			health = "DEGRADED: reads work, uploads wait (too few shards to certify)"
+		case n.ShardsUp < n.Shards:
+			health = "degraded: some shards down"
+		}
+		fmt.Fprintf(w, "  network   %s, epoch %d, %d/%d shards up: %s\n", n.Kind, n.Epoch, n.ShardsUp, n.Shards, health)
+		for _, nd := range n.Nodes {
+			if !nd.Up {
+				fmt.Fprintf(w, "            node %s (%s, %d shards) down: %s\n", nd.Name, nd.Address, nd.Shards, nd.Error)
+			}
+		}
+		q := st.Queue
+		fmt.Fprintf(w, "  uploads   %d file(s), %s queued; %d file(s), %s certified since start; %d failed attempt(s)\n",
+			q.Files, formatBytes(q.Bytes), st.Uploads.Files, formatBytes(st.Uploads.Bytes), st.Uploads.Failures)
+		if c := q.Current; c != nil {
+			fmt.Fprintf(w, "            uploading inode %d: %s of %s\n", c.Ino, formatBytes(c.DoneBytes), formatBytes(c.Bytes))
+		}
+		for j, e := range q.Entries {
+			if j == 10 {
+				fmt.Fprintf(w, "            ... %d more\n", len(q.Entries)-j)
+				break
+			}
+			line := fmt.Sprintf("            %s (%s), queued %s ago", cmpOr(e.Path, fmt.Sprintf("inode %d", e.Ino)), formatBytes(e.Bytes), time.Since(e.Since).Round(time.Second))
+			if e.Attempts > 0 {
+				line += fmt.Sprintf(", %d failed attempt(s): %s", e.Attempts, e.LastError)
+			}
+			fmt.Fprintln(w, line)
+		}
+		c := st.Cache
+		fmt.Fprintf(w, "  cache     %d local file(s), %s; read cache %s of %s (%d hits, %d misses); %s free on disk\n",
+			c.LocalFiles, formatBytes(c.LocalBytes), formatBytes(c.Bytes), formatBytes(c.MaxBytes), c.Hits, c.Misses, formatBytes(c.DiskFree))
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return "/" + strings.TrimPrefix(a, "/")
+	}
+	return b
+}
