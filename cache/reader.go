@@ -188,9 +188,11 @@ func (r *Reader) evictLocked() {
 
 // ReaderStats describe the read cache.
 type ReaderStats struct {
-	Bytes, MaxBytes int64
-	Hits, Misses    int64
-	FetchedBytes    int64
+	Bytes        int64 `json:"bytes"`
+	MaxBytes     int64 `json:"maxBytes"`
+	Hits         int64 `json:"hits"`
+	Misses       int64 `json:"misses"`
+	FetchedBytes int64 `json:"fetchedBytes"`
 }
 
 // Stats returns the read cache's figures.

@@ -77,11 +77,11 @@ type Uploader struct {
 
 // UploaderStats count the uploader's work since it started.
 type UploaderStats struct {
-	Files    int64 // files pointed at certified blobs
-	Bytes    int64 // bytes of those files
-	Stored   int64 // blobs stored (chunks not known already)
-	Deduped  int64 // chunks whose content was stored before
-	Failures int64 // failed attempts
+	Files    int64 `json:"files"`    // files pointed at certified blobs
+	Bytes    int64 `json:"bytes"`    // bytes of those files
+	Stored   int64 `json:"stored"`   // blobs stored (chunks not known already)
+	Deduped  int64 `json:"deduped"`  // chunks whose content was stored before
+	Failures int64 `json:"failures"` // failed attempts
 }
 
 // Stats returns the uploader's counters.
@@ -93,11 +93,11 @@ func (u *Uploader) Stats() UploaderStats {
 
 // Progress describes the upload in progress.
 type Progress struct {
-	Ino       uint64
-	Version   uint64
-	Bytes     int64
-	DoneBytes int64
-	StartedAt time.Time
+	Ino       uint64    `json:"ino"`
+	Version   uint64    `json:"version"`
+	Bytes     int64     `json:"bytes"`
+	DoneBytes int64     `json:"doneBytes"`
+	StartedAt time.Time `json:"startedAt"`
 }
 
 // NewUploader returns an uploader; Run makes it work.

@@ -70,8 +70,13 @@ type queueStatus struct {
 }
 
 type queueItem struct {
-	meta.QueueEntry
-	Bytes int64 `json:"bytes"`
+	Ino       uint64    `json:"ino"`
+	Path      string    `json:"path,omitempty"` // its name when queued
+	Version   uint64    `json:"version"`
+	Since     time.Time `json:"since"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"lastError,omitempty"`
+	Bytes     int64     `json:"bytes"`
 }
 
 type cacheStatus struct {
@@ -99,7 +104,8 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 	st.Queue.Entries = []queueItem{}
 	if q, err := s.meta.Queue(); err == nil {
 		for _, e := range q {
-			item := queueItem{QueueEntry: e}
+			item := queueItem{Ino: e.Ino, Path: e.Path, Version: e.Version, Since: e.Since,
+				Attempts: e.Attempts, LastError: e.LastError}
 			if in, err := s.meta.Inode(e.Ino); err == nil {
 				item.Bytes = int64(in.Size)
 			}

@@ -1,0 +1,204 @@
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// mountProc is a running `walrusfs mount` process.
+type mountProc struct {
+	dir, state string
+	cmd        *exec.Cmd
+	exited     <-chan struct{}
+	stderr     string
+}
+
+// isMounted tells whether dir is a FUSE mount point now.
+func isMounted(dir string) bool {
+	b, _ := os.ReadFile("/proc/self/mounts")
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && f[1] == dir && strings.HasPrefix(f[2], "fuse") {
+			return true
+		}
+	}
+	return false
+}
+
+// forceUnmount detaches a mount whatever its state (its process may be
+// dead: "transport endpoint is not connected").
+func forceUnmount(dir string) {
+	if isMounted(dir) {
+		_ = exec.Command("fusermount3", "-u", "-z", dir).Run()
+		_ = syscall.Unmount(dir, syscall.MNT_DETACH)
+	}
+}
+
+// startMount runs `walrusfs mount` and waits until the mount is up. Whatever
+// the test's outcome, the process is killed and the mount detached.
+func startMount(t *testing.T, dir, state string, args ...string) *mountProc {
+	t.Helper()
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		t.Skip("no /dev/fuse")
+	}
+	noteSources(t)
+	m := &mountProc{dir: dir, state: state, stderr: filepath.Join(t.TempDir(), "stderr")}
+	errf, err := os.Create(m.stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errf.Close()
+	m.cmd = exec.Command(bin, append([]string{"mount", "--state", state, dir}, args...)...)
+	m.cmd.Stderr = errf
+	inGroup(m.cmd)
+	if m.exited, err = startLocked(m.cmd); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		killGroup(m.cmd.Process.Pid)
+		<-m.exited
+		forceUnmount(dir)
+		if t.Failed() {
+			t.Logf("mount logs:\n%s", m.logTail(40))
+		}
+	})
+	for deadline := time.Now().Add(time.Minute); !isMounted(dir); {
+		select {
+		case <-m.exited:
+			t.Fatalf("mount exited while starting:\n%s", m.logTail(40))
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not mounted after a minute:\n%s", m.logTail(40))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return m
+}
+
+func (m *mountProc) logTail(n int) string {
+	b, _ := os.ReadFile(m.stderr)
+	return tail(b, n)
+}
+
+// kill kills the mount process with SIGKILL and detaches its dead mount.
+func (m *mountProc) kill(t *testing.T) {
+	killGroup(m.cmd.Process.Pid)
+	<-m.exited
+	forceUnmount(m.dir)
+}
+
+func xattr(t *testing.T, path, name string) string {
+	t.Helper()
+	buf := make([]byte, 4096)
+	n, err := unix.Getxattr(path, name, buf)
+	if err != nil {
+		t.Fatalf("getxattr %s %s: %v", path, name, err)
+	}
+	return string(buf[:n])
+}
+
+// TestMountSurvivesKill writes files into a mount of a devnet whose
+// network cannot certify (more than f shards down), kills the mount with
+// SIGKILL after the files were closed, brings the nodes back, mounts again
+// and sees every file uploaded, certified and byte for byte the same, also
+// when read back with `walrusfs read` by the blob IDs the mount reports.
+func TestMountSurvivesKill(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "7", "--shards", "100", "--restart=false")
+	cfg, com := d.wait(t, time.Minute)
+	state, mnt := t.TempDir(), t.TempDir()
+
+	// Three nodes of 14 shards down: 42 > f = 33, nothing can be certified.
+	down := []int{4, 5, 6}
+	for _, i := range down {
+		d.killNode(t, i, com.Members[i])
+	}
+	m := startMount(t, mnt, state, "--network", d.network, "--chunk-size", "1048576")
+	files := makeFiles(t, t.TempDir(), map[string]int{"empty": 0, "small": 1000, "three-mib": 3<<20 + 17})
+	for _, f := range files {
+		must(t, os.WriteFile(filepath.Join(mnt, f.name), f.data, 0o644))
+	}
+	must(t, os.Mkdir(filepath.Join(mnt, "dir"), 0o755))
+	must(t, os.Rename(filepath.Join(mnt, "small"), filepath.Join(mnt, "dir", "small")))
+	// Closed, queued, not certifiable: the status says why.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		res := mustRun(t, 30*time.Second, "status", "--state", state, "--json")
+		var st []struct {
+			Queue struct {
+				Files   int
+				Entries []struct {
+					LastError string `json:"lastError"`
+				}
+			}
+			Network struct{ CanWrite bool }
+		}
+		must(t, json.Unmarshal(res.stdout, &st))
+		if len(st) == 1 && st[0].Queue.Files == 2 && st[0].Queue.Entries[0].LastError != "" && !st[0].Network.CanWrite {
+			t.Logf("queued while the network cannot certify: %s", st[0].Queue.Entries[0].LastError)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status never showed the stuck queue: %s", res.stdout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if s := xattr(t, filepath.Join(mnt, "three-mib"), "user.walrus.state"); s != "uploading" {
+		t.Fatalf("state of a queued file: %q", s)
+	}
+	m.kill(t)
+
+	// The nodes come back; the next mount resumes the queue.
+	for _, i := range down {
+		startNode(t, dir, i, cfg.Ledger)
+	}
+	startMount(t, mnt, state, "--network", d.network, "--chunk-size", "1048576")
+	paths := map[string]string{"empty": "empty", "small": "dir/small", "three-mib": "three-mib"}
+	for _, f := range files {
+		p := filepath.Join(mnt, paths[f.name])
+		for deadline := time.Now().Add(2 * time.Minute); xattr(t, p, "user.walrus.state") != "certified"; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not certified after the remount", p)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		got, err := os.ReadFile(p)
+		must(t, err)
+		if !bytes.Equal(got, f.data) {
+			t.Fatalf("%s: %d bytes differ from the %d written", p, len(got), len(f.data))
+		}
+		// The blobs hold the file: read them back outside the mount.
+		var whole []byte
+		for _, id := range strings.Fields(xattr(t, p, "user.walrus.blob_id")) {
+			out := filepath.Join(t.TempDir(), "blob")
+			mustRun(t, time.Minute, "read", "--network", d.network, id, "-o", out)
+			b, err := os.ReadFile(out)
+			must(t, err)
+			whole = append(whole, b...)
+		}
+		if !bytes.Equal(whole, f.data) {
+			t.Fatalf("%s: its blobs hold %d bytes, not the file's %d", p, len(whole), len(f.data))
+		}
+	}
+	if n := len(strings.Fields(xattr(t, filepath.Join(mnt, "three-mib"), "user.walrus.blob_id"))); n != 4 {
+		t.Fatalf("a 3 MiB file in 1 MiB chunks has %d blobs", n)
+	}
+	// umount: the process unmounts and exits cleanly.
+	mustRun(t, 30*time.Second, "umount", mnt)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
