@@ -55,6 +55,7 @@ var (
 	ErrExpired            = errors.New("blob expired")
 	ErrBlobInvalid        = errors.New("blob ID was marked invalid")
 	ErrInvalidArgument    = errors.New("invalid argument")
+	ErrConflict           = errors.New("record changed since the version the caller read")
 )
 
 // Node is a storage node, a member of the committee.
@@ -120,6 +121,19 @@ type Blob struct {
 	CertifiedEpoch  *Epoch          `json:"certifiedEpoch"`
 	Storage         Storage         `json:"storage"`
 	Deletable       bool            `json:"deletable"`
+}
+
+// FsRecord is an account's pointer to the latest manifest of one of its
+// filesystems (the walrusfs tree stored as a blob), like a small owned Sui
+// object. Version counts its updates from 1, so that writers can detect one
+// another (compare and swap on Version).
+type FsRecord struct {
+	ID           ObjectID        `json:"id"`
+	Owner        Address         `json:"owner"`
+	Name         string          `json:"name"`
+	Manifest     encoding.BlobID `json:"manifest"`
+	Version      uint64          `json:"version"`
+	UpdatedEpoch Epoch           `json:"updatedEpoch"`
 }
 
 // EventID names an event: its transaction and its position in it.
@@ -219,4 +233,14 @@ type Chain interface {
 	// Events returns up to limit events from cursor on, waiting up to the
 	// context's deadline for at least one when none is there yet.
 	Events(ctx context.Context, from Cursor, limit int) ([]Event, error)
+
+	// PublishManifest points the sender's filesystem record name (1 to 128
+	// bytes of UTF-8) at manifest, a blob ID that a live certified blob
+	// object registers. With prevVersion 0 it creates the record, which must
+	// not exist; otherwise the record's Version must be prevVersion. Either
+	// way Version becomes prevVersion+1. A version mismatch is ErrConflict,
+	// a bad name or manifest ErrInvalidArgument. It emits no event.
+	PublishManifest(ctx context.Context, name string, manifest encoding.BlobID, prevVersion uint64) (FsRecord, error)
+	// FsRecord returns owner's filesystem record name, or ErrNotFound.
+	FsRecord(ctx context.Context, owner Address, name string) (FsRecord, error)
 }

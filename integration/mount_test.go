@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,5 +201,128 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// mountJSON is the part of `walrusfs status --json` the tests read.
+type mountJSON struct {
+	Queue struct {
+		Files int `json:"files"`
+	} `json:"queue"`
+	Manifest *struct {
+		Published *struct {
+			Version  uint64 `json:"version"`
+			Manifest string `json:"manifest"`
+		} `json:"published"`
+		LastError string `json:"lastError"`
+	} `json:"manifest"`
+}
+
+// waitPublished waits until the mount of state published a manifest of at
+// least version and has nothing queued; it returns the manifest's blob ID.
+func waitPublished(t *testing.T, state string, version uint64) string {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		res := mustRun(t, 30*time.Second, "status", "--state", state, "--json")
+		var st []mountJSON
+		must(t, json.Unmarshal(res.stdout, &st))
+		if len(st) == 1 && st[0].Queue.Files == 0 && st[0].Manifest != nil && st[0].Manifest.Published != nil &&
+			st[0].Manifest.Published.Version >= version {
+			return st[0].Manifest.Published.Manifest
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no manifest version %d published: %s", version, res.stdout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestMountRebuildsFromNetwork loses a mount's whole state directory and
+// mounts again from the network alone: the tree comes back from the latest
+// manifest the chain points at, every file byte for byte; an older
+// manifest mounts read-only with the older contents.
+func TestMountRebuildsFromNetwork(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "7", "--shards", "100")
+	d.wait(t, time.Minute)
+	state, mnt := t.TempDir(), t.TempDir()
+	args := []string{"--network", d.network, "--chunk-size", "1048576", "--publish-after", "300ms"}
+	startMount(t, mnt, state, args...)
+	src := t.TempDir()
+	files := makeFiles(t, src, map[string]int{"a": 10, "b": 2<<20 + 5, "c": 0})
+	must(t, os.Mkdir(filepath.Join(src, "sub"), 0o750))
+	must(t, os.WriteFile(filepath.Join(src, "sub", "note"), []byte("version one\n"), 0o640))
+	must(t, os.Symlink("../a", filepath.Join(src, "sub", "link")))
+	mustCmd(t, "cp", "-a", src+"/.", mnt)
+	must(t, unix.Setxattr(filepath.Join(mnt, "a"), "user.color", []byte("blue"), 0))
+	first := waitPublished(t, state, 1)
+	t.Logf("first manifest %s", first)
+
+	// Version two: a changed file, a removed one, a new one.
+	must(t, os.WriteFile(filepath.Join(mnt, "sub", "note"), []byte("version two\n"), 0o640))
+	must(t, os.Remove(filepath.Join(mnt, "c")))
+	must(t, os.WriteFile(filepath.Join(mnt, "new"), []byte("new file"), 0o600))
+	second := waitPublished(t, state, 2)
+	if second == first {
+		t.Fatal("the changes published no new manifest")
+	}
+	mustRun(t, time.Minute, "umount", mnt)
+	for deadline := time.Now().Add(time.Minute); isMounted(mnt); {
+		if time.Now().After(deadline) {
+			t.Fatal("still mounted")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// The machine loses everything local.
+	must(t, os.RemoveAll(state))
+	startMount(t, mnt, state, args...)
+	for _, f := range files {
+		p := filepath.Join(mnt, f.name)
+		got, err := os.ReadFile(p)
+		if f.name == "c" {
+			if !os.IsNotExist(err) {
+				t.Fatalf("removed file c is back: %v", err)
+			}
+			continue
+		}
+		must(t, err)
+		if !bytes.Equal(got, f.data) {
+			t.Fatalf("%s: %d bytes differ from the %d written", f.name, len(got), len(f.data))
+		}
+	}
+	for name, want := range map[string]string{"sub/note": "version two\n", "new": "new file"} {
+		if got, err := os.ReadFile(filepath.Join(mnt, name)); err != nil || string(got) != want {
+			t.Fatalf("%s: %q, %v", name, got, err)
+		}
+	}
+	if target, err := os.Readlink(filepath.Join(mnt, "sub", "link")); err != nil || target != "../a" {
+		t.Fatalf("symlink: %q, %v", target, err)
+	}
+	if fi, err := os.Stat(filepath.Join(mnt, "sub")); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Fatalf("directory mode: %v, %v", fi.Mode(), err)
+	}
+	if v := xattr(t, filepath.Join(mnt, "a"), "user.color"); v != "blue" {
+		t.Fatalf("extended attribute: %q", v)
+	}
+
+	// The first manifest, read-only, beside the live mount.
+	snap := t.TempDir()
+	startMount(t, snap, state, "--network", d.network, "--snapshot", first)
+	if got, err := os.ReadFile(filepath.Join(snap, "sub", "note")); err != nil || string(got) != "version one\n" {
+		t.Fatalf("snapshot: %q, %v", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(snap, "c")); err != nil {
+		t.Fatalf("snapshot lacks c: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(snap, "x"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
+		t.Fatalf("write into a snapshot: %v, want EROFS", err)
+	}
+}
+
+func mustCmd(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 }

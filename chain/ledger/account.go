@@ -114,6 +114,34 @@ func (a *Account) BlobStatus(ctx context.Context, blobID encoding.BlobID) (chain
 	return st, nil
 }
 
+// PublishManifest creates (prevVersion 0) or updates the sender's
+// filesystem record name if its version is still prevVersion.
+func (a *Account) PublishManifest(ctx context.Context, name string, manifest encoding.BlobID, prevVersion uint64) (chain.FsRecord, error) {
+	r := a.newRecord()
+	r.Publish = &publishTx{Name: name, Manifest: manifest, PrevVersion: prevVersion}
+	res, err := a.l.submit(ctx, r, nil)
+	return res.fs, err
+}
+
+// FsRecord returns owner's filesystem record name.
+func (a *Account) FsRecord(ctx context.Context, owner chain.Address, name string) (chain.FsRecord, error) {
+	if err := checkFsName(name); err != nil {
+		return chain.FsRecord{}, fmt.Errorf("filesystem record: %w", err)
+	}
+	var rec chain.FsRecord
+	err := a.l.read(ctx, func(s *state) error {
+		var ok bool
+		if rec, ok = s.fs[fsKey{owner: owner, name: name}]; !ok {
+			return fmt.Errorf("%w: no filesystem record %q of %s", chain.ErrNotFound, name, FormatAddress(owner))
+		}
+		return nil
+	})
+	if err != nil {
+		return chain.FsRecord{}, fmt.Errorf("filesystem record: %w", err)
+	}
+	return rec, nil
+}
+
 // Events returns up to limit events from cursor from on (limit ≤ 0 means
 // DefaultEventLimit). When there are none yet it waits for one until the
 // context ends; if the context's deadline passes while waiting it returns no

@@ -4,9 +4,10 @@
 //
 // Vocabulary:
 //   - transaction: one state change sent by an account (the sender): reserve
-//     storage, register, certify, invalidate, delete or extend a blob, or,
-//     for the administrator, advance the epoch. It happens entirely, with its
-//     events, or returns an error and changes nothing.
+//     storage, register, certify, invalidate, delete or extend a blob,
+//     publish a filesystem manifest, or, for the administrator, advance the
+//     epoch. It happens entirely, with its events, or returns an error and
+//     changes nothing.
 //   - record: a transaction as the log stores it — inputs, sender, time,
 //     sequence number and digest, never outputs.
 //   - log: the append-only file LogFile in the ledger's directory. The state
@@ -55,6 +56,10 @@
 //     reaches its end epoch. Expired blob objects stay readable with Blob but
 //     count for nothing in BlobStatus and can be neither certified, extended
 //     nor deleted.
+//   - Filesystem records are keyed by (owner, name) and keep the object ID
+//     they got when created. PublishManifest is a compare and swap on their
+//     version, and accepts only a manifest blob ID that a live certified
+//     object registers at that moment; it emits no event.
 //   - BlobStatus: among live permanent objects a certified one wins over
 //     uncertified ones, then the longest-lived; InitialCertifiedEpoch is the
 //     earliest certification among live objects.

@@ -157,6 +157,29 @@ func (c *Client) BlobStatus(ctx context.Context, blobID encoding.BlobID) (chain.
 	return out, err
 }
 
+// PublishManifest creates (prevVersion 0) or updates the sender's
+// filesystem record name if its version is still prevVersion.
+func (c *Client) PublishManifest(ctx context.Context, name string, manifest encoding.BlobID, prevVersion uint64) (chain.FsRecord, error) {
+	// Checked here too: JSON would turn invalid UTF-8 into U+FFFD, and the
+	// server would then accept a name other than the one asked for.
+	if err := checkFsName(name); err != nil {
+		return chain.FsRecord{}, fmt.Errorf("publish manifest: %w", err)
+	}
+	var out chain.FsRecord
+	err := c.do(ctx, http.MethodPost, "/v1/tx/publish-manifest", publishTx{Name: name, Manifest: manifest, PrevVersion: prevVersion}, &out)
+	return out, err
+}
+
+// FsRecord returns owner's filesystem record name.
+func (c *Client) FsRecord(ctx context.Context, owner chain.Address, name string) (chain.FsRecord, error) {
+	var out chain.FsRecord
+	// The name goes in the query: in the path, names such as ".." or ones
+	// holding "/" would be cleaned or split by the server's router.
+	q := url.Values{"name": {name}}
+	err := c.do(ctx, http.MethodGet, "/v1/fs-records/"+FormatAddress(owner)+"?"+q.Encode(), nil, &out)
+	return out, err
+}
+
 // AdvanceEpoch calls the admin endpoint: see Ledger.AdvanceEpoch.
 func (c *Client) AdvanceEpoch(ctx context.Context, next []NodeRegistration) (chain.Committee, error) {
 	var out chain.Committee

@@ -27,6 +27,7 @@ import (
 //	GET  /v1/blobs/{objectID}                                           → Blob
 //	GET  /v1/blob-status/{blobID}                                       → BlobStatus
 //	GET  /v1/events?from=N&limit=M&wait=MS                              → {"events": [...]}
+//	GET  /v1/fs-records/{owner}?name=NAME                               → FsRecord
 //	POST /v1/tx/reserve-storage     {"size", "epochs"}                  → Storage
 //	POST /v1/tx/register-blob       {"storage", "blobId", "rootHash",
 //	                                 "size", "encodingType", "deletable"} → Blob
@@ -34,6 +35,7 @@ import (
 //	POST /v1/tx/invalidate-blob-id  {"certificate"}                     → {}
 //	POST /v1/tx/delete-blob         {"blob"}                            → Storage
 //	POST /v1/tx/extend-blob         {"blob", "epochs"}                  → Blob
+//	POST /v1/tx/publish-manifest    {"name", "manifest", "prevVersion"} → FsRecord
 //	POST /v1/admin/advance-epoch    {"nodes"?}                          → Committee
 //
 // In requests, object IDs and addresses are 0x-prefixed hex, blob IDs
@@ -49,6 +51,7 @@ func NewHandler(l *Ledger) http.Handler {
 	mux.HandleFunc("GET /v1/blobs/{id}", h.blob)
 	mux.HandleFunc("GET /v1/blob-status/{blobID}", h.blobStatus)
 	mux.HandleFunc("GET /v1/events", h.events)
+	mux.HandleFunc("GET /v1/fs-records/{owner}", h.fsRecord)
 	mux.HandleFunc("POST /v1/tx/reserve-storage", transaction(h, func(ctx context.Context, a *Account, in *reserveTx) (any, error) {
 		return a.ReserveStorage(ctx, in.Size, in.Epochs)
 	}))
@@ -72,6 +75,9 @@ func NewHandler(l *Ledger) http.Handler {
 	}))
 	mux.HandleFunc("POST /v1/tx/extend-blob", transaction(h, func(ctx context.Context, a *Account, in *extendTx) (any, error) {
 		return a.ExtendBlob(ctx, chain.ObjectID(in.Blob), in.Epochs)
+	}))
+	mux.HandleFunc("POST /v1/tx/publish-manifest", transaction(h, func(ctx context.Context, a *Account, in *publishTx) (any, error) {
+		return a.PublishManifest(ctx, in.Name, in.Manifest, in.PrevVersion)
 	}))
 	mux.HandleFunc("POST /v1/admin/advance-epoch", h.advanceEpoch)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -154,6 +160,20 @@ func (h *handler) blobStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+func (h *handler) fsRecord(w http.ResponseWriter, r *http.Request) {
+	owner, err := ParseAddress(r.PathValue("owner"))
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("filesystem record owner: %w", err))
+		return
+	}
+	rec, err := h.l.As(chain.Address{}).FsRecord(r.Context(), owner, r.URL.Query().Get("name"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
 }
 
 // events answers at once when events exist, else holds the request until

@@ -48,6 +48,7 @@ var wireErrors = []struct {
 	{"NotDeletable", chain.ErrNotDeletable, http.StatusConflict},
 	{"Expired", chain.ErrExpired, http.StatusGone},
 	{"BlobInvalid", chain.ErrBlobInvalid, http.StatusConflict},
+	{"Conflict", chain.ErrConflict, http.StatusConflict},
 	{"InvalidArgument", chain.ErrInvalidArgument, http.StatusBadRequest},
 	{"Closed", ErrClosed, http.StatusServiceUnavailable},
 	{"Failed", ErrFailed, http.StatusServiceUnavailable},

@@ -28,6 +28,7 @@ type record struct {
 	Delete     *deleteTx     `json:"delete,omitempty"`
 	Extend     *extendTx     `json:"extend,omitempty"`
 	Epoch      *epochTx      `json:"epoch,omitempty"`
+	Publish    *publishTx    `json:"publish,omitempty"`
 }
 
 type genesisTx struct {
@@ -68,6 +69,14 @@ type deleteTx struct {
 type extendTx struct {
 	Blob   id32   `json:"blob"`
 	Epochs uint32 `json:"epochs"`
+}
+
+// publishTx sets the sender's filesystem record name to manifest if its
+// version is still PrevVersion (0: no record yet).
+type publishTx struct {
+	Name        string          `json:"name"`
+	Manifest    encoding.BlobID `json:"manifest"`
+	PrevVersion uint64          `json:"prevVersion"`
 }
 
 // epochTx advances the epoch; Nodes, when not nil, is the next committee.
@@ -152,6 +161,8 @@ func (r *record) kind() string {
 		return "extend_blob"
 	case r.Epoch != nil:
 		return "advance_epoch"
+	case r.Publish != nil:
+		return "publish_manifest"
 	}
 	return "empty"
 }

@@ -29,7 +29,14 @@ type state struct {
 	blobs    map[chain.ObjectID]*blobObject
 	byBlobID map[encoding.BlobID][]chain.ObjectID // blob objects, oldest first
 	invalid  map[encoding.BlobID]chain.EventID
+	fs       map[fsKey]chain.FsRecord
 	events   []chain.Event
+}
+
+// fsKey names a filesystem record: names are per owner.
+type fsKey struct {
+	owner chain.Address
+	name  string
 }
 
 // storageObject is a storage resource not attached to a blob.
@@ -51,6 +58,7 @@ func newState() *state {
 		blobs:    make(map[chain.ObjectID]*blobObject),
 		byBlobID: make(map[encoding.BlobID][]chain.ObjectID),
 		invalid:  make(map[encoding.BlobID]chain.EventID),
+		fs:       make(map[fsKey]chain.FsRecord),
 	}
 }
 
@@ -85,6 +93,7 @@ type result struct {
 	blob      chain.Blob
 	storage   chain.Storage
 	committee chain.Committee
+	fs        chain.FsRecord
 }
 
 // commitFunc changes the state; it runs only after the rules accepted the
@@ -124,6 +133,8 @@ func (s *state) prepare(t *txn, sigs sigPolicy) (commitFunc, error) {
 		commit, err = s.prepareExtend(t)
 	case r.Epoch != nil:
 		commit, err = s.prepareEpoch(t, sigs)
+	case r.Publish != nil:
+		commit, err = s.preparePublish(t)
 	default:
 		err = fmt.Errorf("%w: empty transaction", chain.ErrInvalidArgument)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	walrusfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/localnet"
@@ -43,6 +45,9 @@ type mountOptions struct {
 	epochs     uint32
 	noDrain    bool
 	metrics    string
+	name       string
+	snapshot   string
+	settle     time.Duration
 }
 
 func newMountCmd(g *globals) *cobra.Command {
@@ -65,6 +70,12 @@ queue resumes at the next mount.
 
 State (tree, upload queue, cached content, the embedded network) lives in
 --state, by default $XDG_DATA_HOME/walrusfs (~/.local/share/walrusfs).
+
+Once changes settle (every file certified, no change for --publish-after)
+and at exit, the tree is written to the network as a manifest blob, and the
+chain's record for --name points at it. A mount whose local tree is gone
+rebuilds it from that manifest; --snapshot MANIFEST mounts a past one
+read-only.
 The mount is private to its user unless --allow-other is given.`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -85,6 +96,9 @@ The mount is private to its user unless --allow-other is given.`,
 	f.Uint32Var(&o.epochs, "epochs", 52, "epochs to keep each stored blob")
 	f.BoolVar(&o.noDrain, "no-drain", false, "exit without waiting for queued uploads (they resume at the next mount)")
 	f.StringVar(&o.metrics, "metrics-listen", "", "host:port to serve Prometheus metrics on (/metrics); none when empty")
+	f.StringVar(&o.name, "name", "default", "the file system's name: the chain keeps its latest manifest under it, for this account")
+	f.StringVar(&o.snapshot, "snapshot", "", "mount the tree of this manifest blob ID read-only")
+	f.DurationVar(&o.settle, "publish-after", 5*time.Second, "publish the tree's manifest once changes stopped for this long")
 	return cmd
 }
 
@@ -139,6 +153,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	var (
 		c       *client.Client
 		ch      chain.Chain
+		owner   chain.Address
 		kind    string
 		nShards int
 		fsDir   string
@@ -159,7 +174,8 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			return fmt.Errorf("embedded network: %w", err)
 		}
 		defer n.Close()
-		ch, kind = n.Chain(chain.Address{0xf5}), "embedded"
+		owner = chain.Address{0xf5}
+		ch, kind = n.Chain(owner), "embedded"
 		c = client.New(ch, client.Options{Logger: log.With("component", "client")})
 		nShards = embeddedShards
 		fsDir = filepath.Join(o.state, "fs", "embedded")
@@ -169,20 +185,51 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		if err != nil {
 			return err
 		}
+		owner = nw.cfg.Account
 		ch, kind = nw.chain, cmpOr(o.network, os.Getenv(networkEnv))
 		c = client.New(ch, client.Options{Logger: log.With("component", "client")})
 		nShards = nw.committee.NShards
 		sum := sha256.Sum256([]byte(nw.cfg.Ledger))
 		fsDir = filepath.Join(o.state, "fs", "net-"+hex.EncodeToString(sum[:6]))
 	}
+	if o.name == "" {
+		return usageError{errors.New("--name must not be empty")}
+	}
+	fsDir = filepath.Join(fsDir, o.name)
 	if err := os.MkdirAll(fsDir, 0o700); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	release, err := lockDir(filepath.Join(fsDir, ".mount.lock"))
-	if err != nil {
-		return fmt.Errorf("state %s is in use by another mount: %w", fsDir, err)
+	metaDir := filepath.Join(fsDir, "meta")
+	if o.snapshot != "" {
+		// A past tree, read-only, beside any live mount of the same state.
+		id, err := encoding.ParseBlobID(o.snapshot)
+		if err != nil {
+			return usageError{fmt.Errorf("--snapshot: %w", err)}
+		}
+		snapDir, err := os.MkdirTemp(fsDir, "snapshot-")
+		if err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		defer os.RemoveAll(snapDir)
+		tree, err := manifest.Fetch(ctx, c, id)
+		if err != nil {
+			return err
+		}
+		metaDir, fsDir, o.readOnly = filepath.Join(snapDir, "meta"), snapDir, true
+		if err := loadTree(metaDir, tree, nil, log); err != nil {
+			return err
+		}
+		log.Info("mounting a snapshot", "manifest", id, "inodes", len(tree.Inodes))
+	} else {
+		release, err := lockDir(filepath.Join(fsDir, ".mount.lock"))
+		if err != nil {
+			return fmt.Errorf("state %s is in use by another mount: %w", fsDir, err)
+		}
+		defer release()
+		if err := restoreIfLost(ctx, metaDir, ch, c, owner, o.name, log); err != nil {
+			return err
+		}
 	}
-	defer release()
 
 	maxBlob, err := encoding.MaxBlobSize(nShards)
 	if err != nil {
@@ -190,7 +237,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	}
 	chunkSize := min(uint64(o.chunkSize), maxBlob)
 
-	m, err := meta.Open(filepath.Join(fsDir, "meta"), uint32(os.Getuid()), uint32(os.Getgid()), log)
+	m, err := meta.Open(metaDir, uint32(os.Getuid()), uint32(os.Getgid()), log)
 	if err != nil {
 		return err
 	}
@@ -248,6 +295,22 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		stopUploads()
 		<-uploadsDone
 	}()
+	var pub *manifest.Publisher
+	if o.snapshot == "" && !o.readOnly {
+		pub = &manifest.Publisher{Meta: m, Blobs: c, Chain: ch, Name: o.name, Epochs: o.epochs,
+			Settle: o.settle, Logger: log.With("component", "manifest")}
+		src.publisher = pub
+		pubCtx, stopPub := context.WithCancel(context.Background())
+		pubDone := make(chan struct{})
+		go func() {
+			defer close(pubDone)
+			pub.Run(pubCtx)
+		}()
+		defer func() {
+			stopPub()
+			<-pubDone
+		}()
+	}
 	log.Info("mounted", "dir", dir, "state", fsDir, "chunk_size", chunkSize, "allow_other", o.allowOther)
 	fmt.Fprintf(cmd.ErrOrStderr(), "walrusfs: mounted on %s; Ctrl-C or \"walrusfs umount %s\" to stop\n", dir, dir)
 
@@ -265,10 +328,68 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		<-served
 	}
 	log.Info("unmounted", "dir", dir)
-	if o.noDrain {
+	if o.noDrain || pub == nil {
 		return nil
 	}
-	return drain(cmd.ErrOrStderr(), uploader)
+	if err := drain(cmd.ErrOrStderr(), uploader); err != nil {
+		return err
+	}
+	pctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := pub.PublishNow(pctx); err != nil {
+		return fmt.Errorf("publish the tree's manifest: %w", err)
+	}
+	return nil
+}
+
+// restoreIfLost rebuilds a missing local tree from the file system's
+// latest manifest, if the chain has one. It loads it beside the tree's
+// place and renames it into place, so that a crash leaves no partial tree.
+func restoreIfLost(ctx context.Context, metaDir string, ch chain.Chain, blobs manifest.Blobs, owner chain.Address, name string, log *slog.Logger) error {
+	if _, err := os.Stat(metaDir); err == nil {
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("state: %w", err)
+	}
+	rec, tree, err := manifest.Latest(ctx, ch, blobs, owner, name)
+	if errors.Is(err, chain.ErrNotFound) {
+		return nil // a new file system
+	}
+	if err != nil {
+		return fmt.Errorf("the local tree is gone and it cannot be rebuilt from the network: %w", err)
+	}
+	loading := metaDir + ".loading"
+	if err := os.RemoveAll(loading); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	published := &meta.Published{Name: name, Version: rec.Version, Manifest: rec.Manifest.String(), At: time.Now().UnixNano()}
+	if err := loadTree(loading, tree, published, log); err != nil {
+		return err
+	}
+	if err := os.Rename(loading, metaDir); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	log.Info("rebuilt the tree from the network", "name", name, "version", rec.Version, "manifest", rec.Manifest, "inodes", len(tree.Inodes))
+	return nil
+}
+
+// loadTree creates a tree store in dir holding tree.
+func loadTree(dir string, tree *meta.Tree, published *meta.Published, log *slog.Logger) error {
+	m, err := meta.Open(dir, uint32(os.Getuid()), uint32(os.Getgid()), log)
+	if err != nil {
+		return err
+	}
+	if err := m.Load(tree); err != nil {
+		m.Close()
+		return err
+	}
+	if published != nil {
+		if err := m.SetPublished(published); err != nil {
+			m.Close()
+			return err
+		}
+	}
+	return m.Close()
 }
 
 // unmount unmounts, retrying a busy mount for a while.

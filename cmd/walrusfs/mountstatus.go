@@ -23,6 +23,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
@@ -33,14 +34,15 @@ const statusSocket = "status.sock"
 
 // mountStatus is what "walrusfs status" shows of a running mount.
 type mountStatus struct {
-	Mount   string              `json:"mount"`
-	State   string              `json:"state"`
-	PID     int                 `json:"pid"`
-	Since   time.Time           `json:"since"`
-	Network networkHealth       `json:"network"`
-	Queue   queueStatus         `json:"queue"`
-	Cache   cacheStatus         `json:"cache"`
-	Uploads cache.UploaderStats `json:"uploads"`
+	Mount    string              `json:"mount"`
+	State    string              `json:"state"`
+	PID      int                 `json:"pid"`
+	Since    time.Time           `json:"since"`
+	Network  networkHealth       `json:"network"`
+	Queue    queueStatus         `json:"queue"`
+	Cache    cacheStatus         `json:"cache"`
+	Uploads  cache.UploaderStats `json:"uploads"`
+	Manifest *manifest.Status    `json:"manifest,omitempty"`
 }
 
 type networkHealth struct {
@@ -95,6 +97,7 @@ type statusSource struct {
 	reader             *cache.Reader
 	files              cache.Files
 	chain              chain.Chain
+	publisher          *manifest.Publisher
 }
 
 func (s *statusSource) status(ctx context.Context) mountStatus {
@@ -115,6 +118,10 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 		}
 	}
 	st.Queue.Current = s.uploader.Current()
+	if s.publisher != nil {
+		ms := s.publisher.Status()
+		st.Manifest = &ms
+	}
 	st.Cache.ReaderStats = s.reader.Stats()
 	_ = filepath.WalkDir(s.files.Dir, func(_ string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
@@ -298,7 +305,7 @@ JSON array of the mounts' status instead.`,
 
 // collectStatus asks every mount with a socket under state/fs for its status.
 func collectStatus(ctx context.Context, state string) ([]mountStatus, error) {
-	socks, _ := filepath.Glob(filepath.Join(state, "fs", "*", statusSocket))
+	socks, _ := filepath.Glob(filepath.Join(state, "fs", "*", "*", statusSocket))
 	sort.Strings(socks)
 	all := []mountStatus{}
 	for _, sock := range socks {
@@ -366,6 +373,18 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 				line += fmt.Sprintf(", %d failed attempt(s): %s", e.Attempts, e.LastError)
 			}
 			fmt.Fprintln(w, line)
+		}
+		if m := st.Manifest; m != nil {
+			switch {
+			case m.Published != nil:
+				fmt.Fprintf(w, "  manifest  %q version %d: %s, published %s ago\n", m.Published.Name, m.Published.Version,
+					m.Published.Manifest, time.Since(time.Unix(0, m.Published.At)).Round(time.Second))
+			default:
+				fmt.Fprintln(w, "  manifest  not published yet")
+			}
+			if m.LastError != "" {
+				fmt.Fprintf(w, "            last attempt failed: %s\n", m.LastError)
+			}
 		}
 		c := st.Cache
 		fmt.Fprintf(w, "  cache     %d local file(s), %s; read cache %s of %s (%d hits, %d misses); %s free on disk\n",

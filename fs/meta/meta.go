@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -107,9 +108,10 @@ type QueueEntry struct {
 // Store is a file system's tree. Tree changes are serialized by one lock:
 // FUSE already bounds them far below what Badger takes.
 type Store struct {
-	db  *badger.DB
-	log *slog.Logger
-	mu  sync.Mutex // serializes read-modify-write transactions
+	db      *badger.DB
+	log     *slog.Logger
+	mu      sync.Mutex // serializes read-modify-write transactions
+	changes atomic.Uint64
 }
 
 // Open opens or creates the tree in dir; a new tree has an empty root
@@ -191,7 +193,11 @@ func hashKey(sum [32]byte) []byte { return append([]byte{'h'}, sum[:]...) }
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.db.Update(fn)
+	err := s.db.Update(fn)
+	if err == nil {
+		s.changes.Add(1)
+	}
+	return err
 }
 
 func getJSON(txn *badger.Txn, key []byte, v any) error {

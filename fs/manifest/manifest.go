@@ -1,0 +1,240 @@
+// Package manifest writes a walrusfs tree to the network and reads it back:
+// the tree (every inode, directory entry and extended attribute, with the
+// blobs of every file) is serialized as a manifest blob, and the chain
+// keeps, per owner and file system name, a record pointing at the latest
+// one. A machine that lost its local state rebuilds the tree from it, and a
+// past manifest can be mounted read-only.
+//
+// A manifest is "walrusfs-manifest 1\n" followed by the gzip-compressed
+// JSON of a meta.Tree. It is published only when the tree has settled:
+// nothing queued for upload and every file's content certified, so that it
+// points only at blobs.
+package manifest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/fs/meta"
+	"github.com/walrusfs/walrusfs/walrus/client"
+)
+
+const header = "walrusfs-manifest 1\n"
+
+// maxTreeBytes bounds a decoded manifest: a manifest comes from the
+// network and is not trusted to be small.
+const maxTreeBytes = 1 << 30
+
+// Encode serializes a tree.
+func Encode(t *meta.Tree) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(header)
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(t); err != nil {
+		return nil, fmt.Errorf("manifest: encode: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("manifest: encode: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Decode parses a manifest.
+func Decode(b []byte) (*meta.Tree, error) {
+	rest, ok := bytes.CutPrefix(b, []byte(header))
+	if !ok {
+		return nil, errors.New("manifest: not a walrusfs manifest (or a newer format)")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(rest))
+	if err != nil {
+		return nil, fmt.Errorf("manifest: decode: %w", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, maxTreeBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("manifest: decode: %w", err)
+	}
+	if len(raw) > maxTreeBytes {
+		return nil, errors.New("manifest: decode: tree over 1 GiB")
+	}
+	t := new(meta.Tree)
+	if err := json.Unmarshal(raw, t); err != nil {
+		return nil, fmt.Errorf("manifest: decode: %w", err)
+	}
+	return t, nil
+}
+
+// Blobs stores and reads blobs: the Walrus client does.
+type Blobs interface {
+	Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*client.StoreResult, error)
+	Read(ctx context.Context, id encoding.BlobID) ([]byte, error)
+}
+
+// Fetch reads and decodes the manifest blob id.
+func Fetch(ctx context.Context, blobs Blobs, id encoding.BlobID) (*meta.Tree, error) {
+	b, err := blobs.Read(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", id, err)
+	}
+	t, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// Latest returns the owner's record for the file system name and its tree,
+// or an error wrapping chain.ErrNotFound when there is none.
+func Latest(ctx context.Context, ch chain.Chain, blobs Blobs, owner chain.Address, name string) (*chain.FsRecord, *meta.Tree, error) {
+	rec, err := ch.FsRecord(ctx, owner, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("file system record %q: %w", name, err)
+	}
+	t, err := Fetch(ctx, blobs, rec.Manifest)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &rec, t, nil
+}
+
+// Publisher publishes the tree's manifest once changes settle.
+type Publisher struct {
+	Meta   *meta.Store
+	Blobs  Blobs
+	Chain  chain.Chain
+	Name   string        // the file system's name on the chain
+	Epochs uint32        // how long manifest blobs are kept
+	Settle time.Duration // quiet time after the last change before publishing
+	Logger *slog.Logger
+
+	mu      sync.Mutex
+	lastErr string
+}
+
+// Status describes the publisher's last outcome.
+type Status struct {
+	Published *meta.Published `json:"published,omitempty"`
+	LastError string          `json:"lastError,omitempty"`
+}
+
+// Status returns what was published last, and the last error.
+func (p *Publisher) Status() Status {
+	st := Status{}
+	if pub, err := p.Meta.Published(); err == nil {
+		st.Published = pub
+	}
+	p.mu.Lock()
+	st.LastError = p.lastErr
+	p.mu.Unlock()
+	return st
+}
+
+// Run publishes whenever the tree changed and then stayed unchanged for
+// Settle, until ctx ends.
+func (p *Publisher) Run(ctx context.Context) {
+	log := p.logger()
+	tick := time.NewTicker(min(time.Second, max(p.Settle/4, 10*time.Millisecond)))
+	defer tick.Stop()
+	seen, changedAt := p.Meta.Changes(), time.Now()
+	tried := ^uint64(0) // the change count last tried; none yet
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if c := p.Meta.Changes(); c != seen {
+			seen, changedAt = c, time.Now()
+			continue
+		}
+		if seen == tried || time.Since(changedAt) < p.Settle {
+			continue
+		}
+		err := p.PublishNow(ctx)
+		switch {
+		case errors.Is(err, meta.ErrNotSettled):
+			// Uploads still running; they change the tree when done.
+		case err != nil:
+			log.Warn("publishing the manifest failed; will retry", "err", err)
+			changedAt = time.Now() // retry after another quiet period
+			continue
+		}
+		tried = seen
+	}
+}
+
+func (p *Publisher) logger() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}
+
+// PublishNow publishes the tree if it settled and differs from the last
+// manifest; it fails with meta.ErrNotSettled while uploads are pending.
+func (p *Publisher) PublishNow(ctx context.Context) (err error) {
+	defer func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch {
+		case err == nil:
+			p.lastErr = ""
+		case !errors.Is(err, meta.ErrNotSettled):
+			p.lastErr = err.Error()
+		}
+	}()
+	if q, err := p.Meta.Queue(); err != nil {
+		return err
+	} else if len(q) > 0 {
+		return fmt.Errorf("%w: %d file(s) queued", meta.ErrNotSettled, len(q))
+	}
+	t, err := p.Meta.Dump()
+	if err != nil {
+		return err
+	}
+	b, err := Encode(t)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	prev, err := p.Meta.Published()
+	if err != nil && !errors.Is(err, syscall.ENOENT) {
+		return err
+	}
+	if prev == nil && len(t.Entries) == 0 {
+		return nil // an empty new file system: nothing to record yet
+	}
+	var prevVersion uint64
+	if prev != nil {
+		if bytes.Equal(prev.Hash, sum[:]) {
+			return nil // unchanged
+		}
+		prevVersion = prev.Version
+	}
+	res, err := p.Blobs.Store(ctx, b, p.Epochs, false)
+	if err != nil {
+		return fmt.Errorf("store manifest: %w", err)
+	}
+	rec, err := p.Chain.PublishManifest(ctx, p.Name, res.BlobID, prevVersion)
+	if err != nil {
+		return fmt.Errorf("publish manifest %s as version %d of %q: %w", res.BlobID, prevVersion+1, p.Name, err)
+	}
+	if err := p.Meta.SetPublished(&meta.Published{Name: p.Name, Version: rec.Version,
+		Manifest: res.BlobID.String(), Hash: sum[:], At: time.Now().UnixNano()}); err != nil {
+		return err
+	}
+	p.logger().Info("manifest published", "name", p.Name, "version", rec.Version, "blob", res.BlobID,
+		"bytes", len(b), "inodes", len(t.Inodes))
+	return nil
+}

@@ -1,0 +1,194 @@
+package meta
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Xattr is an extended attribute of an inode.
+type Xattr struct {
+	Ino   uint64 `json:"ino"`
+	Name  string `json:"name"`
+	Value []byte `json:"value"`
+}
+
+// Entry is a directory entry, with its directory.
+type Entry struct {
+	Parent uint64 `json:"parent"`
+	Name   string `json:"name"`
+	Ino    uint64 `json:"ino"`
+}
+
+// Tree is a whole tree: what a manifest holds.
+type Tree struct {
+	Inodes  []Inode `json:"inodes"`
+	Entries []Entry `json:"entries"`
+	Xattrs  []Xattr `json:"xattrs,omitempty"`
+}
+
+// ErrNotSettled: some file's content is not certified yet.
+var ErrNotSettled = errors.New("some files are not certified yet")
+
+// Dump returns the tree as one consistent snapshot, provided every linked
+// regular file's current content is certified (else ErrNotSettled): a
+// manifest must point only at blobs. Unlinked files are left out.
+func (s *Store) Dump() (*Tree, error) {
+	t := &Tree{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.DefaultIteratorOptions)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			k := item.Key()
+			err := item.Value(func(v []byte) error {
+				switch {
+				case k[0] == 'i' && len(k) == 9:
+					var in Inode
+					if err := json.Unmarshal(v, &in); err != nil {
+						return fmt.Errorf("meta: corrupt inode: %w", err)
+					}
+					if in.Nlink == 0 && in.Ino != RootIno {
+						return nil
+					}
+					if in.IsRegular() && in.Certified != in.Version {
+						return fmt.Errorf("%w: inode %d", ErrNotSettled, in.Ino)
+					}
+					in.Local, in.Seq = false, 0
+					t.Inodes = append(t.Inodes, in)
+				case k[0] == 'd' && len(k) >= 9 && len(v) == 12:
+					t.Entries = append(t.Entries, Entry{Parent: binary.BigEndian.Uint64(k[1:9]),
+						Name: string(k[9:]), Ino: binary.BigEndian.Uint64(v)})
+				case k[0] == 'x' && len(k) >= 9:
+					t.Xattrs = append(t.Xattrs, Xattr{Ino: binary.BigEndian.Uint64(k[1:9]),
+						Name: string(k[9:]), Value: append([]byte(nil), v...)})
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Load replaces the tree of a store that holds nothing but an empty root
+// with t (whose files' contents are on the network, not local). It checks
+// that t is a tree: one root directory, every entry's directory and inode
+// present, every directory named once.
+func (s *Store) Load(t *Tree) error {
+	inodes := map[uint64]*Inode{}
+	var maxIno uint64
+	for i := range t.Inodes {
+		in := &t.Inodes[i]
+		if in.Ino == 0 || inodes[in.Ino] != nil {
+			return fmt.Errorf("meta: load: inode %d twice or zero", in.Ino)
+		}
+		if in.IsRegular() {
+			var size uint64
+			for _, c := range in.Chunks {
+				size += c.Size
+			}
+			if size != in.Size {
+				return fmt.Errorf("meta: load: inode %d of %d bytes has chunks of %d", in.Ino, in.Size, size)
+			}
+		}
+		inodes[in.Ino] = in
+		maxIno = max(maxIno, in.Ino)
+	}
+	if root := inodes[RootIno]; root == nil || !root.IsDir() {
+		return errors.New("meta: load: no root directory")
+	}
+	named := map[uint64]bool{}
+	for _, e := range t.Entries {
+		dir, child := inodes[e.Parent], inodes[e.Ino]
+		if dir == nil || !dir.IsDir() || child == nil || e.Name == "" || e.Ino == RootIno {
+			return fmt.Errorf("meta: load: bad entry %q in %d", e.Name, e.Parent)
+		}
+		if child.IsDir() {
+			if named[e.Ino] {
+				return fmt.Errorf("meta: load: directory %d named twice", e.Ino)
+			}
+			named[e.Ino] = true
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	empty := false
+	if err := s.db.View(func(txn *badger.Txn) error { empty = dirIsEmpty(txn, RootIno); return nil }); err != nil {
+		return err
+	}
+	if !empty {
+		return fmt.Errorf("meta: load into a tree that is not empty: %w", syscall.ENOTEMPTY)
+	}
+	// A write batch: a large tree does not fit one transaction. A crash
+	// midway leaves a partial tree, which the caller detects (no marker).
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	set := func(k, v []byte) error { return wb.Set(k, v) }
+	for _, in := range inodes {
+		in.Local, in.Certified, in.Seq = false, in.Version, 1
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		if err := set(inodeKey(in.Ino), b); err != nil {
+			return err
+		}
+	}
+	for _, e := range t.Entries {
+		v := binary.BigEndian.AppendUint32(u64(e.Ino), inodes[e.Ino].Mode)
+		if err := set(direntKey(e.Parent, e.Name), v); err != nil {
+			return err
+		}
+	}
+	for _, x := range t.Xattrs {
+		if inodes[x.Ino] == nil {
+			return fmt.Errorf("meta: load: attribute of missing inode %d", x.Ino)
+		}
+		if err := set(xattrKey(x.Ino, x.Name), x.Value); err != nil {
+			return err
+		}
+	}
+	if err := set(nextKey, u64(maxIno+1)); err != nil {
+		return err
+	}
+	return wb.Flush()
+}
+
+// Published describes the last manifest published for this tree.
+type Published struct {
+	Name     string `json:"name"`
+	Version  uint64 `json:"version"`
+	Manifest string `json:"manifest"` // blob ID
+	Hash     []byte `json:"hash"`     // of the manifest's bytes
+	At       int64  `json:"at"`       // Unix nanoseconds
+}
+
+var publishedKey = []byte{'m'}
+
+// Published returns the record of the last published manifest, or ENOENT.
+func (s *Store) Published() (*Published, error) {
+	p := new(Published)
+	if err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, publishedKey, p) }); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// SetPublished records the last published manifest.
+func (s *Store) SetPublished(p *Published) error {
+	return s.update(func(txn *badger.Txn) error { return setJSON(txn, publishedKey, p) })
+}
+
+// Changes counts the changes made through this Store since it was opened.
+func (s *Store) Changes() uint64 { return s.changes.Load() }
