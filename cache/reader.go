@@ -17,11 +17,15 @@ import (
 // fetching only the slivers that hold the range and verifying them.
 type RangeReader interface {
 	ReadRange(ctx context.Context, id encoding.BlobID, off, length uint64) ([]byte, error)
+	// RowBytes is the unit the network serves a blob in (a systematic
+	// sliver's share of it); windows are whole multiples of it.
+	RowBytes(ctx context.Context, id encoding.BlobID) (uint64, error)
 }
 
 // ReaderOptions tune a Reader.
 type ReaderOptions struct {
-	// Window is the unit fetched and cached (default 4 MiB).
+	// Window is about the unit fetched and cached (default 4 MiB),
+	// rounded to whole systematic slivers of each blob.
 	Window int
 	// MaxBytes bounds the cached windows (default 256 MiB).
 	MaxBytes int64
@@ -41,6 +45,7 @@ type Reader struct {
 	log  *slog.Logger
 
 	mu      sync.Mutex
+	sizes   map[encoding.BlobID]uint64 // window size of each blob
 	windows map[windowKey]*window
 	lru     *list.List // of *window, most recent first
 	held    int64
@@ -75,7 +80,7 @@ func NewReader(src RangeReader, opts ReaderOptions) *Reader {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reader{src: src, opts: opts, log: opts.Logger, windows: map[windowKey]*window{}, lru: list.New()}
+	return &Reader{src: src, opts: opts, log: opts.Logger, sizes: map[encoding.BlobID]uint64{}, windows: map[windowKey]*window{}, lru: list.New()}
 }
 
 // ReadAt fills dest from offset off of the content made of chunks; it
@@ -87,9 +92,12 @@ func (r *Reader) ReadAt(ctx context.Context, chunks []meta.Chunk, dest []byte, o
 		end := start + c.Size
 		for n < len(dest) && uint64(off)+uint64(n) < end && uint64(off)+uint64(n) >= start {
 			pos := uint64(off) + uint64(n) - start // within the chunk
-			w := uint64(r.opts.Window)
+			w, err := r.windowSize(ctx, c.Blob)
+			if err != nil {
+				return n, err
+			}
 			index := pos / w
-			data, err := r.window(ctx, c, index)
+			data, err := r.window(ctx, c, index, w)
 			if err != nil {
 				return n, err
 			}
@@ -97,7 +105,7 @@ func (r *Reader) ReadAt(ctx context.Context, chunks []meta.Chunk, dest []byte, o
 			n += copied
 			// Reading to the end of a window: the next one is likely next.
 			if pos+uint64(copied) >= (index+1)*w-w/2 && (index+1)*w < c.Size {
-				r.prefetch(c, index+1)
+				r.get(c, index+1, w)
 			}
 		}
 		start = end
@@ -108,9 +116,34 @@ func (r *Reader) ReadAt(ctx context.Context, chunks []meta.Chunk, dest []byte, o
 	return n, nil
 }
 
+// windowSize returns the window size of a blob: whole systematic slivers,
+// about opts.Window bytes.
+func (r *Reader) windowSize(ctx context.Context, id encoding.BlobID) (uint64, error) {
+	r.mu.Lock()
+	w, ok := r.sizes[id]
+	r.mu.Unlock()
+	if ok {
+		return w, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	row, err := r.src.RowBytes(ctx, id)
+	if err != nil {
+		return 0, fmt.Errorf("read blob %s: %w", id, err)
+	}
+	w = max(1, uint64(r.opts.Window)/max(row, 1)) * max(row, 1)
+	r.mu.Lock()
+	if len(r.sizes) > 4096 {
+		clear(r.sizes)
+	}
+	r.sizes[id] = w
+	r.mu.Unlock()
+	return w, nil
+}
+
 // window returns a window's bytes, fetching it if it is not cached.
-func (r *Reader) window(ctx context.Context, c meta.Chunk, index uint64) ([]byte, error) {
-	w := r.get(c, index)
+func (r *Reader) window(ctx context.Context, c meta.Chunk, index, size uint64) ([]byte, error) {
+	w := r.get(c, index, size)
 	select {
 	case <-w.ready:
 	case <-ctx.Done():
@@ -120,7 +153,7 @@ func (r *Reader) window(ctx context.Context, c meta.Chunk, index uint64) ([]byte
 }
 
 // get returns the window's entry, starting its fetch if there is none.
-func (r *Reader) get(c meta.Chunk, index uint64) *window {
+func (r *Reader) get(c meta.Chunk, index, size uint64) *window {
 	key := windowKey{c.Blob, index}
 	r.mu.Lock()
 	if w, ok := r.windows[key]; ok {
@@ -134,14 +167,11 @@ func (r *Reader) get(c meta.Chunk, index uint64) *window {
 	w.elem = r.lru.PushFront(w)
 	r.windows[key] = w
 	r.mu.Unlock()
-	go r.fetch(w, c.Size)
+	go r.fetch(w, c.Size, size)
 	return w
 }
 
-func (r *Reader) prefetch(c meta.Chunk, index uint64) { r.get(c, index) }
-
-func (r *Reader) fetch(w *window, blobSize uint64) {
-	size := uint64(r.opts.Window)
+func (r *Reader) fetch(w *window, blobSize, size uint64) {
 	off := w.key.index * size
 	length := min(size, blobSize-off)
 	ctx, cancel := context.WithTimeout(context.Background(), r.opts.Timeout)

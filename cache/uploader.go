@@ -56,7 +56,10 @@ type UploaderOptions struct {
 	MinBackoff, MaxBackoff time.Duration
 	// OnCertified is called after a file was pointed at its blobs.
 	OnCertified func(ino uint64)
-	Logger      *slog.Logger
+	// Busy tells that a file is being written in a way whose changes are
+	// not versioned one by one (passthrough); it is uploaded once closed.
+	Busy   func(ino uint64) bool
+	Logger *slog.Logger
 }
 
 // Uploader uploads queued files.
@@ -171,6 +174,12 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 		if d := time.Until(nb); d > 0 {
 			if wait == 0 || d < wait {
 				wait = d
+			}
+			continue
+		}
+		if u.opts.Busy != nil && u.opts.Busy(e.Ino) {
+			if wait == 0 || u.opts.MinBackoff < wait {
+				wait = u.opts.MinBackoff
 			}
 			continue
 		}

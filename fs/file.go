@@ -19,6 +19,7 @@ import (
 type handle struct {
 	n        *Node
 	writable bool
+	pt       bool // offered to the kernel for passthrough
 }
 
 var (
@@ -44,7 +45,68 @@ func (n *Node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint3
 	if errno != 0 {
 		return nil, 0, errno
 	}
+	if errno := n.passthrough(fh); errno != 0 {
+		fh.release()
+		return nil, 0, errno
+	}
 	return fh, 0, 0
+}
+
+var _ fusefs.FilePassthroughFder = (*handle)(nil)
+
+// passthrough decides whether the kernel may read and write a new handle's
+// data file directly, as go-fuse's loopback lets it: only for local
+// content, and only if every other open handle is in passthrough too (the
+// kernel refuses to mix the modes on one inode). A passthrough writer's
+// writes are not seen one by one, so its open counts as a change of the
+// content, and size and times are read from the data file.
+func (n *Node) passthrough(h *handle) syscall.Errno {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.fs.cfg.Passthrough || n.file == nil || !n.in.Local || n.ptHandles != n.handles-1 {
+		return 0
+	}
+	if h.writable {
+		if errno := n.markWrittenLocked(); errno != 0 {
+			return errno
+		}
+		if n.ptWriters == 0 {
+			// From now on the data file's times are the file's.
+			ts := []unix.Timespec{unix.NsecToTimespec(n.in.Atime), unix.NsecToTimespec(n.in.Mtime)}
+			_ = unix.UtimesNanoAt(unix.AT_FDCWD, n.fs.cfg.Files.Path(n.ino), ts, 0)
+		}
+		n.ptWriters++
+	}
+	h.pt = true
+	n.ptHandles++
+	return 0
+}
+
+func (h *handle) PassthroughFd() (int, bool) {
+	n := h.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !h.pt || n.file == nil {
+		return 0, false
+	}
+	return int(n.file.Fd()), true
+}
+
+// syncPassthroughLocked takes size and modification time from the data
+// file while passthrough writers may have changed it behind our back.
+func (n *Node) syncPassthroughLocked() {
+	if n.ptWriters == 0 || n.file == nil {
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(n.file.Fd()), &st); err != nil {
+		return
+	}
+	if mtime := st.Mtim.Nano(); uint64(st.Size) != n.in.Size || mtime != n.in.Mtime {
+		n.in.Size, n.in.Mtime, n.in.Ctime = uint64(st.Size), mtime, max(st.Ctim.Nano(), n.in.Ctime)
+		n.attrDirty = true
+	}
+	n.unsynced = true
 }
 
 // open opens the node for a new handle. A writable handle needs the content
@@ -201,13 +263,10 @@ func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadRes
 	}
 	dest = dest[:min(uint64(len(dest)), size-uint64(off))]
 	if local && f != nil {
-		k, err := f.ReadAt(dest, off)
-		if err != nil && k < len(dest) {
-			// A data file shorter than the size (a crash before its size
-			// was synced) reads as zeros, like a sparse file.
-			clear(dest[k:])
-		}
-		return fuse.ReadResultData(dest), 0
+		// Spliced from the data file to the kernel, without a copy here.
+		// A data file shorter than the size (a crash before its size was
+		// synced) reads short; the kernel then sees zeros past it.
+		return fuse.ReadResultFd(f.Fd(), off, len(dest)), 0
 	}
 	k, err := n.fs.cfg.Reader.ReadAt(ctx, chunks, dest, off)
 	if err != nil {
@@ -245,6 +304,7 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 // nothing new to make durable costs no sync.
 func (n *Node) commit(enqueue, force bool) syscall.Errno {
 	n.mu.Lock()
+	n.syncPassthroughLocked()
 	changed := n.unsynced || n.attrDirty
 	if n.unsynced && n.file != nil {
 		if err := unix.Fdatasync(int(n.file.Fd())); err != nil {
@@ -299,8 +359,12 @@ func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 func (h *handle) Release(ctx context.Context) syscall.Errno {
 	n := h.n
 	if h.writable {
-		// Writes after the last flush (through a shared mmap) are queued here.
+		// Writes after the last flush (through a shared mmap, or by the
+		// kernel for a passthrough writer, unseen) are queued here.
 		n.mu.Lock()
+		if h.pt {
+			n.markWrittenLocked()
+		}
 		pending := n.written || n.attrDirty
 		n.mu.Unlock()
 		if pending {
@@ -318,6 +382,13 @@ func (h *handle) release() {
 	n := h.n
 	n.mu.Lock()
 	n.handles--
+	if h.pt {
+		n.ptHandles--
+		if h.writable {
+			n.syncPassthroughLocked()
+			n.ptWriters--
+		}
+	}
 	last := n.handles == 0
 	if last && n.file != nil {
 		n.file.Close()

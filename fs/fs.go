@@ -38,7 +38,11 @@ type Config struct {
 	Uploader *cache.Uploader
 	// ReadOnly refuses every change (EROFS).
 	ReadOnly bool
-	Logger   *slog.Logger
+	// Passthrough lets the kernel read and write local data files directly
+	// (FUSE passthrough, where the kernel (6.9+) and the process's
+	// privileges (CAP_SYS_ADMIN) allow; go-fuse falls back silently).
+	Passthrough bool
+	Logger      *slog.Logger
 }
 
 // FS is a mounted tree.
@@ -127,6 +131,20 @@ func (f *FS) Certified(ino uint64) {
 		return
 	}
 	n.refresh(in)
+}
+
+// Busy tells whether a file has passthrough writers: its content may be
+// changing unseen, so it must not be uploaded yet.
+func (f *FS) Busy(ino uint64) bool {
+	f.mu.Lock()
+	n := f.nodes[ino]
+	f.mu.Unlock()
+	if n == nil {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.ptWriters > 0
 }
 
 // errno turns an error from meta or the OS into the errno to return.

@@ -26,8 +26,21 @@ type testMount struct {
 	unmount  func()
 }
 
+// noPassthroughEnv, when set, turns FUSE passthrough off in test mounts, as
+// for users without the privileges it needs.
+const noPassthroughEnv = "WALRUSFS_TEST_NO_PASSTHROUGH"
+
+// bothModes runs fn with passthrough on (the default) and off.
+func bothModes(t *testing.T, fn func(t *testing.T)) {
+	t.Run("passthrough", fn)
+	t.Run("no-passthrough", func(t *testing.T) {
+		t.Setenv(noPassthroughEnv, "1")
+		fn(t)
+	})
+}
+
 // requireFUSE skips when this machine cannot mount.
-func requireFUSE(t *testing.T) {
+func requireFUSE(t testing.TB) {
 	t.Helper()
 	if _, err := os.Stat("/dev/fuse"); err != nil {
 		t.Skip("no /dev/fuse")
@@ -35,7 +48,7 @@ func requireFUSE(t *testing.T) {
 }
 
 // startNet starts a small network for mounts: 4 nodes, 16 shards.
-func startNet(t *testing.T) *localnet.Network {
+func startNet(t testing.TB) *localnet.Network {
 	t.Helper()
 	n, err := localnet.Start(context.Background(), localnet.Config{Dir: t.TempDir(), Nodes: 4, NShards: 16})
 	if err != nil {
@@ -47,7 +60,12 @@ func startNet(t *testing.T) *localnet.Network {
 
 // mount mounts a file system kept in state over the network; the mount is
 // undone when the test ends, whatever its outcome.
-func mount(t *testing.T, n *localnet.Network, state string, cacheBytes int64) *testMount {
+func mount(t testing.TB, n *localnet.Network, state string, cacheBytes int64) *testMount {
+	return mountWith(t, n, state, cacheBytes, 1<<20)
+}
+
+// mountWith is mount with a chunk size.
+func mountWith(t testing.TB, n *localnet.Network, state string, cacheBytes int64, chunkSize int) *testMount {
 	t.Helper()
 	requireFUSE(t)
 	m, err := meta.Open(filepath.Join(state, "meta"), uint32(os.Getuid()), uint32(os.Getgid()), nil)
@@ -61,10 +79,11 @@ func mount(t *testing.T, n *localnet.Network, state string, cacheBytes int64) *t
 	c := n.Client(chain.Address{0xf5}, client.Options{})
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: cacheBytes, Window: 64 << 10, Timeout: 20 * time.Second})
 	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m}
-	tm.Uploader = cache.NewUploader(m, files, c, cache.UploaderOptions{ChunkSize: 1 << 20, Epochs: 5,
+	tm.Uploader = cache.NewUploader(m, files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,
-		OnCertified: func(ino uint64) { tm.FS.Certified(ino) }})
-	tm.FS, err = walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader})
+		OnCertified: func(ino uint64) { tm.FS.Certified(ino) },
+		Busy:        func(ino uint64) bool { return tm.FS.Busy(ino) }})
+	tm.FS, err = walrusfs.New(walrusfs.Config{Passthrough: os.Getenv(noPassthroughEnv) == "", Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +115,7 @@ func mount(t *testing.T, n *localnet.Network, state string, cacheBytes int64) *t
 }
 
 // drain waits until every queued file is certified.
-func (tm *testMount) drain(t *testing.T) {
+func (tm *testMount) drain(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -10,6 +10,7 @@ import (
 
 	fusefs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
 
 	"github.com/walrusfs/walrusfs/fs/meta"
 )
@@ -36,6 +37,9 @@ type Node struct {
 	unsynced bool
 	file     *os.File // the data file, open while handles are
 	handles  int
+	// Handles in passthrough mode: the kernel reads and writes their data
+	// file itself, so writes are not seen one by one (see passthrough).
+	ptHandles, ptWriters int
 }
 
 var (
@@ -156,6 +160,7 @@ func (n *Node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fu
 func (n *Node) Getattr(ctx context.Context, fh fusefs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.syncPassthroughLocked()
 	fillAttr(&n.in, &out.Attr)
 	return 0
 }
@@ -171,6 +176,7 @@ func (n *Node) Setattr(ctx context.Context, fh fusefs.FileHandle, sa *fuse.SetAt
 	}
 	now := time.Now().UnixNano()
 	n.mu.Lock()
+	n.syncPassthroughLocked()
 	size, mtime, dirty := n.in.Size, n.in.Mtime, n.attrDirty
 	n.mu.Unlock()
 	in, err := n.fs.meta.Update(n.ino, func(in *meta.Inode) error {
@@ -211,6 +217,12 @@ func (n *Node) Setattr(ctx context.Context, fh fusefs.FileHandle, sa *fuse.SetAt
 	}
 	n.mu.Lock()
 	n.in, n.attrDirty = *in, false
+	if n.ptWriters > 0 && sa.Valid&(fuse.FATTR_MTIME|fuse.FATTR_MTIME_NOW) != 0 {
+		// The data file's time is the truth while passthrough writers
+		// run (syncPassthroughLocked reads it): it gets the new one too.
+		ts := []unix.Timespec{unix.NsecToTimespec(in.Atime), unix.NsecToTimespec(in.Mtime)}
+		_ = unix.UtimesNanoAt(unix.AT_FDCWD, n.fs.cfg.Files.Path(n.ino), ts, 0)
+	}
 	fillAttr(&n.in, &out.Attr)
 	n.mu.Unlock()
 	return 0
@@ -248,6 +260,10 @@ func (n *Node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	node := inode.Operations().(*Node)
 	fh, errno := node.open(ctx, flags|syscall.O_TRUNC, true)
 	if errno != 0 {
+		return nil, nil, 0, errno
+	}
+	if errno := node.passthrough(fh); errno != 0 {
+		fh.release()
 		return nil, nil, 0, errno
 	}
 	_ = in
@@ -310,6 +326,12 @@ func (f *FS) removed(in *meta.Inode) {
 		node.refresh(in)
 		node.mu.Lock()
 		open := node.handles > 0
+		if open && in.Nlink == 0 {
+			// Its data lives on through the open descriptor; the data
+			// file's name goes now, as the file's last name did (an
+			// fstat of a passthrough file sees the data file).
+			_ = os.Remove(f.cfg.Files.Path(in.Ino))
+		}
 		node.mu.Unlock()
 		if open {
 			return // the last release deletes it

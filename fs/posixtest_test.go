@@ -74,7 +74,9 @@ func loopbackResults(t *testing.T) map[string]string {
 
 // TestPosix runs go-fuse's posixtest suite on a walrusfs mount: every test
 // that passes on go-fuse's loopback on this machine must pass here.
-func TestPosix(t *testing.T) {
+func TestPosix(t *testing.T) { bothModes(t, testPosix) }
+
+func testPosix(t *testing.T) {
 	requireFUSE(t)
 	loopback := loopbackResults(t)
 	tm := mount(t, startNet(t), t.TempDir(), 8<<20)

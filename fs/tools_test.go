@@ -112,7 +112,9 @@ func sameTree(t *testing.T, a, b string, withTimes bool) {
 	must(t, err)
 }
 
-func TestRealTools(t *testing.T) {
+func TestRealTools(t *testing.T) { bothModes(t, testRealTools) }
+
+func testRealTools(t *testing.T) {
 	needTools(t, "cp", "diff", "tar", "rsync", "git")
 	tm := mount(t, startNet(t), t.TempDir(), 8<<20)
 	src := t.TempDir()

@@ -48,6 +48,7 @@ type mountOptions struct {
 	name       string
 	snapshot   string
 	settle     time.Duration
+	noPassthru bool
 }
 
 func newMountCmd(g *globals) *cobra.Command {
@@ -99,6 +100,7 @@ The mount is private to its user unless --allow-other is given.`,
 	f.StringVar(&o.name, "name", "default", "the file system's name: the chain keeps its latest manifest under it, for this account")
 	f.StringVar(&o.snapshot, "snapshot", "", "mount the tree of this manifest blob ID read-only")
 	f.DurationVar(&o.settle, "publish-after", 5*time.Second, "publish the tree's manifest once changes stopped for this long")
+	f.BoolVar(&o.noPassthru, "no-passthrough", false, "serve reads and writes of local content through this process, not by FUSE passthrough")
 	return cmd
 }
 
@@ -255,9 +257,10 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 				fsys.Certified(ino)
 			}
 		},
+		Busy: func(ino uint64) bool { return fsys != nil && fsys.Busy(ino) },
 	})
 	fsys, err = walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
-		ReadOnly: o.readOnly, Logger: log.With("component", "fs")})
+		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, Logger: log.With("component", "fs")})
 	if err != nil {
 		return err
 	}

@@ -361,3 +361,18 @@ func (c *Client) decodedBlob(id encoding.BlobID) []byte {
 	}
 	return nil
 }
+
+// RowBytes returns how many bytes of the blob each systematic primary
+// sliver holds: a range read fetches whole slivers, so readers that align
+// their ranges to it fetch and verify each sliver once.
+func (c *Client) RowBytes(ctx context.Context, id encoding.BlobID) (uint64, error) {
+	_, _, m, err := c.readSetup(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	p, err := m.Params()
+	if err != nil {
+		return 0, err
+	}
+	return uint64(p.PrimarySliverSize()), nil
+}
