@@ -235,9 +235,13 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 	var chunks []meta.Chunk
 	var hashes [][32]byte
 	buf := make([]byte, min(int64(u.opts.ChunkSize), max(size, 1)))
-	for off := int64(0); off < size || (size == 0 && len(chunks) == 0); {
+	for off := int64(0); off < size; {
 		n := min(int64(len(buf)), size-off)
-		if _, err := f.ReadAt(buf[:n], off); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
+		if k, err := f.ReadAt(buf[:n], off); errors.Is(err, io.EOF) {
+			// A data file shorter than the file (a crash before its size
+			// was synced) holds zeros past its end, as reads show them.
+			clear(buf[k:n])
+		} else if err != nil {
 			return fmt.Errorf("read data of inode %d at %d: %w", e.Ino, off, err)
 		}
 		data := buf[:n]
@@ -266,13 +270,8 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		u.mu.Lock()
 		u.current.DoneBytes = off
 		u.mu.Unlock()
-		if size == 0 {
-			break
-		}
 	}
-	if size == 0 {
-		chunks, hashes = nil, nil // an empty file needs no blob
-	}
+	// An empty file needs no blob: it is certified with no chunks.
 	done, err := u.meta.Certified(e.Ino, e.Version, chunks, hashes)
 	if err != nil {
 		return fmt.Errorf("point inode %d at its blobs: %w", e.Ino, err)

@@ -283,6 +283,9 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 	n := h.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if errno := n.fs.roomFor(off + int64(len(data)) - int64(n.in.Size)); errno != 0 {
+		return 0, errno
+	}
 	if errno := n.markWrittenLocked(); errno != 0 {
 		return 0, errno
 	}
@@ -361,10 +364,11 @@ func (h *handle) Release(ctx context.Context) syscall.Errno {
 	if h.writable {
 		// Writes after the last flush (through a shared mmap, or by the
 		// kernel for a passthrough writer, unseen) are queued here.
+		// A passthrough writer's later writes need no new version: the
+		// uploader waits for the last one to close (FS.Busy), then reads
+		// the final bytes under the version already queued.
 		n.mu.Lock()
-		if h.pt {
-			n.markWrittenLocked()
-		}
+		n.syncPassthroughLocked()
 		pending := n.written || n.attrDirty
 		n.mu.Unlock()
 		if pending {
@@ -413,6 +417,11 @@ func (h *handle) Allocate(ctx context.Context, off uint64, size uint64, mode uin
 	n := h.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if mode&unix.FALLOC_FL_PUNCH_HOLE == 0 {
+		if errno := n.fs.roomFor(int64(off+size) - int64(n.in.Size)); errno != 0 {
+			return errno
+		}
+	}
 	if errno := n.markWrittenLocked(); errno != 0 {
 		return errno
 	}

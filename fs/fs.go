@@ -42,7 +42,10 @@ type Config struct {
 	// (FUSE passthrough, where the kernel (6.9+) and the process's
 	// privileges (CAP_SYS_ADMIN) allow; go-fuse falls back silently).
 	Passthrough bool
-	Logger      *slog.Logger
+	// MinFree is the space kept free on the cache's disk: writes that
+	// would eat into it fail with ENOSPC (0: no check).
+	MinFree int64
+	Logger  *slog.Logger
 }
 
 // FS is a mounted tree.
@@ -53,6 +56,10 @@ type FS struct {
 
 	mu    sync.Mutex
 	nodes map[uint64]*Node // nodes the kernel knows, by inode number
+
+	spaceMu   sync.Mutex
+	spaceFree int64
+	spaceAt   time.Time
 }
 
 // New returns a file system; it deletes files left unlinked but open by an

@@ -66,13 +66,19 @@ func mount(t testing.TB, n *localnet.Network, state string, cacheBytes int64) *t
 
 // mountWith is mount with a chunk size.
 func mountWith(t testing.TB, n *localnet.Network, state string, cacheBytes int64, chunkSize int) *testMount {
+	return mountOpts(t, n, state, cacheBytes, chunkSize, filepath.Join(state, "data"), 0)
+}
+
+// mountOpts is mount with a chunk size, a data directory and the space the
+// mount keeps free there.
+func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64, chunkSize int, dataDir string, minFree int64) *testMount {
 	t.Helper()
 	requireFUSE(t)
 	m, err := meta.Open(filepath.Join(state, "meta"), uint32(os.Getuid()), uint32(os.Getgid()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := cache.Files{Dir: filepath.Join(state, "data")}
+	files := cache.Files{Dir: dataDir}
 	if err := os.MkdirAll(files.Dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +89,7 @@ func mountWith(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,
 		OnCertified: func(ino uint64) { tm.FS.Certified(ino) },
 		Busy:        func(ino uint64) bool { return tm.FS.Busy(ino) }})
-	tm.FS, err = walrusfs.New(walrusfs.Config{Passthrough: os.Getenv(noPassthroughEnv) == "", Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader})
+	tm.FS, err = walrusfs.New(walrusfs.Config{Passthrough: os.Getenv(noPassthroughEnv) == "", MinFree: minFree, Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,7 @@ type mountOptions struct {
 	snapshot   string
 	settle     time.Duration
 	noPassthru bool
+	minFree    int64
 }
 
 func newMountCmd(g *globals) *cobra.Command {
@@ -100,6 +101,7 @@ The mount is private to its user unless --allow-other is given.`,
 	f.StringVar(&o.name, "name", "default", "the file system's name: the chain keeps its latest manifest under it, for this account")
 	f.StringVar(&o.snapshot, "snapshot", "", "mount the tree of this manifest blob ID read-only")
 	f.DurationVar(&o.settle, "publish-after", 5*time.Second, "publish the tree's manifest once changes stopped for this long")
+	f.Int64Var(&o.minFree, "min-free", 256<<20, "bytes kept free on the state directory's disk: writes that would eat into them fail with ENOSPC, and local copies of certified files are dropped to keep twice that free")
 	f.BoolVar(&o.noPassthru, "no-passthrough", false, "serve reads and writes of local content through this process, not by FUSE passthrough")
 	return cmd
 }
@@ -260,7 +262,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		Busy: func(ino uint64) bool { return fsys != nil && fsys.Busy(ino) },
 	})
 	fsys, err = walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
-		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, Logger: log.With("component", "fs")})
+		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, MinFree: o.minFree, Logger: log.With("component", "fs")})
 	if err != nil {
 		return err
 	}
@@ -294,6 +296,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		defer close(uploadsDone)
 		uploader.Run(upCtx)
 	}()
+	go fsys.KeepFree(upCtx, 5*time.Second)
 	defer func() {
 		stopUploads()
 		<-uploadsDone

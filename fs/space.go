@@ -1,0 +1,95 @@
+package fs
+
+import (
+	"context"
+	"os"
+	"sort"
+	"syscall"
+	"time"
+)
+
+// freeBytes returns the space left for data files, refreshed at most once
+// a second: writes check it, so it must be cheap.
+func (f *FS) freeBytes() int64 {
+	f.spaceMu.Lock()
+	defer f.spaceMu.Unlock()
+	if time.Since(f.spaceAt) > time.Second {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(f.cfg.Files.Dir, &st); err == nil {
+			f.spaceFree = int64(st.Bavail) * st.Bsize
+		}
+		f.spaceAt = time.Now()
+	}
+	return f.spaceFree
+}
+
+// roomFor reports ENOSPC when writing n more bytes would leave less than
+// MinFree on the cache's disk: data not yet certified is never evicted to
+// make room, and the tree's database keeps room to record what happened.
+func (f *FS) roomFor(n int64) syscall.Errno {
+	if f.cfg.MinFree <= 0 || n <= 0 {
+		return 0
+	}
+	if f.freeBytes()-n < f.cfg.MinFree {
+		f.spaceMu.Lock()
+		f.spaceAt = time.Time{} // look again next time: space may come back
+		f.spaceMu.Unlock()
+		return syscall.ENOSPC
+	}
+	return 0
+}
+
+// KeepFree drops local copies of certified content, least recently
+// modified first, whenever free space falls under twice MinFree, until ctx
+// ends. Copies of content not yet certified are never dropped.
+func (f *FS) KeepFree(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if f.cfg.MinFree <= 0 {
+			continue
+		}
+		f.spaceMu.Lock()
+		f.spaceAt = time.Time{}
+		f.spaceMu.Unlock()
+		if f.freeBytes() >= 2*f.cfg.MinFree {
+			continue
+		}
+		inos, err := f.meta.CleanLocal()
+		if err != nil {
+			f.log.Error("listing local copies", "err", err)
+			continue
+		}
+		type copyInfo struct {
+			ino   uint64
+			mtime time.Time
+		}
+		var copies []copyInfo
+		for _, ino := range inos {
+			if fi, err := os.Stat(f.cfg.Files.Path(ino)); err == nil {
+				copies = append(copies, copyInfo{ino, fi.ModTime()})
+			}
+		}
+		sort.Slice(copies, func(i, j int) bool { return copies[i].mtime.Before(copies[j].mtime) })
+		dropped := 0
+		for _, c := range copies {
+			if f.Evict(c.ino) == nil {
+				dropped++
+			}
+			f.spaceMu.Lock()
+			f.spaceAt = time.Time{}
+			f.spaceMu.Unlock()
+			if f.freeBytes() >= 2*f.cfg.MinFree {
+				break
+			}
+		}
+		if dropped > 0 {
+			f.log.Info("dropped local copies of certified files to keep space free", "files", dropped, "free", f.freeBytes())
+		}
+	}
+}
