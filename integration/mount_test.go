@@ -35,6 +35,12 @@ func isMounted(dir string) bool {
 	return false
 }
 
+// isMountedAndLive tells whether dir is a FUSE mount served by a process.
+func isMountedAndLive(dir string) bool {
+	_, err := os.Stat(dir)
+	return err == nil && isMounted(dir)
+}
+
 // forceUnmount detaches a mount whatever its state (its process may be
 // dead: "transport endpoint is not connected").
 func forceUnmount(dir string) {
@@ -72,7 +78,7 @@ func startMount(t *testing.T, dir, state string, args ...string) *mountProc {
 			t.Logf("mount logs:\n%s", m.logTail(40))
 		}
 	})
-	for deadline := time.Now().Add(time.Minute); !isMounted(dir); {
+	for deadline := time.Now().Add(time.Minute); !isMountedAndLive(dir); {
 		select {
 		case <-m.exited:
 			t.Fatalf("mount exited while starting:\n%s", m.logTail(40))
@@ -91,11 +97,14 @@ func (m *mountProc) logTail(n int) string {
 	return tail(b, n)
 }
 
-// kill kills the mount process with SIGKILL and detaches its dead mount.
+// kill kills the mount process with SIGKILL, leaving its dead mount for
+// the next mount to detach.
 func (m *mountProc) kill(t *testing.T) {
 	killGroup(m.cmd.Process.Pid)
 	<-m.exited
-	forceUnmount(m.dir)
+	if _, err := os.Stat(m.dir); !errors.Is(err, syscall.ENOTCONN) {
+		t.Fatalf("after kill -9 the mount point gives %v, want ENOTCONN", err)
+	}
 }
 
 func xattr(t *testing.T, path, name string) string {

@@ -140,6 +140,14 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		}
 		dir = filepath.Join(home, "walrus")
 	}
+	if _, err := os.Stat(dir); errors.Is(err, syscall.ENOTCONN) {
+		// Left mounted by a mount process that died (kill -9, a crash):
+		// detach it, as its data is safe in the state directory.
+		log.Warn("detaching a mount left by a process that is gone", "dir", dir)
+		if err := detach(dir); err != nil {
+			return fmt.Errorf("%s is a dead mount and cannot be detached: %w", dir, err)
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("mount point: %w", err)
 	}
@@ -429,6 +437,19 @@ func drain(w io.Writer, u *cache.Uploader) error {
 		return fmt.Errorf("drain the upload queue: %w", err)
 	}
 	return nil
+}
+
+// detach lazily unmounts dir, with fusermount when there is one.
+func detach(dir string) error {
+	for _, prog := range []string{"fusermount3", "fusermount"} {
+		if path, err := exec.LookPath(prog); err == nil {
+			if out, err := exec.Command(path, "-u", "-z", dir).CombinedOutput(); err != nil {
+				return fmt.Errorf("%s -u -z %s: %v: %s", prog, dir, err, out)
+			}
+			return nil
+		}
+	}
+	return syscall.Unmount(dir, syscall.MNT_DETACH)
 }
 
 func newUmountCmd() *cobra.Command {
