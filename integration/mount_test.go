@@ -37,8 +37,8 @@ func isMounted(dir string) bool {
 
 // isMountedAndLive tells whether dir is a FUSE mount served by a process.
 func isMountedAndLive(dir string) bool {
-	_, err := os.Stat(dir)
-	return err == nil && isMounted(dir)
+	var st syscall.Statfs_t
+	return isMounted(dir) && syscall.Statfs(dir, &st) == nil
 }
 
 // forceUnmount detaches a mount whatever its state (its process may be
@@ -102,7 +102,8 @@ func (m *mountProc) logTail(n int) string {
 func (m *mountProc) kill(t *testing.T) {
 	killGroup(m.cmd.Process.Pid)
 	<-m.exited
-	if _, err := os.Stat(m.dir); !errors.Is(err, syscall.ENOTCONN) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(m.dir, &st); !errors.Is(err, syscall.ENOTCONN) {
 		t.Fatalf("after kill -9 the mount point gives %v, want ENOTCONN", err)
 	}
 }

@@ -140,7 +140,10 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		}
 		dir = filepath.Join(home, "walrus")
 	}
-	if _, err := os.Stat(dir); errors.Is(err, syscall.ENOTCONN) {
+	// statfs is never answered from the kernel's caches: on a mount whose
+	// process is gone it fails with ENOTCONN.
+	var sfs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &sfs); errors.Is(err, syscall.ENOTCONN) {
 		// Left mounted by a mount process that died (kill -9, a crash):
 		// detach it, as its data is safe in the state directory.
 		log.Warn("detaching a mount left by a process that is gone", "dir", dir)
