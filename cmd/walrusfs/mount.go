@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -201,7 +204,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			return err
 		}
 		owner = nw.cfg.Account
-		ch, kind = nw.chain, cmpOr(o.network, os.Getenv(networkEnv))
+		ch, kind = nw.chain, cmp.Or(o.network, os.Getenv(networkEnv))
 		c = client.New(ch, client.Options{Logger: log.With("component", "client")})
 		nShards = nw.committee.NShards
 		sum := sha256.Sum256([]byte(nw.cfg.Ledger))
@@ -443,16 +446,30 @@ func drain(w io.Writer, u *cache.Uploader) error {
 }
 
 // detach lazily unmounts dir, with fusermount when there is one.
-func detach(dir string) error {
+func detach(dir string) error { return fuseUnmount(dir, true) }
+
+// fuseUnmount unmounts a FUSE mount with fusermount3 (or fusermount), which
+// lets users unmount their own mounts, or with umount(2) as root; lazy
+// detaches it even while busy or dead.
+func fuseUnmount(dir string, lazy bool) error {
+	args := []string{"-u", dir}
+	flags := 0
+	if lazy {
+		args = []string{"-u", "-z", dir}
+		flags = syscall.MNT_DETACH
+	}
 	for _, prog := range []string{"fusermount3", "fusermount"} {
 		if path, err := exec.LookPath(prog); err == nil {
-			if out, err := exec.Command(path, "-u", "-z", dir).CombinedOutput(); err != nil {
-				return fmt.Errorf("%s -u -z %s: %v: %s", prog, dir, err, out)
+			if out, err := exec.Command(path, args...).CombinedOutput(); err != nil {
+				return fmt.Errorf("%s %s: %v: %s", prog, strings.Join(args, " "), err, bytes.TrimSpace(out))
 			}
 			return nil
 		}
 	}
-	return syscall.Unmount(dir, syscall.MNT_DETACH)
+	if err := syscall.Unmount(dir, flags); err != nil {
+		return fmt.Errorf("unmount %s: %w", dir, err)
+	}
+	return nil
 }
 
 func newUmountCmd() *cobra.Command {
@@ -460,21 +477,6 @@ func newUmountCmd() *cobra.Command {
 		Use:   "umount DIR",
 		Short: "Unmount a walrusfs mount (its process then drains its upload queue and exits)",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := args[0]
-			for _, prog := range []string{"fusermount3", "fusermount"} {
-				if path, err := exec.LookPath(prog); err == nil {
-					out, err := exec.Command(path, "-u", dir).CombinedOutput()
-					if err != nil {
-						return fmt.Errorf("%s -u %s: %v: %s", prog, dir, err, out)
-					}
-					return nil
-				}
-			}
-			if err := syscall.Unmount(dir, 0); err != nil {
-				return fmt.Errorf("unmount %s: %w", dir, err)
-			}
-			return nil
-		},
+		RunE:  func(cmd *cobra.Command, args []string) error { return fuseUnmount(args[0], false) },
 	}
 }

@@ -368,7 +368,7 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 				fmt.Fprintf(w, "            ... %d more\n", len(q.Entries)-j)
 				break
 			}
-			line := fmt.Sprintf("            %s (%s), queued %s ago", cmpOr(e.Path, fmt.Sprintf("inode %d", e.Ino)), formatBytes(e.Bytes), time.Since(e.Since).Round(time.Second))
+			line := fmt.Sprintf("            %s (%s), queued %s ago", queuedName(e), formatBytes(e.Bytes), time.Since(e.Since).Round(time.Second))
 			if e.Attempts > 0 {
 				line += fmt.Sprintf(", %d failed attempt(s): %s", e.Attempts, e.LastError)
 			}
@@ -392,9 +392,11 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 	}
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return "/" + strings.TrimPrefix(a, "/")
+// queuedName names a queued file: its path in the mount when it was
+// queued, else its inode number.
+func queuedName(e queueItem) string {
+	if e.Path != "" {
+		return "/" + strings.TrimPrefix(e.Path, "/")
 	}
-	return b
+	return fmt.Sprintf("inode %d", e.Ino)
 }
