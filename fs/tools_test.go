@@ -230,6 +230,26 @@ func testRealTools(t *testing.T) {
 		must(t, os.Truncate(p, 5000))
 		checkFile(t, p, append(want[:1000:1000], make([]byte, 4000)...))
 	})
+	t.Run("mmap-write", func(t *testing.T) {
+		p := filepath.Join(tm.Dir, "mapped")
+		want := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+		must(t, os.WriteFile(p, make([]byte, len(want)), 0o644))
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		must(t, err)
+		m, err := syscall.Mmap(int(f.Fd()), 0, len(want), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+		must(t, err)
+		copy(m, want)
+		must(t, unix.Msync(m, unix.MS_SYNC))
+		must(t, syscall.Munmap(m))
+		must(t, f.Sync())
+		must(t, f.Close())
+		checkFile(t, p, want)
+		// What was written through the map is what gets uploaded.
+		tm.drain(t)
+		_, err = tm.FS.EvictAll()
+		must(t, err)
+		checkFile(t, p, want)
+	})
 	t.Run("mmap", func(t *testing.T) {
 		p := filepath.Join(tm.Dir, "cp", "big.bin")
 		want, err := os.ReadFile(filepath.Join(src, "big.bin"))
