@@ -256,6 +256,11 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 				return fmt.Errorf("store chunk at %d of inode %d: %w", off, e.Ino, err)
 			}
 			id = res.BlobID
+			// Known at once: a retry after a later chunk fails stores
+			// this one no more.
+			if err := u.meta.RememberBlob(sum, id); err != nil {
+				return err
+			}
 		}
 		u.mu.Lock()
 		if known {

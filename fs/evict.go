@@ -34,7 +34,7 @@ func (f *FS) Evict(ino uint64) error {
 	if err != nil {
 		return err
 	}
-	n.in.Local, n.in.Seq = false, in.Seq
+	n.applyLocked(in)
 	return nil
 }
 
@@ -51,6 +51,11 @@ func (f *FS) evict(ino uint64) (*meta.Inode, error) {
 		return nil, err
 	}
 	if evicted {
+		// The store must not say "local" after a power cut once the
+		// copy is gone.
+		if err := f.meta.Sync(); err != nil {
+			return nil, err
+		}
 		if err := os.Remove(f.cfg.Files.Path(ino)); err != nil && !os.IsNotExist(err) {
 			return nil, err
 		}

@@ -2,7 +2,9 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"syscall"
 	"time"
@@ -63,7 +65,10 @@ var _ fusefs.FilePassthroughFder = (*handle)(nil)
 func (n *Node) passthrough(h *handle) syscall.Errno {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if !n.fs.cfg.Passthrough || n.file == nil || !n.in.Local || n.ptHandles != n.handles-1 {
+	// go-fuse gives every new open of an inode whose backing file is
+	// registered that backing file, whatever this says: count it as ours.
+	forced := n.ptHandles > 0
+	if !forced && (!n.fs.cfg.Passthrough || n.file == nil || !n.in.Local || n.handles != 1) {
 		return 0
 	}
 	if h.writable {
@@ -114,6 +119,11 @@ func (n *Node) syncPassthroughLocked() {
 func (n *Node) open(ctx context.Context, flags uint32, writable bool) (*handle, syscall.Errno) {
 	n.content.Lock()
 	defer n.content.Unlock()
+	// Where the content lives is decided by the store, read again here:
+	// an eviction may have raced the lookup that made this node.
+	if in, err := n.fs.meta.Inode(n.ino); err == nil {
+		n.refresh(in)
+	}
 	trunc := writable && flags&syscall.O_TRUNC != 0
 	n.mu.Lock()
 	local, size := n.in.Local, n.in.Size
@@ -127,9 +137,9 @@ func (n *Node) open(ctx context.Context, flags uint32, writable bool) (*handle, 
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if local && n.file == nil {
-		f, err := os.OpenFile(n.fs.cfg.Files.Path(n.ino), os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			return nil, n.fs.errno("open", err)
+		f, errno := n.openDataLocked()
+		if errno != 0 {
+			return nil, errno
 		}
 		n.file = f
 	}
@@ -137,10 +147,35 @@ func (n *Node) open(ctx context.Context, flags uint32, writable bool) (*handle, 
 	if trunc && n.in.Size > 0 {
 		if errno := n.truncateLocked(0); errno != 0 {
 			n.handles--
+			if n.handles == 0 {
+				n.file.Close()
+				n.file = nil
+			}
 			return nil, errno
 		}
 	}
 	return &handle{n: n, writable: writable}, 0
+}
+
+// openDataLocked opens the local data file of a local file. An empty file
+// gets an empty data file, whatever an earlier life of the inode number
+// left there; a missing data file of a non-empty file is an error, never
+// an empty file in its place.
+func (n *Node) openDataLocked() (*os.File, syscall.Errno) {
+	path := n.fs.cfg.Files.Path(n.ino)
+	flags := os.O_RDWR
+	if n.in.Size == 0 {
+		flags |= os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if errors.Is(err, fs.ErrNotExist) {
+		n.fs.log.Error("the local copy of a file is missing", "ino", n.ino, "size", n.in.Size, "path", path)
+		return nil, syscall.EIO
+	}
+	if err != nil {
+		return nil, n.fs.errno("open", err)
+	}
+	return f, 0
 }
 
 // makeLocal gives a file whose content is on the network a local data file
@@ -181,10 +216,10 @@ func (n *Node) makeLocal(ctx context.Context, empty bool) error {
 		return err
 	}
 	n.mu.Lock()
-	n.in.Local, n.in.Version, n.in.Seq = true, in.Version, in.Seq
-	if empty && n.in.Size > 0 {
-		n.in.Size = 0
-		n.written = true
+	truncated := empty && n.in.Size > 0
+	n.applyLocked(in)
+	if truncated {
+		n.written = true // a new version, to upload at close
 	}
 	n.mu.Unlock()
 	return nil
@@ -205,7 +240,8 @@ func (n *Node) markWrittenLocked() syscall.Errno {
 	if err != nil {
 		return n.fs.errno("write", err)
 	}
-	n.in.Version, n.in.Local, n.in.Seq, n.written = in.Version, true, in.Seq, true
+	n.applyLocked(in)
+	n.written = true
 	return 0
 }
 
@@ -326,7 +362,8 @@ func (n *Node) commit(enqueue, force bool) syscall.Errno {
 			n.mu.Unlock()
 			return n.fs.errno("fsync", err)
 		}
-		n.in.Seq, n.attrDirty = in.Seq, false
+		n.attrDirty = false
+		n.applyLocked(in)
 	}
 	queued := false
 	if enqueue && n.written {
@@ -424,6 +461,9 @@ func (h *handle) Allocate(ctx context.Context, off uint64, size uint64, mode uin
 	}
 	if errno := n.markWrittenLocked(); errno != 0 {
 		return errno
+	}
+	if mode&(unix.FALLOC_FL_COLLAPSE_RANGE|unix.FALLOC_FL_INSERT_RANGE) != 0 {
+		return syscall.EOPNOTSUPP // they move bytes: sizes would need tracking
 	}
 	if err := unix.Fallocate(int(n.file.Fd()), mode, int64(off), int64(size)); err != nil {
 		return n.fs.errno("fallocate", err)

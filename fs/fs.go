@@ -15,6 +15,7 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -76,7 +77,47 @@ func New(cfg Config) (*FS, error) {
 	for _, ino := range orphans {
 		f.deleteInode(ino)
 	}
+	if err := f.Recover(); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// Recover queues every changed local file whose current version has no
+// queue entry, with its size taken from its data file: what a crash (or a
+// commit that failed at close) left between a change and its close. Call
+// it when no file is open: at start, and after unmounting.
+func (f *FS) Recover() error {
+	files, err := f.meta.Unsettled()
+	if err != nil {
+		return err
+	}
+	for _, in := range files {
+		if e, err := f.meta.Queued(in.Ino); err == nil && e.Version == in.Version {
+			continue
+		}
+		fi, err := os.Stat(f.cfg.Files.Path(in.Ino))
+		if err != nil {
+			f.log.Error("a changed file has no local copy", "ino", in.Ino, "err", err)
+			continue
+		}
+		if size := uint64(fi.Size()); size != in.Size {
+			if _, err := f.meta.Update(in.Ino, func(in *meta.Inode) error {
+				in.Size, in.Mtime = size, fi.ModTime().UnixNano()
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if _, err := f.meta.Enqueue(in.Ino, ""); err != nil {
+			return err
+		}
+		f.log.Info("queued a file changed before the last stop", "ino", in.Ino, "bytes", fi.Size())
+	}
+	if len(files) > 0 && f.cfg.Uploader != nil {
+		f.cfg.Uploader.Kick()
+	}
+	return f.meta.Sync()
 }
 
 // Root returns the root directory's node.
@@ -85,7 +126,7 @@ func (f *FS) Root() (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fs: root: %w", err)
 	}
-	n := &Node{fs: f, ino: meta.RootIno, in: *in}
+	n := &Node{fs: f, ino: meta.RootIno, state: &state{in: *in}}
 	f.mu.Lock()
 	f.nodes[meta.RootIno] = n
 	f.mu.Unlock()
@@ -159,13 +200,14 @@ func (f *FS) errno(op string, err error) syscall.Errno {
 	if err == nil {
 		return 0
 	}
-	if e, ok := err.(syscall.Errno); ok {
+	var e syscall.Errno
+	switch {
+	case errors.As(err, &e):
 		return e
-	}
-	if pe, ok := err.(*os.PathError); ok {
-		if e, ok := pe.Err.(syscall.Errno); ok {
-			return e
-		}
+	case errors.Is(err, context.Canceled):
+		return syscall.EINTR
+	case errors.Is(err, context.DeadlineExceeded):
+		return syscall.EIO
 	}
 	f.log.Error("file system operation failed", "op", op, "err", err)
 	return syscall.EIO

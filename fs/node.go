@@ -15,14 +15,21 @@ import (
 	"github.com/walrusfs/walrusfs/fs/meta"
 )
 
-// Node is a file, directory or symlink the kernel knows.
+// Node is a file, directory or symlink the kernel knows. go-fuse may hold
+// more than one Node object for an inode number over time (a lookup racing
+// a forget makes a new one); they all share the inode's state.
 type Node struct {
 	fusefs.Inode
 	fs  *FS
 	ino uint64
+	*state
+}
 
+// state is what the file system keeps of an inode while the kernel knows
+// it, shared by its Node objects.
+type state struct {
 	// content serializes changes of where the content lives (download,
-	// truncation) without blocking attribute requests.
+	// truncation, eviction) without blocking attribute requests.
 	content sync.Mutex
 
 	mu sync.Mutex
@@ -88,19 +95,27 @@ func fillAttr(in *meta.Inode, out *fuse.Attr) {
 	setTime(in.Ctime, &out.Ctime, &out.Ctimensec)
 }
 
-// refresh takes a changed inode from the store, keeping the size and times
-// a write put ahead of it. A copy older than the cached one (read before a
-// change that raced ahead) is ignored.
-func (n *Node) refresh(in *meta.Inode) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if in.Seq < n.in.Seq {
+// applyLocked takes the stored inode in, keeping the size and times a write
+// put ahead of it. A copy older than the cached one (read before a change
+// that raced ahead) is ignored. Every change read back from the store goes
+// through here, whole: copying a few fields would let an older copy's
+// other fields stand.
+func (st *state) applyLocked(in *meta.Inode) {
+	if in.Seq < st.in.Seq {
 		return
 	}
-	if n.attrDirty {
-		in.Size, in.Mtime = n.in.Size, n.in.Mtime
+	c := *in
+	if st.attrDirty {
+		c.Size, c.Mtime, c.Ctime = st.in.Size, st.in.Mtime, st.in.Ctime
 	}
-	n.in = *in
+	st.in = c
+}
+
+// refresh is applyLocked under the state's lock.
+func (st *state) refresh(in *meta.Inode) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.applyLocked(in)
 }
 
 // reload re-reads the inode from the store.
@@ -110,41 +125,48 @@ func (n *Node) reload() {
 	}
 }
 
-// child returns the kernel-side inode of a stored inode. There is one node
-// per inode number while the kernel knows it, whatever the names (hard
-// links) it was reached by, so that its cached state is shared.
+// child returns the kernel-side inode of a stored inode, with the state the
+// inode's other Node objects share. A new state reads the inode again
+// under f.mu, which Evict holds while it changes an inode no Node has.
 func (n *Node) child(ctx context.Context, in *meta.Inode, out *fuse.EntryOut) *fusefs.Inode {
 	f := n.fs
 	f.mu.Lock()
-	node := f.nodes[in.Ino]
-	if node == nil {
-		node = &Node{fs: f, ino: in.Ino, in: *in}
-		n.NewInode(ctx, node, fusefs.StableAttr{Mode: in.Mode & syscall.S_IFMT, Ino: in.Ino})
-		f.nodes[in.Ino] = node
-		f.mu.Unlock()
+	var st *state
+	if prev := f.nodes[in.Ino]; prev != nil {
+		st = prev.state
+		st.refresh(in)
 	} else {
-		f.mu.Unlock()
-		node.refresh(in)
+		if fresh, err := f.meta.Inode(in.Ino); err == nil {
+			in = fresh
+		}
+		st = &state{in: *in}
 	}
-	node.mu.Lock()
-	fillAttr(&node.in, &out.Attr)
-	node.mu.Unlock()
-	return node.EmbeddedInode()
+	node := &Node{fs: f, ino: in.Ino, state: st}
+	inode := n.NewInode(ctx, node, fusefs.StableAttr{Mode: in.Mode & syscall.S_IFMT, Ino: in.Ino})
+	f.nodes[in.Ino] = node
+	f.mu.Unlock()
+	st.mu.Lock()
+	fillAttr(&st.in, &out.Attr)
+	st.mu.Unlock()
+	return inode
 }
 
-// OnForget drops the node when the kernel forgets it, and the inode if it
-// has no links left.
+// OnForget drops the inode's state when the kernel forgets its newest Node
+// (an older one's forgetting leaves the state to the newer), and the inode
+// itself if it has no links left.
 func (n *Node) OnForget() {
 	f := n.fs
 	f.mu.Lock()
-	if f.nodes[n.ino] == n {
+	newest := f.nodes[n.ino] == n
+	n.mu.Lock()
+	idle := n.handles == 0 && !n.written && !n.attrDirty
+	gone := n.in.Nlink == 0 && n.handles == 0
+	n.mu.Unlock()
+	if newest && idle {
 		delete(f.nodes, n.ino)
 	}
 	f.mu.Unlock()
-	n.mu.Lock()
-	gone := n.in.Nlink == 0 && n.handles == 0
-	n.mu.Unlock()
-	if gone {
+	if newest && gone {
 		f.deleteInode(n.ino)
 	}
 }
@@ -216,7 +238,8 @@ func (n *Node) Setattr(ctx context.Context, fh fusefs.FileHandle, sa *fuse.SetAt
 		return n.fs.errno("setattr", err)
 	}
 	n.mu.Lock()
-	n.in, n.attrDirty = *in, false
+	n.attrDirty = false
+	n.applyLocked(in)
 	if n.ptWriters > 0 && sa.Valid&(fuse.FATTR_MTIME|fuse.FATTR_MTIME_NOW) != 0 {
 		// The data file's time is the truth while passthrough writers
 		// run (syncPassthroughLocked reads it): it gets the new one too.
@@ -426,6 +449,21 @@ func (n *Node) Readdir(ctx context.Context) (fusefs.DirStream, syscall.Errno) {
 		out = append(out, fuse.DirEntry{Name: e.Name, Ino: e.Ino, Mode: e.Mode})
 	}
 	return fusefs.NewListDirStream(out), 0
+}
+
+var _ fusefs.NodeFsyncer = (*Node)(nil)
+
+// Fsync makes a file durable (through its handle) or, for a directory,
+// the tree: renames and creations in it survive a power cut once it
+// returns.
+func (n *Node) Fsync(ctx context.Context, f fusefs.FileHandle, flags uint32) syscall.Errno {
+	if h, ok := f.(*handle); ok {
+		return h.Fsync(ctx, flags)
+	}
+	if err := n.fs.meta.Sync(); err != nil {
+		return n.fs.errno("fsync", err)
+	}
+	return 0
 }
 
 func (n *Node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {

@@ -351,6 +351,10 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if o.noDrain || pub == nil {
 		return nil
 	}
+	// Anything a failed commit at close left unqueued goes first.
+	if err := fsys.Recover(); err != nil {
+		return err
+	}
 	if err := drain(cmd.ErrOrStderr(), uploader); err != nil {
 		return err
 	}
@@ -385,6 +389,11 @@ func restoreIfLost(ctx context.Context, metaDir string, ch chain.Chain, blobs ma
 	published := &meta.Published{Name: name, Version: rec.Version, Manifest: rec.Manifest.String(), At: time.Now().UnixNano()}
 	if err := loadTree(loading, tree, published, log); err != nil {
 		return err
+	}
+	// Local copies left beside a lost tree belong to inode numbers that
+	// mean other files now.
+	if err := os.RemoveAll(filepath.Join(filepath.Dir(metaDir), "data")); err != nil {
+		return fmt.Errorf("state: %w", err)
 	}
 	if err := os.Rename(loading, metaDir); err != nil {
 		return fmt.Errorf("state: %w", err)

@@ -316,11 +316,13 @@ func collectStatus(ctx context.Context, state string) ([]mountStatus, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://mount/status", nil)
 		resp, err := hc.Do(req)
 		if err != nil {
+			hc.CloseIdleConnections()
 			continue // a socket left by a mount that is gone
 		}
 		var st mountStatus
 		err = json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
+		hc.CloseIdleConnections() // --watch makes a client each round
 		if err != nil {
 			return nil, fmt.Errorf("status from %s: %w", sock, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 
 	"github.com/dgraph-io/badger/v4"
@@ -78,6 +79,13 @@ func (s *Store) Dump() (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Entries and attributes of inodes left out (unlinked but open) go too.
+	kept := map[uint64]bool{}
+	for _, in := range t.Inodes {
+		kept[in.Ino] = true
+	}
+	t.Entries = slices.DeleteFunc(t.Entries, func(e Entry) bool { return !kept[e.Ino] || !kept[e.Parent] })
+	t.Xattrs = slices.DeleteFunc(t.Xattrs, func(x Xattr) bool { return !kept[x.Ino] })
 	return t, nil
 }
 
@@ -192,3 +200,25 @@ func (s *Store) SetPublished(p *Published) error {
 
 // Changes counts the changes made through this Store since it was opened.
 func (s *Store) Changes() uint64 { return s.changes.Load() }
+
+// Unsettled returns the linked regular files whose local content changed
+// and is not certified: after a crash, some of them may have no queue entry
+// for their current version.
+func (s *Store) Unsettled() ([]Inode, error) {
+	var out []Inode
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'i'}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var in Inode
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &in) }); err != nil {
+				return fmt.Errorf("meta: corrupt inode: %w", err)
+			}
+			if in.IsRegular() && in.Local && in.Nlink > 0 && in.Certified != in.Version {
+				out = append(out, in)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

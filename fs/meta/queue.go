@@ -153,3 +153,8 @@ func (s *Store) ForgetBlob(sum [32]byte) error {
 func sortQueue(q []QueueEntry) {
 	slices.SortFunc(q, func(a, b QueueEntry) int { return a.Since.Compare(b.Since) })
 }
+
+// RememberBlob records the blob holding content with a hash, for dedup.
+func (s *Store) RememberBlob(sum [32]byte, id encoding.BlobID) error {
+	return s.update(func(txn *badger.Txn) error { return txn.Set(hashKey(sum), id[:]) })
+}
