@@ -166,7 +166,15 @@ func TestMountSurvivesKill(t *testing.T) {
 	if s := xattr(t, filepath.Join(mnt, "three-mib"), "user.walrus.state"); s != "uploading" {
 		t.Fatalf("state of a queued file: %q", s)
 	}
+	// A file still open for writing when the mount dies keeps what was
+	// written into it.
+	must(t, os.WriteFile(filepath.Join(mnt, "appended"), []byte("hello"), 0o644))
+	open, err := os.OpenFile(filepath.Join(mnt, "appended"), os.O_APPEND|os.O_WRONLY, 0)
+	must(t, err)
+	_, err = open.Write([]byte(" world"))
+	must(t, err)
 	m.kill(t)
+	open.Close() // on a dead mount: its error means nothing
 
 	// The nodes come back; the next mount resumes the queue.
 	for _, i := range down {
@@ -199,6 +207,16 @@ func TestMountSurvivesKill(t *testing.T) {
 		if !bytes.Equal(whole, f.data) {
 			t.Fatalf("%s: its blobs hold %d bytes, not the file's %d", p, len(whole), len(f.data))
 		}
+	}
+	appended := filepath.Join(mnt, "appended")
+	for deadline := time.Now().Add(2 * time.Minute); xattr(t, appended, "user.walrus.state") != "certified"; {
+		if time.Now().After(deadline) {
+			t.Fatal("the file open at the crash was not certified after the remount")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got, err := os.ReadFile(appended); err != nil || string(got) != "hello world" {
+		t.Fatalf("file open at the crash: %q, %v", got, err)
 	}
 	if n := len(strings.Fields(xattr(t, filepath.Join(mnt, "three-mib"), "user.walrus.blob_id"))); n != 4 {
 		t.Fatalf("a 3 MiB file in 1 MiB chunks has %d blobs", n)
