@@ -2,11 +2,11 @@ package store
 
 import (
 	"encoding/binary"
+	"hash/crc32"
 	"fmt"
 	"time"
 
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/internal/bufpool"
 )
 
 // valueFormat is the first byte of every value the store writes.
@@ -17,8 +17,26 @@ const valueFormat byte = 1
 // 667 × 65,534 bytes ≈ 43.7 MB.
 const MaxSliverBytes = 64 << 20
 
-// sliverHeaderLen is format | symbol size u16 | index u16.
+// sliverHeaderLen is format | symbol size u16 | index u16: the head of a
+// sliver value, whose data follows inline (format 1, earlier stores) or is
+// in the blob's sliver file (format 2, sliverRefLen bytes in all).
 const sliverHeaderLen = 5
+
+// sliverInFile marks a sliver value whose data is in the blob's sliver
+// file: header | offset u64 | length u32 | CRC-32C u32.
+const sliverInFile byte = 2
+
+const sliverRefLen = sliverHeaderLen + 8 + 4 + 4
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// sliverRef is where a sliver's data is in its blob's file.
+type sliverRef struct {
+	symbolSize, index uint16
+	off               int64
+	length            uint32
+	crc               uint32
+}
 
 func checkSliver(s *encoding.Sliver) error {
 	switch {
@@ -34,16 +52,35 @@ func checkSliver(s *encoding.Sliver) error {
 	return nil
 }
 
-func encodeSliver(s *encoding.Sliver) []byte {
-	v := bufpool.Get(sliverHeaderLen + len(s.Data))
-	v[0] = valueFormat
-	binary.LittleEndian.PutUint16(v[1:], s.SymbolSize)
-	binary.LittleEndian.PutUint16(v[3:], s.Index)
-	copy(v[sliverHeaderLen:], s.Data)
+// encodeSliverRef returns the value recording that sl's data is at off in
+// its blob's file.
+func encodeSliverRef(sl *encoding.Sliver, off int64) []byte {
+	v := make([]byte, sliverRefLen)
+	v[0] = sliverInFile
+	binary.LittleEndian.PutUint16(v[1:], sl.SymbolSize)
+	binary.LittleEndian.PutUint16(v[3:], sl.Index)
+	binary.LittleEndian.PutUint64(v[5:], uint64(off))
+	binary.LittleEndian.PutUint32(v[13:], uint32(len(sl.Data)))
+	binary.LittleEndian.PutUint32(v[17:], crc32.Checksum(sl.Data, castagnoli))
 	return v
 }
 
-// decodeSliver parses a sliver value; Data aliases v.
+// decodeSliverRef parses a sliver value kept in the blob's file.
+func decodeSliverRef(v []byte) (sliverRef, bool) {
+	if len(v) != sliverRefLen || v[0] != sliverInFile {
+		return sliverRef{}, false
+	}
+	return sliverRef{
+		symbolSize: binary.LittleEndian.Uint16(v[1:]),
+		index:      binary.LittleEndian.Uint16(v[3:]),
+		off:        int64(binary.LittleEndian.Uint64(v[5:])),
+		length:     binary.LittleEndian.Uint32(v[13:]),
+		crc:        binary.LittleEndian.Uint32(v[17:]),
+	}, true
+}
+
+// decodeSliver parses a sliver value whose data is inline (format 1);
+// Data aliases v.
 func decodeSliver(axis encoding.Axis, v []byte) (*encoding.Sliver, error) {
 	if len(v) <= sliverHeaderLen || v[0] != valueFormat {
 		return nil, fmt.Errorf("%w: sliver value of %d bytes", ErrCorrupt, len(v))
@@ -54,10 +91,17 @@ func decodeSliver(axis encoding.Axis, v []byte) (*encoding.Sliver, error) {
 		Index:      binary.LittleEndian.Uint16(v[3:]),
 		Data:       v[sliverHeaderLen:],
 	}
-	if s.SymbolSize == 0 || s.SymbolSize%2 != 0 || len(s.Data)%int(s.SymbolSize) != 0 {
-		return nil, fmt.Errorf("%w: sliver of %d bytes of %d-byte symbols", ErrCorrupt, len(s.Data), s.SymbolSize)
+	if err := checkStoredSliver(s); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+func checkStoredSliver(s *encoding.Sliver) error {
+	if s.SymbolSize == 0 || s.SymbolSize%2 != 0 || len(s.Data)%int(s.SymbolSize) != 0 {
+		return fmt.Errorf("%w: sliver of %d bytes of %d-byte symbols", ErrCorrupt, len(s.Data), s.SymbolSize)
+	}
+	return nil
 }
 
 func checkMetadata(m *encoding.Metadata) error {
@@ -89,6 +133,9 @@ func decodeMetadata(v []byte) (*encoding.Metadata, error) {
 // the stats: the BCS metadata or the sliver data.
 func payloadLen(dataKey, v []byte) int64 {
 	if dataKey[0] == tagSliver {
+		if ref, ok := decodeSliverRef(v); ok {
+			return int64(ref.length)
+		}
 		return int64(len(v) - sliverHeaderLen)
 	}
 	return int64(len(v) - 1)

@@ -40,8 +40,29 @@ func (s *Store) removeLocked(id encoding.BlobID, final func(*badger.Txn) (Stats,
 	if err := s.commit(ops, final); err != nil {
 		return err
 	}
+	// Every sliver key is gone: so can their bytes.
+	if err := s.files.remove(id); err != nil {
+		return err
+	}
 	if len(ops) > 0 {
 		s.log.Debug("removed blob data", "blob", id, "entries", len(ops))
 	}
 	return nil
+}
+
+// dropFileIfUnused removes a blob's sliver file once no sliver key of the
+// blob is left. The caller holds the blob's lock exclusively.
+func (s *Store) dropFileIfUnused(id encoding.BlobID) error {
+	used := false
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: blobKey(tagSliver, id)})
+		defer it.Close()
+		it.Rewind()
+		used = it.Valid()
+		return nil
+	})
+	if err != nil || used {
+		return err
+	}
+	return s.files.remove(id)
 }

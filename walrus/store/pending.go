@@ -110,6 +110,9 @@ func (s *Store) evictBlob(id encoding.BlobID, before time.Time) (int, error) {
 	if err := s.commit(ops, nil); err != nil {
 		return 0, err
 	}
+	if err := s.dropFileIfUnused(id); err != nil {
+		return 0, err
+	}
 	s.log.Debug("dropped pending entries of an unregistered blob", "blob", id, "entries", len(ops))
 	return len(ops), nil
 }

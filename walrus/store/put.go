@@ -57,6 +57,9 @@ func (s *Store) put(id encoding.BlobID, dataKey []byte, encode func() []byte, si
 		reserved = true
 	}
 	value := encode()
+	if value == nil {
+		return nil // encode failed; the caller has its error
+	}
 	// Badger has copied the value once the transaction is over.
 	defer bufpool.Put(value)
 	var d Stats

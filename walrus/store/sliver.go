@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -21,8 +22,21 @@ func (s *Store) PutSliver(id encoding.BlobID, shard uint16, sl *encoding.Sliver,
 	if err := checkShardAxis(shard, sl.Axis); err != nil {
 		return fmt.Errorf("store: put sliver of %s shard %d: %w", id, shard, err)
 	}
-	encode := func() []byte { return encodeSliver(sl) }
+	var fileErr error
+	encode := func() []byte {
+		// The data first, in the blob's file; the key, pointing at it,
+		// commits after (a crash in between leaves unreferenced bytes).
+		off, err := s.files.append(id, sl.Data)
+		if err != nil {
+			fileErr = err
+			return nil
+		}
+		return encodeSliverRef(sl, off)
+	}
 	err := s.put(id, sliverKey(id, shard, sl.Axis), encode, int64(len(sl.Data)), pending)
+	if err == nil {
+		err = fileErr
+	}
 	if err != nil {
 		return fmt.Errorf("store: put %s sliver of %s shard %d: %w", sl.Axis, id, shard, err)
 	}
@@ -42,8 +56,13 @@ func (s *Store) Sliver(id encoding.BlobID, shard uint16, axis encoding.Axis) (*e
 	}
 	defer s.exit()
 	var sl *encoding.Sliver
+	var ref sliverRef
+	inFile := false
 	err := s.db.View(func(txn *badger.Txn) error {
 		return getStored(txn, sliverKey(id, shard, axis), false, func(v []byte) error {
+			if ref, inFile = decodeSliverRef(v); inFile {
+				return nil
+			}
 			var err error
 			if sl, err = decodeSliver(axis, v); err != nil {
 				return err
@@ -52,8 +71,34 @@ func (s *Store) Sliver(id encoding.BlobID, shard uint16, axis encoding.Axis) (*e
 			return nil
 		})
 	})
+	if err == nil && inFile {
+		sl, err = s.readSliver(id, axis, ref)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: %s sliver of %s shard %d: %w", axis, id, shard, err)
+	}
+	return sl, nil
+}
+
+// readSliver reads a sliver's data from its blob's file and checks it
+// against the checksum taken when it was written.
+func (s *Store) readSliver(id encoding.BlobID, axis encoding.Axis, ref sliverRef) (*encoding.Sliver, error) {
+	if ref.length == 0 || ref.length > MaxSliverBytes {
+		return nil, fmt.Errorf("%w: sliver of %d bytes", ErrCorrupt, ref.length)
+	}
+	data := bufpool.Get(int(ref.length))
+	if err := s.files.read(id, ref.off, data); err != nil {
+		bufpool.Put(data)
+		return nil, err
+	}
+	if crc32.Checksum(data, castagnoli) != ref.crc {
+		bufpool.Put(data)
+		return nil, fmt.Errorf("%w: sliver data at %d fails its checksum", ErrCorrupt, ref.off)
+	}
+	sl := &encoding.Sliver{Axis: axis, SymbolSize: ref.symbolSize, Index: ref.index, Data: data}
+	if err := checkStoredSliver(sl); err != nil {
+		bufpool.Put(data)
+		return nil, err
 	}
 	return sl, nil
 }

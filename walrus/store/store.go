@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -63,7 +64,8 @@ func (o Options) withDefaults() Options {
 // Store is a node's persistent state in one Badger database. Its methods
 // are safe for concurrent use.
 type Store struct {
-	db   *badger.DB
+	db    *badger.DB
+	files *blobFiles // the slivers' bytes
 	opts Options
 	log  *slog.Logger
 
@@ -96,7 +98,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, opts: opts, log: opts.Logger, stop: make(chan struct{})}
+	files, err := newBlobFiles(filepath.Join(dir, "slivers"))
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	s := &Store{db: db, files: files, opts: opts, log: opts.Logger, stop: make(chan struct{})}
 	if err := s.init(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
@@ -154,6 +161,10 @@ func (s *Store) Close() error {
 	s.wg.Wait()
 	s.unregisterMetrics()
 	err := s.saveCounters()
+	if serr := s.files.sync(); err == nil && !s.opts.NoSync {
+		err = serr
+	}
+	s.files.close()
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
 	}
@@ -177,6 +188,9 @@ func (s *Store) Sync() error {
 	defer s.exit()
 	if s.opts.NoSync {
 		return nil
+	}
+	if err := s.files.sync(); err != nil {
+		return fmt.Errorf("store: sync: %w", err)
 	}
 	if err := s.db.Sync(); err != nil {
 		return fmt.Errorf("store: sync: %w", err)
