@@ -29,8 +29,8 @@ type blobFiles struct {
 }
 
 type blobFile struct {
-	id   encoding.BlobID
-	f    *os.File
+	id      encoding.BlobID
+	f       *os.File
 	size    int64 // bytes written or reserved
 	refs    int   // operations using f
 	removed bool  // out of the map: closed by the last release

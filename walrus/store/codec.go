@@ -2,8 +2,8 @@ package store
 
 import (
 	"encoding/binary"
-	"hash/crc32"
 	"fmt"
+	"hash/crc32"
 	"time"
 
 	"github.com/walrusfs/walrusfs/encoding"

@@ -66,8 +66,8 @@ func (o Options) withDefaults() Options {
 type Store struct {
 	db    *badger.DB
 	files *blobFiles // the slivers' bytes
-	opts Options
-	log  *slog.Logger
+	opts  Options
+	log   *slog.Logger
 
 	// mu is held shared by every operation and exclusively by Close, which
 	// so waits for operations in flight. Operations take it once: none calls
