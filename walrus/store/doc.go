@@ -26,7 +26,9 @@
 // sorted by shard:
 //
 //	'm' | blob ID                          metadata (BCS BlobMetadata)
-//	'v' | blob ID | shard | axis           sliver: symbol size, index, data
+//	'v' | blob ID | shard | axis           sliver: symbol size, index, and
+//	                                       where its data is in the blob's
+//	                                       sliver file, with its CRC-32C
 //	'p' | blob ID | 'm'                    pending marker of the metadata
 //	'p' | blob ID | 'v' | shard | axis     pending marker of a sliver
 //	's' | blob ID                          blob state
@@ -35,8 +37,13 @@
 //	'y'                                    counters saved by a clean Close
 //	'z'                                    schema version
 //
-// Every value but the schema string starts with a format byte (1); values
-// that do not decode are reported as ErrCorrupt, never returned.
+// Every value but the schema string starts with a format byte (1; 2 for a
+// sliver whose data is in its blob's file, as all are written now); values
+// that do not decode, and sliver data that fails its checksum, are reported
+// as ErrCorrupt, never returned.
+//
+// Slivers' bytes live outside Badger, in slivers/<2 chars>/<blob ID>: one
+// append-only file per blob (see blobFiles).
 //
 // # Decisions that are easy to break by accident
 //
@@ -45,12 +52,14 @@
 //     copies nothing, so a buffered 40 MB sliver is not written twice.
 //     Readers of stored data (Metadata, Sliver, HasSliver) check that no
 //     marker exists.
-//   - Slivers go to Badger's value log (ValueThreshold is far below sliver
-//     sizes), so the LSM tree holds only keys, pointers and small records and
-//     write amplification stays near 1. The value log file size bounds the
-//     largest value: MaxSliverBytes.
+//   - Slivers' bytes go to their blob's file first, then the key pointing
+//     at them commits: a crash in between leaves unreferenced bytes, never a
+//     key without data. The file goes when the blob's last sliver key does
+//     (deletion, expiry, dropping unclaimed pending data). Metadata, large
+//     too, stays in Badger's value log (ValueThreshold is below it), so the
+//     LSM tree holds only keys, pointers and small records.
 //   - Writes are not synced one by one: a Put that returned survives kill -9
-//     (Badger's logs are memory-mapped files, kept by the kernel), and Sync
+//     (the kernel keeps written pages and Badger's mapped logs), and Sync
 //     makes everything written before it survive power loss, as far as the
 //     file system honours fsync. A node syncs before it signs a storage
 //     confirmation, so a confirmed sliver is on disk, and one sync covers a
