@@ -205,20 +205,7 @@ func (s *Store) Changes() uint64 { return s.changes.Load() }
 // and is not certified: after a crash, some of them may have no queue entry
 // for their current version.
 func (s *Store) Unsettled() ([]Inode, error) {
-	var out []Inode
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'i'}})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			var in Inode
-			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &in) }); err != nil {
-				return fmt.Errorf("meta: corrupt inode: %w", err)
-			}
-			if in.IsRegular() && in.Local && in.Nlink > 0 && in.Certified != in.Version {
-				out = append(out, in)
-			}
-		}
-		return nil
+	return s.inodesWhere(func(in *Inode) bool {
+		return in.IsRegular() && in.Local && in.Nlink > 0 && in.Certified != in.Version
 	})
-	return out, err
 }

@@ -686,10 +686,9 @@ func (s *Store) Forget(ino uint64) (bool, error) {
 	return deleted, err
 }
 
-// Unlinked returns the inodes with no links left: files removed while open
-// when the file system stopped. The file system deletes them at start.
-func (s *Store) Unlinked() ([]uint64, error) {
-	var out []uint64
+// inodesWhere returns the inodes for which keep is true, in number order.
+func (s *Store) inodesWhere(keep func(*Inode) bool) ([]Inode, error) {
+	var out []Inode
 	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'i'}})
 		defer it.Close()
@@ -698,8 +697,8 @@ func (s *Store) Unlinked() ([]uint64, error) {
 			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &in) }); err != nil {
 				return fmt.Errorf("meta: corrupt inode: %w", err)
 			}
-			if in.Nlink == 0 && in.Ino != RootIno {
-				out = append(out, in.Ino)
+			if keep(&in) {
+				out = append(out, in)
 			}
 		}
 		return nil
@@ -707,23 +706,24 @@ func (s *Store) Unlinked() ([]uint64, error) {
 	return out, err
 }
 
+func numbers(inodes []Inode, err error) ([]uint64, error) {
+	out := make([]uint64, len(inodes))
+	for i, in := range inodes {
+		out[i] = in.Ino
+	}
+	return out, err
+}
+
+// Unlinked returns the inodes with no links left: files removed while open
+// when the file system stopped. The file system deletes them at start.
+func (s *Store) Unlinked() ([]uint64, error) {
+	return numbers(s.inodesWhere(func(in *Inode) bool { return in.Nlink == 0 && in.Ino != RootIno }))
+}
+
 // CleanLocal returns the regular files whose local data file holds content
 // that is certified on the network: those whose local copy may be dropped.
 func (s *Store) CleanLocal() ([]uint64, error) {
-	var out []uint64
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'i'}})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			var in Inode
-			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &in) }); err != nil {
-				return fmt.Errorf("meta: corrupt inode: %w", err)
-			}
-			if in.IsRegular() && in.Local && in.Certified == in.Version && in.Nlink > 0 {
-				out = append(out, in.Ino)
-			}
-		}
-		return nil
-	})
-	return out, err
+	return numbers(s.inodesWhere(func(in *Inode) bool {
+		return in.IsRegular() && in.Local && in.Certified == in.Version && in.Nlink > 0
+	}))
 }
