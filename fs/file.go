@@ -144,9 +144,15 @@ func (n *Node) open(ctx context.Context, flags uint32, writable bool) (*handle, 
 		n.file = f
 	}
 	n.handles++
+	if writable {
+		n.writers++
+	}
 	if trunc && n.in.Size > 0 {
 		if errno := n.truncateLocked(0); errno != 0 {
 			n.handles--
+			if writable {
+				n.writers--
+			}
 			if n.handles == 0 {
 				n.file.Close()
 				n.file = nil
@@ -277,7 +283,10 @@ func (n *Node) truncate(ctx context.Context, size uint64) syscall.Errno {
 	}
 	n.mu.Lock()
 	errno = n.truncateLocked(size)
-	last := n.handles == 1
+	// With no writer but this one, no close will queue the change: it is
+	// queued now. (Readers do not count: their release commits nothing,
+	// and may reach us after the next request.)
+	last := n.writers == 1
 	n.mu.Unlock()
 	if errno == 0 && last {
 		errno = n.commit(true, false)
@@ -423,6 +432,9 @@ func (h *handle) release() {
 	n := h.n
 	n.mu.Lock()
 	n.handles--
+	if h.writable {
+		n.writers--
+	}
 	if h.pt {
 		n.ptHandles--
 		if h.writable {

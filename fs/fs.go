@@ -84,9 +84,10 @@ func New(cfg Config) (*FS, error) {
 }
 
 // Recover queues every changed local file whose current version has no
-// queue entry, with its size taken from its data file: what a crash (or a
-// commit that failed at close) left between a change and its close. Call
-// it when no file is open: at start, and after unmounting.
+// queue entry and that no one is writing, with its size taken from its data
+// file: what a crash (or a commit that failed at close) left between a
+// change and its close. It runs at start, now and then (Maintain), and
+// after unmounting.
 func (f *FS) Recover() error {
 	files, err := f.meta.Unsettled()
 	if err != nil {
@@ -95,6 +96,9 @@ func (f *FS) Recover() error {
 	for _, in := range files {
 		if e, err := f.meta.Queued(in.Ino); err == nil && e.Version == in.Version {
 			continue
+		}
+		if f.changing(in.Ino) {
+			continue // its writers' close queues it
 		}
 		fi, err := os.Stat(f.cfg.Files.Path(in.Ino))
 		if err != nil {
@@ -179,6 +183,20 @@ func (f *FS) Certified(ino uint64) {
 		return
 	}
 	n.refresh(in)
+}
+
+// changing tells whether a file is open for writing or has changes not
+// committed yet: its close will queue it.
+func (f *FS) changing(ino uint64) bool {
+	f.mu.Lock()
+	n := f.nodes[ino]
+	f.mu.Unlock()
+	if n == nil {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.writers > 0 || n.written || n.attrDirty
 }
 
 // Busy tells whether a file has passthrough writers: its content may be

@@ -99,7 +99,9 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	maintained := make(chan struct{})
 	go func() { defer close(done); tm.Uploader.Run(ctx) }()
+	go func() { defer close(maintained); tm.FS.Maintain(ctx, 500*time.Millisecond) }()
 	unmounted := false
 	tm.unmount = func() {
 		if unmounted {
@@ -114,6 +116,7 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 		}
 		cancel()
 		<-done
+		<-maintained
 		m.Close()
 	}
 	t.Cleanup(tm.unmount)
@@ -126,6 +129,11 @@ func (tm *testMount) drain(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := tm.Uploader.Drain(ctx, nil); err != nil {
+		q, _ := tm.Meta.Queue()
+		for _, e := range q {
+			in, _ := tm.Meta.Inode(e.Ino)
+			t.Logf("queued: %+v; inode version %d certified %d; busy %v", e, in.Version, in.Certified, tm.FS.Busy(e.Ino))
+		}
 		t.Fatalf("drain: %v", err)
 	}
 }

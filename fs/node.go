@@ -44,6 +44,7 @@ type state struct {
 	unsynced bool
 	file     *os.File // the data file, open while handles are
 	handles  int
+	writers  int // handles open for writing, whose close commits
 	// Handles in passthrough mode: the kernel reads and writes their data
 	// file itself, so writes are not seen one by one (see passthrough).
 	ptHandles, ptWriters int

@@ -39,10 +39,11 @@ func (f *FS) roomFor(n int64) syscall.Errno {
 	return 0
 }
 
-// KeepFree drops local copies of certified content, least recently
-// modified first, whenever free space falls under twice MinFree, until ctx
-// ends. Copies of content not yet certified are never dropped.
-func (f *FS) KeepFree(ctx context.Context, every time.Duration) {
+// Maintain, every period until ctx ends, queues changed files no close
+// will queue (Recover), and drops local copies of certified content, least
+// recently modified first, whenever free space falls under twice MinFree.
+// Copies of content not yet certified are never dropped.
+func (f *FS) Maintain(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -50,6 +51,9 @@ func (f *FS) KeepFree(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if err := f.Recover(); err != nil {
+			f.log.Error("queueing changed files", "err", err)
 		}
 		if f.cfg.MinFree <= 0 {
 			continue

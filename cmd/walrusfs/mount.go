@@ -310,10 +310,15 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		defer close(uploadsDone)
 		uploader.Run(upCtx)
 	}()
-	go fsys.KeepFree(upCtx, 5*time.Second)
+	maintained := make(chan struct{})
+	go func() {
+		defer close(maintained)
+		fsys.Maintain(upCtx, 5*time.Second)
+	}()
 	defer func() {
 		stopUploads()
 		<-uploadsDone
+		<-maintained
 	}()
 	var pub *manifest.Publisher
 	if o.snapshot == "" && !o.readOnly {
