@@ -128,6 +128,27 @@ func BenchmarkMount(b *testing.B) {
 		b.ReportMetric(base.Seconds()/ours.Seconds(), "x-of-loopback")
 	})
 	tm.drain(b)
+	b.Run("certify-1000x4KiB", func(b *testing.B) {
+		// From the first close to the last file certified: small files
+		// upload several at a time.
+		var total time.Duration
+		for i := 0; i < b.N; i++ {
+			dir := filepath.Join(tm.Dir, fmt.Sprintf("small%d", i))
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			start := time.Now()
+			for j := range 1000 {
+				content := []byte(fmt.Sprintf("%d/%d %s", i, j, data[:4000]))
+				if err := os.WriteFile(filepath.Join(dir, fmt.Sprint(j)), content, 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
+			tm.drain(b)
+			total += time.Since(start)
+		}
+		b.ReportMetric(1000*float64(b.N)/total.Seconds(), "files/s")
+	})
 	for _, sz := range []int{1 << 20, 100 << 20} {
 		b.Run(fmt.Sprintf("close-to-certified-%dMiB", sz>>20), func(b *testing.B) {
 			var total time.Duration
