@@ -14,11 +14,15 @@ func newRootCmd() *cobra.Command {
 		Long: `walrusfs keeps files as Walrus blobs: erasure-coded (Red Stuff) slivers spread
 over a committee of storage nodes, readable while up to a third of them fail.
 
-Run a network on this machine with "walrusfs devnet", then store and read
-files with "walrusfs store", "walrusfs read" and "walrusfs blob-status".
+"walrusfs mount" serves the file system on ~/walrus: files copied in are
+uploaded as blobs in the background, and read back lazily. Without
+--network it runs on a network embedded in the process; "walrusfs devnet"
+runs one of separate node processes instead, and "walrusfs store", "read"
+and "blob-status" use a network directly. "walrusfs status" shows what
+running mounts are doing.
 
-Logs go to standard error, as text or JSON (--log-format). Daemons (devnet,
-node) log at info level by default, the other commands only warnings.
+Logs go to standard error, as text or JSON (--log-format). Daemons (mount,
+devnet, node) log at info level by default, the other commands only warnings.
 
 Exit status: 0 on success, 1 when the command (or one of its files) failed,
 2 on a usage error.`,
