@@ -62,6 +62,8 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 		return nil, fmt.Errorf("store %s: certify: %w", eb.ID, err)
 	}
 	c.log.Info("certified blob", "blob", eb.ID, "confirmed_shards", weight)
+	// This client computed the metadata itself: reads need not fetch it.
+	c.cacheMetadata(eb.ID, com.NShards, eb.Metadata)
 	return &StoreResult{BlobID: eb.ID, Object: certified, ConfirmedShards: weight}, nil
 }
 
