@@ -92,19 +92,26 @@ func (r *Reader) ReadAt(ctx context.Context, chunks []meta.Chunk, dest []byte, o
 		end := start + c.Size
 		for n < len(dest) && uint64(off)+uint64(n) < end && uint64(off)+uint64(n) >= start {
 			pos := uint64(off) + uint64(n) - start // within the chunk
+			at := c.Off + pos                      // within the blob
 			w, err := r.windowSize(ctx, c.Blob)
 			if err != nil {
 				return n, err
 			}
-			index := pos / w
+			index := at / w
 			data, err := r.window(ctx, c, index, w)
 			if err != nil {
 				return n, err
 			}
-			copied := copy(dest[n:], data[pos-index*w:])
+			// A window of a shared blob may hold other files' bytes past
+			// this chunk's end: copy no further than the chunk.
+			avail := data[at-index*w:]
+			if rest := c.Size - pos; uint64(len(avail)) > rest {
+				avail = avail[:rest]
+			}
+			copied := copy(dest[n:], avail)
 			n += copied
 			// Reading to the end of a window: the next one is likely next.
-			if pos+uint64(copied) >= (index+1)*w-w/2 && (index+1)*w < c.Size {
+			if at+uint64(copied) >= (index+1)*w-w/2 && (index+1)*w < min(c.Off+c.Size, c.InBlob()) {
 				r.get(c, index+1, w)
 			}
 		}
@@ -167,7 +174,7 @@ func (r *Reader) get(c meta.Chunk, index, size uint64) *window {
 	w.elem = r.lru.PushFront(w)
 	r.windows[key] = w
 	r.mu.Unlock()
-	go r.fetch(w, c.Size, size)
+	go r.fetch(w, c.InBlob(), size)
 	return w
 }
 
@@ -240,7 +247,7 @@ func (r *Reader) Download(ctx context.Context, chunks []meta.Chunk, w io.WriterA
 		for pos := uint64(0); pos < c.Size; pos += uint64(r.opts.Window) {
 			length := min(uint64(r.opts.Window), c.Size-pos)
 			wctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
-			data, err := r.src.ReadRange(wctx, c.Blob, pos, length)
+			data, err := r.src.ReadRange(wctx, c.Blob, c.Off+pos, length)
 			cancel()
 			if err != nil {
 				return fmt.Errorf("read blob %s at %d: %w", c.Blob, pos, err)

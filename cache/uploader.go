@@ -164,41 +164,45 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 		return u.opts.MinBackoff
 	}
 	var wait time.Duration
-	for _, e := range q {
-		if ctx.Err() != nil {
-			return 0
+	later := func(d time.Duration) {
+		if d > 0 && (wait == 0 || d < wait) {
+			wait = d
 		}
+	}
+	var ready []meta.QueueEntry
+	for _, e := range q {
 		u.mu.Lock()
 		nb := u.notBefore[e.Ino]
 		u.mu.Unlock()
 		if d := time.Until(nb); d > 0 {
-			if wait == 0 || d < wait {
-				wait = d
-			}
+			later(d)
 			continue
 		}
 		if u.opts.Busy != nil && u.opts.Busy(e.Ino) {
-			if wait == 0 || u.opts.MinBackoff < wait {
-				wait = u.opts.MinBackoff
-			}
+			later(u.opts.MinBackoff)
 			continue
+		}
+		ready = append(ready, e)
+	}
+	// Small files go several to a blob: a blob costs its 2n slivers'
+	// requests whatever its size, so one per small file would bound a
+	// folder of them by requests, not bytes.
+	packs, alone := u.packs(ready)
+	for _, p := range packs {
+		if ctx.Err() != nil {
+			return 0
+		}
+		later(u.uploadPack(ctx, p))
+	}
+	for _, e := range alone {
+		if ctx.Err() != nil {
+			return 0
 		}
 		if err := u.upload(ctx, e); err != nil {
 			if ctx.Err() != nil {
 				return 0
 			}
-			backoff := min(u.opts.MaxBackoff, u.opts.MinBackoff<<min(e.Attempts, 16))
-			u.log.Warn("upload failed; will retry", "ino", e.Ino, "version", e.Version, "attempt", e.Attempts+1, "retry_in", backoff, "err", err)
-			if err := u.meta.UploadFailed(e.Ino, e.Version, err); err != nil {
-				u.log.Error("recording an upload failure", "ino", e.Ino, "err", err)
-			}
-			u.mu.Lock()
-			u.notBefore[e.Ino] = time.Now().Add(backoff)
-			u.stats.Failures++
-			u.mu.Unlock()
-			if wait == 0 || backoff < wait {
-				wait = backoff
-			}
+			later(u.failed(e, err))
 			continue
 		}
 		u.mu.Lock()
@@ -206,6 +210,158 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 		u.mu.Unlock()
 	}
 	return wait
+}
+
+// failed records a failed attempt and returns the backoff before the next.
+func (u *Uploader) failed(e meta.QueueEntry, err error) time.Duration {
+	backoff := min(u.opts.MaxBackoff, u.opts.MinBackoff<<min(e.Attempts, 16))
+	u.log.Warn("upload failed; will retry", "ino", e.Ino, "version", e.Version, "attempt", e.Attempts+1, "retry_in", backoff, "err", err)
+	if err := u.meta.UploadFailed(e.Ino, e.Version, err); err != nil {
+		u.log.Error("recording an upload failure", "ino", e.Ino, "err", err)
+	}
+	u.mu.Lock()
+	u.notBefore[e.Ino] = time.Now().Add(backoff)
+	u.stats.Failures++
+	u.mu.Unlock()
+	return backoff
+}
+
+// Packing of small files: files of at most packFileMax bytes share blobs
+// of at most packMax bytes (and packFiles files).
+const (
+	packFileMax = 256 << 10
+	packMax     = 4 << 20
+	packFiles   = 512
+)
+
+// packs groups the small files among entries into packs of two or more;
+// the rest upload alone.
+func (u *Uploader) packs(entries []meta.QueueEntry) (packs [][]meta.QueueEntry, alone []meta.QueueEntry) {
+	var cur []meta.QueueEntry
+	var curBytes int64
+	flush := func() {
+		if len(cur) >= 2 {
+			packs = append(packs, cur)
+		} else {
+			alone = append(alone, cur...)
+		}
+		cur, curBytes = nil, 0
+	}
+	for _, e := range entries {
+		in, err := u.meta.Inode(e.Ino)
+		if err != nil || int64(in.Size) > packFileMax || int64(in.Size) > int64(u.opts.ChunkSize) {
+			alone = append(alone, e)
+			continue
+		}
+		if curBytes+int64(in.Size) > packMax || len(cur) == packFiles {
+			flush()
+		}
+		cur = append(cur, e)
+		curBytes += int64(in.Size)
+	}
+	flush()
+	return packs, alone
+}
+
+// uploadPack stores small files in one blob, each file pointing at its
+// range of it; it returns the backoff of a failed attempt (0 on success).
+func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) time.Duration {
+	start := time.Now()
+	type item struct {
+		e      meta.QueueEntry
+		size   int64
+		sum    [32]byte
+		chunk  meta.Chunk
+		inPack bool
+	}
+	var (
+		items []item
+		blob  []byte
+	)
+	for _, e := range entries {
+		in, err := u.meta.Inode(e.Ino)
+		if err != nil || in.Version != e.Version {
+			continue // deleted or superseded; a newer version has its entry
+		}
+		data, err := readData(u.files.Path(e.Ino), int64(in.Size))
+		if err != nil {
+			u.failed(e, err)
+			continue
+		}
+		it := item{e: e, size: int64(len(data)), sum: sha256.Sum256(data)}
+		if len(data) > 0 {
+			c, known, err := u.meta.KnownChunk(it.sum, uint64(len(data)))
+			if err != nil {
+				u.failed(e, err)
+				continue
+			}
+			if known {
+				it.chunk = c
+			} else {
+				it.chunk = meta.Chunk{Size: uint64(len(data)), Off: uint64(len(blob))}
+				it.inPack = true
+				blob = append(blob, data...)
+			}
+			u.count(known)
+		}
+		items = append(items, it)
+	}
+	if len(blob) > 0 {
+		u.mu.Lock()
+		u.current = &Progress{Ino: items[0].e.Ino, Version: items[0].e.Version, Bytes: int64(len(blob)), StartedAt: start}
+		u.mu.Unlock()
+		res, err := u.blobs.Store(ctx, blob, u.opts.Epochs, false)
+		u.mu.Lock()
+		u.current = nil
+		u.mu.Unlock()
+		var wait time.Duration
+		if err != nil {
+			for _, it := range items {
+				if it.inPack {
+					wait = u.failed(it.e, fmt.Errorf("store a blob of %d small files: %w", len(items), err))
+				}
+			}
+			if ctx.Err() != nil {
+				return 0
+			}
+			return wait
+		}
+		for i := range items {
+			if items[i].inPack {
+				items[i].chunk.Blob, items[i].chunk.BlobSize = res.BlobID, uint64(len(blob))
+			}
+		}
+	}
+	for _, it := range items {
+		var chunks []meta.Chunk
+		var hashes [][32]byte
+		if it.size > 0 {
+			chunks, hashes = []meta.Chunk{it.chunk}, [][32]byte{it.sum}
+		}
+		if err := u.certified(it.e, it.size, chunks, hashes, start); err != nil {
+			u.failed(it.e, err)
+			continue
+		}
+		u.mu.Lock()
+		delete(u.notBefore, it.e.Ino)
+		u.mu.Unlock()
+	}
+	return 0
+}
+
+// readData reads a small file's data file; bytes past a short file's end
+// read as zeros, as the file system shows them.
+func readData(path string, size int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open data: %w", err)
+	}
+	defer f.Close()
+	data := make([]byte, size)
+	if _, err := f.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read data: %w", err)
+	}
+	return data, nil
 }
 
 // upload stores one queued version of a file and points the file at it.
@@ -246,7 +402,7 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		}
 		data := buf[:n]
 		sum := sha256.Sum256(data)
-		id, known, err := u.meta.KnownBlob(sum)
+		chunk, known, err := u.meta.KnownChunk(sum, uint64(n))
 		if err != nil {
 			return err
 		}
@@ -255,21 +411,15 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 			if err != nil {
 				return fmt.Errorf("store chunk at %d of inode %d: %w", off, e.Ino, err)
 			}
-			id = res.BlobID
+			chunk = meta.Chunk{Blob: res.BlobID, Size: uint64(n)}
 			// Known at once: a retry after a later chunk fails stores
 			// this one no more.
-			if err := u.meta.RememberBlob(sum, id); err != nil {
+			if err := u.meta.RememberChunk(sum, chunk); err != nil {
 				return err
 			}
 		}
-		u.mu.Lock()
-		if known {
-			u.stats.Deduped++
-		} else {
-			u.stats.Stored++
-		}
-		u.mu.Unlock()
-		chunks = append(chunks, meta.Chunk{Blob: id, Size: uint64(n)})
+		u.count(known)
+		chunks = append(chunks, chunk)
 		hashes = append(hashes, sum)
 		off += n
 		u.mu.Lock()
@@ -277,6 +427,22 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		u.mu.Unlock()
 	}
 	// An empty file needs no blob: it is certified with no chunks.
+	return u.certified(e, size, chunks, hashes, start)
+}
+
+// count counts a chunk stored, or found stored already.
+func (u *Uploader) count(known bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if known {
+		u.stats.Deduped++
+	} else {
+		u.stats.Stored++
+	}
+}
+
+// certified points a file at its chunks, if its version did not move.
+func (u *Uploader) certified(e meta.QueueEntry, size int64, chunks []meta.Chunk, hashes [][32]byte, start time.Time) error {
 	done, err := u.meta.Certified(e.Ino, e.Version, chunks, hashes)
 	if err != nil {
 		return fmt.Errorf("point inode %d at its blobs: %w", e.Ino, err)

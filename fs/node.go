@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -496,9 +497,14 @@ func (n *Node) walrusXattr(name string) ([]byte, syscall.Errno) {
 		if !certified {
 			return nil, syscall.ENODATA
 		}
+		// A whole blob by its ID; a range of a blob shared by small files
+		// as ID:OFFSET:LENGTH (what walrusfs read --range takes).
 		ids := make([]string, len(in.Chunks))
 		for i, c := range in.Chunks {
 			ids[i] = c.Blob.String()
+			if !c.Whole() {
+				ids[i] = fmt.Sprintf("%s:%d:%d", c.Blob, c.Off, c.Size)
+			}
 		}
 		return []byte(strings.Join(ids, " ")), 0
 	case xattrState:

@@ -197,9 +197,14 @@ func TestMountSurvivesKill(t *testing.T) {
 		}
 		// The blobs hold the file: read them back outside the mount.
 		var whole []byte
-		for _, id := range strings.Fields(xattr(t, p, "user.walrus.blob_id")) {
+		for _, ref := range strings.Fields(xattr(t, p, "user.walrus.blob_id")) {
+			// ID, or ID:OFFSET:LENGTH for a small file sharing a blob.
 			out := filepath.Join(t.TempDir(), "blob")
-			mustRun(t, time.Minute, "read", "--network", d.network, id, "-o", out)
+			args := []string{"read", "--network", d.network, ref, "-o", out}
+			if id, rng, shared := strings.Cut(ref, ":"); shared {
+				args = []string{"read", "--network", d.network, id, "--range", rng, "-o", out}
+			}
+			mustRun(t, time.Minute, args...)
 			b, err := os.ReadFile(out)
 			must(t, err)
 			whole = append(whole, b...)

@@ -44,10 +44,25 @@ import (
 // RootIno is the inode number of the root directory.
 const RootIno uint64 = 1
 
-// Chunk is one blob of a file's content, in order.
+// Chunk is one piece of a file's content, in order: Size bytes of Blob
+// from Off. Small files share blobs (Off > 0 or BlobSize > Size); a large
+// file's chunk is a whole blob (Off 0, BlobSize 0).
 type Chunk struct {
-	Blob encoding.BlobID `json:"blob"`
-	Size uint64          `json:"size"`
+	Blob     encoding.BlobID `json:"blob"`
+	Size     uint64          `json:"size"`
+	Off      uint64          `json:"off,omitempty"`
+	BlobSize uint64          `json:"blobSize,omitempty"` // 0: Size
+}
+
+// Whole tells whether the chunk is its blob, entire.
+func (c Chunk) Whole() bool { return c.Off == 0 && (c.BlobSize == 0 || c.BlobSize == c.Size) }
+
+// InBlob returns the size of the chunk's blob.
+func (c Chunk) InBlob() uint64 {
+	if c.BlobSize == 0 {
+		return c.Size
+	}
+	return c.BlobSize
 }
 
 // Inode is a file, directory or symlink.

@@ -85,7 +85,7 @@ func TestCertifiedOnlyForTheQueuedVersion(t *testing.T) {
 	if got := in(s.Inode(f.Ino)); got.Certified == got.Version {
 		t.Fatal("file claims certified content")
 	}
-	if _, found, _ := s.KnownBlob([32]byte{9}); !found {
+	if _, found, _ := s.KnownChunk([32]byte{9}, 3); !found {
 		t.Fatal("the stored chunk's hash was not kept for dedup")
 	}
 }

@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,7 +98,12 @@ func (s *Store) Certified(ino, version uint64, chunks []Chunk, hashes [][32]byte
 	done := false
 	err := s.update(func(txn *badger.Txn) error {
 		for i, h := range hashes {
-			if err := txn.Set(hashKey(h), chunks[i].Blob[:]); err != nil {
+			v := append([]byte(nil), chunks[i].Blob[:]...)
+			if !chunks[i].Whole() {
+				v = binary.BigEndian.AppendUint64(v, chunks[i].Off)
+				v = binary.BigEndian.AppendUint64(v, chunks[i].InBlob())
+			}
+			if err := txn.Set(hashKey(h), v); err != nil {
 				return err
 			}
 		}
@@ -121,9 +127,10 @@ func (s *Store) Certified(ino, version uint64, chunks []Chunk, hashes [][32]byte
 	return done, err
 }
 
-// KnownBlob returns the blob recorded for content with a hash, if any.
-func (s *Store) KnownBlob(sum [32]byte) (encoding.BlobID, bool, error) {
-	var id encoding.BlobID
+// KnownChunk returns where content with a hash is stored, if known: a
+// chunk of Size bytes of a certified blob.
+func (s *Store) KnownChunk(sum [32]byte, size uint64) (Chunk, bool, error) {
+	var c Chunk
 	found := false
 	err := s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(hashKey(sum))
@@ -134,20 +141,33 @@ func (s *Store) KnownBlob(sum [32]byte) (encoding.BlobID, bool, error) {
 			return err
 		}
 		return item.Value(func(b []byte) error {
-			if len(b) != len(id) {
+			switch len(b) {
+			case len(c.Blob): // a whole blob
+				copy(c.Blob[:], b)
+				c.Size = size
+			case len(c.Blob) + 16:
+				copy(c.Blob[:], b)
+				c.Size = size
+				c.Off = binary.BigEndian.Uint64(b[32:])
+				c.BlobSize = binary.BigEndian.Uint64(b[40:])
+			default:
 				return errors.New("meta: corrupt content hash entry")
 			}
-			copy(id[:], b)
 			found = true
 			return nil
 		})
 	})
-	return id, found, err
+	return c, found, err
 }
 
-// ForgetBlob drops a content hash whose blob turned out unusable.
-func (s *Store) ForgetBlob(sum [32]byte) error {
-	return s.update(func(txn *badger.Txn) error { return txn.Delete(hashKey(sum)) })
+// RememberChunk records where content with a hash is stored, for dedup.
+func (s *Store) RememberChunk(sum [32]byte, c Chunk) error {
+	v := append([]byte(nil), c.Blob[:]...)
+	if !c.Whole() {
+		v = binary.BigEndian.AppendUint64(v, c.Off)
+		v = binary.BigEndian.AppendUint64(v, c.InBlob())
+	}
+	return s.update(func(txn *badger.Txn) error { return txn.Set(hashKey(sum), v) })
 }
 
 func sortQueue(q []QueueEntry) {
