@@ -185,9 +185,9 @@ func (f *FS) Certified(ino uint64) {
 	n.refresh(in)
 }
 
-// changing tells whether a file is open for writing or has changes not
-// committed yet: its close will queue it.
-func (f *FS) changing(ino uint64) bool {
+// whileKnown reports what test says of an inode's state, under its lock,
+// or false if the kernel does not know the inode.
+func (f *FS) whileKnown(ino uint64, test func(*state) bool) bool {
 	f.mu.Lock()
 	n := f.nodes[ino]
 	f.mu.Unlock()
@@ -196,21 +196,19 @@ func (f *FS) changing(ino uint64) bool {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.writers > 0 || n.written || n.attrDirty
+	return test(n.state)
+}
+
+// changing tells whether a file is open for writing or has changes not
+// committed yet: its close will queue it.
+func (f *FS) changing(ino uint64) bool {
+	return f.whileKnown(ino, func(st *state) bool { return st.writers > 0 || st.written || st.attrDirty })
 }
 
 // Busy tells whether a file has passthrough writers: its content may be
 // changing unseen, so it must not be uploaded yet.
 func (f *FS) Busy(ino uint64) bool {
-	f.mu.Lock()
-	n := f.nodes[ino]
-	f.mu.Unlock()
-	if n == nil {
-		return false
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.ptWriters > 0
+	return f.whileKnown(ino, func(st *state) bool { return st.ptWriters > 0 })
 }
 
 // errno turns an error from meta or the OS into the errno to return.
