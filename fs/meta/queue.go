@@ -98,12 +98,7 @@ func (s *Store) Certified(ino, version uint64, chunks []Chunk, hashes [][32]byte
 	done := false
 	err := s.update(func(txn *badger.Txn) error {
 		for i, h := range hashes {
-			v := append([]byte(nil), chunks[i].Blob[:]...)
-			if !chunks[i].Whole() {
-				v = binary.BigEndian.AppendUint64(v, chunks[i].Off)
-				v = binary.BigEndian.AppendUint64(v, chunks[i].InBlob())
-			}
-			if err := txn.Set(hashKey(h), v); err != nil {
+			if err := txn.Set(hashKey(h), chunkRecord(chunks[i])); err != nil {
 				return err
 			}
 		}
@@ -162,12 +157,19 @@ func (s *Store) KnownChunk(sum [32]byte, size uint64) (Chunk, bool, error) {
 
 // RememberChunk records where content with a hash is stored, for dedup.
 func (s *Store) RememberChunk(sum [32]byte, c Chunk) error {
+	return s.update(func(txn *badger.Txn) error { return txn.Set(hashKey(sum), chunkRecord(c)) })
+}
+
+// chunkRecord is the dedup record of where a chunk's content is: the blob
+// ID, and for a range of a shared blob its offset and the blob's size (what
+// KnownChunk reads back).
+func chunkRecord(c Chunk) []byte {
 	v := append([]byte(nil), c.Blob[:]...)
 	if !c.Whole() {
 		v = binary.BigEndian.AppendUint64(v, c.Off)
 		v = binary.BigEndian.AppendUint64(v, c.InBlob())
 	}
-	return s.update(func(txn *badger.Txn) error { return txn.Set(hashKey(sum), v) })
+	return v
 }
 
 func sortQueue(q []QueueEntry) {
