@@ -239,25 +239,31 @@ func (r *Reader) Stats() ReaderStats {
 	return ReaderStats{Bytes: r.held, MaxBytes: r.opts.MaxBytes, Hits: r.hits, Misses: r.misses, FetchedBytes: r.fetchedBytes}
 }
 
-// Download writes the whole content made of chunks to w, window by window,
-// without keeping it in the cache.
+// Download writes the whole content made of chunks to w, window by window
+// aligned to whole systematic slivers as reads are (so that no sliver is
+// fetched and verified twice), without keeping it in the cache.
 func (r *Reader) Download(ctx context.Context, chunks []meta.Chunk, w io.WriterAt) error {
 	var off int64
 	for _, c := range chunks {
-		for pos := uint64(0); pos < c.Size; pos += uint64(r.opts.Window) {
-			length := min(uint64(r.opts.Window), c.Size-pos)
+		win, err := r.windowSize(ctx, c.Blob)
+		if err != nil {
+			return err
+		}
+		for at, end := c.Off, c.Off+c.Size; at < end; {
+			length := min((at/win+1)*win, end) - at
 			wctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
-			data, err := r.src.ReadRange(wctx, c.Blob, c.Off+pos, length)
+			data, err := r.src.ReadRange(wctx, c.Blob, at, length)
 			cancel()
 			if err != nil {
-				return fmt.Errorf("read blob %s at %d: %w", c.Blob, pos, err)
+				return fmt.Errorf("read blob %s at %d: %w", c.Blob, at, err)
 			}
 			if uint64(len(data)) != length {
-				return fmt.Errorf("read of blob %s at %d returned %d bytes, want %d", c.Blob, pos, len(data), length)
+				return fmt.Errorf("read of blob %s at %d returned %d bytes, want %d", c.Blob, at, len(data), length)
 			}
-			if _, err := w.WriteAt(data, off+int64(pos)); err != nil {
+			if _, err := w.WriteAt(data, off+int64(at-c.Off)); err != nil {
 				return err
 			}
+			at += length
 		}
 		off += int64(c.Size)
 	}
