@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -22,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/internal/testvectors"
+	"github.com/walrusfs/walrusfs/internal/officialsdk"
 )
 
 // The cross-check runs the official encoder (the oracle beside the
@@ -33,11 +32,6 @@ import (
 // oracleSeedEnv fixes the seed of the random inputs; by default it changes at
 // every run and is logged.
 const oracleSeedEnv = "WALRUSFS_ORACLE_SEED"
-
-// oracleStamp, in the installed copy, holds the SHA-256 of the package.json
-// whose dependencies were installed there. bench/oracle-bench.sh writes and
-// checks the same file.
-const oracleStamp = ".walrusfs-installed"
 
 // crossMaxBlob bounds the random blob sizes.
 const crossMaxBlob = 4 << 20
@@ -67,7 +61,7 @@ func TestOfficialEncoderCrossCheck(t *testing.T) {
 		}
 		t.Skipf("node not found, cannot run the official encoder: %v", err)
 	}
-	oracle := installOracle(t)
+	oracle := officialsdk.Dir(t)
 
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv(oracleSeedEnv); s != "" {
@@ -485,148 +479,4 @@ func (ob *oracleBatch) kill() {
 	for range ob.results {
 	}
 	ob.once.Do(func() { ob.waitErr = ob.cmd.Wait() })
-}
-
-// installOracle makes sure <repo>/.cache/oracle holds a copy of the oracle
-// with its npm dependencies installed, and returns its path. The copy is
-// reused while its package.json matches the oracle's; the oracle's scripts
-// are refreshed every time.
-func installOracle(t *testing.T) string {
-	src, err := testvectors.OracleDir()
-	if err != nil {
-		t.Fatalf("official encoder: %v", err)
-	}
-	root, err := testvectors.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache := filepath.Join(root, ".cache")
-	dst := filepath.Join(cache, "oracle")
-	pkg, err := os.ReadFile(filepath.Join(src, "package.json"))
-	if err != nil {
-		t.Fatalf("official encoder: %v", err)
-	}
-	sum := sha256.Sum256(pkg)
-	want := hex.EncodeToString(sum[:])
-	if stamp, err := os.ReadFile(filepath.Join(dst, oracleStamp)); err == nil && strings.TrimSpace(string(stamp)) == want {
-		installed, err := os.ReadFile(filepath.Join(dst, "package.json"))
-		if err == nil && bytes.Equal(installed, pkg) {
-			if err := refreshOracleFiles(src, dst); err != nil {
-				t.Fatalf("refresh %s: %v", dst, err)
-			}
-			return dst
-		}
-	}
-
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatalf("npm is required to install the official encoder: %v", err)
-	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp, err := os.MkdirTemp(cache, "oracle.tmp-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp) // gone once renamed
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := copyOracle(src, tmp); err != nil {
-		t.Fatalf("copy %s: %v", src, err)
-	}
-	t0 := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund")
-	cmd.Dir = tmp
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm install in %s: %v\n%s", tmp, err, out)
-	}
-	t.Logf("npm install of the official encoder: %v", time.Since(t0).Round(time.Millisecond))
-	if err := os.WriteFile(filepath.Join(tmp, oracleStamp), []byte(want+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// Swap the new copy in; an older one is moved aside first, since a
-	// directory cannot be renamed over a non-empty one.
-	old := fmt.Sprintf("%s.old-%d", dst, time.Now().UnixNano())
-	if err := os.Rename(dst, old); err == nil {
-		defer os.RemoveAll(old)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
-// oracleSkip lists what copyOracle leaves out: the oracle's own git-ignored
-// files.
-var oracleSkip = map[string]bool{"node_modules": true, "package-lock.json": true, "scratch": true}
-
-// copyOracle copies the oracle folder src into dst, writable.
-func copyOracle(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		if rel == "." {
-			return nil
-		}
-		if oracleSkip[rel] {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-}
-
-// refreshOracleFiles copies the oracle's top-level files that differ from the
-// installed copy's, each through a temporary file and a rename.
-func refreshOracleFiles(src, dst string) error {
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() || oracleSkip[e.Name()] {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, e.Name())
-		if cur, err := os.ReadFile(target); err == nil && bytes.Equal(cur, b) {
-			continue
-		}
-		tmp := fmt.Sprintf("%s.tmp-%d", target, time.Now().UnixNano())
-		if err := os.WriteFile(tmp, b, 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, target); err != nil {
-			os.Remove(tmp)
-			return err
-		}
-	}
-	return nil
 }
