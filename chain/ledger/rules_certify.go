@@ -15,49 +15,62 @@ func (s *state) prepareCertify(t *txn, sigs sigPolicy) (commitFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ev, ok := s.invalid[b.BlobID]; ok {
-		return nil, fmt.Errorf("%w: %s, in transaction %s", chain.ErrBlobInvalid, b.BlobID, ev.TxDigest)
-	}
-	if b.CertifiedEpoch != nil {
-		return nil, fmt.Errorf("%w: blob object %s in epoch %d", chain.ErrAlreadyCertified, in.Blob, *b.CertifiedEpoch)
-	}
-	if s.expired(b.Storage.EndEpoch) {
-		return nil, fmt.Errorf("%w: blob object %s ended with epoch %d, current epoch is %d", chain.ErrExpired, in.Blob, b.Storage.EndEpoch, s.epoch)
-	}
 	cert, err := in.Cert.certificate()
 	if err != nil {
 		return nil, err
 	}
-	conf, err := messages.ParseStorageConfirmation(cert.Message)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", chain.ErrInvalidCertificate, err)
-	}
-	switch {
-	case conf.Epoch != s.epoch:
-		return nil, fmt.Errorf("%w: confirmation of epoch %d, current epoch is %d", chain.ErrInvalidCertificate, conf.Epoch, s.epoch)
-	case conf.BlobID != b.BlobID:
-		return nil, fmt.Errorf("%w: confirmation of blob ID %s, blob object %s has %s", chain.ErrInvalidCertificate, conf.BlobID, in.Blob, b.BlobID)
-	case conf.Deletable != b.Deletable:
-		return nil, fmt.Errorf("%w: confirmation for deletable=%t, blob object %s has deletable=%t", chain.ErrInvalidCertificate, conf.Deletable, in.Blob, b.Deletable)
-	case conf.Deletable && conf.ObjectID != b.ID:
-		return nil, fmt.Errorf("%w: confirmation for blob object %s, not %s", chain.ErrInvalidCertificate, FormatObjectID(conf.ObjectID), in.Blob)
-	}
-	if err := s.checkCertificate(cert, sigs, s.committee.IsQuorum, "a quorum needs 3·w ≥ 2·n+1"); err != nil {
+	if err := s.checkCertify(b, cert, sigs); err != nil {
 		return nil, err
 	}
 	return func() result {
-		epoch := s.epoch
-		b.CertifiedEpoch = &epoch
-		b.statusEvent = s.emit(t, chain.Event{
-			Kind:      chain.EventBlobCertified,
-			Epoch:     s.epoch,
-			BlobID:    b.BlobID,
-			EndEpoch:  b.Storage.EndEpoch,
-			Deletable: b.Deletable,
-			ObjectID:  b.ID,
-		})
+		s.certifyBlob(t, b)
 		return result{blob: b.cloneBlob()}
 	}, nil
+}
+
+// checkCertify applies certify_blob's rules.
+func (s *state) checkCertify(b *blobObject, cert messages.Certificate, sigs sigPolicy) error {
+	id := FormatObjectID(b.ID)
+	if ev, ok := s.invalid[b.BlobID]; ok {
+		return fmt.Errorf("%w: %s, in transaction %s", chain.ErrBlobInvalid, b.BlobID, ev.TxDigest)
+	}
+	if b.CertifiedEpoch != nil {
+		return fmt.Errorf("%w: blob object %s in epoch %d", chain.ErrAlreadyCertified, id, *b.CertifiedEpoch)
+	}
+	if s.expired(b.Storage.EndEpoch) {
+		return fmt.Errorf("%w: blob object %s ended with epoch %d, current epoch is %d", chain.ErrExpired, id, b.Storage.EndEpoch, s.epoch)
+	}
+	conf, err := messages.ParseStorageConfirmation(cert.Message)
+	if err != nil {
+		return fmt.Errorf("%w: %w", chain.ErrInvalidCertificate, err)
+	}
+	switch {
+	case conf.Epoch != s.epoch:
+		return fmt.Errorf("%w: confirmation of epoch %d, current epoch is %d", chain.ErrInvalidCertificate, conf.Epoch, s.epoch)
+	case conf.BlobID != b.BlobID:
+		return fmt.Errorf("%w: confirmation of blob ID %s, blob object %s has %s", chain.ErrInvalidCertificate, conf.BlobID, id, b.BlobID)
+	case conf.Deletable != b.Deletable:
+		return fmt.Errorf("%w: confirmation for deletable=%t, blob object %s has deletable=%t", chain.ErrInvalidCertificate, conf.Deletable, id, b.Deletable)
+	case conf.Deletable && conf.ObjectID != b.ID:
+		return fmt.Errorf("%w: confirmation for blob object %s, not %s", chain.ErrInvalidCertificate, FormatObjectID(conf.ObjectID), id)
+	}
+	return s.checkCertificate(cert, sigs, s.committee.IsQuorum, "a quorum needs 3·w ≥ 2·n+1")
+}
+
+// certifyBlob marks b certified in the current epoch and emits
+// BlobCertified; checkCertify has passed.
+func (s *state) certifyBlob(t *txn, b *blobObject) {
+	epoch := s.epoch
+	b.CertifiedEpoch = &epoch
+	b.version = s.lamport()
+	b.statusEvent = s.emit(t, chain.Event{
+		Kind:      chain.EventBlobCertified,
+		Epoch:     s.epoch,
+		BlobID:    b.BlobID,
+		EndEpoch:  b.Storage.EndEpoch,
+		Deletable: b.Deletable,
+		ObjectID:  b.ID,
+	})
 }
 
 // prepareInvalidate marks a blob ID invalid with a certificate of validity

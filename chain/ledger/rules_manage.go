@@ -14,25 +14,39 @@ func (s *state) prepareDelete(t *txn) (commitFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !b.Deletable {
-		return nil, fmt.Errorf("%w: blob object %s is permanent", chain.ErrNotDeletable, in.Blob)
-	}
-	if s.expired(b.Storage.EndEpoch) {
-		return nil, fmt.Errorf("%w: blob object %s ended with epoch %d, current epoch is %d", chain.ErrExpired, in.Blob, b.Storage.EndEpoch, s.epoch)
+	if err := s.checkDelete(b); err != nil {
+		return nil, err
 	}
 	return func() result {
-		s.removeBlob(b)
-		s.emit(t, chain.Event{
-			Kind:         chain.EventBlobDeleted,
-			Epoch:        s.epoch,
-			BlobID:       b.BlobID,
-			EndEpoch:     b.Storage.EndEpoch,
-			ObjectID:     b.ID,
-			WasCertified: b.CertifiedEpoch != nil,
-		})
-		s.storages[b.Storage.ID] = &storageObject{Storage: b.Storage, owner: t.sender}
+		s.deleteBlob(t, b)
+		s.storages[b.Storage.ID] = &storageObject{Storage: b.Storage, owner: t.sender, version: s.lamport()}
 		return result{storage: b.Storage}
 	}, nil
+}
+
+// checkDelete applies delete_blob's rules.
+func (s *state) checkDelete(b *blobObject) error {
+	if !b.Deletable {
+		return fmt.Errorf("%w: blob object %s is permanent", chain.ErrNotDeletable, FormatObjectID(b.ID))
+	}
+	if s.expired(b.Storage.EndEpoch) {
+		return fmt.Errorf("%w: blob object %s ended with epoch %d, current epoch is %d", chain.ErrExpired, FormatObjectID(b.ID), b.Storage.EndEpoch, s.epoch)
+	}
+	return nil
+}
+
+// deleteBlob removes b and emits BlobDeleted; checkDelete has passed. Its
+// storage is the caller's to place.
+func (s *state) deleteBlob(t *txn, b *blobObject) {
+	s.removeBlob(b)
+	s.emit(t, chain.Event{
+		Kind:         chain.EventBlobDeleted,
+		Epoch:        s.epoch,
+		BlobID:       b.BlobID,
+		EndEpoch:     b.Storage.EndEpoch,
+		ObjectID:     b.ID,
+		WasCertified: b.CertifiedEpoch != nil,
+	})
 }
 
 // prepareExtend moves the end epoch of a certified, unexpired blob of the
@@ -43,27 +57,43 @@ func (s *state) prepareExtend(t *txn) (commitFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.expired(b.Storage.EndEpoch) {
-		return nil, fmt.Errorf("%w: blob object %s ended with epoch %d, current epoch is %d", chain.ErrExpired, in.Blob, b.Storage.EndEpoch, s.epoch)
-	}
-	if b.CertifiedEpoch == nil {
-		return nil, fmt.Errorf("%w: blob object %s is not certified", chain.ErrInvalidArgument, in.Blob)
-	}
-	end := uint64(b.Storage.EndEpoch) + uint64(in.Epochs)
-	if in.Epochs == 0 || end-uint64(s.epoch) > uint64(s.maxEpochsAhead) {
-		return nil, fmt.Errorf("%w: extending by %d epochs to end epoch %d, allowed up to %d", chain.ErrInvalidArgument, in.Epochs, end, uint64(s.epoch)+uint64(s.maxEpochsAhead))
+	if err := s.checkExtend(b, in.Epochs); err != nil {
+		return nil, err
 	}
 	return func() result {
-		b.Storage.EndEpoch = chain.Epoch(end)
-		b.statusEvent = s.emit(t, chain.Event{
-			Kind:        chain.EventBlobCertified,
-			Epoch:       s.epoch,
-			BlobID:      b.BlobID,
-			EndEpoch:    b.Storage.EndEpoch,
-			Deletable:   b.Deletable,
-			ObjectID:    b.ID,
-			IsExtension: true,
-		})
+		s.extendBlob(t, b, in.Epochs)
 		return result{blob: b.cloneBlob()}
 	}, nil
+}
+
+// checkExtend applies extend_blob's rules.
+func (s *state) checkExtend(b *blobObject, epochs uint32) error {
+	id := FormatObjectID(b.ID)
+	if s.expired(b.Storage.EndEpoch) {
+		return fmt.Errorf("%w: blob object %s ended with epoch %d, current epoch is %d", chain.ErrExpired, id, b.Storage.EndEpoch, s.epoch)
+	}
+	if b.CertifiedEpoch == nil {
+		return fmt.Errorf("%w: blob object %s is not certified", chain.ErrInvalidArgument, id)
+	}
+	end := uint64(b.Storage.EndEpoch) + uint64(epochs)
+	if epochs == 0 || end-uint64(s.epoch) > uint64(s.maxEpochsAhead) {
+		return fmt.Errorf("%w: extending by %d epochs to end epoch %d, allowed up to %d", chain.ErrInvalidArgument, epochs, end, uint64(s.epoch)+uint64(s.maxEpochsAhead))
+	}
+	return nil
+}
+
+// extendBlob moves b's end epoch and emits BlobCertified as an extension;
+// checkExtend has passed.
+func (s *state) extendBlob(t *txn, b *blobObject, epochs uint32) {
+	b.Storage.EndEpoch += epochs
+	b.version = s.lamport()
+	b.statusEvent = s.emit(t, chain.Event{
+		Kind:        chain.EventBlobCertified,
+		Epoch:       s.epoch,
+		BlobID:      b.BlobID,
+		EndEpoch:    b.Storage.EndEpoch,
+		Deletable:   b.Deletable,
+		ObjectID:    b.ID,
+		IsExtension: true,
+	})
 }

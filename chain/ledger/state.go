@@ -42,7 +42,8 @@ type fsKey struct {
 // storageObject is a storage resource not attached to a blob.
 type storageObject struct {
 	chain.Storage
-	owner chain.Address
+	owner   chain.Address
+	version uint64 // Sui's object version: the lamport of its last change
 }
 
 // blobObject is a blob and the event of its last status change
@@ -50,6 +51,7 @@ type storageObject struct {
 type blobObject struct {
 	chain.Blob
 	statusEvent chain.EventID
+	version     uint64 // Sui's object version: the lamport of its last change
 }
 
 func newState() *state {
@@ -160,6 +162,11 @@ func (s *state) ownedBlob(sender chain.Address, id chain.ObjectID) (*blobObject,
 	}
 	return b, nil
 }
+
+// lamport is the Sui object version that the record being applied gives
+// the objects it creates or changes: one more than its sequence number, so
+// that versions only grow and genesis objects have version 1.
+func (s *state) lamport() uint64 { return s.seq + 1 }
 
 // expired reports whether storage ending at end no longer covers the
 // current epoch (end epochs are exclusive).
