@@ -29,6 +29,9 @@ type Genesis struct {
 	// MaxEpochsAhead bounds how far ahead storage may be reserved or a blob
 	// extended; 0 means DefaultMaxEpochsAhead.
 	MaxEpochsAhead uint32
+	// Sui sets the prices of the ledger's Sui face and funds accounts; nil
+	// gives the default prices and no coins.
+	Sui *SuiGenesis
 }
 
 // NodeRegistration is a storage node joining a committee, with its proof of

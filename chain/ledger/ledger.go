@@ -58,6 +58,7 @@ func Create(dir string, g Genesis, opts Options) (*Ledger, error) {
 		EpochDuration:  g.EpochDuration,
 		MaxEpochsAhead: g.MaxEpochsAhead,
 		Nodes:          toNodeRecords(g.Nodes),
+		Sui:            toSuiGenesisRecord(g.Sui),
 	}}
 	payload, err := seal(rec, "")
 	if err != nil {

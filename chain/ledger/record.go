@@ -29,6 +29,8 @@ type record struct {
 	Extend     *extendTx     `json:"extend,omitempty"`
 	Epoch      *epochTx      `json:"epoch,omitempty"`
 	Publish    *publishTx    `json:"publish,omitempty"`
+	Mint       *mintTx       `json:"mint,omitempty"`
+	Sui        *suiTx        `json:"sui,omitempty"`
 }
 
 type genesisTx struct {
@@ -37,6 +39,9 @@ type genesisTx struct {
 	EpochDuration  time.Duration `json:"epochDuration"`
 	MaxEpochsAhead uint32        `json:"maxEpochsAhead"`
 	Nodes          []nodeRecord  `json:"nodes"`
+	// Sui is absent in ledgers made before the Sui face: they get the
+	// default prices and no coins.
+	Sui *suiGenesisRecord `json:"sui,omitempty"`
 }
 
 type reserveTx struct {
@@ -163,6 +168,10 @@ func (r *record) kind() string {
 		return "advance_epoch"
 	case r.Publish != nil:
 		return "publish_manifest"
+	case r.Mint != nil:
+		return "mint"
+	case r.Sui != nil:
+		return "sui_transaction"
 	}
 	return "empty"
 }

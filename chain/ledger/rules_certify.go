@@ -63,14 +63,7 @@ func (s *state) certifyBlob(t *txn, b *blobObject) {
 	epoch := s.epoch
 	b.CertifiedEpoch = &epoch
 	b.version = s.lamport()
-	b.statusEvent = s.emit(t, chain.Event{
-		Kind:      chain.EventBlobCertified,
-		Epoch:     s.epoch,
-		BlobID:    b.BlobID,
-		EndEpoch:  b.Storage.EndEpoch,
-		Deletable: b.Deletable,
-		ObjectID:  b.ID,
-	})
+	b.statusEvent = s.emit(t, certifiedEvent(s.epoch, b, false))
 }
 
 // prepareInvalidate marks a blob ID invalid with a certificate of validity
@@ -107,4 +100,18 @@ func (b *blobObject) cloneBlob() chain.Blob {
 		out.CertifiedEpoch = &e
 	}
 	return out
+}
+
+// certifiedEvent is the BlobCertified event of a certification or, with
+// extension set, of an extension.
+func certifiedEvent(epoch chain.Epoch, b *blobObject, extension bool) chain.Event {
+	return chain.Event{
+		Kind:        chain.EventBlobCertified,
+		Epoch:       epoch,
+		BlobID:      b.BlobID,
+		EndEpoch:    b.Storage.EndEpoch,
+		Deletable:   b.Deletable,
+		ObjectID:    b.ID,
+		IsExtension: extension,
+	}
 }

@@ -33,6 +33,7 @@ func (s *state) prepareGenesis(t *txn, sigs sigPolicy) (commitFunc, error) {
 		s.epoch = 0
 		s.epochStarted = time.UnixMilli(t.rec.Time)
 		s.setCommittee(members)
+		s.initSui(t, g.Sui)
 		return result{committee: cloneCommittee(s.committee)}
 	}, nil
 }
@@ -60,6 +61,7 @@ func (s *state) prepareEpoch(t *txn, sigs sigPolicy) (commitFunc, error) {
 		s.setCommittee(members)
 		s.emit(t, chain.Event{Kind: chain.EventEpochChangeStart, Epoch: s.epoch})
 		s.emit(t, chain.Event{Kind: chain.EventEpochChangeDone, Epoch: s.epoch})
+		s.sui.systemVersion, s.sui.stakingVersion = s.lamport(), s.lamport()
 		return result{committee: cloneCommittee(s.committee)}
 	}, nil
 }

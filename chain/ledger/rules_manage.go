@@ -39,14 +39,7 @@ func (s *state) checkDelete(b *blobObject) error {
 // storage is the caller's to place.
 func (s *state) deleteBlob(t *txn, b *blobObject) {
 	s.removeBlob(b)
-	s.emit(t, chain.Event{
-		Kind:         chain.EventBlobDeleted,
-		Epoch:        s.epoch,
-		BlobID:       b.BlobID,
-		EndEpoch:     b.Storage.EndEpoch,
-		ObjectID:     b.ID,
-		WasCertified: b.CertifiedEpoch != nil,
-	})
+	s.emit(t, deletedEvent(s.epoch, b))
 }
 
 // prepareExtend moves the end epoch of a certified, unexpired blob of the
@@ -87,13 +80,17 @@ func (s *state) checkExtend(b *blobObject, epochs uint32) error {
 func (s *state) extendBlob(t *txn, b *blobObject, epochs uint32) {
 	b.Storage.EndEpoch += epochs
 	b.version = s.lamport()
-	b.statusEvent = s.emit(t, chain.Event{
-		Kind:        chain.EventBlobCertified,
-		Epoch:       s.epoch,
-		BlobID:      b.BlobID,
-		EndEpoch:    b.Storage.EndEpoch,
-		Deletable:   b.Deletable,
-		ObjectID:    b.ID,
-		IsExtension: true,
-	})
+	b.statusEvent = s.emit(t, certifiedEvent(s.epoch, b, true))
+}
+
+// deletedEvent is the BlobDeleted event of a deleted blob object.
+func deletedEvent(epoch chain.Epoch, b *blobObject) chain.Event {
+	return chain.Event{
+		Kind:         chain.EventBlobDeleted,
+		Epoch:        epoch,
+		BlobID:       b.BlobID,
+		EndEpoch:     b.Storage.EndEpoch,
+		ObjectID:     b.ID,
+		WasCertified: b.CertifiedEpoch != nil,
+	}
 }

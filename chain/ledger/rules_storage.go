@@ -96,16 +96,21 @@ func (s *state) registerBlob(t *txn, owner chain.Address, st chain.Storage, in *
 		Storage:         st,
 		Deletable:       in.Deletable,
 	}, version: s.lamport()}
-	b.statusEvent = s.emit(t, chain.Event{
+	b.statusEvent = s.emit(t, registeredEvent(s.epoch, b))
+	s.addBlob(b)
+	return b
+}
+
+// registeredEvent is the BlobRegistered event of a new blob object.
+func registeredEvent(epoch chain.Epoch, b *blobObject) chain.Event {
+	return chain.Event{
 		Kind:         chain.EventBlobRegistered,
-		Epoch:        s.epoch,
+		Epoch:        epoch,
 		BlobID:       b.BlobID,
 		Size:         b.Size,
 		EncodingType: b.EncodingType,
 		EndEpoch:     b.Storage.EndEpoch,
 		Deletable:    b.Deletable,
 		ObjectID:     b.ID,
-	})
-	s.addBlob(b)
-	return b
+	}
 }

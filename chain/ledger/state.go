@@ -31,6 +31,8 @@ type state struct {
 	invalid  map[encoding.BlobID]chain.EventID
 	fs       map[fsKey]chain.FsRecord
 	events   []chain.Event
+
+	sui suiState
 }
 
 // fsKey names a filesystem record: names are per owner.
@@ -61,6 +63,7 @@ func newState() *state {
 		byBlobID: make(map[encoding.BlobID][]chain.ObjectID),
 		invalid:  make(map[encoding.BlobID]chain.EventID),
 		fs:       make(map[fsKey]chain.FsRecord),
+		sui:      newSuiState(),
 	}
 }
 
@@ -96,6 +99,7 @@ type result struct {
 	storage   chain.Storage
 	committee chain.Committee
 	fs        chain.FsRecord
+	sui       *SuiExecution
 }
 
 // commitFunc changes the state; it runs only after the rules accepted the
@@ -137,6 +141,10 @@ func (s *state) prepare(t *txn, sigs sigPolicy) (commitFunc, error) {
 		commit, err = s.prepareEpoch(t, sigs)
 	case r.Publish != nil:
 		commit, err = s.preparePublish(t)
+	case r.Mint != nil:
+		commit, err = s.prepareMint(t)
+	case r.Sui != nil:
+		commit, err = s.prepareSui(t, sigs)
 	default:
 		err = fmt.Errorf("%w: empty transaction", chain.ErrInvalidArgument)
 	}
