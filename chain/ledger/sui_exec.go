@@ -365,11 +365,14 @@ func (x *ptbExec) commit(exec *SuiExecution) {
 		}
 	}
 	for blob := range x.attrsSeen {
+		field := moveobj.MetadataFieldID(blob)
 		if a := x.attrs[blob]; a != nil {
 			a.version = lamport
 			s.sui.attrs[blob] = a
+			s.sui.attrFields[field] = blob
 		} else {
 			delete(s.sui.attrs, blob)
+			delete(s.sui.attrFields, field)
 		}
 	}
 	for _, pe := range x.events {

@@ -120,18 +120,20 @@ type suiState struct {
 	systemVersion  uint64 // lamport of the last change to System's inner state
 	stakingVersion uint64 // lamport of the last change to Staking's inner state
 
-	coins map[chain.ObjectID]*coinObject
-	attrs map[chain.ObjectID]*blobAttributes // by blob object ID
-	txs   map[[32]byte]*SuiExecution         // by Sui transaction digest
+	coins      map[chain.ObjectID]*coinObject
+	attrs      map[chain.ObjectID]*blobAttributes // by blob object ID
+	attrFields map[chain.ObjectID]chain.ObjectID  // metadata field ID → blob object ID
+	txs        map[[32]byte]*SuiExecution         // by Sui transaction digest
 
 	walPaid, gasPaid uint64 // FROST and MIST paid to the system so far
 }
 
 func newSuiState() suiState {
 	return suiState{
-		coins: make(map[chain.ObjectID]*coinObject),
-		attrs: make(map[chain.ObjectID]*blobAttributes),
-		txs:   make(map[[32]byte]*SuiExecution),
+		coins:      make(map[chain.ObjectID]*coinObject),
+		attrs:      make(map[chain.ObjectID]*blobAttributes),
+		attrFields: make(map[chain.ObjectID]chain.ObjectID),
+		txs:        make(map[[32]byte]*SuiExecution),
 	}
 }
 

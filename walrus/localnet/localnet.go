@@ -39,6 +39,8 @@ type Config struct {
 	// TLS serves each node's API over TLS with a self-signed certificate
 	// for a network key the chain publishes, which clients pin.
 	TLS bool
+	// Sui sets the ledger's Sui face: prices and funded accounts.
+	Sui *ledger.SuiGenesis
 }
 
 // Network is a running network.
@@ -116,7 +118,7 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 		}
 		regs = append(regs, ledger.NewNodeRegistration(key, info, account, 0))
 	}
-	l, err := ledger.Create(filepath.Join(cfg.Dir, "ledger"), ledger.Genesis{NShards: cfg.NShards, Nodes: regs}, ledger.Options{Logger: cfg.Logger.With("component", "ledger")})
+	l, err := ledger.Create(filepath.Join(cfg.Dir, "ledger"), ledger.Genesis{NShards: cfg.NShards, Nodes: regs, Sui: cfg.Sui}, ledger.Options{Logger: cfg.Logger.With("component", "ledger")})
 	if err != nil {
 		closeAll(listeners)
 		return nil, fmt.Errorf("localnet: create ledger: %w", err)
