@@ -56,6 +56,10 @@ var (
 	ErrBlobInvalid        = errors.New("blob ID was marked invalid")
 	ErrInvalidArgument    = errors.New("invalid argument")
 	ErrConflict           = errors.New("record changed since the version the caller read")
+	ErrInsufficientWAL    = errors.New("not enough WAL")
+	ErrInsufficientGas    = errors.New("not enough SUI for gas")
+	ErrAborted            = errors.New("transaction aborted")
+	ErrUnsupported        = errors.New("not supported by this chain")
 )
 
 // Node is a storage node, a member of the committee.
@@ -243,4 +247,14 @@ type Chain interface {
 	PublishManifest(ctx context.Context, name string, manifest encoding.BlobID, prevVersion uint64) (FsRecord, error)
 	// FsRecord returns owner's filesystem record name, or ErrNotFound.
 	FsRecord(ctx context.Context, owner Address, name string) (FsRecord, error)
+}
+
+// BlobRegistrar is implemented by chains on which buying storage and
+// registering a blob is one transaction, as Walrus clients do it on Sui:
+// clients use it when they can, and ReserveStorage then RegisterBlob
+// otherwise.
+type BlobRegistrar interface {
+	// ReserveAndRegister buys storage for the blob's encoded length for
+	// epochs epochs and registers the blob on it, in one transaction.
+	ReserveAndRegister(ctx context.Context, epochs uint32, blobID encoding.BlobID, root encoding.Hash, size uint64, encodingType byte, deletable bool) (Blob, error)
 }

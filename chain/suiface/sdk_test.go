@@ -5,9 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -15,64 +12,11 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
-	"github.com/walrusfs/walrusfs/chain/sui/suikey"
-	"github.com/walrusfs/walrusfs/chain/suiface"
+	"github.com/walrusfs/walrusfs/chain/suiface/facetest"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/internal/grpcweb"
 	"github.com/walrusfs/walrusfs/internal/officialsdk"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
 )
-
-// faceNet is a local network with its ledger served as Sui.
-type faceNet struct {
-	net     *localnet.Network
-	baseURL string
-	key     *suikey.KeyPair
-}
-
-const (
-	grantSUI = 100_000_000_000 // 100 SUI
-	grantWAL = 500_000_000_000 // 500 WAL
-)
-
-func startFaceNet(t *testing.T, nodes, shards int) *faceNet {
-	t.Helper()
-	key, err := suikey.NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	n, err := localnet.Start(ctx, localnet.Config{
-		Dir: t.TempDir(), Nodes: nodes, NShards: shards,
-		Sui: &ledger.SuiGenesis{Grants: []ledger.Grant{{Owner: key.Address(), SUI: grantSUI, WAL: grantWAL}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(n.Close)
-	srv, err := grpcweb.New(grpcweb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	suiface.New(n.Ledger, nil).Register(srv)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	return &faceNet{net: n, baseURL: "http://" + lis.Addr().String(), key: key}
-}
 
 func blobOf(size int) []byte {
 	b := make([]byte, size)
@@ -93,23 +37,23 @@ func sha(b []byte) string {
 // deletes; walrusfs reads the SDK's blobs and the SDK reads walrusfs's; and
 // the WAL spent is exactly what Walrus's prices say.
 func TestOfficialSDK(t *testing.T) {
-	f := startFaceNet(t, 4, 100)
+	f := facetest.Start(t, 4, 100)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	d := f.net.Ledger.SuiDeployment()
+	d := f.Ledger.SuiDeployment()
 
 	goData := blobOf(77_777)
 	var goAccount chain.Address
 	goAccount[0] = 0x60
-	stored, err := f.net.Client(goAccount, client.Options{}).Store(ctx, goData, 3, false)
+	stored, err := f.Client(goAccount, client.Options{}).Store(ctx, goData, 3, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	sizes := []int{0, 1, 1000, 1<<20 + 3, 3 << 20}
 	in, _ := json.Marshal(map[string]any{
-		"baseUrl": f.baseURL, "system": ledger.FormatObjectID(d.System), "staking": ledger.FormatObjectID(d.Staking),
-		"secretHex": hex.EncodeToString(f.key.Seed()), "sizes": sizes, "goBlobId": stored.BlobID.String(),
+		"baseUrl": f.URL, "system": ledger.FormatObjectID(d.System), "staking": ledger.FormatObjectID(d.Staking),
+		"secretHex": hex.EncodeToString(f.Key.Seed()), "sizes": sizes, "goBlobId": stored.BlobID.String(),
 	})
 	raw := officialsdk.Run(t, ctx, "testdata/sdk_e2e.mjs", string(in))
 	var out struct {
@@ -135,13 +79,13 @@ func TestOfficialSDK(t *testing.T) {
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("script output %q: %v", raw, err)
 	}
-	if out.Address != ledger.FormatAddress(f.key.Address()) {
-		t.Fatalf("the SDK signs as %s, the key's address is %s", out.Address, ledger.FormatAddress(f.key.Address()))
+	if out.Address != ledger.FormatAddress(f.Key.Address()) {
+		t.Fatalf("the SDK signs as %s, the key's address is %s", out.Address, ledger.FormatAddress(f.Key.Address()))
 	}
 	if len(out.Written) != len(sizes) {
 		t.Fatalf("%d blobs written, want %d", len(out.Written), len(sizes))
 	}
-	reader := f.net.Client(goAccount, client.Options{})
+	reader := f.Client(goAccount, client.Options{})
 	var wantWAL uint64
 	for _, w := range out.Written {
 		if !w.Certified || w.ReadSha256 != w.WantSha256 {
@@ -190,15 +134,15 @@ func TestOfficialSDK(t *testing.T) {
 	if !strings.Contains(out.PoorError, "Insufficient balance") {
 		t.Errorf("writing with an unfunded key: %q, want the SDK's insufficient-balance error", out.PoorError)
 	}
-	wal, _, err := f.net.Ledger.SuiBalance(ctx, f.key.Address(), d.WALType())
+	wal, _, err := f.Ledger.SuiBalance(ctx, f.Key.Address(), d.WALType())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if spent := grantWAL - wal; spent != wantWAL {
+	if spent := facetest.GrantWAL - wal; spent != wantWAL {
 		t.Errorf("WAL spent %d FROST, Walrus's prices say %d", spent, wantWAL)
 	}
-	gas, _, err := f.net.Ledger.SuiBalance(ctx, f.key.Address(), moveobj.SUIType())
-	if err != nil || gas >= grantSUI {
+	gas, _, err := f.Ledger.SuiBalance(ctx, f.Key.Address(), moveobj.SUIType())
+	if err != nil || gas >= facetest.GrantSUI {
 		t.Errorf("SUI balance %d after paying gas (err %v)", gas, err)
 	}
 }

@@ -38,13 +38,9 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	}
 	defer eb.Release()
 
-	storage, err := c.chain.ReserveStorage(ctx, eb.Params.EncodedLength(), epochs)
+	obj, err := c.register(ctx, eb, epochs, deletable)
 	if err != nil {
-		return nil, fmt.Errorf("store %s: reserve storage: %w", eb.ID, err)
-	}
-	obj, err := c.chain.RegisterBlob(ctx, storage.ID, eb.ID, eb.Metadata.RootHash(), eb.Params.UnencodedLength, encoding.EncodingRS2, deletable)
-	if err != nil {
-		return nil, fmt.Errorf("store %s: register: %w", eb.ID, err)
+		return nil, fmt.Errorf("store %s: %w", eb.ID, err)
 	}
 	c.log.Info("registered blob", "blob", eb.ID, "object", fmt.Sprintf("%x", obj.ID[:8]), "size", len(blob), "epochs", epochs)
 
@@ -217,4 +213,25 @@ func (c *Client) checkConfirmation(conf messages.SignedMessage, want []byte, m m
 		return fmt.Errorf("confirmation: %w", err)
 	}
 	return nil
+}
+
+// register buys storage for an encoded blob and registers it: in one
+// transaction where the chain can, as Walrus clients do on Sui.
+func (c *Client) register(ctx context.Context, eb *encoding.EncodedBlob, epochs uint32, deletable bool) (chain.Blob, error) {
+	if r, ok := c.chain.(chain.BlobRegistrar); ok {
+		obj, err := r.ReserveAndRegister(ctx, epochs, eb.ID, eb.Metadata.RootHash(), eb.Params.UnencodedLength, encoding.EncodingRS2, deletable)
+		if err != nil {
+			return chain.Blob{}, fmt.Errorf("register: %w", err)
+		}
+		return obj, nil
+	}
+	storage, err := c.chain.ReserveStorage(ctx, eb.Params.EncodedLength(), epochs)
+	if err != nil {
+		return chain.Blob{}, fmt.Errorf("reserve storage: %w", err)
+	}
+	obj, err := c.chain.RegisterBlob(ctx, storage.ID, eb.ID, eb.Metadata.RootHash(), eb.Params.UnencodedLength, encoding.EncodingRS2, deletable)
+	if err != nil {
+		return chain.Blob{}, fmt.Errorf("register: %w", err)
+	}
+	return obj, nil
 }

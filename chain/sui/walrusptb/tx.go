@@ -2,6 +2,7 @@ package walrusptb
 
 import (
 	"fmt"
+	"github.com/walrusfs/walrusfs/chain/sui/suitx"
 
 	"github.com/block-vision/sui-go-sdk/models"
 	"github.com/block-vision/sui-go-sdk/transaction"
@@ -55,7 +56,7 @@ func Bytes(sender chain.Address, gas GasData, f Flow) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := d.Marshal()
+	b, err := suitx.Encode(d) // sui-go-sdk's Marshal is wrong for some type tags
 	if err != nil {
 		return nil, fmt.Errorf("walrusptb: %s: encode TransactionData: %w", f.name(), err)
 	}

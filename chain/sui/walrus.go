@@ -1,0 +1,184 @@
+package sui
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
+	"github.com/walrusfs/walrusfs/chain/sui/walrusptb"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/messages"
+)
+
+// ReserveAndRegister buys storage and registers a blob in one transaction,
+// the one @mysten/walrus's writeBlob sends.
+func (c *Client) ReserveAndRegister(ctx context.Context, epochs uint32, blobID encoding.BlobID, root encoding.Hash, size uint64, encodingType byte, deletable bool) (chain.Blob, error) {
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	what := fmt.Sprintf("register blob %s", blobID)
+	if encodingType != encoding.EncodingRS2 {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w: encoding type %d", what, chain.ErrInvalidArgument, encodingType)
+	}
+	if want := encoding.DeriveBlobID(encodingType, size, root); want != blobID {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w: root hash and size give %s", what, chain.ErrInvalidBlobID, want)
+	}
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	if epochs == 0 || epochs > d.maxEpochsAhead {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w: %d epochs, allowed 1 to %d", what, chain.ErrInvalidArgument, epochs, d.maxEpochsAhead)
+	}
+	reg := walrusptb.Register{
+		Contract: d.contract,
+		Prices:   walrusptb.Prices{Storage: d.system.StoragePricePerUnitSize, Write: d.system.WritePricePerUnitSize},
+		NShards:  int(d.system.Committee.NShards),
+		BlobID:   blobID, RootHash: root, Size: size, Epochs: epochs, Deletable: deletable,
+		Owner: c.Address(),
+	}
+	_, storageCost, writeCost, err := reg.Costs()
+	if err != nil {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
+	}
+	if reg.WAL, err = c.walCoins(ctx, d, storageCost+writeCost); err != nil {
+		return chain.Blob{}, err
+	}
+	r, err := c.transact(ctx, what, reg, d)
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	b, err := c.createdBlob(ctx, r, d)
+	if err != nil {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
+	}
+	if b.BlobID != blobID || b.Size != size || b.Deletable != deletable || b.Owner != c.Address() {
+		return chain.Blob{}, fmt.Errorf("sui: %s: the created Blob object %s does not match what was registered", what, hexID(b.ID))
+	}
+	c.log.Debug("registered blob", "blob", blobID, "object", hexID(b.ID), "wal", FormatWAL(storageCost+writeCost), "gas", FormatSUI(r.GasUsed))
+	return b, nil
+}
+
+// createdBlob finds the Blob object a transaction created, as the SDK does:
+// among the created objects, the one of type <type origin>::blob::Blob.
+func (c *Client) createdBlob(ctx context.Context, r *Receipt, d *deployment) (chain.Blob, error) {
+	ids := createdIDs(r.Effects)
+	objs, err := c.objects(ctx, ids)
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	want := moveobj.BlobType(d.typeOrigin).String()
+	for _, o := range objs {
+		if o != nil && o.typ.String() == want {
+			return blobFromObject(o)
+		}
+	}
+	return chain.Blob{}, fmt.Errorf("no %s among the objects transaction %s created", want, r.Digest)
+}
+
+// ReserveStorage is not a separate step on Sui for walrusfs: stores use
+// ReserveAndRegister, as the Walrus SDK does.
+func (c *Client) ReserveStorage(ctx context.Context, size uint64, epochs uint32) (chain.Storage, error) {
+	return chain.Storage{}, fmt.Errorf("sui: reserve storage: %w: storage is bought with the registration (ReserveAndRegister)", chain.ErrUnsupported)
+}
+
+// RegisterBlob on an existing storage resource is not used by walrusfs on
+// Sui; see ReserveAndRegister.
+func (c *Client) RegisterBlob(ctx context.Context, storage chain.ObjectID, blobID encoding.BlobID, root encoding.Hash, size uint64, encodingType byte, deletable bool) (chain.Blob, error) {
+	return chain.Blob{}, fmt.Errorf("sui: register blob on storage %s: %w: use ReserveAndRegister", hexID(storage), chain.ErrUnsupported)
+}
+
+// ownedBlob reads a blob object of the signer's, with its reference.
+func (c *Client) ownedBlob(ctx context.Context, id chain.ObjectID) (*object, chain.Blob, error) {
+	objs, err := c.objects(ctx, []chain.ObjectID{id})
+	if err != nil {
+		return nil, chain.Blob{}, err
+	}
+	if objs[0] == nil {
+		return nil, chain.Blob{}, fmt.Errorf("sui: %w: blob object %s", chain.ErrNotFound, hexID(id))
+	}
+	b, err := blobFromObject(objs[0])
+	if err != nil {
+		return nil, chain.Blob{}, err
+	}
+	if b.Owner != c.Address() {
+		return nil, chain.Blob{}, fmt.Errorf("sui: %w: blob object %s belongs to %s", chain.ErrNotOwner, hexID(id), hexID(b.Owner))
+	}
+	return objs[0], b, nil
+}
+
+// CertifyBlob certifies a registered blob with a certificate of the
+// committee's storage confirmations.
+func (c *Client) CertifyBlob(ctx context.Context, blob chain.ObjectID, cert messages.Certificate) (chain.Blob, error) {
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	what := fmt.Sprintf("certify blob object %s", hexID(blob))
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	o, _, err := c.ownedBlob(ctx, blob)
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	bitmap, err := walrusptb.SignersBitmap(cert.Signers, len(d.committee.Members))
+	if err != nil {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w: %w", what, chain.ErrInvalidCertificate, err)
+	}
+	flow := walrusptb.Certify{Contract: d.contract, Blob: o.ref, Signature: cert.Signature[:], SignersBitmap: bitmap, Message: cert.Message}
+	if _, err := c.transact(ctx, what, flow, d); err != nil {
+		c.forget() // a certificate for another epoch: the committee may have moved
+		return chain.Blob{}, err
+	}
+	return c.Blob(ctx, blob)
+}
+
+// ExtendBlob pays for epochs more epochs of a certified blob.
+func (c *Client) ExtendBlob(ctx context.Context, blob chain.ObjectID, epochs uint32) (chain.Blob, error) {
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	what := fmt.Sprintf("extend blob object %s by %d epochs", hexID(blob), epochs)
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	o, b, err := c.ownedBlob(ctx, blob)
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	flow := walrusptb.Extend{Contract: d.contract, StoragePrice: d.system.StoragePricePerUnitSize, Blob: o.ref, StorageSize: b.Storage.Size, Epochs: epochs}
+	cost, err := flow.Cost()
+	if err != nil {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
+	}
+	if flow.WAL, err = c.walCoins(ctx, d, cost); err != nil {
+		return chain.Blob{}, err
+	}
+	if _, err := c.transact(ctx, what, flow, d); err != nil {
+		return chain.Blob{}, err
+	}
+	return c.Blob(ctx, blob)
+}
+
+// DeleteBlob deletes a deletable blob; its storage comes back to the
+// signer.
+func (c *Client) DeleteBlob(ctx context.Context, blob chain.ObjectID) (chain.Storage, error) {
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	what := fmt.Sprintf("delete blob object %s", hexID(blob))
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return chain.Storage{}, err
+	}
+	o, b, err := c.ownedBlob(ctx, blob)
+	if err != nil {
+		return chain.Storage{}, err
+	}
+	if !b.Deletable {
+		return chain.Storage{}, fmt.Errorf("sui: %s: %w", what, chain.ErrNotDeletable)
+	}
+	if _, err := c.transact(ctx, what, walrusptb.Delete{Contract: d.contract, Blob: o.ref, Owner: c.Address()}, d); err != nil {
+		return chain.Storage{}, err
+	}
+	return b.Storage, nil
+}
