@@ -69,8 +69,8 @@ type Client struct {
 	cached  *deployment
 	fetched time.Time
 
-	txMu    sync.Mutex // one transaction at a time
-	records map[string]chain.FsRecord
+	txMu  sync.Mutex // one transaction at a time
+	spent spent
 }
 
 var (
@@ -112,14 +112,13 @@ func Dial(cfg Config) (*Client, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Client{
-		cfg:     cfg,
-		conn:    conn,
-		ledger:  v2.NewLedgerServiceClient(conn),
-		state:   v2.NewStateServiceClient(conn),
-		exec:    v2.NewTransactionExecutionServiceClient(conn),
-		move:    v2.NewMovePackageServiceClient(conn),
-		log:     log,
-		records: make(map[string]chain.FsRecord),
+		cfg:    cfg,
+		conn:   conn,
+		ledger: v2.NewLedgerServiceClient(conn),
+		state:  v2.NewStateServiceClient(conn),
+		exec:   v2.NewTransactionExecutionServiceClient(conn),
+		move:   v2.NewMovePackageServiceClient(conn),
+		log:    log,
 	}, nil
 }
 

@@ -48,6 +48,7 @@ func (c *Client) ReserveAndRegister(ctx context.Context, epochs uint32, blobID e
 	if err != nil {
 		return chain.Blob{}, err
 	}
+	c.spent.wal.Add(storageCost + writeCost)
 	b, err := c.createdBlob(ctx, r, d)
 	if err != nil {
 		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
@@ -157,6 +158,7 @@ func (c *Client) ExtendBlob(ctx context.Context, blob chain.ObjectID, epochs uin
 	if _, err := c.transact(ctx, what, flow, d); err != nil {
 		return chain.Blob{}, err
 	}
+	c.spent.wal.Add(cost)
 	return c.Blob(ctx, blob)
 }
 

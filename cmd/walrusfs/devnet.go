@@ -19,6 +19,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/chain/sui/wallet"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/bls"
@@ -66,8 +67,17 @@ printed on standard output. DIR/node-I/pid holds the process ID of node I
 while it runs. A node that dies is logged and, unless --restart=false,
 started again after a delay that doubles from 1 s up to 30 s.
 
+The devnet also presents its ledger as a small Sui: the Sui gRPC v2 services
+that Walrus clients use (native gRPC and gRPC-Web on one URL), with the
+Walrus objects in their Move layouts, executing signed transactions. It
+writes DIR/client_config.yaml, a Walrus client configuration with a context
+named "devnet", and DIR/sui/client.yaml with its keystore, whose key (derived
+from node 0's key) holds SUI and WAL: "walrusfs store --config
+DIR/client_config.yaml FILE" and the official Walrus SDK work with nothing
+else.
+
 Ports with --base-port P: the ledger on P, node I's API on P+1+I and its
-metrics on P+1+N+I; without it, free ports. The nodes' API addresses are
+metrics on P+1+N+I, the Sui face on P+1+2N; without it, free ports. The nodes' API addresses are
 registered in the committee when the network is created and kept by later
 runs. Each node serves its Prometheus metrics (requests, bytes, errors,
 latencies, stored slivers) on its metrics port; with --metrics-listen the
@@ -90,8 +100,8 @@ after --stop-grace, and closes the ledger.`,
 			if o.shards < o.nodes {
 				return usageError{fmt.Errorf("--shards %d: every one of the %d nodes needs a shard", o.shards, o.nodes)}
 			}
-			if o.basePort < 0 || (o.basePort > 0 && o.basePort+2*o.nodes > 65535) {
-				return usageError{fmt.Errorf("--base-port %d: the ports P to P+2N must fit below 65536", o.basePort)}
+			if o.basePort < 0 || (o.basePort > 0 && o.basePort+2*o.nodes+1 > 65535) {
+				return usageError{fmt.Errorf("--base-port %d: the ports P to P+2N+1 must fit below 65536", o.basePort)}
 			}
 			if o.metricsListen != "" {
 				if err := listenFlag("metrics-listen", o.metricsListen); err != nil {
@@ -114,7 +124,7 @@ after --stop-grace, and closes the ledger.`,
 	f.StringVar(&o.dir, "dir", "", "directory of the network's data, created if missing")
 	f.IntVar(&o.nodes, "nodes", 4, "number of storage nodes (when creating the network)")
 	f.IntVar(&o.shards, "shards", 100, "number of shards (when creating the network)")
-	f.IntVar(&o.basePort, "base-port", 0, "first of the 2N+1 loopback ports to use (0: free ports)")
+	f.IntVar(&o.basePort, "base-port", 0, "first of the 2N+2 loopback ports to use (0: free ports)")
 	f.StringVar(&o.metricsListen, "metrics-listen", "", "host:port to serve the ledger's Prometheus metrics on (/metrics); none when empty")
 	f.BoolVar(&o.restart, "restart", true, "restart nodes that die")
 	f.DurationVar(&o.stopGrace, "stop-grace", 10*time.Second, "how long nodes may take to stop after SIGTERM before they are killed")
@@ -213,7 +223,21 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 		}
 		defer serve(mlis, metricsHandler(reg, log), log, "metrics").shutdown(time.Second)
 	}
-	log.Info("ledger served", "url", ledgerURL, "chain", l.ChainID(), "epoch", com.Epoch, "nodes", len(nodes), "n_shards", com.NShards, "created", created)
+	faceAddr := "127.0.0.1:0"
+	if o.basePort > 0 {
+		faceAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(o.basePort+1+2*len(nodes)))
+	}
+	flis, err := listen(ctx, faceAddr, 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("devnet: serve the Sui face: %w", err)
+	}
+	face, err := serveFace(flis, l, log)
+	if err != nil {
+		return err
+	}
+	defer face.shutdown()
+	faceURL := "http://" + flis.Addr().String()
+	log.Info("ledger served", "url", ledgerURL, "sui", faceURL, "chain", l.ChainID(), "epoch", com.Epoch, "nodes", len(nodes), "n_shards", com.NShards, "created", created)
 
 	// Start the nodes; each child stops its process when childCtx ends.
 	closeAll(held)
@@ -248,7 +272,13 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 		stop()
 		return fmt.Errorf("devnet: %w", err)
 	}
-	printSummary(stdout, dir, networkFile, ledgerURL, o.metricsListen, com, nodes, created)
+	files, err := writeDevnetWallet(dir, l, faceURL)
+	if err != nil {
+		log.Error("cannot write the Walrus client configuration", "dir", dir, "err", err)
+		stop()
+		return fmt.Errorf("devnet: %w", err)
+	}
+	printSummary(stdout, dir, networkFile, ledgerURL, faceURL, files, o.metricsListen, com, nodes, created)
 	log.Info("devnet up", "network", networkFile)
 
 	<-ctx.Done()
@@ -312,7 +342,14 @@ func createDevnet(dir string, o devnetOptions, lopts ledger.Options, log *slog.L
 		}
 		regs = append(regs, ledger.NewNodeRegistration(key, info, nodeAccount(pk), 0))
 	}
-	l, err := ledger.Create(filepath.Join(dir, "ledger"), ledger.Genesis{NShards: o.shards, Nodes: regs}, lopts)
+	wkey, err := devnetWalletKey(dir)
+	if err != nil {
+		return fail(err)
+	}
+	g := ledger.Genesis{NShards: o.shards, Nodes: regs, Sui: &ledger.SuiGenesis{
+		Grants: []ledger.Grant{{Owner: wkey.Address(), SUI: devnetGrantSUI, WAL: devnetGrantWAL}},
+	}}
+	l, err := ledger.Create(filepath.Join(dir, "ledger"), g, lopts)
 	if err != nil {
 		return fail(err)
 	}
@@ -400,7 +437,7 @@ func healthy(ctx context.Context, c *nodeclient.Client) bool {
 	return err == nil
 }
 
-func printSummary(w io.Writer, dir, networkFile, ledgerURL, metrics string, com *chain.Committee, nodes []*devnetNode, created bool) {
+func printSummary(w io.Writer, dir, networkFile, ledgerURL, faceURL string, files wallet.DevnetFiles, metrics string, com *chain.Committee, nodes []*devnetNode, created bool) {
 	verb := "reopened"
 	if created {
 		verb = "created"
@@ -412,9 +449,11 @@ func printSummary(w io.Writer, dir, networkFile, ledgerURL, metrics string, com 
 		fmt.Fprintf(w, "  metrics  http://%s/metrics\n", metrics)
 	}
 	fmt.Fprintf(w, "  network  %s\n", networkFile)
+	fmt.Fprintf(w, "  sui      %s (Sui gRPC v2 and gRPC-Web)\n", faceURL)
+	fmt.Fprintf(w, "  config   %s (context %q; wallet %s)\n", files.ClientConfig, devnetContext, files.Wallet)
 	for _, nd := range nodes {
 		fmt.Fprintf(w, "  %-8s http://%s  %3d shards  pid %-7d metrics http://%s/metrics\n", nd.name, nd.addr, nd.shards, nd.proc.currentPID(), nd.metrics)
 	}
-	fmt.Fprintf(w, "Try: walrusfs store --network %s FILE\n", networkFile)
+	fmt.Fprintf(w, "Try: walrusfs store --config %s FILE\n", files.ClientConfig)
 	fmt.Fprintf(w, "Stop with Ctrl-C (SIGINT) or SIGTERM.\n")
 }

@@ -2,10 +2,7 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +21,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/encoding"
 	walrusfs "github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/fs/manifest"
@@ -39,7 +37,7 @@ const (
 )
 
 type mountOptions struct {
-	network    string
+	net        networkFlags
 	state      string
 	allowOther bool
 	readOnly   bool
@@ -92,7 +90,7 @@ The mount is private to its user unless --allow-other is given.`,
 		},
 	}
 	f := cmd.Flags()
-	addNetworkFlag(cmd, &o.network)
+	addNetworkFlags(cmd, &o.net)
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_DATA_HOME/walrusfs)")
 	f.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (needs user_allow_other in /etc/fuse.conf unless root)")
 	f.BoolVar(&o.readOnly, "read-only", false, "refuse every change")
@@ -175,8 +173,9 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		kind    string
 		nShards int
 		fsDir   string
+		wallet  *sui.Client // on Sui: balances and spending for status
 	)
-	if o.network == "" && os.Getenv(networkEnv) == "" {
+	if !o.net.suiChosen() && !o.net.devnetChosen() {
 		netDir := filepath.Join(o.state, "network")
 		if err := os.MkdirAll(netDir, 0o700); err != nil {
 			return fmt.Errorf("state: %w", err)
@@ -199,16 +198,17 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		fsDir = filepath.Join(o.state, "fs", "embedded")
 		log.Info("embedded network up", "dir", netDir, "nodes", embeddedNodes, "shards", embeddedShards)
 	} else {
-		nw, err := connect(ctx, o.network)
+		nw, err := connect(ctx, o.net)
 		if err != nil {
 			return err
 		}
-		owner = nw.cfg.Account
-		ch, kind = nw.chain, cmp.Or(o.network, os.Getenv(networkEnv))
+		defer nw.Close()
+		owner = nw.owner
+		ch, kind = nw.chain, nw.what
 		c = client.New(ch, client.Options{Logger: log.With("component", "client")})
 		nShards = nw.committee.NShards
-		sum := sha256.Sum256([]byte(nw.cfg.Ledger))
-		fsDir = filepath.Join(o.state, "fs", "net-"+hex.EncodeToString(sum[:6]))
+		fsDir = filepath.Join(o.state, "fs", nw.id)
+		wallet = nw.sui
 	}
 	if o.name == "" {
 		return usageError{errors.New("--name must not be empty")}
@@ -285,7 +285,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		return err
 	}
 	src := &statusSource{mount: dir, state: fsDir, kind: kind, since: time.Now(), meta: m,
-		uploader: uploader, reader: reader, files: files, chain: ch}
+		uploader: uploader, reader: reader, files: files, chain: ch, wallet: wallet}
 	stopStatus, err := serveStatus(ctx, src, log)
 	if err != nil {
 		_ = srv.Unmount()

@@ -23,6 +23,8 @@ import (
 
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
@@ -43,6 +45,18 @@ type mountStatus struct {
 	Cache    cacheStatus         `json:"cache"`
 	Uploads  cache.UploaderStats `json:"uploads"`
 	Manifest *manifest.Status    `json:"manifest,omitempty"`
+	Wallet   *walletStatus       `json:"wallet,omitempty"`
+}
+
+// walletStatus is the Sui wallet of a mount on Walrus on Sui: its address,
+// what it holds and what the mount spent (SUI in MIST, WAL in FROST).
+type walletStatus struct {
+	Address  string `json:"address"`
+	SUI      uint64 `json:"sui"`
+	WAL      uint64 `json:"wal"`
+	SpentSUI uint64 `json:"spentSui"`
+	SpentWAL uint64 `json:"spentWal"`
+	Error    string `json:"error,omitempty"`
 }
 
 type networkHealth struct {
@@ -98,12 +112,16 @@ type statusSource struct {
 	files              cache.Files
 	chain              chain.Chain
 	publisher          *manifest.Publisher
+	wallet             *sui.Client // nil off Sui
 }
 
 func (s *statusSource) status(ctx context.Context) mountStatus {
 	st := mountStatus{Mount: s.mount, State: s.state, PID: os.Getpid(), Since: s.since,
 		Uploads: s.uploader.Stats()}
 	st.Network = s.network(ctx)
+	if s.wallet != nil {
+		st.Wallet = walletOf(ctx, s.wallet)
+	}
 	st.Queue.Entries = []queueItem{}
 	if q, err := s.meta.Queue(); err == nil {
 		for _, e := range q {
@@ -184,6 +202,16 @@ func (s *statusSource) network(ctx context.Context) networkHealth {
 
 // serveStatus serves the status as JSON on a unix socket in the state
 // directory until ctx ends.
+func walletOf(ctx context.Context, c *sui.Client) *walletStatus {
+	spent := c.Spent()
+	w := &walletStatus{Address: ledger.FormatAddress(c.Address()), SpentSUI: spent.SUI, SpentWAL: spent.WAL}
+	var err error
+	if w.SUI, w.WAL, err = c.Balances(ctx); err != nil {
+		w.Error = err.Error()
+	}
+	return w
+}
+
 func serveStatus(ctx context.Context, src *statusSource, log *slog.Logger) (func(), error) {
 	path := filepath.Join(src.state, statusSocket)
 	_ = os.Remove(path) // left by a killed mount; the state lock is ours
@@ -357,6 +385,13 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 		for _, nd := range n.Nodes {
 			if !nd.Up {
 				fmt.Fprintf(w, "            node %s (%s, %d shards) down: %s\n", nd.Name, nd.Address, nd.Shards, nd.Error)
+			}
+		}
+		if wl := st.Wallet; wl != nil {
+			fmt.Fprintf(w, "  wallet    %s: %s, %s; spent %s and %s since start\n", wl.Address,
+				sui.FormatSUI(wl.SUI), sui.FormatWAL(wl.WAL), sui.FormatSUI(wl.SpentSUI), sui.FormatWAL(wl.SpentWAL))
+			if wl.Error != "" {
+				fmt.Fprintf(w, "            balances unknown: %s\n", wl.Error)
 			}
 		}
 		q := st.Queue

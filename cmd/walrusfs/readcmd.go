@@ -17,9 +17,9 @@ import (
 
 func newReadCmd(g *globals) *cobra.Command {
 	var (
-		networkPath string
-		output      string
-		rangeFlag   string
+		netFlags  networkFlags
+		output    string
+		rangeFlag string
 	)
 	cmd := &cobra.Command{
 		Use:   "read --network FILE BLOB_ID [-o FILE] [--range OFF:LEN]",
@@ -45,7 +45,7 @@ starts with "-" may be given as it is.`,
 					return usageError{err}
 				}
 			}
-			log, nw, err := clientCommand(cmd, g, networkPath)
+			log, nw, err := clientCommand(cmd, g, netFlags)
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ starts with "-" may be given as it is.`,
 			return writeFileReplacing(output, data)
 		},
 	}
-	addNetworkFlag(cmd, &networkPath)
+	addNetworkFlags(cmd, &netFlags)
 	cmd.Flags().StringVarP(&output, "output", "o", "", `write the blob to this file instead of standard output ("-": standard output)`)
 	cmd.Flags().StringVar(&rangeFlag, "range", "", "read only LEN bytes from offset OFF, given as OFF:LEN")
 	return cmd

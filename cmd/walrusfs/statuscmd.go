@@ -14,8 +14,8 @@ import (
 
 func newBlobStatusCmd(g *globals) *cobra.Command {
 	var (
-		networkPath string
-		asJSON      bool
+		netFlags networkFlags
+		asJSON   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "blob-status --network FILE BLOB_ID [--json]",
@@ -37,7 +37,7 @@ The exit status is 0 whatever the blob's status.`,
 			if err != nil {
 				return usageError{err}
 			}
-			_, nw, err := clientCommand(cmd, g, networkPath)
+			_, nw, err := clientCommand(cmd, g, netFlags)
 			if err != nil {
 				return err
 			}
@@ -57,7 +57,7 @@ The exit status is 0 whatever the blob's status.`,
 			return nil
 		},
 	}
-	addNetworkFlag(cmd, &networkPath)
+	addNetworkFlags(cmd, &netFlags)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as a JSON object")
 	return cmd
 }

@@ -18,10 +18,10 @@ import (
 
 func newStoreCmd(g *globals) *cobra.Command {
 	var (
-		networkPath string
-		epochs      uint32
-		deletable   bool
-		asJSON      bool
+		netFlags  networkFlags
+		epochs    uint32
+		deletable bool
+		asJSON    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "store --network FILE [--epochs N] [--deletable] [--json] FILE...",
@@ -48,7 +48,7 @@ error when it is a terminal.`,
 			if err := checkStdinOnce(args); err != nil {
 				return err
 			}
-			log, nw, err := clientCommand(cmd, g, networkPath)
+			log, nw, err := clientCommand(cmd, g, netFlags)
 			if err != nil {
 				return err
 			}
@@ -104,7 +104,7 @@ error when it is a terminal.`,
 			return nil
 		},
 	}
-	addNetworkFlag(cmd, &networkPath)
+	addNetworkFlags(cmd, &netFlags)
 	cmd.Flags().Uint32Var(&epochs, "epochs", 1, "number of epochs to store the blobs for, from the current one")
 	cmd.Flags().BoolVar(&deletable, "deletable", false, "register the blobs as deletable by their owner")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/crypto/blake2b"
+
+	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/chain/sui/suikey"
+	"github.com/walrusfs/walrusfs/chain/sui/wallet"
+	"github.com/walrusfs/walrusfs/chain/suiface"
+	"github.com/walrusfs/walrusfs/internal/grpcweb"
+)
+
+// What a new devnet's wallet holds: 1,000 SUI and 10,000 WAL.
+const (
+	devnetGrantSUI = 1_000_000_000_000
+	devnetGrantWAL = 10_000_000_000_000
+	devnetContext  = "devnet"
+)
+
+// devnetWalletKey is the devnet's wallet key, derived from node 0's key so
+// that every run of the same network has it without another secret file to
+// keep (the keystore written for clients holds it too).
+func devnetWalletKey(dir string) (*suikey.KeyPair, error) {
+	node0, err := readKeyFile(filepath.Join(dir, "node-0", keyFileName))
+	if err != nil {
+		return nil, fmt.Errorf("devnet wallet key: %w", err)
+	}
+	seed := blake2b.Sum256(append([]byte("walrusfs devnet wallet\x00"), node0.Bytes()...))
+	return suikey.FromSeed(seed[:])
+}
+
+// writeDevnetWallet writes DIR/client_config.yaml and DIR/sui/ for the
+// devnet's face at faceURL.
+func writeDevnetWallet(dir string, l *ledger.Ledger, faceURL string) (wallet.DevnetFiles, error) {
+	key, err := devnetWalletKey(dir)
+	if err != nil {
+		return wallet.DevnetFiles{}, err
+	}
+	d := l.SuiDeployment()
+	return wallet.WriteDevnet(wallet.Devnet{
+		Dir: dir, Context: devnetContext, SystemObject: d.System, StakingObject: d.Staking,
+		NShards: uint16(d.NShards), MaxEpochsAhead: d.MaxEpochsAhead, RPCURL: faceURL, Key: key,
+	})
+}
+
+// faceServer is the devnet's Sui face being served.
+type faceServer struct {
+	srv  *grpcweb.Server
+	done chan struct{}
+}
+
+func serveFace(lis net.Listener, l *ledger.Ledger, log *slog.Logger) (*faceServer, error) {
+	srv, err := grpcweb.New(grpcweb.Options{Logger: log.With("component", "sui")})
+	if err != nil {
+		lis.Close()
+		return nil, fmt.Errorf("devnet: Sui face: %w", err)
+	}
+	suiface.New(l, log.With("component", "sui")).Register(srv)
+	f := &faceServer{srv: srv, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("Sui face stopped", "err", err)
+		}
+	}()
+	return f, nil
+}
+
+func (f *faceServer) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	f.srv.Shutdown(ctx)
+	<-f.done
+}
