@@ -258,3 +258,13 @@ type BlobRegistrar interface {
 	// epochs epochs and registers the blob on it, in one transaction.
 	ReserveAndRegister(ctx context.Context, epochs uint32, blobID encoding.BlobID, root encoding.Hash, size uint64, encodingType byte, deletable bool) (Blob, error)
 }
+
+// BlobFinder is implemented by chains that can find the sender's own blob
+// objects: a client that finds a certified one lasting long enough stores
+// nothing again.
+type BlobFinder interface {
+	// FindCertifiedBlob returns a certified, live blob object of the
+	// sender's for blobID with the given deletability that lasts until at
+	// least endEpoch (exclusive), if there is one.
+	FindCertifiedBlob(ctx context.Context, blobID encoding.BlobID, endEpoch Epoch, deletable bool) (Blob, bool, error)
+}

@@ -76,6 +76,7 @@ type Client struct {
 var (
 	_ chain.Chain         = (*Client)(nil)
 	_ chain.BlobRegistrar = (*Client)(nil)
+	_ chain.BlobFinder    = (*Client)(nil)
 )
 
 // Dial connects to a full node. It does no I/O: the first call does.

@@ -188,3 +188,25 @@ func (c *Client) PublishManifest(ctx context.Context, name string, manifest enco
 }
 
 func isNotFound(err error) bool { return errors.Is(err, chain.ErrNotFound) }
+
+// FindCertifiedBlob looks among the signer's Blob objects for a certified,
+// live one of blobID lasting until endEpoch, so that a store can skip it.
+func (c *Client) FindCertifiedBlob(ctx context.Context, blobID encoding.BlobID, endEpoch chain.Epoch, deletable bool) (chain.Blob, bool, error) {
+	if c.cfg.Signer == nil {
+		return chain.Blob{}, false, nil
+	}
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return chain.Blob{}, false, err
+	}
+	blobs, err := c.ownedBlobs(ctx, c.Address(), d)
+	if err != nil {
+		return chain.Blob{}, false, err
+	}
+	for _, b := range blobs {
+		if b.BlobID == blobID && b.CertifiedEpoch != nil && b.Deletable == deletable && b.Storage.EndEpoch >= endEpoch {
+			return b, true, nil
+		}
+	}
+	return chain.Blob{}, false, nil
+}

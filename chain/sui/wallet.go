@@ -3,6 +3,9 @@ package sui
 import (
 	"context"
 	"sync/atomic"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
 
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 )
@@ -42,4 +45,53 @@ func (c *Client) Balances(ctx context.Context) (suiMist, walFrost uint64, err er
 		}
 	}
 	return suiMist, walFrost, nil
+}
+
+// Info is what `walrus info` shows of a deployment: epoch and its state,
+// prices per MiB unit (FROST), how far ahead storage can be bought, the
+// committee, and the gas price (MIST).
+type Info struct {
+	Epoch          uint32
+	EpochState     string
+	EpochDuration  time.Duration
+	NShards        int
+	StoragePrice   uint64 // per MiB of encoded length per epoch
+	WritePrice     uint64 // per MiB of encoded length, once
+	MaxEpochsAhead uint32
+	GasPrice       uint64
+	WALType        string
+	Package        chain.ObjectID
+	Committee      *chain.Committee
+}
+
+// Info reads the deployment's current state.
+func (c *Client) Info(ctx context.Context) (*Info, error) {
+	c.forget()
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	state := "epoch change done"
+	switch d.staking.EpochState.Kind {
+	case moveobj.EpochChangeSync:
+		state = "epoch change in progress (syncing shards)"
+	case moveobj.NextParamsSelected:
+		state = "next epoch's parameters selected"
+	}
+	com := *d.committee
+	return &Info{
+		Epoch: d.committee.Epoch, EpochState: state, EpochDuration: time.Duration(d.staking.EpochDuration) * time.Millisecond,
+		NShards: d.committee.NShards, StoragePrice: d.system.StoragePricePerUnitSize, WritePrice: d.system.WritePricePerUnitSize,
+		MaxEpochsAhead: d.maxEpochsAhead, GasPrice: d.gasPrice, WALType: d.contract.WAL.String(), Package: d.contract.Package,
+		Committee: &com,
+	}, nil
+}
+
+// MaxEpochsAhead is how many epochs ahead storage can be bought.
+func (c *Client) MaxEpochsAhead(ctx context.Context) (uint32, error) {
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return d.maxEpochsAhead, nil
 }

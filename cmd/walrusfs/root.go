@@ -53,6 +53,7 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 		newMountCmd(g),
 		newUmountCmd(),
 		newStatusCmd(g),
+		newInfoCmd(g),
 	)
 	return root
 }

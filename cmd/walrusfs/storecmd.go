@@ -1,10 +1,13 @@
 package main
 
 import (
+	"strconv"
+
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/walrusfs/walrusfs/chain/sui"
 	"io"
 	"os"
 	"sync/atomic"
@@ -19,12 +22,13 @@ import (
 func newStoreCmd(g *globals) *cobra.Command {
 	var (
 		netFlags  networkFlags
-		epochs    uint32
+		epochsArg string
 		deletable bool
+		permanent bool
 		asJSON    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "store --network FILE [--epochs N] [--deletable] [--json] FILE...",
+		Use:   "store [--config FILE | --network FILE] [--epochs N|max] [--deletable|--permanent] [--json] FILE...",
 		Short: "Store files as Walrus blobs",
 		Long: `Store each file as a blob: encode it (Red Stuff), register it on the chain for
 --epochs epochs from the current one, upload its slivers to the storage
@@ -34,7 +38,14 @@ Print one line per file, its blob ID, two spaces and the file name, as
 "walrusfs blob-id --n-shards N" does; or, with --json, one JSON object per
 line: {"file", "blobId", "objectId", "size", "registeredEpoch",
 "certifiedEpoch", "endEpoch" (exclusive), "deletable", "confirmedShards",
-"nShards"}, or {"file", "error"} for a file that failed.
+"nShards", "reused", and on Sui "costWal" (FROST) and "costGas" (MIST)}, or
+{"file", "error"} for a file that failed.
+
+A file whose blob the wallet already holds certified, with the same
+deletability, until at least the epochs asked for, is not stored again: the
+existing blob object is reported ("reused"). On Walrus on Sui what the stores
+cost, in WAL (storage and writes) and SUI (gas), is printed on standard
+error at the end.
 
 FILE "-" reads standard input. A file that fails is reported and the others
 are still stored; the exit status is then 1. Progress is shown on standard
@@ -42,8 +53,8 @@ error when it is a terminal.`,
 		DisableFlagsInUseLine: true,
 		Args:                  minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if epochs == 0 {
-				return usageError{errors.New("--epochs must be at least 1")}
+			if deletable && permanent {
+				return usageError{errors.New("--deletable and --permanent exclude each other")}
 			}
 			if err := checkStdinOnce(args); err != nil {
 				return err
@@ -52,7 +63,16 @@ error when it is a terminal.`,
 			if err != nil {
 				return err
 			}
+			defer nw.Close()
 			ctx := cmd.Context()
+			epochs, err := parseEpochs(ctx, epochsArg, nw)
+			if err != nil {
+				return err
+			}
+			var before sui.Spending
+			if nw.sui != nil {
+				before = nw.sui.Spent()
+			}
 			enc, err := encoding.NewEncoder(nw.committee.NShards)
 			if err != nil {
 				return err
@@ -78,6 +98,10 @@ error when it is a terminal.`,
 				}
 				b := newProgressBar(errOut, showProgress, name, "uploading slivers")
 				bar.Store(b)
+				var spentBefore sui.Spending
+				if nw.sui != nil {
+					spentBefore = nw.sui.Spent()
+				}
 				res, size, err := storeFile(ctx, cl, enc, name, epochs, deletable, b)
 				b.clear()
 				bar.Store(nil)
@@ -93,10 +117,24 @@ error when it is a terminal.`,
 					continue
 				}
 				if asJSON {
-					writeJSONLine(out, newStoreOutput(name, size, res, nw.committee.NShards))
+					o := newStoreOutput(name, size, res, nw.committee.NShards)
+					if nw.sui != nil {
+						now := nw.sui.Spent()
+						wal, gas := now.WAL-spentBefore.WAL, now.SUI-spentBefore.SUI
+						o.CostWAL, o.CostGas = &wal, &gas
+					}
+					writeJSONLine(out, o)
 				} else {
 					fmt.Fprintf(out, "%s  %s\n", res.BlobID, name)
 				}
+				if res.Reused && !asJSON {
+					fmt.Fprintf(errOut, "walrusfs: %s: already certified until epoch %d (blob object %s); not stored again\n",
+						name, res.Object.Storage.EndEpoch, ledger.FormatObjectID(res.Object.ID))
+				}
+			}
+			if nw.sui != nil {
+				now := nw.sui.Spent()
+				fmt.Fprintf(errOut, "walrusfs: cost %s (storage and writes) and %s (gas)\n", sui.FormatWAL(now.WAL-before.WAL), sui.FormatSUI(now.SUI-before.SUI))
 			}
 			if failed {
 				return errPartial
@@ -105,8 +143,9 @@ error when it is a terminal.`,
 		},
 	}
 	addNetworkFlags(cmd, &netFlags)
-	cmd.Flags().Uint32Var(&epochs, "epochs", 1, "number of epochs to store the blobs for, from the current one")
+	cmd.Flags().StringVar(&epochsArg, "epochs", "1", `number of epochs to store the blobs for, from the current one, or "max"`)
 	cmd.Flags().BoolVar(&deletable, "deletable", false, "register the blobs as deletable by their owner")
+	cmd.Flags().BoolVar(&permanent, "permanent", false, "register the blobs as permanent (the default): not deletable before they expire")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")
 	return cmd
 }
@@ -126,23 +165,26 @@ func checkStdinOnce(args []string) error {
 
 // storeOutput is the JSON form of a stored file.
 type storeOutput struct {
-	File            string `json:"file"`
-	BlobID          string `json:"blobId"`
-	ObjectID        string `json:"objectId"`
-	Size            uint64 `json:"size"`
-	RegisteredEpoch uint32 `json:"registeredEpoch"`
-	CertifiedEpoch  uint32 `json:"certifiedEpoch"`
-	EndEpoch        uint32 `json:"endEpoch"`
-	Deletable       bool   `json:"deletable"`
-	ConfirmedShards int    `json:"confirmedShards"`
-	NShards         int    `json:"nShards"`
+	File            string  `json:"file"`
+	BlobID          string  `json:"blobId"`
+	ObjectID        string  `json:"objectId"`
+	Size            uint64  `json:"size"`
+	RegisteredEpoch uint32  `json:"registeredEpoch"`
+	CertifiedEpoch  uint32  `json:"certifiedEpoch"`
+	EndEpoch        uint32  `json:"endEpoch"`
+	Deletable       bool    `json:"deletable"`
+	ConfirmedShards int     `json:"confirmedShards"`
+	NShards         int     `json:"nShards"`
+	Reused          bool    `json:"reused"`
+	CostWAL         *uint64 `json:"costWal,omitempty"`
+	CostGas         *uint64 `json:"costGas,omitempty"`
 }
 
 func newStoreOutput(name string, size uint64, res *client.StoreResult, nShards int) storeOutput {
 	o := storeOutput{
 		File: name, BlobID: res.BlobID.String(), ObjectID: ledger.FormatObjectID(res.Object.ID), Size: size,
 		RegisteredEpoch: res.Object.RegisteredEpoch, EndEpoch: res.Object.Storage.EndEpoch,
-		Deletable: res.Object.Deletable, ConfirmedShards: res.ConfirmedShards, NShards: nShards,
+		Deletable: res.Object.Deletable, ConfirmedShards: res.ConfirmedShards, NShards: nShards, Reused: res.Reused,
 	}
 	if res.Object.CertifiedEpoch != nil {
 		o.CertifiedEpoch = *res.Object.CertifiedEpoch
@@ -209,4 +251,28 @@ func readInput(enc *encoding.Encoder, name string) ([]byte, error) {
 		return data, nil
 	}
 	return io.ReadAll(f)
+}
+
+// parseEpochs reads --epochs: a number of epochs from 1, or "max", the most
+// the network sells ahead.
+func parseEpochs(ctx context.Context, arg string, nw *network) (uint32, error) {
+	max := uint32(ledger.DefaultMaxEpochsAhead)
+	if nw.sui != nil {
+		m, err := nw.sui.MaxEpochsAhead(ctx)
+		if err != nil {
+			return 0, err
+		}
+		max = m
+	}
+	if arg == "max" {
+		return max, nil
+	}
+	n, err := strconv.ParseUint(arg, 10, 32)
+	if err != nil || n == 0 {
+		return 0, usageError{fmt.Errorf("--epochs %q: want a number of epochs from 1, or max", arg)}
+	}
+	if uint32(n) > max {
+		return 0, usageError{fmt.Errorf("--epochs %d: the network sells storage at most %d epochs ahead (--epochs max)", n, max)}
+	}
+	return uint32(n), nil
 }

@@ -19,6 +19,9 @@ type StoreResult struct {
 	Object chain.Blob
 	// ConfirmedShards counts the shards whose nodes confirmed storage.
 	ConfirmedShards int
+	// Reused is set when a certified blob object of the sender's already
+	// covered the epochs asked for, so that nothing was stored or paid.
+	Reused bool
 }
 
 // Store encodes blob, registers it for epochs epochs, uploads its slivers
@@ -38,6 +41,16 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	}
 	defer eb.Release()
 
+	if f, ok := c.chain.(chain.BlobFinder); ok {
+		obj, found, err := f.FindCertifiedBlob(ctx, eb.ID, com.Epoch+epochs, deletable)
+		if err != nil {
+			return nil, fmt.Errorf("store %s: look for a certified copy: %w", eb.ID, err)
+		}
+		if found {
+			c.log.Info("blob already certified long enough", "blob", eb.ID, "object", fmt.Sprintf("%x", obj.ID[:8]), "end_epoch", obj.Storage.EndEpoch)
+			return &StoreResult{BlobID: eb.ID, Object: obj, Reused: true}, nil
+		}
+	}
 	obj, err := c.register(ctx, eb, epochs, deletable)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", eb.ID, err)
