@@ -1,0 +1,177 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/chain/sui/wallet"
+	"github.com/walrusfs/walrusfs/internal/officialsdk"
+)
+
+// devnetSetup reads the Walrus and Sui configuration a devnet wrote.
+func devnetSetup(t *testing.T, dir string) (string, *wallet.Setup) {
+	t.Helper()
+	cfg := filepath.Join(dir, "client_config.yaml")
+	setup, err := wallet.Load(wallet.LoadOptions{ConfigPath: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, setup
+}
+
+func shaHex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// TestDevnetServesWalrusOnSui: a devnet's own Walrus and Sui configuration
+// is all that `walrusfs store|read|info` and the official SDK need; the SDK
+// reads the blobs walrusfs stored and walrusfs reads the SDK's, byte for
+// byte, through the devnet's Sui face.
+func TestDevnetServesWalrusOnSui(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
+	d.wait(t, time.Minute)
+	cfg, setup := devnetSetup(t, dir)
+
+	src := t.TempDir()
+	sizes := map[string]int{"empty": 0, "small": 1000, "big": 1<<20 + 17}
+	data := map[string][]byte{}
+	var paths []string
+	for name, size := range sizes {
+		b := make([]byte, size)
+		rand.Read(b)
+		data[name] = b
+		p := filepath.Join(src, name)
+		must(t, os.WriteFile(p, b, 0o644))
+		paths = append(paths, p)
+	}
+	res := mustRun(t, 2*time.Minute, append([]string{"store", "--config", cfg, "--epochs", "3", "--json"}, paths...)...)
+	stored := map[string]string{} // blob ID → file name
+	for _, line := range bytes.Split(bytes.TrimSpace(res.stdout), []byte("\n")) {
+		var o struct {
+			File, BlobID string
+			CostWal      *uint64 `json:"costWal"`
+		}
+		must(t, json.Unmarshal(line, &o))
+		if o.CostWal == nil || *o.CostWal == 0 {
+			t.Errorf("%s: store reports no WAL cost: %s", o.File, line)
+		}
+		stored[o.BlobID] = filepath.Base(o.File)
+	}
+	if !strings.Contains(string(res.stderr), "WAL (storage and writes)") {
+		t.Errorf("store printed no cost summary: %s", res.stderr)
+	}
+
+	var ids []string
+	for id := range stored {
+		ids = append(ids, id)
+	}
+	in, _ := json.Marshal(map[string]any{
+		"baseUrl": setup.RPCURLs[0], "system": ledger.FormatObjectID(setup.SystemObject), "staking": ledger.FormatObjectID(setup.StakingObject),
+		"secretHex": hex.EncodeToString(setup.Signer.Seed()), "readBlobIds": ids, "writeSizes": []int{0, 2<<20 + 3},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out struct {
+		Read    map[string]string `json:"read"`
+		Written []struct {
+			Size   int    `json:"size"`
+			BlobID string `json:"blobId"`
+			Sha256 string `json:"sha256"`
+		} `json:"written"`
+	}
+	must(t, json.Unmarshal(officialsdk.Run(t, ctx, "testdata/sdk_devnet.mjs", string(in)), &out))
+	for id, name := range stored {
+		if out.Read[id] != shaHex(data[name]) {
+			t.Errorf("the SDK read walrusfs's %s (%s) as %s, want %s", name, id, out.Read[id], shaHex(data[name]))
+		}
+	}
+	for _, w := range out.Written {
+		o := filepath.Join(t.TempDir(), "out")
+		mustRun(t, time.Minute, "read", "--config", cfg, w.BlobID, "-o", o)
+		got, err := os.ReadFile(o)
+		must(t, err)
+		if shaHex(got) != w.Sha256 {
+			t.Errorf("walrusfs read the SDK's %d-byte blob %s as %s, want %s", w.Size, w.BlobID, shaHex(got), w.Sha256)
+		}
+	}
+
+	var info struct {
+		NShards int `json:"nShards"`
+		Nodes   []struct {
+			Shards int `json:"shards"`
+		} `json:"nodes"`
+		Wallet *struct {
+			Address string `json:"address"`
+			WAL     uint64 `json:"wal"`
+			SUI     uint64 `json:"sui"`
+		} `json:"wallet"`
+	}
+	must(t, json.Unmarshal(mustRun(t, time.Minute, "info", "--config", cfg, "--json").stdout, &info))
+	if info.NShards != 100 || len(info.Nodes) != 4 || info.Wallet == nil || info.Wallet.Address != ledger.FormatAddress(setup.Address) || info.Wallet.WAL == 0 || info.Wallet.SUI == 0 {
+		t.Errorf("walrusfs info: %+v", info)
+	}
+}
+
+// TestMountOnSuiFace mounts through a devnet's Sui face with its Walrus
+// configuration, writes a tree, and mounts it again on a machine with no
+// local state but the same wallet: the tree comes back from the manifest
+// found through the wallet's Walrus blob attributes.
+func TestMountOnSuiFace(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
+	d.wait(t, time.Minute)
+	cfg, _ := devnetSetup(t, dir)
+	state, mnt := t.TempDir(), t.TempDir()
+	args := []string{"--config", cfg, "--chunk-size", "1048576", "--publish-after", "300ms"}
+	startMount(t, mnt, state, args...)
+	src := t.TempDir()
+	files := makeFiles(t, src, map[string]int{"a": 10, "b": 2<<20 + 5, "c": 0})
+	must(t, os.Mkdir(filepath.Join(src, "sub"), 0o750))
+	must(t, os.WriteFile(filepath.Join(src, "sub", "note"), []byte("on Sui\n"), 0o640))
+	mustCmd(t, "cp", "-a", src+"/.", mnt)
+	waitPublished(t, state, 1)
+
+	var st []struct {
+		Wallet *struct {
+			Address  string `json:"address"`
+			SpentWAL uint64 `json:"spentWal"`
+			SpentSUI uint64 `json:"spentSui"`
+		} `json:"wallet"`
+	}
+	must(t, json.Unmarshal(mustRun(t, 30*time.Second, "status", "--state", state, "--json").stdout, &st))
+	if len(st) != 1 || st[0].Wallet == nil || st[0].Wallet.SpentWAL == 0 || st[0].Wallet.SpentSUI == 0 {
+		t.Errorf("status shows no wallet spending: %+v", st)
+	}
+	mustRun(t, time.Minute, "umount", mnt)
+	for deadline := time.Now().Add(time.Minute); isMounted(mnt); {
+		if time.Now().After(deadline) {
+			t.Fatal("still mounted")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	other := t.TempDir()
+	startMount(t, mnt, other, args...)
+	for _, f := range files {
+		got, err := os.ReadFile(filepath.Join(mnt, f.name))
+		must(t, err)
+		if !bytes.Equal(got, f.data) {
+			t.Fatalf("%s: %d bytes differ from the %d written", f.name, len(got), len(f.data))
+		}
+	}
+	if got, err := os.ReadFile(filepath.Join(mnt, "sub", "note")); err != nil || string(got) != "on Sui\n" {
+		t.Fatalf("sub/note: %q, %v", got, err)
+	}
+}
