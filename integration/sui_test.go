@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/chain/sui/wallet"
 	"github.com/walrusfs/walrusfs/internal/officialsdk"
 )
@@ -173,5 +174,58 @@ func TestMountOnSuiFace(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(mnt, "sub", "note")); err != nil || string(got) != "on Sui\n" {
 		t.Fatalf("sub/note: %q, %v", got, err)
+	}
+}
+
+// TestMountWithEmptyWallet mounts a devnet with a wallet that holds no coins:
+// written files stay queued, with the reason shown in the status, and none
+// is lost; a store from the command line says what is missing.
+func TestMountWithEmptyWallet(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
+	d.wait(t, time.Minute)
+	_, setup := devnetSetup(t, dir)
+	key, err := suikey.NewKeyPair()
+	must(t, err)
+	poor, err := wallet.WriteDevnet(wallet.Devnet{
+		Dir: t.TempDir(), Context: "poor", SystemObject: setup.SystemObject, StakingObject: setup.StakingObject,
+		RPCURL: setup.RPCURLs[0], Key: key,
+	})
+	must(t, err)
+
+	f := filepath.Join(t.TempDir(), "f")
+	must(t, os.WriteFile(f, []byte("no money"), 0o644))
+	res := walrusfs(t, time.Minute, "store", "--config", poor.ClientConfig, f)
+	if res.code != 1 || !strings.Contains(string(res.stderr), "not enough") {
+		t.Errorf("store from an empty wallet: exit %d, %s", res.code, res.stderr)
+	}
+
+	state, mnt := t.TempDir(), t.TempDir()
+	startMount(t, mnt, state, "--config", poor.ClientConfig)
+	must(t, os.WriteFile(filepath.Join(mnt, "kept"), []byte("kept while unpaid"), 0o644))
+	for deadline := time.Now().Add(time.Minute); ; {
+		var st []struct {
+			Queue struct {
+				Entries []struct {
+					Path      string `json:"path"`
+					Attempts  int    `json:"attempts"`
+					LastError string `json:"lastError"`
+				} `json:"entries"`
+			} `json:"queue"`
+		}
+		must(t, json.Unmarshal(mustRun(t, 30*time.Second, "status", "--state", state, "--json").stdout, &st))
+		if len(st) == 1 && len(st[0].Queue.Entries) == 1 && st[0].Queue.Entries[0].Attempts > 0 {
+			if e := st[0].Queue.Entries[0]; !strings.Contains(e.LastError, "not enough") {
+				t.Fatalf("queued %s failed with %q; want the missing coin named", e.Path, e.LastError)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed upload attempt shown: %+v", st)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got, err := os.ReadFile(filepath.Join(mnt, "kept")); err != nil || string(got) != "kept while unpaid" {
+		t.Fatalf("the unpaid file reads %q, %v", got, err)
 	}
 }

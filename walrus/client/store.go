@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
@@ -22,11 +23,27 @@ type StoreResult struct {
 	// Reused is set when a certified blob object of the sender's already
 	// covered the epochs asked for, so that nothing was stored or paid.
 	Reused bool
+	// Timings says where the time went.
+	Timings StoreTimings
+}
+
+// StoreTimings splits a store's time into its steps.
+type StoreTimings struct {
+	Encode   time.Duration // Red Stuff encoding, metadata and blob ID
+	Register time.Duration // buying storage and registering, on the chain
+	Upload   time.Duration // slivers to the nodes, until a quorum confirmed
+	Certify  time.Duration // the certificate, on the chain
 }
 
 // Store encodes blob, registers it for epochs epochs, uploads its slivers
 // and certifies it.
 func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*StoreResult, error) {
+	var tm StoreTimings
+	start := time.Now()
+	lap := func(d *time.Duration) {
+		now := time.Now()
+		*d, start = now.Sub(start), now
+	}
 	com, err := c.chain.Committee(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: read committee: %w", err)
@@ -40,6 +57,7 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 		return nil, fmt.Errorf("store: encode: %w", err)
 	}
 	defer eb.Release()
+	lap(&tm.Encode)
 
 	if f, ok := c.chain.(chain.BlobFinder); ok {
 		obj, found, err := f.FindCertifiedBlob(ctx, eb.ID, com.Epoch+epochs, deletable)
@@ -55,6 +73,7 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", eb.ID, err)
 	}
+	lap(&tm.Register)
 	c.log.Info("registered blob", "blob", eb.ID, "object", fmt.Sprintf("%x", obj.ID[:8]), "size", len(blob), "epochs", epochs)
 
 	members := c.members(com)
@@ -66,6 +85,7 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", eb.ID, err)
 	}
+	lap(&tm.Upload)
 	certified, err := c.chain.CertifyBlob(ctx, obj.ID, cert)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: certify: %w", eb.ID, err)
@@ -73,7 +93,8 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	c.log.Info("certified blob", "blob", eb.ID, "confirmed_shards", weight)
 	// This client computed the metadata itself: reads need not fetch it.
 	c.cacheMetadata(eb.ID, com.NShards, eb.Metadata)
-	return &StoreResult{BlobID: eb.ID, Object: certified, ConfirmedShards: weight}, nil
+	lap(&tm.Certify)
+	return &StoreResult{BlobID: eb.ID, Object: certified, ConfirmedShards: weight, Timings: tm}, nil
 }
 
 // uploadAndConfirm sends every node its metadata and slivers, and collects

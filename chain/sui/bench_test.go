@@ -1,0 +1,90 @@
+package sui_test
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/sui"
+	"github.com/walrusfs/walrusfs/chain/suiface/facetest"
+	"github.com/walrusfs/walrusfs/walrus/client"
+)
+
+// BenchmarkStore stores blobs on one local network (4 nodes, 100 shards)
+// through the in-process ledger and through Sui gRPC to the ledger's face,
+// in the same run, and reports where a store's time goes: encode, register,
+// upload, certify (ms per store).
+func BenchmarkStore(b *testing.B) {
+	f := facetest.Start(b, 4, 100)
+	salt := uint64(0)
+	for _, size := range []int{1 << 10, 1 << 20} {
+		for _, via := range []string{"ledger", "sui"} {
+			salt++
+			b.Run(fmt.Sprintf("%s/%dKiB", via, size>>10), func(b *testing.B) {
+				c := benchClient(b, f, via)
+				ctx := context.Background()
+				var tm client.StoreTimings
+				b.SetBytes(int64(size))
+				for i := 0; b.Loop(); i++ {
+					data := blobOf(size, byte(i))
+					binary.LittleEndian.PutUint64(data, salt<<32|uint64(i)) // every blob new
+					res, err := c.Store(ctx, data, 2, true)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if res.Reused {
+						b.Fatal("blob reused")
+					}
+					tm.Encode += res.Timings.Encode
+					tm.Register += res.Timings.Register
+					tm.Upload += res.Timings.Upload
+					tm.Certify += res.Timings.Certify
+				}
+				ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(b.N) }
+				b.ReportMetric(ms(tm.Encode), "encode-ms/op")
+				b.ReportMetric(ms(tm.Register), "register-ms/op")
+				b.ReportMetric(ms(tm.Upload), "upload-ms/op")
+				b.ReportMetric(ms(tm.Certify), "certify-ms/op")
+			})
+		}
+	}
+}
+
+// BenchmarkRead reads a 1 MiB blob back through each path; the chain is
+// asked only for the committee, so the two should be close.
+func BenchmarkRead(b *testing.B) {
+	f := facetest.Start(b, 4, 100)
+	ctx := context.Background()
+	data := blobOf(1<<20, 9)
+	res, err := benchClient(b, f, "sui").Store(ctx, data, 2, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, via := range []string{"ledger", "sui"} {
+		b.Run(via+"/1024KiB", func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				// A fresh client each time: no cached metadata or committee.
+				if _, err := benchClient(b, f, via).Read(ctx, res.BlobID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func benchClient(b *testing.B, f *facetest.Net, via string) *client.Client {
+	if via == "ledger" {
+		return f.Client(chain.Address(f.Key.Address()), client.Options{})
+	}
+	d := f.Ledger.SuiDeployment()
+	c, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return client.New(c, client.Options{})
+}
