@@ -347,7 +347,7 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"node", "--dir", dir}, 2, "--ledger is required"},
 		{[]string{"node", "--dir", dir, "--ledger", "http://127.0.0.1:1"}, 1, "read key"},
 		{[]string{"store", "--network", down, "--epochs", "0", "x"}, 2, "--epochs"},
-		{[]string{"store", "x"}, 2, "--network is required"},
+		{[]string{"store", "x"}, 2, "no network given"},
 		{[]string{"store", "--network", bad, "x"}, 1, "field bogus not found"},
 		{[]string{"store", "--network", down, "x"}, 1, "cannot reach the ledger"},
 		{[]string{"read", "--network", down, "not-a-blob-id"}, 2, "invalid blob ID"},

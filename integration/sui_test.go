@@ -7,6 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,7 +44,11 @@ func shaHex(b []byte) string {
 // byte, through the devnet's Sui face.
 func TestDevnetServesWalrusOnSui(t *testing.T) {
 	dir := t.TempDir()
-	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	metrics := lis.Addr().String()
+	lis.Close()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100", "--metrics-listen", metrics)
 	d.wait(t, time.Minute)
 	cfg, setup := devnetSetup(t, dir)
 
@@ -120,6 +127,13 @@ func TestDevnetServesWalrusOnSui(t *testing.T) {
 		} `json:"wallet"`
 	}
 	must(t, json.Unmarshal(mustRun(t, time.Minute, "info", "--config", cfg, "--json").stdout, &info))
+	resp, err := http.Get("http://" + metrics + "/metrics")
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(body, []byte(`walrusfs_sui_requests_total{code="OK",method="ExecuteTransaction"}`)) {
+		t.Errorf("the devnet's metrics count no executed Sui transaction:\n%s", body)
+	}
 	if info.NShards != 100 || len(info.Nodes) != 4 || info.Wallet == nil || info.Wallet.Address != ledger.FormatAddress(setup.Address) || info.Wallet.WAL == 0 || info.Wallet.SUI == 0 {
 		t.Errorf("walrusfs info: %+v", info)
 	}

@@ -66,8 +66,18 @@
 //   - Members keep the order of their registrations; certificate signer
 //     indices refer to it. Nodes registered without an ID get one derived
 //     from their BLS key, so it stays the same across epochs.
-//   - Storage is free and unlimited but for MaxEpochsAhead: the ledger keeps
-//     no coins, prices or capacity.
+//   - Its own records buy storage for free; Sui transactions pay. The ledger
+//     also keeps what its Sui face needs (chain/suiface): coins (Coin<SUI>
+//     and Coin<WAL>, granted at genesis or minted by the administrator),
+//     Sui object versions (the lamport version of the record that last
+//     wrote an object, seq + 1), blob attributes, and the Sui transactions
+//     executed. A Sui transaction is logged as its signed bytes and replayed
+//     through the same interpreter (sui_ptb.go), which applies Walrus's Move
+//     rules with the checks the ledger's own records use, on copies of the
+//     objects it touches: a transaction refused before execution (bad
+//     signature, stale object version, too little gas) is not logged; one
+//     that fails while executing (a Move abort, too little WAL) is logged,
+//     charged its gas and changes nothing else, as on Sui.
 //   - Events long-polls: Account.Events and Client.Events return as soon
 //     as an event exists, and return nothing (no error) when the context's
 //     deadline passes first, so a consumer polls with a per-call timeout and

@@ -231,7 +231,7 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 	if err != nil {
 		return fmt.Errorf("devnet: serve the Sui face: %w", err)
 	}
-	face, err := serveFace(flis, l, log)
+	face, err := serveFace(flis, l, reg, log)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/blake2b"
+	"google.golang.org/grpc"
 
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
@@ -58,13 +60,19 @@ type faceServer struct {
 	done chan struct{}
 }
 
-func serveFace(lis net.Listener, l *ledger.Ledger, log *slog.Logger) (*faceServer, error) {
-	srv, err := grpcweb.New(grpcweb.Options{Logger: log.With("component", "sui")})
+func serveFace(lis net.Listener, l *ledger.Ledger, reg prometheus.Registerer, log *slog.Logger) (*faceServer, error) {
+	face := suiface.New(l, log.With("component", "sui"))
+	count, err := face.Interceptor(reg)
+	if err != nil {
+		lis.Close()
+		return nil, fmt.Errorf("devnet: Sui face metrics: %w", err)
+	}
+	srv, err := grpcweb.New(grpcweb.Options{Logger: log.With("component", "sui"), UnaryInterceptors: []grpc.UnaryServerInterceptor{count}})
 	if err != nil {
 		lis.Close()
 		return nil, fmt.Errorf("devnet: Sui face: %w", err)
 	}
-	suiface.New(l, log.With("component", "sui")).Register(srv)
+	face.Register(srv)
 	f := &faceServer{srv: srv, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)

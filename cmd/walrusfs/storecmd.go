@@ -56,6 +56,9 @@ error when it is a terminal.`,
 			if deletable && permanent {
 				return usageError{errors.New("--deletable and --permanent exclude each other")}
 			}
+			if _, err := epochsSyntax(epochsArg); err != nil {
+				return err
+			}
 			if err := checkStdinOnce(args); err != nil {
 				return err
 			}
@@ -264,15 +267,28 @@ func parseEpochs(ctx context.Context, arg string, nw *network) (uint32, error) {
 		}
 		max = m
 	}
-	if arg == "max" {
+	n, err := epochsSyntax(arg)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
 		return max, nil
+	}
+	if n > max {
+		return 0, usageError{fmt.Errorf("--epochs %d: the network sells storage at most %d epochs ahead (--epochs max)", n, max)}
+	}
+	return n, nil
+}
+
+// epochsSyntax checks --epochs before anything is dialed: a number from 1,
+// or "max" (returned as 0).
+func epochsSyntax(arg string) (uint32, error) {
+	if arg == "max" {
+		return 0, nil
 	}
 	n, err := strconv.ParseUint(arg, 10, 32)
 	if err != nil || n == 0 {
 		return 0, usageError{fmt.Errorf("--epochs %q: want a number of epochs from 1, or max", arg)}
-	}
-	if uint32(n) > max {
-		return 0, usageError{fmt.Errorf("--epochs %d: the network sells storage at most %d epochs ahead (--epochs max)", n, max)}
 	}
 	return uint32(n), nil
 }
