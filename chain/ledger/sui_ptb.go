@@ -3,12 +3,14 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"unicode/utf8"
 
 	ptb "github.com/block-vision/sui-go-sdk/transaction"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/encoding/bcs"
 	"github.com/walrusfs/walrusfs/walrus/bls"
@@ -461,15 +463,27 @@ func (x *ptbExec) splitCoins(c *ptb.SplitCoins) ([]*ptbValue, error) {
 	if len(c.Amount) == 0 || len(c.Amount) > walrusMaxObjects {
 		return nil, fmt.Errorf("split into %d coins", len(c.Amount))
 	}
-	out := make([]*ptbValue, len(c.Amount))
+	amounts := make([]uint64, len(c.Amount))
+	var total uint64
+	overflow := false
 	for i, a := range c.Amount {
 		amount, err := x.pureU64(a)
 		if err != nil {
 			return nil, fmt.Errorf("amount %d: %w", i, err)
 		}
-		if amount > src.coin.balance {
-			return nil, abortf(framework, "balance", "split", abortCoinNotEnough, "cannot split %d from a Coin<%s> of %d", amount, src.coin.typ, src.coin.balance)
-		}
+		amounts[i] = amount
+		overflow = overflow || total+amount < total
+		total += amount
+	}
+	// Sui checks the sum before splitting, natively (no Move abort).
+	if overflow {
+		return nil, failf("InsufficientCoinBalance", "balance: %d required: more than %d (splitting a Coin<%s>)", src.coin.balance, uint64(math.MaxUint64), src.coin.typ)
+	}
+	if total > src.coin.balance {
+		return nil, failf("InsufficientCoinBalance", "balance: %d required: %d (splitting a Coin<%s>)", src.coin.balance, total, src.coin.typ)
+	}
+	out := make([]*ptbValue, len(amounts))
+	for i, amount := range amounts {
 		src.coin.balance -= amount
 		out[i] = x.newCoin(src.coin.typ, amount)
 	}
@@ -673,6 +687,11 @@ func (x *ptbExec) walPayment(a *ptb.Argument, amount uint64, fn string) error {
 	return nil
 }
 
+// overflow is Move's arithmetic error, where a cost exceeds u64.
+func overflow(function string, err error) *ptbFailure {
+	return failf("MovePrimitiveRuntimeError", "%s: arithmetic error: %v", function, err)
+}
+
 // walrusAbort turns a rule violation from the shared checks into the abort
 // Walrus's Move code gives.
 func (x *ptbExec) walrusAbort(module, function string, err error) *ptbFailure {
@@ -720,7 +739,10 @@ func (x *ptbExec) reserveSpace(args []*ptb.Argument) ([]*ptbValue, error) {
 	if err := x.s.checkReserve(size, epochs); err != nil {
 		return nil, x.walrusAbort("system", "reserve_space", err)
 	}
-	cost := x.s.sui.storagePrice * storageUnits(size) * uint64(epochs)
+	cost, err := moveobj.StorageCost(x.s.sui.storagePrice, size, epochs)
+	if err != nil {
+		return nil, overflow("reserve_space", err)
+	}
 	if err := x.walPayment(args[3], cost, "reserve_space"); err != nil {
 		return nil, err
 	}
@@ -781,7 +803,10 @@ func (x *ptbExec) registerBlob(args []*ptb.Argument) ([]*ptbValue, error) {
 		return nil, x.walrusAbort("system", "register_blob", err)
 	}
 	p, _ := encoding.NewParams(x.s.nShards, in.Size) // checkRegister checked the size
-	cost := x.s.sui.writePrice * storageUnits(p.EncodedLength())
+	cost, err := moveobj.WriteCost(x.s.sui.writePrice, p.EncodedLength())
+	if err != nil {
+		return nil, overflow("register_blob", err)
+	}
 	if err := x.walPayment(args[7], cost, "register_blob"); err != nil {
 		return nil, err
 	}
@@ -884,7 +909,10 @@ func (x *ptbExec) extendBlob(args []*ptb.Argument) error {
 	if err := x.s.checkExtend(b.blob, epochs); err != nil {
 		return x.walrusAbort("system", "extend_blob", err)
 	}
-	cost := x.s.sui.storagePrice * storageUnits(b.blob.Storage.Size) * uint64(epochs)
+	cost, err := moveobj.StorageCost(x.s.sui.storagePrice, b.blob.Storage.Size, epochs)
+	if err != nil {
+		return overflow("extend_blob", err)
+	}
 	if err := x.walPayment(args[3], cost, "extend_blob"); err != nil {
 		return err
 	}

@@ -224,6 +224,3 @@ func objectDigest(id chain.ObjectID, version uint64) [32]byte {
 	h.Sum(d[:0])
 	return d
 }
-
-// storageUnits is Walrus's unit of storage accounting: MiB, rounded up.
-func storageUnits(size uint64) uint64 { return (size + (1<<20 - 1)) >> 20 }

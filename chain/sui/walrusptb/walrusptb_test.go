@@ -3,6 +3,7 @@ package walrusptb
 import (
 	"bytes"
 	"errors"
+	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"math"
 	"strings"
 	"testing"
@@ -26,27 +27,17 @@ func TestCostsOfSharedOracle(t *testing.T) {
 	}
 }
 
-func TestUnits(t *testing.T) {
-	for _, c := range []struct{ length, units uint64 }{
-		{0, 0}, {1, 1}, {UnitSize - 1, 1}, {UnitSize, 1}, {UnitSize + 1, 2}, {math.MaxUint64, 1 << 44},
-	} {
-		if got := Units(c.length); got != c.units {
-			t.Errorf("Units(%d) = %d, want %d", c.length, got, c.units)
-		}
-	}
-}
-
 func TestCostOverflowIsAnError(t *testing.T) {
-	if _, err := StorageCost(1<<63, 2*UnitSize, 1); err == nil {
+	if _, err := StorageCost(1<<63, 2*moveobj.BytesPerUnit, 1); err == nil {
 		t.Error("storage cost overflowing in price × units passed")
 	}
-	if _, err := StorageCost(1<<32, UnitSize, math.MaxUint32); err != nil {
+	if _, err := StorageCost(1<<32, moveobj.BytesPerUnit, math.MaxUint32); err != nil {
 		t.Errorf("storage cost just below 2^64: %v", err)
 	}
-	if _, err := StorageCost(1<<33, UnitSize, math.MaxUint32); err == nil {
+	if _, err := StorageCost(1<<33, moveobj.BytesPerUnit, math.MaxUint32); err == nil {
 		t.Error("storage cost overflowing in × epochs passed")
 	}
-	if _, err := WriteCost(math.MaxUint64, 2*UnitSize); err == nil {
+	if _, err := WriteCost(math.MaxUint64, 2*moveobj.BytesPerUnit); err == nil {
 		t.Error("write cost overflow passed")
 	}
 }
