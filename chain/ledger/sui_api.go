@@ -8,15 +8,23 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
+	"github.com/walrusfs/walrusfs/chain/sui/suitx"
 )
 
 // ExecuteSui executes a signed Sui transaction (TransactionData BCS bytes
 // and serialized signatures). A transaction refused before execution returns
 // an error wrapping ErrTxRejected and changes nothing; one that executes
 // returns its effects, which say whether it succeeded. A transaction already
-// executed returns its effects again, as Sui does.
+// executed returns its effects again, as Sui does, if signed by its sender.
 func (l *Ledger) ExecuteSui(ctx context.Context, txBytes []byte, sigs [][]byte) (*SuiExecution, error) {
 	if exec, ok := l.SuiTransaction(suikey.TransactionDigest(txBytes)); ok {
+		td, err := suitx.Decode(txBytes) // it decoded when it was executed
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrTxRejected, err)
+		}
+		if err := verifySender(txBytes, chain.Address(*td.V1.Sender), sigs); err != nil {
+			return nil, err
+		}
 		return exec, nil
 	}
 	res, err := l.submit(ctx, &record{Sui: &suiTx{Tx: txBytes, Sigs: sigs}}, nil)

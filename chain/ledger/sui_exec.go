@@ -107,15 +107,8 @@ func (s *state) prepareSui(t *txn, sigs sigPolicy) (commitFunc, error) {
 		return nil, fmt.Errorf("%w: no sender", ErrTxRejected)
 	}
 	if !sigs.skip {
-		if len(in.Sigs) != 1 {
-			return nil, fmt.Errorf("%w: %d signatures; one, the sender's, is expected", ErrTxRejected, len(in.Sigs))
-		}
-		signer, err := suikey.VerifyTransaction(in.Tx, in.Sigs[0])
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrTxRejected, err)
-		}
-		if signer != *td.V1.Sender {
-			return nil, fmt.Errorf("%w: signed by %s, sent by %s", ErrTxRejected, FormatAddress(signer), FormatAddress(chain.Address(*td.V1.Sender)))
+		if err := verifySender(in.Tx, chain.Address(*td.V1.Sender), in.Sigs); err != nil {
+			return nil, err
 		}
 	}
 	t.sender = chain.Address(*td.V1.Sender)
@@ -132,6 +125,22 @@ func (s *state) prepareSui(t *txn, sigs sigPolicy) (commitFunc, error) {
 		x.commit(exec)
 		return result{sui: exec}
 	}, nil
+}
+
+// verifySender checks that a transaction carries one signature, its
+// sender's.
+func verifySender(tx []byte, sender chain.Address, sigs [][]byte) error {
+	if len(sigs) != 1 {
+		return fmt.Errorf("%w: %d signatures; one, the sender's, is expected", ErrTxRejected, len(sigs))
+	}
+	signer, err := suikey.VerifyTransaction(tx, sigs[0])
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrTxRejected, err)
+	}
+	if signer != sender {
+		return fmt.Errorf("%w: signed by %s, sent by %s", ErrTxRejected, FormatAddress(signer), FormatAddress(sender))
+	}
+	return nil
 }
 
 // dryRunSui executes a transaction without signatures and without changing
@@ -325,6 +334,17 @@ func (x *ptbExec) commit(exec *SuiExecution) {
 	}
 	s.sui.gasPaid += exec.Gas.Computation + exec.Gas.Storage
 	s.sui.txs[exec.Digest] = exec
+	// Mutable shared inputs take the transaction's version even when it
+	// fails, as on Sui and as the effects report.
+	for _, in := range x.inputs {
+		if in.kind == valShared && in.mutable {
+			if in.shared == s.sui.system {
+				s.sui.systemVersion = lamport
+			} else {
+				s.sui.stakingVersion = lamport
+			}
+		}
+	}
 	if exec.Failure != nil {
 		return
 	}
@@ -380,15 +400,6 @@ func (x *ptbExec) commit(exec *SuiExecution) {
 		if pe.statusOf != nil {
 			if b, ok := s.blobs[*pe.statusOf]; ok {
 				b.statusEvent = id
-			}
-		}
-	}
-	for _, in := range x.inputs {
-		if in.kind == valShared && in.mutable {
-			if in.shared == s.sui.system {
-				s.sui.systemVersion = lamport
-			} else {
-				s.sui.stakingVersion = lamport
 			}
 		}
 	}
