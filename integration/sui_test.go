@@ -127,6 +127,21 @@ func TestDevnetServesWalrusOnSui(t *testing.T) {
 		} `json:"wallet"`
 	}
 	must(t, json.Unmarshal(mustRun(t, time.Minute, "info", "--config", cfg, "--json").stdout, &info))
+	for id := range stored {
+		var bs struct {
+			Status string `json:"status"`
+			Source *struct {
+				From           string `json:"from"`
+				AgreeingShards int    `json:"agreeingShards"`
+			} `json:"source"`
+		}
+		must(t, json.Unmarshal(mustRun(t, time.Minute, "blob-status", "--config", cfg, id, "--json").stdout, &bs))
+		if bs.Status != "certified" || bs.Source == nil || bs.Source.From != "storageNodes" || bs.Source.AgreeingShards <= 33 {
+			t.Errorf("blob-status of %s on Sui: %+v (source %+v), want certified, from the storage nodes", id, bs, bs.Source)
+		}
+		break
+	}
+
 	resp, err := http.Get("http://" + metrics + "/metrics")
 	must(t, err)
 	body, _ := io.ReadAll(resp.Body)

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
 func newBlobStatusCmd(g *globals) *cobra.Command {
@@ -19,7 +22,7 @@ func newBlobStatusCmd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "blob-status --network FILE BLOB_ID [--json]",
-		Short: "Print what the chain knows of a blob",
+		Short: "Print what the chain (or its storage nodes) knows of a blob",
 		Long: `Print the chain's status of a blob ID: whether a live object registers it,
 whether it is certified and until which epoch (end epochs are exclusive),
 its deletable objects, and whether it was marked invalid.
@@ -29,7 +32,14 @@ The status is one of "certified", "registered" (not certified yet),
 "invalid". With --json the output is one object: {"blobId", "currentEpoch",
 "status"} and the chain's BlobStatus fields ("exists", "permanent",
 "deletableTotal", "deletableCertified", "initialCertifiedEpoch", "invalid").
-The exit status is 0 whatever the blob's status.`,
+The exit status is 0 whatever the blob's status.
+
+On Walrus on Sui, where the chain cannot be asked by blob ID, the status
+comes from the storage nodes of the current committee, as with the walrus
+CLI: the most advanced status that nodes holding more than a third of the
+shards agree on. The output then says so ("source: storage nodes"; in JSON
+"source": {"from": "storageNodes", "agreeingShards", "answeredShards",
+"nShards"}); "exists" is false for an invalid blob ID.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -37,18 +47,18 @@ The exit status is 0 whatever the blob's status.`,
 			if err != nil {
 				return usageError{err}
 			}
-			_, nw, err := clientCommand(cmd, g, netFlags)
+			log, nw, err := clientCommand(cmd, g, netFlags)
 			if err != nil {
 				return err
 			}
+			defer nw.Close()
 			ctx := cmd.Context()
 			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 			defer cancel()
-			st, err := nw.chain.BlobStatus(cctx, id)
+			out, err := lookupBlobStatus(cctx, log, nw, id)
 			if err != nil {
-				return fmt.Errorf("blob status of %s: %w", id, err)
+				return err
 			}
-			out := blobStatusOutput{BlobID: id.String(), CurrentEpoch: nw.committee.Epoch, Status: statusWord(st), BlobStatus: st}
 			if asJSON {
 				writeJSONLine(cmd.OutOrStdout(), out)
 				return nil
@@ -62,11 +72,42 @@ The exit status is 0 whatever the blob's status.`,
 	return cmd
 }
 
+// lookupBlobStatus asks the chain for a blob's status, or, when the chain
+// cannot look blob IDs up (Sui), the current committee's storage nodes.
+func lookupBlobStatus(ctx context.Context, log *slog.Logger, nw *network, id encoding.BlobID) (blobStatusOutput, error) {
+	st, err := nw.chain.BlobStatus(ctx, id)
+	var source *blobStatusSource
+	if errors.Is(err, chain.ErrUnsupported) {
+		// Sui keeps no index by blob ID: ask the storage nodes, as the
+		// walrus CLI does.
+		cl := client.New(nw.chain, client.Options{Logger: log.With("component", "client"), RequestTimeout: 10 * time.Second, Retries: 1})
+		var ns client.NodeStatus
+		ns, err = cl.NodeBlobStatus(ctx, id)
+		st = ns.BlobStatus
+		source = &blobStatusSource{From: "storageNodes", AgreeingShards: ns.Weight, AnsweredShards: ns.Answered, NShards: ns.NShards}
+	}
+	if err != nil {
+		return blobStatusOutput{}, fmt.Errorf("blob status of %s: %w", id, err)
+	}
+	return blobStatusOutput{BlobID: id.String(), CurrentEpoch: nw.committee.Epoch, Status: statusWord(st), Source: source, BlobStatus: st}, nil
+}
+
 type blobStatusOutput struct {
 	BlobID       string      `json:"blobId"`
 	CurrentEpoch chain.Epoch `json:"currentEpoch"`
 	Status       string      `json:"status"`
+	// Source is set when the status comes from the storage nodes rather
+	// than from the chain itself.
+	Source *blobStatusSource `json:"source,omitempty"`
 	chain.BlobStatus
+}
+
+// blobStatusSource says which storage nodes a status comes from.
+type blobStatusSource struct {
+	From           string `json:"from"` // "storageNodes"
+	AgreeingShards int    `json:"agreeingShards"`
+	AnsweredShards int    `json:"answeredShards"`
+	NShards        int    `json:"nShards"`
 }
 
 func statusWord(st chain.BlobStatus) string {
@@ -86,6 +127,9 @@ func printBlobStatus(w io.Writer, o blobStatusOutput) {
 	fmt.Fprintf(w, "blob ID:        %s\n", o.BlobID)
 	fmt.Fprintf(w, "status:         %s\n", o.Status)
 	fmt.Fprintf(w, "current epoch:  %d\n", o.CurrentEpoch)
+	if src := o.Source; src != nil {
+		fmt.Fprintf(w, "source:         storage nodes (nodes holding %d of %d shards agree; %d answered)\n", src.AgreeingShards, src.NShards, src.AnsweredShards)
+	}
 	if p := st.Permanent; p != nil {
 		state := "registered, not certified"
 		if p.IsCertified {

@@ -540,19 +540,6 @@ func bitsLen(n int) int {
 	return b
 }
 
-func (n *Node) blobStatus(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathBlobID(w, r)
-	if !ok {
-		return
-	}
-	st, err := n.chain.BlobStatus(r.Context(), id)
-	if err != nil {
-		n.internal(w, r, err)
-		return
-	}
-	api.WriteSuccess(w, http.StatusOK, api.NewBlobStatus(st))
-}
-
 // Health is the node's health report.
 type Health struct {
 	UptimeSeconds float64 `json:"uptime"`

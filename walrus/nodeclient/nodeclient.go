@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/bufpool"
 	"github.com/walrusfs/walrusfs/walrus/api"
@@ -299,4 +300,15 @@ func readLimited(r io.Reader, announced, limit int64) ([]byte, error) {
 func (c *Client) Health(ctx context.Context) error {
 	_, _, err := c.do(ctx, http.MethodGet, api.HealthPath, nil, nil, maxJSONBody)
 	return err
+}
+
+// BlobStatus asks the node what its chain knows of a blob ID
+// (GET /v1/blobs/{id}/status). The answer is one node's word: a client
+// trusts a status only when nodes holding more than f shards agree on it.
+func (c *Client) BlobStatus(ctx context.Context, id encoding.BlobID) (chain.BlobStatus, error) {
+	st, err := Status[api.BlobStatus](ctx, c, api.BlobStatusPath(id))
+	if err != nil {
+		return chain.BlobStatus{}, fmt.Errorf("blob status from %s: %w", c.base, err)
+	}
+	return st.BlobStatus, nil
 }

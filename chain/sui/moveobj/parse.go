@@ -11,17 +11,7 @@ import (
 // address::module::Name<T1, T2> with the address in hex after 0x, short
 // (0x2) or long, in either case. Spaces are allowed around type parameters.
 // Named addresses (@org/pkg) are not supported.
-func ParseTypeTag(s string) (TypeTag, error) {
-	p := typeParser{s: s}
-	t, err := p.parseType(0)
-	if err == nil && p.pos != len(s) {
-		err = p.errorf("unexpected %q", s[p.pos:])
-	}
-	if err != nil {
-		return TypeTag{}, err
-	}
-	return t, nil
-}
+func ParseTypeTag(s string) (TypeTag, error) { return TypeSyntax{}.ParseTypeTag(s) }
 
 // ParseStructTag parses a Move struct type (see ParseTypeTag).
 func ParseStructTag(s string) (StructTag, error) {
@@ -35,7 +25,36 @@ func ParseStructTag(s string) (StructTag, error) {
 	return *t.Struct, nil
 }
 
+// TypeSyntax is a variant of the type syntax; the zero value is
+// ParseTypeTag's.
+type TypeSyntax struct {
+	// MaxDepth is the levels of nesting allowed (see MaxTypeDepth, the
+	// default when zero).
+	MaxDepth int
+	// Loose also allows spaces before and after every token, and addresses
+	// with no prefix or 0x (not 0X): 2::sui::SUI.
+	Loose bool
+}
+
+// ParseTypeTag parses a Move type in syntax y.
+func (y TypeSyntax) ParseTypeTag(s string) (TypeTag, error) {
+	if y.MaxDepth == 0 {
+		y.MaxDepth = MaxTypeDepth
+	}
+	p := typeParser{TypeSyntax: y, s: s}
+	t, err := p.parseType(0)
+	p.looseSpaces()
+	if err == nil && p.pos != len(s) {
+		err = p.errorf("unexpected %q", s[p.pos:])
+	}
+	if err != nil {
+		return TypeTag{}, err
+	}
+	return t, nil
+}
+
 type typeParser struct {
+	TypeSyntax
 	s   string
 	pos int
 }
@@ -50,7 +69,15 @@ func (p *typeParser) skipSpaces() {
 	}
 }
 
+// looseSpaces skips spaces where only the Loose syntax allows them.
+func (p *typeParser) looseSpaces() {
+	if p.Loose {
+		p.skipSpaces()
+	}
+}
+
 func (p *typeParser) consume(tok string) bool {
+	p.looseSpaces()
 	if strings.HasPrefix(p.s[p.pos:], tok) {
 		p.pos += len(tok)
 		return true
@@ -79,16 +106,10 @@ func (p *typeParser) word() string {
 }
 
 func (p *typeParser) parseType(depth int) (TypeTag, error) {
-	if depth >= MaxTypeDepth {
-		return TypeTag{}, p.errorf("nested deeper than %d", MaxTypeDepth)
+	if depth >= p.MaxDepth {
+		return TypeTag{}, p.errorf("nested deeper than %d", p.MaxDepth)
 	}
-	if strings.HasPrefix(p.s[p.pos:], "0x") || strings.HasPrefix(p.s[p.pos:], "0X") {
-		s, err := p.parseStruct(depth)
-		if err != nil {
-			return TypeTag{}, err
-		}
-		return s.TypeTag(), nil
-	}
+	p.looseSpaces()
 	w := p.word()
 	if w == "vector" {
 		if err := p.expect("<"); err != nil {
@@ -108,13 +129,23 @@ func (p *typeParser) parseType(depth int) (TypeTag, error) {
 	if k, ok := primitiveKinds[w]; ok {
 		return TypeTag{Kind: k}, nil
 	}
+	if p.Loose || strings.HasPrefix(w, "0x") || strings.HasPrefix(w, "0X") {
+		s, err := p.parseStruct(w, depth)
+		if err != nil {
+			return TypeTag{}, err
+		}
+		return s.TypeTag(), nil
+	}
 	return TypeTag{}, p.errorf("unknown type %q", w)
 }
 
-func (p *typeParser) parseStruct(depth int) (StructTag, error) {
+// parseStruct parses the rest of a struct type whose address is addr.
+func (p *typeParser) parseStruct(addr string, depth int) (StructTag, error) {
 	var s StructTag
-	p.pos += 2 // 0x
-	digits := p.word()
+	digits := strings.TrimPrefix(addr, "0x")
+	if !p.Loose {
+		digits = addr[2:] // 0x or 0X, as parseType checked
+	}
 	if len(digits) == 0 || len(digits) > 64 {
 		return s, p.errorf("address of %d hex digits", len(digits))
 	}
@@ -130,7 +161,8 @@ func (p *typeParser) parseStruct(depth int) (StructTag, error) {
 		if err := p.expect("::"); err != nil {
 			return s, err
 		}
-		if *field = p.word(); !isIdentifier(*field) {
+		p.looseSpaces()
+		if *field = p.word(); !IsIdentifier(*field) {
 			return s, p.errorf("identifier %q", *field)
 		}
 	}

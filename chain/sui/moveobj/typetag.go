@@ -42,8 +42,8 @@ var primitiveKinds = func() map[string]Kind {
 }()
 
 // MaxTypeDepth bounds the nesting of vectors and structs that Parse and
-// DecodeTypeTag accept, so that untrusted input cannot recurse deeply.
-// Walrus's own types nest three deep.
+// DecodeTypeTag accept, so that untrusted input cannot recurse deeply: u8 is
+// one level, vector<u8> two. Walrus's own types nest three deep.
 const MaxTypeDepth = 16
 
 // ErrTypeTag means a type string or TypeTag BCS is malformed.
@@ -76,7 +76,15 @@ func (s StructTag) TypeTag() TypeTag { return TypeTag{Kind: KindStruct, Struct: 
 // spaces.
 func (t TypeTag) String() string {
 	var b strings.Builder
-	t.appendString(&b)
+	t.appendString(&b, ",")
+	return b.String()
+}
+
+// TagString writes the type as the SDK's TypeTagSerializer.tagToString
+// does: as String, but type parameters joined by ", ".
+func (t TypeTag) TagString() string {
+	var b strings.Builder
+	t.appendString(&b, ", ")
 	return b.String()
 }
 
@@ -84,21 +92,21 @@ func (t TypeTag) String() string {
 // TypeTag.String).
 func (s StructTag) String() string {
 	var b strings.Builder
-	s.appendString(&b)
+	s.appendString(&b, ",")
 	return b.String()
 }
 
-func (t TypeTag) appendString(b *strings.Builder) {
+func (t TypeTag) appendString(b *strings.Builder, sep string) {
 	switch t.Kind {
 	case KindVector:
 		b.WriteString("vector<")
 		if t.Elem != nil {
-			t.Elem.appendString(b)
+			t.Elem.appendString(b, sep)
 		}
 		b.WriteString(">")
 	case KindStruct:
 		if t.Struct != nil {
-			t.Struct.appendString(b)
+			t.Struct.appendString(b, sep)
 		}
 	default:
 		if name, ok := primitiveNames[t.Kind]; ok {
@@ -109,7 +117,7 @@ func (t TypeTag) appendString(b *strings.Builder) {
 	}
 }
 
-func (s StructTag) appendString(b *strings.Builder) {
+func (s StructTag) appendString(b *strings.Builder, sep string) {
 	b.WriteString("0x")
 	b.WriteString(hex.EncodeToString(s.Address[:]))
 	b.WriteString("::")
@@ -122,9 +130,9 @@ func (s StructTag) appendString(b *strings.Builder) {
 	b.WriteString("<")
 	for i, p := range s.TypeParams {
 		if i > 0 {
-			b.WriteString(",")
+			b.WriteString(sep)
 		}
-		p.appendString(b)
+		p.appendString(b, sep)
 	}
 	b.WriteString(">")
 }
@@ -155,12 +163,17 @@ func writeTypeTag(w *bcs.Writer, t TypeTag) {
 // DecodeTypeTag decodes Sui's BCS TypeTag, checking identifiers and nesting
 // (MaxTypeDepth). Trailing bytes are ignored.
 func DecodeTypeTag(b []byte) (TypeTag, error) {
-	return decode("TypeTag", b, func(r *bcs.Reader) (TypeTag, error) { return readTypeTag(r, 0) })
+	return decode("TypeTag", b, func(r *bcs.Reader) (TypeTag, error) { return ReadTypeTag(r, MaxTypeDepth) })
 }
 
-func readTypeTag(r *bcs.Reader, depth int) (TypeTag, error) {
-	if depth >= MaxTypeDepth {
-		return TypeTag{}, fmt.Errorf("%w: nested deeper than %d", ErrTypeTag, MaxTypeDepth)
+// ReadTypeTag reads a BCS TypeTag from r as DecodeTypeTag does, but allows
+// maxDepth levels of nesting. Malformed input wraps bcs.ErrInvalid or
+// bcs.ErrTruncated.
+func ReadTypeTag(r *bcs.Reader, maxDepth int) (TypeTag, error) { return readTypeTag(r, 0, maxDepth) }
+
+func readTypeTag(r *bcs.Reader, depth, maxDepth int) (TypeTag, error) {
+	if depth >= maxDepth {
+		return TypeTag{}, fmt.Errorf("%w: %w: nested deeper than %d", bcs.ErrInvalid, ErrTypeTag, maxDepth)
 	}
 	tag, err := readEnumTag(r, "TypeTag", uint64(KindU256)+1)
 	if err != nil {
@@ -169,7 +182,7 @@ func readTypeTag(r *bcs.Reader, depth int) (TypeTag, error) {
 	t := TypeTag{Kind: Kind(tag)}
 	switch t.Kind {
 	case KindVector:
-		elem, err := readTypeTag(r, depth+1)
+		elem, err := readTypeTag(r, depth+1, maxDepth)
 		if err != nil {
 			return TypeTag{}, err
 		}
@@ -185,7 +198,7 @@ func readTypeTag(r *bcs.Reader, depth int) (TypeTag, error) {
 		if s.Name, err = readIdentifier(r); err != nil {
 			return TypeTag{}, err
 		}
-		s.TypeParams, err = readVec(r, 1, func(r *bcs.Reader) (TypeTag, error) { return readTypeTag(r, depth+1) })
+		s.TypeParams, err = readVec(r, 1, func(r *bcs.Reader) (TypeTag, error) { return readTypeTag(r, depth+1, maxDepth) })
 		if err != nil {
 			return TypeTag{}, err
 		}
@@ -199,16 +212,16 @@ func readIdentifier(r *bcs.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !isIdentifier(string(b)) {
-		return "", fmt.Errorf("%w: identifier %q", ErrTypeTag, b)
+	if !IsIdentifier(string(b)) {
+		return "", fmt.Errorf("%w: %w: identifier %q", bcs.ErrInvalid, ErrTypeTag, b)
 	}
 	return string(b), nil
 }
 
-// isIdentifier reports whether s is a Move identifier: a letter then
+// IsIdentifier reports whether s is a Move identifier: a letter then
 // letters, digits and underscores, or an underscore then at least one of
 // those.
-func isIdentifier(s string) bool {
+func IsIdentifier(s string) bool {
 	if s == "" || s == "_" {
 		return false
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/walrusfs/walrusfs/encoding/bcs"
 )
 
 var typeStrings = []string{
@@ -132,5 +134,62 @@ func TestWalrusTypes(t *testing.T) {
 	short, err := ParseStructTag("0x2::coin::Coin<0x2::sui::SUI>")
 	if err != nil || !short.Equal(CoinType(SUIType())) {
 		t.Errorf("short form: %v, %v", short, err)
+	}
+}
+
+func TestTypeSyntax(t *testing.T) {
+	long2 := "0x" + strings.Repeat("0", 63) + "2"
+	loose := TypeSyntax{Loose: true}
+	for _, s := range []string{" u8 ", "vector <u8>", "2::coin::Coin<2::sui::SUI>", "0x2 :: coin :: Coin < 0x2::sui::SUI > "} {
+		if _, err := ParseTypeTag(s); !errors.Is(err, ErrTypeTag) {
+			t.Errorf("%q accepted by the strict syntax (err %v)", s, err)
+		}
+		tag, err := loose.ParseTypeTag(s)
+		if err != nil {
+			t.Errorf("%q: %v", s, err)
+		} else if strings.Contains(s, "Coin") && tag.String() != long2+"::coin::Coin<"+long2+"::sui::SUI>" {
+			t.Errorf("%q parsed as %s", s, tag)
+		}
+	}
+	for _, s := range []string{"0X2::a::B", "u9", "0x2::co in::C", "0x2: :a::B", "vector<u8> u8", "2::a::B<>"} {
+		if _, err := loose.ParseTypeTag(s); !errors.Is(err, ErrTypeTag) {
+			t.Errorf("%q accepted by the loose syntax (err %v)", s, err)
+		}
+	}
+	for _, depth := range []int{1, 3, MaxTypeDepth + 5} {
+		y := TypeSyntax{MaxDepth: depth}
+		ok := strings.Repeat("vector<", depth-1) + "u8" + strings.Repeat(">", depth-1)
+		if _, err := y.ParseTypeTag(ok); err != nil {
+			t.Errorf("depth %d refused with MaxDepth %d: %v", depth, depth, err)
+		}
+		tag, _ := y.ParseTypeTag(ok)
+		if _, err := ReadTypeTag(bcs.NewReader(tag.MarshalBCS()), depth); err != nil {
+			t.Errorf("BCS of depth %d refused with maxDepth %d: %v", depth, depth, err)
+		}
+		if _, err := y.ParseTypeTag("vector<" + ok + ">"); !errors.Is(err, ErrTypeTag) {
+			t.Errorf("depth %d accepted with MaxDepth %d: %v", depth+1, depth, err)
+		}
+		if _, err := ReadTypeTag(bcs.NewReader(VectorOf(tag).MarshalBCS()), depth); !errors.Is(err, bcs.ErrInvalid) || !errors.Is(err, ErrTypeTag) {
+			t.Errorf("BCS of depth %d with maxDepth %d: %v", depth+1, depth, err)
+		}
+	}
+	badIdent := SUIType().TypeTag().MarshalBCS()
+	badIdent[1+32+1] = '-'
+	if _, err := ReadTypeTag(bcs.NewReader(badIdent), MaxTypeDepth); !errors.Is(err, bcs.ErrInvalid) || !errors.Is(err, ErrTypeTag) {
+		t.Errorf("bad identifier: %v", err)
+	}
+}
+
+func TestTagString(t *testing.T) {
+	tag, err := ParseTypeTag("0x2::m::T<u8,vector<0x3::n::U<bool,u64>>>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := func(b byte) string { return "0x" + strings.Repeat("0", 63) + string(b) }
+	if got, want := tag.TagString(), p('2')+"::m::T<u8, vector<"+p('3')+"::n::U<bool, u64>>>"; got != want {
+		t.Errorf("TagString\ngot  %s\nwant %s", got, want)
+	}
+	if got := tag.String(); strings.Contains(got, " ") {
+		t.Errorf("String has spaces: %s", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/block-vision/sui-go-sdk/models"
 	"github.com/block-vision/sui-go-sdk/transaction"
+	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/encoding/bcs"
 )
 
@@ -272,7 +273,7 @@ func readMoveCall(r *bcs.Reader) (*transaction.ProgrammableMoveCall, error) {
 	}
 	call.TypeArguments = make([]*transaction.TypeTag, n)
 	for i := range call.TypeArguments {
-		if call.TypeArguments[i], err = readTypeTag(r, 0); err != nil {
+		if call.TypeArguments[i], err = readTypeTag(r); err != nil {
 			return nil, fmt.Errorf("type argument %d: %w", i, err)
 		}
 	}
@@ -289,7 +290,7 @@ func readMakeMoveVec(r *bcs.Reader) (*transaction.MakeMoveVec, error) {
 		return nil, fmt.Errorf("element type option: %w", err)
 	}
 	if hasType {
-		tag, err := readTypeTag(r, 0)
+		tag, err := readTypeTag(r)
 		if err != nil {
 			return nil, fmt.Errorf("element type: %w", err)
 		}
@@ -476,7 +477,7 @@ func readIdentifier(r *bcs.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !isIdentifier(string(b)) {
+	if !moveobj.IsIdentifier(string(b)) {
 		return "", fmt.Errorf("%w: invalid Move identifier %q", bcs.ErrInvalid, b)
 	}
 	return string(b), nil

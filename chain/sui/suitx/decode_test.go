@@ -14,6 +14,7 @@ import (
 
 	"github.com/block-vision/sui-go-sdk/transaction"
 
+	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/encoding/bcs"
 	"github.com/walrusfs/walrusfs/internal/testvectors"
 )
@@ -111,13 +112,13 @@ func TestSDKMarshalGaps(t *testing.T) {
 	}
 	for name, change := range map[string]func(tx *transaction.TransactionData){
 		"u64 type tag": func(tx *transaction.TransactionData) {
-			tx.V1.Kind.ProgrammableTransaction.Commands[3].MoveCall.TypeArguments[0] = primitiveTypeTag(tagU64)
+			tx.V1.Kind.ProgrammableTransaction.Commands[3].MoveCall.TypeArguments[0] = fromMove(moveobj.TypeTag{Kind: moveobj.KindU64})
 		},
 		"explicit None expiration": func(tx *transaction.TransactionData) {
 			tx.V1.Expiration = &transaction.TransactionExpiration{None: struct{}{}}
 		},
 		"vector type tag": func(tx *transaction.TransactionData) {
-			tx.V1.Kind.ProgrammableTransaction.Commands[3].MoveCall.TypeArguments[0] = &transaction.TypeTag{Vector: primitiveTypeTag(tagU8)}
+			tx.V1.Kind.ProgrammableTransaction.Commands[3].MoveCall.TypeArguments[0] = &transaction.TypeTag{Vector: fromMove(moveobj.TypeTag{Kind: moveobj.KindU8})}
 		},
 		"MakeMoveVec": func(tx *transaction.TransactionData) {
 			tx.V1.Kind.ProgrammableTransaction.Commands[3] = &transaction.Command{MakeMoveVec: &transaction.MakeMoveVec{Elements: []*transaction.Argument{}}}
@@ -180,9 +181,9 @@ func TestDecodeRejects(t *testing.T) {
 		c = append(c, bytes.Repeat([]byte{2}, 32)...)
 		c = append(c, 1, 'm', 1, 'f', 1)
 		for range depth {
-			c = append(c, tagVector)
+			c = append(c, byte(moveobj.KindVector))
 		}
-		return append(c, tagU8, 0)
+		return append(c, byte(moveobj.KindU8), 0)
 	}
 	digest31 := append([]byte{1, 1, 0}, bytes.Repeat([]byte{1}, 32)...)
 	digest31 = append(digest31, 0, 0, 0, 0, 0, 0, 0, 0, 31)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/block-vision/sui-go-sdk/models"
 	"github.com/block-vision/sui-go-sdk/transaction"
+	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/encoding/bcs"
 )
 
@@ -145,7 +146,7 @@ func writeCommand(w *bcs.Writer, c *transaction.Command) error {
 }
 
 func writeMoveCall(w *bcs.Writer, call *transaction.ProgrammableMoveCall) error {
-	if !isIdentifier(call.Module) || !isIdentifier(call.Function) {
+	if !moveobj.IsIdentifier(call.Module) || !moveobj.IsIdentifier(call.Function) {
 		return fmt.Errorf("move call %q::%q: invalid identifier", call.Module, call.Function)
 	}
 	w.Fixed(call.Package[:])
@@ -153,7 +154,7 @@ func writeMoveCall(w *bcs.Writer, call *transaction.ProgrammableMoveCall) error 
 	w.Vec([]byte(call.Function))
 	w.ULEB128(uint64(len(call.TypeArguments)))
 	for i, t := range call.TypeArguments {
-		if err := writeTypeTag(w, t, 0); err != nil {
+		if err := writeTypeTag(w, t); err != nil {
 			return fmt.Errorf("type argument %d: %w", i, err)
 		}
 	}
@@ -169,7 +170,7 @@ func writeMakeMoveVec(w *bcs.Writer, vec *transaction.MakeMoveVec) error {
 			return fmt.Errorf("make move vec: %w", err)
 		}
 		w.Bool(true)
-		if err := writeTypeTag(w, tag, 0); err != nil {
+		if err := writeTypeTag(w, tag); err != nil {
 			return err
 		}
 	}

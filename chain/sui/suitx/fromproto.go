@@ -9,6 +9,7 @@ import (
 	v2 "github.com/block-vision/sui-go-sdk/pb/sui/rpc/v2"
 	"github.com/block-vision/sui-go-sdk/transaction"
 	"github.com/mr-tron/base58"
+	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 )
 
 // FromProto converts a proto Transaction from a request into the sdk model.
@@ -311,7 +312,7 @@ func moveCallFromProto(m *v2.MoveCall) (*transaction.ProgrammableMoveCall, error
 		Function:      m.GetFunction(),
 		TypeArguments: make([]*transaction.TypeTag, len(m.TypeArguments)),
 	}
-	if !isIdentifier(call.Module) || !isIdentifier(call.Function) {
+	if !moveobj.IsIdentifier(call.Module) || !moveobj.IsIdentifier(call.Function) {
 		return nil, fmt.Errorf("invalid identifier in %q::%q", call.Module, call.Function)
 	}
 	for i, s := range m.TypeArguments {
