@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -63,12 +64,26 @@ func BenchmarkRead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	hc := &http.Client{}
+	d := f.Ledger.SuiDeployment()
 	for _, via := range []string{"ledger", "sui"} {
 		b.Run(via+"/1024KiB", func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
-				// A fresh client each time: no cached metadata or committee.
-				if _, err := benchClient(b, f, via).Read(ctx, res.BlobID); err != nil {
+				// A fresh client each time, as a CLI is: no cached metadata
+				// or committee (connections to the nodes are reused).
+				var ch chain.Chain = f.Ledger.As(chain.Address{})
+				done := func() {}
+				if via == "sui" {
+					c, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking})
+					if err != nil {
+						b.Fatal(err)
+					}
+					ch, done = c, func() { c.Close() }
+				}
+				_, err := client.New(ch, client.Options{HTTPClient: hc}).Read(ctx, res.BlobID)
+				done()
+				if err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -107,18 +107,27 @@ type deployment struct {
 	committee      *chain.Committee
 	gasPrice       uint64
 	maxEpochsAhead uint32
+	// full is set when the WAL type and the gas price were read too, which
+	// only transactions need.
+	full bool
 }
 
-// deploymentState returns the deployment, read again when older than the
-// cache TTL.
+// deploymentState returns the deployment with what transactions need, read
+// again when older than the cache TTL.
 func (c *Client) deploymentState(ctx context.Context) (*deployment, error) {
+	return c.stateFor(ctx, true)
+}
+
+// stateFor returns the deployment; with full unset the WAL type and gas
+// price may be missing, which spares a reader two calls.
+func (c *Client) stateFor(ctx context.Context, full bool) (*deployment, error) {
 	c.mu.Lock()
 	d, at := c.cached, c.fetched
 	c.mu.Unlock()
-	if d != nil && time.Since(at) < c.cfg.CacheTTL {
+	if d != nil && time.Since(at) < c.cfg.CacheTTL && (d.full || !full) {
 		return d, nil
 	}
-	d, err := c.readDeployment(ctx)
+	d, err := c.readDeployment(ctx, full)
 	if err != nil {
 		return nil, err
 	}
@@ -137,8 +146,9 @@ func (c *Client) forget() {
 }
 
 // readDeployment reads the System and Staking objects, their inner states
-// and the committee's staking pools, and checks that they agree.
-func (c *Client) readDeployment(ctx context.Context) (*deployment, error) {
+// and the committee's staking pools, and checks that they agree; with full
+// set also the WAL type and the reference gas price.
+func (c *Client) readDeployment(ctx context.Context, full bool) (*deployment, error) {
 	objs, err := c.objects(ctx, []chain.ObjectID{c.cfg.System, c.cfg.Staking})
 	if err != nil {
 		return nil, err
@@ -188,6 +198,10 @@ func (c *Client) readDeployment(ctx context.Context) (*deployment, error) {
 	if d.committee, err = c.readCommittee(ctx, d); err != nil {
 		return nil, err
 	}
+	if !full {
+		return d, nil
+	}
+	d.full = true
 	if d.contract.WAL, err = c.walType(ctx, d.typeOrigin); err != nil {
 		return nil, err
 	}
@@ -290,7 +304,7 @@ func (c *Client) referenceGasPrice(ctx context.Context) (uint64, error) {
 
 // Committee returns the current committee.
 func (c *Client) Committee(ctx context.Context) (*chain.Committee, error) {
-	d, err := c.deploymentState(ctx)
+	d, err := c.stateFor(ctx, false)
 	if err != nil {
 		return nil, err
 	}
