@@ -75,6 +75,7 @@ func TestOfficialSDK(t *testing.T) {
 		DeletedObjectID string                      `json:"deletedObjectId"`
 		GoBlobSha256    string                      `json:"goBlobSha256"`
 		PoorError       string                      `json:"poorError"`
+		VerifiedStatus  map[string]string           `json:"verifiedStatus"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("script output %q: %v", raw, err)
@@ -103,6 +104,9 @@ func TestOfficialSDK(t *testing.T) {
 			}
 		case err != nil || sha(got) != sha(blobOf(w.Size)):
 			t.Errorf("walrusfs read of the SDK's %d-byte blob %s: %v", w.Size, w.BlobID, err)
+		}
+		if want := map[bool]string{false: "permanent", true: "deletable"}[w.Deletable]; out.VerifiedStatus[w.BlobID] != want {
+			t.Errorf("the SDK's verified status of %s: %q, want %q", w.BlobID, out.VerifiedStatus[w.BlobID], want)
 		}
 		enc, err := moveobj.EncodedBlobLength(uint64(w.Size), uint16(d.NShards))
 		if err != nil {

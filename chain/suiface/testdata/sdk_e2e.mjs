@@ -37,6 +37,9 @@ for (const b of out.written) {
   b.readSha256 = sha(data);
   b.wantSha256 = sha(blobOf(b.size));
 }
+// The SDK's own verified blob status, from our storage nodes' answers.
+out.verifiedStatus = {};
+for (const b of out.written) out.verifiedStatus[b.blobId] = (await walrus().getVerifiedBlobStatus({ blobId: b.blobId })).type;
 // Extend the first permanent blob.
 const permanent = out.written.find((b) => !b.deletable);
 await walrus().executeExtendBlobTransaction({ blobObjectId: permanent.objectId, epochs: 2, signer });
