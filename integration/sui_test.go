@@ -258,3 +258,39 @@ func TestMountWithEmptyWallet(t *testing.T) {
 		t.Fatalf("the unpaid file reads %q, %v", got, err)
 	}
 }
+
+// TestEmbeddedNetworkServedAsSui: a mount on the embedded network, asked
+// with --sui-listen, serves it as Sui with a funded wallet, so that
+// `walrusfs --config` (and the official SDK) can use the user's own network;
+// the wallet key survives a remount.
+func TestEmbeddedNetworkServedAsSui(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := lis.Addr().String()
+	lis.Close()
+	state, mnt := t.TempDir(), t.TempDir()
+	m := startMount(t, mnt, state, "--sui-listen", addr)
+	cfg := filepath.Join(state, "network", "client_config.yaml")
+	setup, err := wallet.Load(wallet.LoadOptions{ConfigPath: cfg})
+	must(t, err)
+	if setup.RPCURLs[0] != "http://"+addr {
+		t.Fatalf("the embedded network's config points at %v, want http://%s", setup.RPCURLs, addr)
+	}
+	f := filepath.Join(t.TempDir(), "f")
+	must(t, os.WriteFile(f, []byte("through the embedded network's Sui face"), 0o644))
+	id := strings.Fields(string(mustRun(t, time.Minute, "store", "--config", cfg, f).stdout))[0]
+	o := filepath.Join(t.TempDir(), "o")
+	mustRun(t, time.Minute, "read", "--config", cfg, id, "-o", o)
+	if got, err := os.ReadFile(o); err != nil || string(got) != "through the embedded network's Sui face" {
+		t.Fatalf("read back %q, %v", got, err)
+	}
+	mustRun(t, time.Minute, "umount", mnt)
+	<-m.exited
+	startMount(t, mnt, state, "--sui-listen", addr)
+	again, err := wallet.Load(wallet.LoadOptions{ConfigPath: cfg})
+	must(t, err)
+	if again.Address != setup.Address {
+		t.Fatalf("the wallet changed across mounts: %s then %s", ledger.FormatAddress(setup.Address), ledger.FormatAddress(again.Address))
+	}
+	mustRun(t, time.Minute, "read", "--config", cfg, id, "-o", o)
+}

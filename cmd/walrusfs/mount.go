@@ -51,6 +51,7 @@ type mountOptions struct {
 	settle     time.Duration
 	noPassthru bool
 	minFree    int64
+	suiListen  string
 }
 
 func newMountCmd(g *globals) *cobra.Command {
@@ -104,6 +105,7 @@ The mount is private to its user unless --allow-other is given.`,
 	f.DurationVar(&o.settle, "publish-after", 5*time.Second, "publish the tree's manifest once changes stopped for this long")
 	f.Int64Var(&o.minFree, "min-free", 256<<20, "bytes kept free on the state directory's disk: writes that would eat into them fail with ENOSPC, and local copies of certified files are dropped to keep twice that free")
 	f.BoolVar(&o.noPassthru, "no-passthrough", false, "serve reads and writes of local content through this process, not by FUSE passthrough")
+	f.StringVar(&o.suiListen, "sui-listen", "", "with the embedded network: serve its ledger as Sui gRPC (and gRPC-Web) on host:port, and write a Walrus client configuration with a funded key to STATE/network/client_config.yaml, for the official SDK and `walrusfs --config`")
 	return cmd
 }
 
@@ -160,6 +162,14 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			return err
 		}
 	}
+	if o.suiListen != "" {
+		if o.net.suiChosen() || o.net.devnetChosen() {
+			return usageError{errors.New("--sui-listen serves the embedded network; it does not go with --network or --config")}
+		}
+		if err := listenFlag("sui-listen", o.suiListen); err != nil {
+			return err
+		}
+	}
 	if o.chunkSize <= 0 || o.cacheSize <= 0 {
 		return usageError{errors.New("--chunk-size and --cache-size must be positive")}
 	}
@@ -191,6 +201,14 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			return fmt.Errorf("embedded network: %w", err)
 		}
 		defer n.Close()
+		if o.suiListen != "" {
+			stop, cfgPath, err := serveEmbeddedFace(ctx, o.suiListen, netDir, n.Ledger, log)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			log.Info("embedded network served as Sui", "listen", o.suiListen, "config", cfgPath)
+		}
 		owner = chain.Address{0xf5}
 		ch, kind = n.Chain(owner), "embedded"
 		c = client.New(ch, client.Options{Logger: log.With("component", "client")})
