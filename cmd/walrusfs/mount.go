@@ -62,9 +62,13 @@ func newMountCmd(g *globals) *cobra.Command {
 		Long: `mount serves a file system whose files are Walrus blobs on DIR (default
 ~/walrus), in the foreground, until Ctrl-C, SIGTERM or "walrusfs umount DIR".
 
-Without --network it runs on an embedded network: a ledger and ` + fmt.Sprint(embeddedNodes) + ` storage
-nodes inside this process, keeping their data under the state directory.
-With --network it uses a network started by "walrusfs devnet".
+Without --network or --config it runs on an embedded network: a ledger and
+` + fmt.Sprint(embeddedNodes) + ` storage nodes inside this process, keeping their data under the state
+directory (with --sui-listen it also serves that network as Sui, for the
+official SDK). With --config (and --context, --wallet) it uses Walrus on Sui
+as a Walrus user's client_config.yaml and Sui wallet describe it — Testnet,
+Mainnet, or a devnet's DIR/client_config.yaml — paying for storage with the
+wallet's WAL and SUI; with --network it uses a devnet's ledger directly.
 
 Writes land in a local cache and are durable there on fsync and close; a
 closed file is uploaded in the background, and points at its blobs once they
@@ -77,7 +81,8 @@ State (tree, upload queue, cached content, the embedded network) lives in
 
 Once changes settle (every file certified, no change for --publish-after)
 and at exit, the tree is written to the network as a manifest blob, and the
-chain's record for --name points at it. A mount whose local tree is gone
+chain's record for --name points at it (on Sui: Walrus blob attributes on the
+manifest's Blob object, owned by the wallet). A mount whose local tree is gone
 rebuilds it from that manifest; --snapshot MANIFEST mounts a past one
 read-only.
 The mount is private to its user unless --allow-other is given.`,
