@@ -16,10 +16,12 @@ over a committee of storage nodes, readable while up to a third of them fail.
 
 "walrusfs mount" serves the file system on ~/walrus: files copied in are
 uploaded as blobs in the background, and read back lazily. Without
---network it runs on a network embedded in the process; "walrusfs devnet"
-runs one of separate node processes instead, and "walrusfs store", "read"
-and "blob-status" use a network directly. "walrusfs status" shows what
-running mounts are doing.
+--config or --network it runs on a network embedded in the process. With
+--config client_config.yaml (Walrus's own client configuration, and the Sui
+wallet it names) it uses Walrus on Sui: Testnet, Mainnet, or a "walrusfs
+devnet", which runs a network of separate node processes and presents it as
+Sui. "walrusfs store", "read", "blob-status" and "info" use a network
+directly; "walrusfs status" shows what running mounts are doing.
 
 Logs go to standard error, as text or JSON (--log-format). Daemons (mount,
 devnet, node) log at info level by default, the other commands only warnings.
