@@ -266,15 +266,16 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 		stop()
 		return err
 	}
-	netcfg := &netconfig.Network{Ledger: ledgerURL, NShards: com.NShards, Account: devnetClientAccount(l.ChainID()), ChainID: l.ChainID()}
-	if err := netcfg.Write(networkFile); err != nil {
-		log.Error("cannot write the network configuration", "path", networkFile, "err", err)
-		stop()
-		return fmt.Errorf("devnet: %w", err)
-	}
 	files, err := writeDevnetWallet(dir, l, faceURL)
 	if err != nil {
 		log.Error("cannot write the Walrus client configuration", "dir", dir, "err", err)
+		stop()
+		return fmt.Errorf("devnet: %w", err)
+	}
+	netcfg := &netconfig.Network{Ledger: ledgerURL, NShards: com.NShards, Account: devnetClientAccount(l.ChainID()), ChainID: l.ChainID(),
+		WalrusConfig: files.ClientConfig}
+	if err := netcfg.Write(networkFile); err != nil {
+		log.Error("cannot write the network configuration", "path", networkFile, "err", err)
 		stop()
 		return fmt.Errorf("devnet: %w", err)
 	}

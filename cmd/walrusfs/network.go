@@ -99,6 +99,15 @@ func connectDevnet(ctx context.Context, path string) (*network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("network configuration: %w", err)
 	}
+	if cfg.WalrusConfig != "" {
+		// The devnet's clients send signed transactions to its Sui face.
+		nw, err := connectSui(ctx, networkFlags{config: cfg.WalrusConfig})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		nw.what = path
+		return nw, nil
+	}
 	ch := ledger.Dial(cfg.Ledger, cfg.Account)
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -143,7 +152,8 @@ func connectSui(ctx context.Context, f networkFlags) (*network, error) {
 	if setup.NShards != 0 && int(setup.NShards) != com.NShards {
 		return nil, fmt.Errorf("%s says n_shards %d, but the committee on chain has %d shards", setup.ConfigPath, setup.NShards, com.NShards)
 	}
-	sum := sha256.Sum256(append(setup.SystemObject[:], []byte(setup.RPCURLs[0])...))
+	// The System object names the deployment, whatever URL reaches it.
+	sum := sha256.Sum256(setup.SystemObject[:])
 	return &network{
 		chain: c, committee: com, owner: setup.Address, sui: c, setup: setup,
 		id:    "sui-" + hex.EncodeToString(sum[:6]),

@@ -10,6 +10,7 @@
 //	n_shards: 100
 //	account: 0x7d1c…(64 hex digits)
 //	chain_id: 3f9a…
+//	walrus_config: /abs/DIR/client_config.yaml   # optional: use the Sui face
 //
 // Unknown keys are refused, so that a misspelt key is not silently ignored.
 package netconfig
@@ -41,6 +42,10 @@ type Network struct {
 	// ChainID is the ledger's chain ID (informative; it tells networks
 	// apart).
 	ChainID string `yaml:"chain_id,omitempty"`
+	// WalrusConfig, when set, is the Walrus client configuration of the
+	// network's Sui face (client_config.yaml): clients then send their
+	// transactions there, signed by its wallet, rather than to the ledger.
+	WalrusConfig string `yaml:"walrus_config,omitempty"`
 }
 
 // ErrInvalid marks a configuration that is malformed or incomplete.
