@@ -268,3 +268,10 @@ type BlobFinder interface {
 	// least endEpoch (exclusive), if there is one.
 	FindCertifiedBlob(ctx context.Context, blobID encoding.BlobID, endEpoch Epoch, deletable bool) (Blob, bool, error)
 }
+
+// BlobLister is implemented by chains that can list the sender's own blob
+// objects, as `walrus list-blobs` does.
+type BlobLister interface {
+	// OwnedBlobs returns the sender's blob objects, expired ones included.
+	OwnedBlobs(ctx context.Context) ([]Blob, error)
+}

@@ -294,3 +294,60 @@ func TestEmbeddedNetworkServedAsSui(t *testing.T) {
 	}
 	mustRun(t, time.Minute, "read", "--config", cfg, id, "-o", o)
 }
+
+// TestBlobVerbs: list-blobs, extend and delete on the wallet's blob objects,
+// as the walrus CLI's verbs of those names.
+func TestBlobVerbs(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
+	d.wait(t, time.Minute)
+	cfg, _ := devnetSetup(t, dir)
+	src := t.TempDir()
+	perm, del := filepath.Join(src, "perm"), filepath.Join(src, "del")
+	must(t, os.WriteFile(perm, []byte("permanent"), 0o644))
+	must(t, os.WriteFile(del, []byte("deletable"), 0o644))
+	permID := strings.Fields(string(mustRun(t, time.Minute, "store", "--config", cfg, "--epochs", "2", perm).stdout))[0]
+	delID := strings.Fields(string(mustRun(t, time.Minute, "store", "--config", cfg, "--epochs", "2", "--deletable", del).stdout))[0]
+
+	type blob struct {
+		BlobID    string `json:"blobId"`
+		ObjectID  string `json:"objectId"`
+		Deletable bool   `json:"deletable"`
+		Certified bool   `json:"certified"`
+		EndEpoch  uint32 `json:"endEpoch"`
+	}
+	list := func() map[string]blob {
+		out := map[string]blob{}
+		res := mustRun(t, time.Minute, "list-blobs", "--config", cfg, "--json")
+		for _, line := range bytes.Split(bytes.TrimSpace(res.stdout), []byte("\n")) {
+			if len(line) == 0 {
+				continue
+			}
+			var b blob
+			must(t, json.Unmarshal(line, &b))
+			out[b.BlobID] = b
+		}
+		return out
+	}
+	blobs := list()
+	if p, ok := blobs[permID]; !ok || p.Deletable || !p.Certified || p.EndEpoch != 2 {
+		t.Fatalf("list-blobs: permanent blob %+v (found %v)", p, ok)
+	}
+	if b, ok := blobs[delID]; !ok || !b.Deletable {
+		t.Fatalf("list-blobs: deletable blob %+v (found %v)", b, ok)
+	}
+	mustRun(t, time.Minute, "extend", "--config", cfg, "--epochs", "3", permID)
+	if got := list()[permID].EndEpoch; got != 5 {
+		t.Fatalf("after extending by 3: end epoch %d, want 5", got)
+	}
+	mustRun(t, time.Minute, "delete", "--config", cfg, blobs[delID].ObjectID)
+	if _, ok := list()[delID]; ok {
+		t.Fatal("the deleted blob object is still listed")
+	}
+	if res := walrusfs(t, time.Minute, "delete", "--config", cfg, permID); res.code != 1 {
+		t.Fatalf("delete of a permanent blob: exit %d, %s", res.code, res.stderr)
+	}
+	if _, ok := list()[permID]; !ok {
+		t.Fatal("a refused delete removed the permanent blob")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
@@ -16,7 +17,10 @@ type Account struct {
 	sender chain.Address
 }
 
-var _ chain.Chain = (*Account)(nil)
+var (
+	_ chain.Chain      = (*Account)(nil)
+	_ chain.BlobLister = (*Account)(nil)
+)
 
 // Sender returns the account that sends the transactions.
 func (a *Account) Sender() chain.Address { return a.sender }
@@ -159,4 +163,23 @@ func (a *Account) Events(ctx context.Context, from chain.Cursor, limit int) ([]c
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	return evs, nil
+}
+
+// OwnedBlobs lists the sender's blob objects, expired ones included, by
+// object ID.
+func (a *Account) OwnedBlobs(ctx context.Context) ([]chain.Blob, error) {
+	var out []chain.Blob
+	err := a.l.read(ctx, func(s *state) error {
+		for _, b := range s.blobs {
+			if b.Owner == a.sender {
+				out = append(out, b.cloneBlob())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("owned blobs: %w", err)
+	}
+	slices.SortFunc(out, func(x, y chain.Blob) int { return compareIDs(x.ID, y.ID) })
+	return out, nil
 }

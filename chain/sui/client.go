@@ -77,6 +77,7 @@ var (
 	_ chain.Chain         = (*Client)(nil)
 	_ chain.BlobRegistrar = (*Client)(nil)
 	_ chain.BlobFinder    = (*Client)(nil)
+	_ chain.BlobLister    = (*Client)(nil)
 )
 
 // Dial connects to a full node. It does no I/O: the first call does.

@@ -210,3 +210,12 @@ func (c *Client) FindCertifiedBlob(ctx context.Context, blobID encoding.BlobID, 
 	}
 	return chain.Blob{}, false, nil
 }
+
+// OwnedBlobs lists the signer's Blob objects.
+func (c *Client) OwnedBlobs(ctx context.Context) ([]chain.Blob, error) {
+	d, err := c.stateFor(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	return c.ownedBlobs(ctx, c.Address(), d)
+}

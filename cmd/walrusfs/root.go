@@ -56,6 +56,9 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 		newUmountCmd(),
 		newStatusCmd(g),
 		newInfoCmd(g),
+		newListBlobsCmd(g),
+		newExtendCmd(g),
+		newDeleteCmd(g),
 	)
 	return root
 }

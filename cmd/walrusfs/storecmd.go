@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/walrusfs/walrusfs/chain/sui"
 	"io"
 	"os"
 	"sync/atomic"
@@ -72,10 +71,7 @@ error when it is a terminal.`,
 			if err != nil {
 				return err
 			}
-			var before sui.Spending
-			if nw.sui != nil {
-				before = nw.sui.Spent()
-			}
+			before := spent(nw)
 			enc, err := encoding.NewEncoder(nw.committee.NShards)
 			if err != nil {
 				return err
@@ -101,10 +97,7 @@ error when it is a terminal.`,
 				}
 				b := newProgressBar(errOut, showProgress, name, "uploading slivers")
 				bar.Store(b)
-				var spentBefore sui.Spending
-				if nw.sui != nil {
-					spentBefore = nw.sui.Spent()
-				}
+				spentBefore := spent(nw)
 				res, size, err := storeFile(ctx, cl, enc, name, epochs, deletable, b)
 				b.clear()
 				bar.Store(nil)
@@ -135,10 +128,7 @@ error when it is a terminal.`,
 						name, res.Object.Storage.EndEpoch, ledger.FormatObjectID(res.Object.ID))
 				}
 			}
-			if nw.sui != nil {
-				now := nw.sui.Spent()
-				fmt.Fprintf(errOut, "walrusfs: cost %s (storage and writes) and %s (gas)\n", sui.FormatWAL(now.WAL-before.WAL), sui.FormatSUI(now.SUI-before.SUI))
-			}
+			printCost(errOut, nw, before)
 			if failed {
 				return errPartial
 			}
