@@ -44,6 +44,7 @@ type devnetOptions struct {
 	stopGrace     time.Duration
 	startTimeout  time.Duration
 	tls           bool
+	epochDuration time.Duration
 }
 
 func newDevnetCmd(g *globals) *cobra.Command {
@@ -97,6 +98,9 @@ after --stop-grace, and closes the ledger.`,
 			if o.shards < encoding.MinShards || o.shards > encoding.MaxShards {
 				return usageError{fmt.Errorf("--shards %d: must be between %d and %d", o.shards, encoding.MinShards, encoding.MaxShards)}
 			}
+			if o.epochDuration < 0 || (o.epochDuration > 0 && o.epochDuration < time.Second) {
+				return usageError{fmt.Errorf("--epoch-duration %v: at least 1s, or 0 for epochs that never end", o.epochDuration)}
+			}
 			if o.shards < o.nodes {
 				return usageError{fmt.Errorf("--shards %d: every one of the %d nodes needs a shard", o.shards, o.nodes)}
 			}
@@ -129,6 +133,7 @@ after --stop-grace, and closes the ledger.`,
 	f.BoolVar(&o.restart, "restart", true, "restart nodes that die")
 	f.DurationVar(&o.stopGrace, "stop-grace", 10*time.Second, "how long nodes may take to stop after SIGTERM before they are killed")
 	f.DurationVar(&o.startTimeout, "start-timeout", time.Minute, "how long to wait for the nodes to become healthy before writing network.yaml anyway")
+	f.DurationVar(&o.epochDuration, "epoch-duration", 0, "advance the epoch this often, as Walrus does every two weeks on Mainnet (when creating the network; 0: never)")
 	f.BoolVar(&o.tls, "tls", false, "nodes serve TLS with self-signed certificates for network keys published on chain, which clients pin (when creating the network)")
 	return cmd
 }
@@ -347,7 +352,7 @@ func createDevnet(dir string, o devnetOptions, lopts ledger.Options, log *slog.L
 	if err != nil {
 		return fail(err)
 	}
-	g := ledger.Genesis{NShards: o.shards, Nodes: regs, Sui: &ledger.SuiGenesis{
+	g := ledger.Genesis{NShards: o.shards, Nodes: regs, EpochDuration: o.epochDuration, Sui: &ledger.SuiGenesis{
 		Grants: []ledger.Grant{{Owner: wkey.Address(), SUI: devnetGrantSUI, WAL: devnetGrantWAL}},
 	}}
 	l, err := ledger.Create(filepath.Join(dir, "ledger"), g, lopts)
