@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/bls"
 )
@@ -186,9 +187,13 @@ func (s *state) addBlob(b *blobObject) {
 	s.byBlobID[b.BlobID] = append(s.byBlobID[b.BlobID], b.ID)
 }
 
-// removeBlob deletes a blob object.
+// removeBlob deletes a blob object, and its attributes.
 func (s *state) removeBlob(b *blobObject) {
 	delete(s.blobs, b.ID)
+	if _, ok := s.sui.attrs[b.ID]; ok {
+		delete(s.sui.attrs, b.ID)
+		delete(s.sui.attrFields, moveobj.MetadataFieldID(b.ID))
+	}
 	ids := s.byBlobID[b.BlobID]
 	for i, id := range ids {
 		if id == b.ID {

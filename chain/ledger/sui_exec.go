@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	ptb "github.com/block-vision/sui-go-sdk/transaction"
@@ -112,7 +113,9 @@ func (s *state) prepareSui(t *txn, sigs sigPolicy) (commitFunc, error) {
 		}
 	}
 	t.sender = chain.Address(*td.V1.Sender)
-	x, err := s.newPTBExec(t, td, sigs, true)
+	// Certificates inside a Sui transaction are checked on replay too: the
+	// record holds the transaction, not whether its certify calls passed.
+	x, err := s.newPTBExec(t, td, sigPolicy{pre: sigs.pre}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +168,7 @@ func (x *ptbExec) finish(g *ptb.GasData, strict bool) *SuiExecution {
 	s := x.s
 	exec := &SuiExecution{Epoch: s.epoch, Lamport: s.lamport(), GasObject: x.gasIn[0].id}
 	price, budget := *g.Price, *g.Budget
-	exec.Gas.Computation = price * uint64(minGasUnits+gasUnitsPerCmd*len(x.cmds))
+	exec.Gas.Computation = price * uint64(minGasUnits+gasUnitsPerCmd*len(x.cmds)) // price ≤ maxGasPrice: no overflow
 	if x.failure == nil {
 		exec.Gas.Storage = storageMistPerB * x.writtenBytes()
 	}
@@ -206,7 +209,7 @@ func (x *ptbExec) writtenBytes() uint64 {
 		switch {
 		case x.coins[id] != nil && x.coins[id].kept:
 			n += 40
-		case x.blobs[id] != nil:
+		case x.blobs[id] != nil && (!x.blobs[id].moved || x.blobs[id].kept):
 			n += 131
 		case x.storages[id] != nil && x.storages[id].kept:
 			n += 56
@@ -257,6 +260,7 @@ func (x *ptbExec) changes(lamport uint64) []SuiChange {
 		blobType := moveobj.BlobType(s.sui.walrusPackage).String()
 		for id, v := range x.blobs {
 			switch {
+			case x.created[id] && v.moved && !v.kept: // created and deleted: never seen
 			case x.created[id]:
 				change(id, blobType, 0, SuiOwner{}, ChangeCreated, addr(v.blob.Owner))
 			case v.moved && !v.kept:
@@ -358,7 +362,14 @@ func (x *ptbExec) commit(exec *SuiExecution) {
 			s.sui.coins[id] = &c
 		}
 	}
-	for id, v := range x.blobs {
+	// Blobs in a fixed order, created ones as created: byBlobID lists a
+	// blob ID's objects oldest first, and replay must give the same.
+	ids := slices.SortedFunc(maps.Keys(x.blobs), compareIDs)
+	slices.SortStableFunc(ids, func(a, b chain.ObjectID) int {
+		return slices.Index(x.order, a) - slices.Index(x.order, b)
+	})
+	for _, id := range ids {
+		v := x.blobs[id]
 		b := *v.blob
 		b.version = lamport
 		switch {

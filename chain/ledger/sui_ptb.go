@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 
@@ -31,11 +32,12 @@ const (
 	maxPureBytes     = 16 << 10
 	maxAttrPairs     = 100
 	maxAttrBytes     = 1 << 10
-	minGasUnits      = 1_000  // computation units charged at least
-	gasUnitsPerCmd   = 100    // and per command
-	storageMistPerB  = 7_600  // storage price per byte of written object (76 MIST × 100 units)
-	maxGasBudgetMist = 50e9   // 50 SUI, Sui's max_tx_gas
-	walrusMaxObjects = 10_000 // objects one transaction may create
+	minGasUnits      = 1_000   // computation units charged at least
+	gasUnitsPerCmd   = 100     // and per command
+	storageMistPerB  = 7_600   // storage price per byte of written object (76 MIST × 100 units)
+	maxGasBudgetMist = 50e9    // 50 SUI, Sui's max_tx_gas
+	maxGasPrice      = 100_000 // MIST per unit, Sui's max_gas_price
+	walrusMaxObjects = 10_000  // objects one transaction may create
 )
 
 // Walrus's Move abort codes (contracts/walrus/sources/system/blob.move and
@@ -147,6 +149,7 @@ type ptbExec struct {
 	attrs     map[chain.ObjectID]*blobAttributes // working copies, nil pairs = removed
 	attrsSeen map[chain.ObjectID]bool
 	created   map[chain.ObjectID]bool
+	order     []chain.ObjectID // created objects, in creation order
 	events    []pendingEvent
 	walPaid   uint64
 	systemMut bool // System's inner state changed (storage bought)
@@ -204,8 +207,8 @@ func (x *ptbExec) checkGas(g *ptb.GasData, strict bool) error {
 	if g.Price == nil || g.Budget == nil || g.Payment == nil || len(*g.Payment) == 0 {
 		return fmt.Errorf("%w: gas price, budget and payment must be set", ErrTxRejected)
 	}
-	if *g.Price < s.sui.gasPrice {
-		return fmt.Errorf("%w: gas price %d is below the reference gas price %d", ErrTxRejected, *g.Price, s.sui.gasPrice)
+	if *g.Price < s.sui.gasPrice || *g.Price > maxGasPrice {
+		return fmt.Errorf("%w: gas price %d, allowed from the reference gas price %d to %d", ErrTxRejected, *g.Price, s.sui.gasPrice, uint64(maxGasPrice))
 	}
 	if strict && (*g.Budget < *g.Price*minGasUnits || *g.Budget > maxGasBudgetMist) {
 		return fmt.Errorf("%w: gas budget %d MIST, allowed %d to %d", ErrTxRejected, *g.Budget, *g.Price*minGasUnits, uint64(maxGasBudgetMist))
@@ -220,7 +223,10 @@ func (x *ptbExec) checkGas(g *ptb.GasData, strict bool) error {
 			return fmt.Errorf("%w: gas payment %d is a Coin<%s>, not a Coin<SUI>", ErrTxRejected, i, c.typ)
 		}
 		x.gasIn = append(x.gasIn, c)
-		total += c.balance
+		var carry uint64
+		if total, carry = bits.Add64(total, c.balance, 0); carry != 0 {
+			return fmt.Errorf("%w: gas coins' balances overflow", ErrTxRejected)
+		}
 	}
 	if strict && total < *g.Budget {
 		return fmt.Errorf("%w: gas coins hold %d MIST, less than the budget of %d (GasBalanceTooLow)", ErrTxRejected, total, *g.Budget)
@@ -317,8 +323,12 @@ func (x *ptbExec) input(in *ptb.CallArg) (*ptbValue, error) {
 			return nil, fmt.Errorf("%w: shared object %s does not exist", chain.ErrNotFound, FormatObjectID(id))
 		}
 		if ref.InitialSharedVersion != sharedInitialVersion {
-			return nil, fmt.Errorf("shared object %s has initial shared version %d, not %d", FormatObjectID(id), sharedInitialVersion, ref.InitialSharedVersion)
+			return nil, fmt.Errorf("shared object %s has initial shared version %d; the transaction names %d", FormatObjectID(id), sharedInitialVersion, ref.InitialSharedVersion)
 		}
+		if _, dup := x.objsIn[id]; dup {
+			return nil, fmt.Errorf("object %s is used twice", FormatObjectID(id))
+		}
+		x.objsIn[id] = sharedInitialVersion
 		return &ptbValue{kind: valShared, shared: id, mutable: ref.Mutable}, nil
 	case in.Object != nil && in.Object.Receiving != nil:
 		return nil, errors.New("receiving objects is not supported")
@@ -452,6 +462,7 @@ func (x *ptbExec) newCoin(typ coinType, balance uint64) *ptbValue {
 	v := &ptbValue{kind: valCoin, coin: &coinObject{id: id, owner: x.sender, typ: typ, balance: balance}}
 	x.coins[id] = v
 	x.created[id] = true
+	x.order = append(x.order, id)
 	return v
 }
 
@@ -506,7 +517,11 @@ func (x *ptbExec) mergeCoins(c *ptb.MergeCoins) error {
 		if src.coin.typ != dst.coin.typ {
 			return fmt.Errorf("cannot merge a Coin<%s> into a Coin<%s>", src.coin.typ, dst.coin.typ)
 		}
-		dst.coin.balance += src.coin.balance
+		sum, carry := bits.Add64(dst.coin.balance, src.coin.balance, 0)
+		if carry != 0 {
+			return failf("CoinBalanceOverflow", "merging a Coin<%s> of %d into one of %d overflows", src.coin.typ, src.coin.balance, dst.coin.balance)
+		}
+		dst.coin.balance = sum
 		src.coin.balance = 0
 	}
 	return nil
@@ -751,6 +766,7 @@ func (x *ptbExec) reserveSpace(args []*ptb.Argument) ([]*ptbValue, error) {
 	v := &ptbValue{kind: valStorage, storage: &storageObject{Storage: st, owner: x.sender}}
 	x.storages[st.ID] = v
 	x.created[st.ID] = true
+	x.order = append(x.order, st.ID)
 	return []*ptbValue{v}, nil
 }
 
@@ -810,7 +826,7 @@ func (x *ptbExec) registerBlob(args []*ptb.Argument) ([]*ptbValue, error) {
 	if err := x.walPayment(args[7], cost, "register_blob"); err != nil {
 		return nil, err
 	}
-	st.kept = true // wrapped into the blob
+	// The storage is now wrapped in the blob: moved, neither kept nor left.
 	b := &blobObject{Blob: chain.Blob{
 		ID: x.t.newObjectID(), Owner: x.sender, RegisteredEpoch: x.s.epoch,
 		BlobID: in.BlobID, Size: in.Size, EncodingType: in.EncodingType,
@@ -819,6 +835,7 @@ func (x *ptbExec) registerBlob(args []*ptb.Argument) ([]*ptbValue, error) {
 	v := &ptbValue{kind: valBlob, blob: b}
 	x.blobs[b.ID] = v
 	x.created[b.ID] = true
+	x.order = append(x.order, b.ID)
 	x.event(registeredEvent(x.s.epoch, b), b.ID)
 	return []*ptbValue{v}, nil
 }

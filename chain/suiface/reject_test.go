@@ -444,11 +444,11 @@ func TestExecuteRejects(t *testing.T) {
 		{"WAL coin as gas", r.rich, txBytes(t, rich, walAsGas, reg), nil, []string{"gas payment 0", "not a Coin<SUI>"}},
 		{"gas coin twice", r.rich, txBytes(t, rich, twiceGas, reg), nil, []string{"used twice"}},
 		{"stale gas coin", r.rich, txBytes(t, rich, stale, reg), nil, []string{"stale", fmt.Sprintf("names version %d", stale.Payment[0].Version)}},
-		{"wrong shared initial version", r.rich, txBytes(t, rich, gas, wrongShared), nil, []string{"initial shared version 1, not 2"}},
+		{"wrong shared initial version", r.rich, txBytes(t, rich, gas, wrongShared), nil, []string{"initial shared version 1; the transaction names 2"}},
 		{"gas budget above the coins", r.poor, txBytes(t, poor, poorBudget, r.register(poor, wal, 1000, "poor", true)), nil, []string{"less than the budget", "GasBalanceTooLow"}},
 		{"gas budget above the maximum", r.rich, txBytes(t, rich, maxBudget, reg), nil, []string{"gas budget 50000000001"}},
 		{"gas budget below the minimum", r.rich, txBytes(t, rich, tooLow, reg), nil, []string{fmt.Sprintf("gas budget %d", tooLow.Budget)}},
-		{"gas price below the reference", r.rich, txBytes(t, rich, belowPrice, reg), nil, []string{"below the reference gas price"}},
+		{"gas price below the reference", r.rich, txBytes(t, rich, belowPrice, reg), nil, []string{"allowed from the reference gas price"}},
 		{"expired", r.rich, encode(t, expired), nil, []string{"expired"}},
 	}
 	for _, c := range cases {
