@@ -261,12 +261,13 @@ type BlobRegistrar interface {
 
 // BlobFinder is implemented by chains that can find the sender's own blob
 // objects: a client that finds a certified one lasting long enough stores
-// nothing again.
+// nothing again, and one that finds it registered only uploads and
+// certifies it, paying nothing twice.
 type BlobFinder interface {
-	// FindCertifiedBlob returns a certified, live blob object of the
-	// sender's for blobID with the given deletability that lasts until at
-	// least endEpoch (exclusive), if there is one.
-	FindCertifiedBlob(ctx context.Context, blobID encoding.BlobID, endEpoch Epoch, deletable bool) (Blob, bool, error)
+	// FindOwnedBlob returns a live blob object of the sender's for blobID
+	// with the given deletability that lasts until at least endEpoch
+	// (exclusive), a certified one if there is one, if any.
+	FindOwnedBlob(ctx context.Context, blobID encoding.BlobID, endEpoch Epoch, deletable bool) (Blob, bool, error)
 }
 
 // BlobLister is implemented by chains that can list the sender's own blob

@@ -313,14 +313,22 @@ func (c *Client) Committee(ctx context.Context) (*chain.Committee, error) {
 	return &com, nil
 }
 
-// Blob reads a Blob object.
+// Blob reads a Blob object: one of Walrus's, not a look-alike type of
+// another package.
 func (c *Client) Blob(ctx context.Context, id chain.ObjectID) (chain.Blob, error) {
+	d, err := c.stateFor(ctx, false)
+	if err != nil {
+		return chain.Blob{}, err
+	}
 	objs, err := c.objects(ctx, []chain.ObjectID{id})
 	if err != nil {
 		return chain.Blob{}, err
 	}
 	if objs[0] == nil {
 		return chain.Blob{}, fmt.Errorf("sui: %w: blob object %s", chain.ErrNotFound, hexID(id))
+	}
+	if want := moveobj.BlobType(d.typeOrigin); !objs[0].typ.Equal(want) {
+		return chain.Blob{}, fmt.Errorf("sui: object %s is a %s, not a %s", hexID(id), objs[0].typ, want)
 	}
 	return blobFromObject(objs[0])
 }

@@ -1,9 +1,12 @@
 package sui
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"unicode/utf8"
 
@@ -11,6 +14,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
+	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/chain/sui/walrusptb"
 	"github.com/walrusfs/walrusfs/encoding"
 )
@@ -21,11 +25,29 @@ import (
 // a tree is the user's live, certified Blob object with that name and the
 // highest version, so nothing but Walrus's own package is needed, and any
 // Walrus tool can see which blob is a walrusfs manifest.
+//
+// Blob objects can be transferred, so anyone could give a user a Blob that
+// claims to be their tree. SignatureAttribute holds the owner's signature
+// (a Sui personal message) over the record, bound to the Blob object: a
+// record counts only if its owner signed it.
 const (
-	FsAttribute      = "walrusfs"
-	VersionAttribute = "walrusfs-version"
-	maxFsNameBytes   = 128
+	FsAttribute        = "walrusfs"
+	VersionAttribute   = "walrusfs-version"
+	SignatureAttribute = "walrusfs-signature"
+	maxFsNameBytes     = 128
 )
+
+// recordMessage is what an owner signs to make a Blob object the record of
+// a tree at a version.
+func recordMessage(name string, version uint64, blobID encoding.BlobID, object chain.ObjectID) []byte {
+	msg := []byte("walrusfs manifest record\x00")
+	msg = append(msg, name...)
+	msg = append(msg, 0)
+	msg = strconv.AppendUint(msg, version, 10)
+	msg = append(msg, 0)
+	msg = append(msg, blobID[:]...)
+	return append(msg, object[:]...)
+}
 
 // FsRecord finds owner's record of the tree name: the scan of the owner's
 // Blob objects and their attributes.
@@ -55,7 +77,9 @@ func (c *Client) FsRecord(ctx context.Context, owner chain.Address, name string)
 			continue
 		}
 		rec, ok := recordOf(blobs[i], f, owner, name, d.committee.Epoch)
-		if ok && rec.Version > best.Version {
+		// Two records of one version (two machines publishing at once):
+		// the same one wins for every reader.
+		if ok && (rec.Version > best.Version || rec.Version == best.Version && bytes.Compare(rec.ID[:], best.ID[:]) > 0) {
 			best = rec
 		}
 	}
@@ -77,7 +101,14 @@ func recordOf(b chain.Blob, field *object, owner chain.Address, name string, epo
 		attrs[a.Key] = a.Value
 	}
 	v, err := strconv.ParseUint(attrs[VersionAttribute], 10, 64)
-	if attrs[FsAttribute] != name || err != nil || v == 0 {
+	if attrs[FsAttribute] != name || err != nil || v == 0 || v == math.MaxUint64 {
+		return chain.FsRecord{}, false
+	}
+	sig, err := base64.StdEncoding.DecodeString(attrs[SignatureAttribute])
+	if err != nil {
+		return chain.FsRecord{}, false
+	}
+	if signer, err := suikey.VerifyPersonalMessage(recordMessage(name, v, b.BlobID, b.ID), sig); err != nil || signer != owner {
 		return chain.FsRecord{}, false
 	}
 	return chain.FsRecord{ID: b.ID, Owner: owner, Name: name, Manifest: b.BlobID, Version: v, UpdatedEpoch: *b.CertifiedEpoch}, true
@@ -127,6 +158,17 @@ func (c *Client) PublishManifest(ctx context.Context, name string, manifest enco
 		return chain.FsRecord{}, err
 	}
 	what := fmt.Sprintf("publish manifest %s of %q", manifest, name)
+	key, err := c.signer()
+	if err != nil {
+		return chain.FsRecord{}, err
+	}
+	if prevVersion >= math.MaxUint64-1 {
+		return chain.FsRecord{}, fmt.Errorf("sui: %s: %w: version %d", what, chain.ErrInvalidArgument, prevVersion)
+	}
+	// The check and the write under one lock: this client's publishes
+	// cannot both build on the same version.
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
 	cur, err := c.FsRecord(ctx, c.Address(), name)
 	switch {
 	case err == nil && cur.Version != prevVersion:
@@ -155,8 +197,6 @@ func (c *Client) PublishManifest(ctx context.Context, name string, manifest enco
 	if target == nil {
 		return chain.FsRecord{}, fmt.Errorf("sui: %s: %w: the wallet owns no live certified blob object of it", what, chain.ErrInvalidArgument)
 	}
-	c.txMu.Lock()
-	defer c.txMu.Unlock()
 	objs, err := c.objects(ctx, []chain.ObjectID{target.ID, moveobj.MetadataFieldID(target.ID)})
 	if err != nil {
 		return chain.FsRecord{}, err
@@ -169,6 +209,8 @@ func (c *Client) PublishManifest(ctx context.Context, name string, manifest enco
 		Changes: []walrusptb.Attribute{
 			{Key: FsAttribute, Value: name},
 			{Key: VersionAttribute, Value: strconv.FormatUint(prevVersion+1, 10)},
+			{Key: SignatureAttribute, Value: base64.StdEncoding.EncodeToString(
+				key.SignPersonalMessage(recordMessage(name, prevVersion+1, manifest, target.ID)))},
 		},
 	}
 	if objs[1] != nil {
@@ -189,13 +231,15 @@ func (c *Client) PublishManifest(ctx context.Context, name string, manifest enco
 
 func isNotFound(err error) bool { return errors.Is(err, chain.ErrNotFound) }
 
-// FindCertifiedBlob looks among the signer's Blob objects for a certified,
-// live one of blobID lasting until endEpoch, so that a store can skip it.
-func (c *Client) FindCertifiedBlob(ctx context.Context, blobID encoding.BlobID, endEpoch chain.Epoch, deletable bool) (chain.Blob, bool, error) {
+// FindOwnedBlob looks among the signer's Blob objects for a live one of
+// blobID with the given deletability lasting until endEpoch: certified if
+// there is one, else registered (a store then uploads and certifies it
+// rather than paying for another).
+func (c *Client) FindOwnedBlob(ctx context.Context, blobID encoding.BlobID, endEpoch chain.Epoch, deletable bool) (chain.Blob, bool, error) {
 	if c.cfg.Signer == nil {
 		return chain.Blob{}, false, nil
 	}
-	d, err := c.deploymentState(ctx)
+	d, err := c.stateFor(ctx, false)
 	if err != nil {
 		return chain.Blob{}, false, err
 	}
@@ -203,12 +247,19 @@ func (c *Client) FindCertifiedBlob(ctx context.Context, blobID encoding.BlobID, 
 	if err != nil {
 		return chain.Blob{}, false, err
 	}
-	for _, b := range blobs {
-		if b.BlobID == blobID && b.CertifiedEpoch != nil && b.Deletable == deletable && b.Storage.EndEpoch >= endEpoch {
-			return b, true, nil
+	var found *chain.Blob
+	for i, b := range blobs {
+		if b.BlobID != blobID || b.Deletable != deletable || b.Storage.EndEpoch < endEpoch || b.Storage.EndEpoch <= d.committee.Epoch {
+			continue
+		}
+		if found == nil || (found.CertifiedEpoch == nil && b.CertifiedEpoch != nil) {
+			found = &blobs[i]
 		}
 	}
-	return chain.Blob{}, false, nil
+	if found == nil {
+		return chain.Blob{}, false, nil
+	}
+	return *found, true, nil
 }
 
 // OwnedBlobs lists the signer's Blob objects.

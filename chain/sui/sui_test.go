@@ -7,10 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/block-vision/sui-go-sdk/models"
+	ptb "github.com/block-vision/sui-go-sdk/transaction"
+
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
+	"github.com/walrusfs/walrusfs/chain/sui/suitx"
 	"github.com/walrusfs/walrusfs/chain/suiface/facetest"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
@@ -183,4 +188,85 @@ func TestPaymentErrors(t *testing.T) {
 		t.Fatalf("store without SUI: %v, want ErrInsufficientGas", err)
 	}
 	_ = d
+}
+
+// TestPlantedManifestRecordIgnored: an attacker cannot make a victim mount
+// the attacker's tree by giving the victim a Blob object whose attributes
+// claim to be the victim's record, signed or not by the attacker.
+func TestPlantedManifestRecordIgnored(t *testing.T) {
+	f := facetest.Start(t, 4, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	victim := dial(t, f, f.Key)
+	mine, err := client.New(victim, client.Options{}).Store(ctx, blobOf(3000, 8), 5, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := victim.PublishManifest(ctx, "home", mine.BlobID, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	attackerKey, _ := suikey.NewKeyPair()
+	if err := f.Ledger.Mint(ctx, attackerKey.Address(), 10e9, 10e9); err != nil {
+		t.Fatal(err)
+	}
+	attacker := dial(t, f, attackerKey)
+	evil, err := client.New(attacker, client.Options{}).Store(ctx, blobOf(3000, 9), 5, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The attacker's own signed record, at a high version, then the Blob
+	// given to the victim.
+	for v := uint64(0); v < 3; v++ {
+		if _, err := attacker.PublishManifest(ctx, "home", evil.BlobID, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	transferBlob(t, f, attackerKey, evil.Object.ID, f.Key.Address())
+	got, err := victim.FsRecord(ctx, f.Key.Address(), "home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Manifest != mine.BlobID {
+		t.Fatalf("the victim's record points at %s, the attacker's manifest %s; want the victim's own %s", got.Manifest, evil.BlobID, mine.BlobID)
+	}
+}
+
+// transferBlob sends a blob object of from's to another address.
+func transferBlob(t *testing.T, f *facetest.Net, from *suikey.KeyPair, blob chain.ObjectID, to chain.Address) {
+	t.Helper()
+	ctx := context.Background()
+	objs, err := f.Ledger.SuiObjects(ctx, []chain.ObjectID{blob})
+	if err != nil || objs[0] == nil {
+		t.Fatalf("blob object: %v", err)
+	}
+	owned, _, err := f.Ledger.SuiOwnedObjects(ctx, from.Address(), func(st moveobj.StructTag) bool {
+		return st.String() == moveobj.CoinType(moveobj.SUIType()).String()
+	}, nil, 1)
+	if err != nil || len(owned) == 0 {
+		t.Fatalf("gas coin: %v", err)
+	}
+	ref := func(o *ledger.SuiObject) ptb.SuiObjectRef {
+		return ptb.SuiObjectRef{ObjectId: models.SuiAddressBytes(o.ID), Version: o.Version, Digest: models.ObjectDigestBytes(o.Digest[:])}
+	}
+	blobRef, gasRef := ref(objs[0]), ref(owned[0])
+	sender, dest := models.SuiAddressBytes(from.Address()), models.SuiAddressBytes(to)
+	zero, one := uint16(0), uint16(1)
+	price, budget := f.Ledger.SuiDeployment().GasPrice, uint64(1e8)
+	tx, err := suitx.Encode(&ptb.TransactionData{V1: &ptb.TransactionDataV1{
+		Kind: &ptb.TransactionKind{ProgrammableTransaction: &ptb.ProgrammableTransaction{
+			Inputs: []*ptb.CallArg{{Object: &ptb.ObjectArg{ImmOrOwnedObject: &blobRef}}, {Pure: &ptb.Pure{Bytes: dest[:]}}},
+			Commands: []*ptb.Command{{TransferObjects: &ptb.TransferObjects{
+				Objects: []*ptb.Argument{{Input: &zero}}, Address: &ptb.Argument{Input: &one}}}},
+		}},
+		Sender:  &sender,
+		GasData: &ptb.GasData{Payment: &[]ptb.SuiObjectRef{gasRef}, Owner: &sender, Price: &price, Budget: &budget},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec, err := f.Ledger.ExecuteSui(ctx, tx, [][]byte{from.SignTransaction(tx)})
+	if err != nil || exec.Failure != nil {
+		t.Fatalf("transfer: %v, %+v", err, exec)
+	}
 }

@@ -3,8 +3,10 @@ package sui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	v2 "github.com/block-vision/sui-go-sdk/pb/sui/rpc/v2"
 	"github.com/mr-tron/base58"
@@ -25,6 +27,7 @@ const (
 	maxGasBudget  = 50_000_000_000
 	minGasUnits   = 1000 // the slack Sui's own estimate adds, in gas units
 	coinPageLimit = 10_000
+	awaitTimeout  = 30 * time.Second // for a transaction's results to show
 )
 
 func parseDigest(s string) ([32]byte, error) {
@@ -194,7 +197,49 @@ func (c *Client) transact(ctx context.Context, what string, flow walrusptb.Flow,
 		return r, fmt.Errorf("%w (transaction %s; gas was charged)", err, r.Digest)
 	}
 	c.log.Debug("sui transaction", "what", what, "digest", r.Digest, "gas", r.GasUsed)
+	if err := c.awaitEffects(ctx, eff); err != nil {
+		return r, fmt.Errorf("sui: %s: executed as %s, but %w", what, r.Digest, err)
+	}
 	return r, nil
+}
+
+// awaitEffects waits until the full node serves every object the
+// transaction wrote at its new version or later: behind a load balancer the
+// node that executed it is not always the one asked next, and the next
+// reads (the created Blob, the coins of the next transaction) must see it.
+func (c *Client) awaitEffects(ctx context.Context, eff *v2.TransactionEffects) error {
+	want := map[chain.ObjectID]uint64{}
+	for _, co := range eff.GetChangedObjects() {
+		if co.GetOutputState() != v2.ChangedObject_OUTPUT_OBJECT_STATE_OBJECT_WRITE {
+			continue
+		}
+		if id, err := parseID(co.GetObjectId()); err == nil {
+			want[id] = co.GetOutputVersion()
+		}
+	}
+	ids := slices.Collect(maps.Keys(want))
+	delay := 50 * time.Millisecond
+	for deadline := time.Now().Add(awaitTimeout); ; {
+		objs, err := c.objects(ctx, ids)
+		if err == nil {
+			fresh := true
+			for i, o := range objs {
+				fresh = fresh && o != nil && o.ref.Version >= want[ids[i]]
+			}
+			if fresh {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the full node does not show its results after %v", awaitTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
 }
 
 // txRPCError maps a refused simulation or execution. A stale object
@@ -238,7 +283,14 @@ func statusError(what string, st *v2.ExecutionStatus) error {
 	}
 	desc := e.GetDescription()
 	switch e.GetKind() {
-	case v2.ExecutionError_INSUFFICIENT_GAS, v2.ExecutionError_INSUFFICIENT_COIN_BALANCE:
+	case v2.ExecutionError_INSUFFICIENT_COIN_BALANCE:
+		// A command's split: Walrus's transactions split only WAL; past
+		// the commands it is the gas coin.
+		if e.Command != nil {
+			return fmt.Errorf("sui: %s: %w: %s", what, chain.ErrInsufficientWAL, desc)
+		}
+		return fmt.Errorf("sui: %s: %w: %s", what, chain.ErrInsufficientGas, desc)
+	case v2.ExecutionError_INSUFFICIENT_GAS:
 		return fmt.Errorf("sui: %s: %w: %s", what, chain.ErrInsufficientGas, desc)
 	case v2.ExecutionError_MOVE_ABORT:
 		a := e.GetAbort()
@@ -246,7 +298,7 @@ func statusError(what string, st *v2.ExecutionStatus) error {
 		where := fmt.Sprintf("%s::%s", loc.GetModule(), loc.GetFunctionName())
 		code := a.GetAbortCode()
 		switch {
-		case loc.GetModule() == "balance" || loc.GetModule() == "coin":
+		case loc.GetModule() == "balance" && code == 2: // ENotEnough
 			return fmt.Errorf("sui: %s: %w: %s (abort %d in %s)", what, chain.ErrInsufficientWAL, desc, code, where)
 		case loc.GetModule() == "blob" && blobAborts[code] != nil:
 			return fmt.Errorf("sui: %s: %w: %s (abort %d in %s)", what, blobAborts[code], desc, code, where)

@@ -150,6 +150,7 @@ func connectSui(ctx context.Context, f networkFlags) (*network, error) {
 		return nil, fmt.Errorf("Walrus on Sui at %s (context %q of %s): %w", setup.RPCURLs[0], setup.Context, setup.ConfigPath, err)
 	}
 	if setup.NShards != 0 && int(setup.NShards) != com.NShards {
+		c.Close()
 		return nil, fmt.Errorf("%s says n_shards %d, but the committee on chain has %d shards", setup.ConfigPath, setup.NShards, com.NShards)
 	}
 	// The System object names the deployment, whatever URL reaches it.

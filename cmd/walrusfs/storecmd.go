@@ -212,7 +212,7 @@ func storeFile(ctx context.Context, cl *client.Client, enc *encoding.Encoder, na
 // too large for a blob.
 func readInput(enc *encoding.Encoder, name string) ([]byte, error) {
 	if name == "-" {
-		data, err := io.ReadAll(os.Stdin)
+		data, err := readAtMost(os.Stdin, enc)
 		if err != nil {
 			return nil, fmt.Errorf("read standard input: %w", err)
 		}
@@ -243,7 +243,24 @@ func readInput(enc *encoding.Encoder, name string) ([]byte, error) {
 		}
 		return data, nil
 	}
-	return io.ReadAll(f)
+	return readAtMost(f, enc)
+}
+
+// readAtMost reads a stream whole, refusing it once it outgrows the
+// largest blob rather than filling memory.
+func readAtMost(r io.Reader, enc *encoding.Encoder) ([]byte, error) {
+	limit, err := encoding.MaxBlobSize(enc.NShards())
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(data)) > limit {
+		return nil, fmt.Errorf("more than %s, the largest blob with %d shards", formatBytes(int64(limit)), enc.NShards())
+	}
+	return data, nil
 }
 
 // parseEpochs reads --epochs: a number of epochs from 1, or "max", the most

@@ -59,19 +59,21 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	defer eb.Release()
 	lap(&tm.Encode)
 
+	var obj chain.Blob
+	found := false
 	if f, ok := c.chain.(chain.BlobFinder); ok {
-		obj, found, err := f.FindCertifiedBlob(ctx, eb.ID, com.Epoch+epochs, deletable)
-		if err != nil {
-			return nil, fmt.Errorf("store %s: look for a certified copy: %w", eb.ID, err)
+		if obj, found, err = f.FindOwnedBlob(ctx, eb.ID, com.Epoch+epochs, deletable); err != nil {
+			return nil, fmt.Errorf("store %s: look for a copy of the wallet's: %w", eb.ID, err)
 		}
-		if found {
+		if found && obj.CertifiedEpoch != nil {
 			c.log.Info("blob already certified long enough", "blob", eb.ID, "object", fmt.Sprintf("%x", obj.ID[:8]), "end_epoch", obj.Storage.EndEpoch)
-			return &StoreResult{BlobID: eb.ID, Object: obj, Reused: true}, nil
+			return &StoreResult{BlobID: eb.ID, Object: obj, Reused: true, Timings: tm}, nil
 		}
 	}
-	obj, err := c.register(ctx, eb, epochs, deletable)
-	if err != nil {
-		return nil, fmt.Errorf("store %s: %w", eb.ID, err)
+	if !found {
+		if obj, err = c.register(ctx, eb, epochs, deletable); err != nil {
+			return nil, fmt.Errorf("store %s: %w", eb.ID, err)
+		}
 	}
 	lap(&tm.Register)
 	c.log.Info("registered blob", "blob", eb.ID, "object", fmt.Sprintf("%x", obj.ID[:8]), "size", len(blob), "epochs", epochs)

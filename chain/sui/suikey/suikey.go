@@ -7,6 +7,7 @@ package suikey
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -113,6 +114,28 @@ func IntentDigest(scope byte, msg []byte) [32]byte {
 // bytes and returns the address of the key that made it. Only Ed25519 is
 // accepted; other schemes are refused with an error that names them.
 func VerifyTransaction(txBytes, sig []byte) (Address, error) {
+	return verify(IntentTransactionData, txBytes, sig)
+}
+
+// SignPersonalMessage signs a message as Sui wallets sign personal
+// messages: the intent covers the message as a BCS vector<u8>, so that no
+// signed message can pass for a transaction.
+func (k *KeyPair) SignPersonalMessage(msg []byte) []byte {
+	return k.sign(IntentPersonalMessage, bcsBytes(msg))
+}
+
+// VerifyPersonalMessage checks a personal-message signature and returns the
+// signer's address.
+func VerifyPersonalMessage(msg, sig []byte) (Address, error) {
+	return verify(IntentPersonalMessage, bcsBytes(msg), sig)
+}
+
+// bcsBytes is msg as BCS writes a vector<u8>: ULEB128 length, then bytes.
+func bcsBytes(msg []byte) []byte {
+	return append(binary.AppendUvarint(nil, uint64(len(msg))), msg...)
+}
+
+func verify(scope byte, data, sig []byte) (Address, error) {
 	if len(sig) == 0 {
 		return Address{}, fmt.Errorf("%w: empty", ErrBadSignature)
 	}
@@ -123,7 +146,7 @@ func VerifyTransaction(txBytes, sig []byte) (Address, error) {
 		return Address{}, fmt.Errorf("%w: Ed25519 signature of %d bytes, want %d", ErrBadSignature, len(sig), Ed25519SignatureSize)
 	}
 	pub := ed25519.PublicKey(sig[1+ed25519.SignatureSize:])
-	d := IntentDigest(IntentTransactionData, txBytes)
+	d := IntentDigest(scope, data)
 	if !ed25519.Verify(pub, d[:], sig[1:1+ed25519.SignatureSize]) {
 		return Address{}, fmt.Errorf("%w: Ed25519 signature does not verify", ErrBadSignature)
 	}

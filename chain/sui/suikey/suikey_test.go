@@ -2,14 +2,17 @@ package suikey
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/walrusfs/walrusfs/internal/officialsdk"
 	"github.com/walrusfs/walrusfs/internal/testvectors"
 
 	"github.com/mr-tron/base58"
@@ -95,4 +98,28 @@ func flip(b []byte, i int) []byte {
 	c := append([]byte(nil), b...)
 	c[i] ^= 1
 	return c
+}
+
+// Personal messages are signed as the official SDK signs them: Ed25519 is
+// deterministic, so the SDK's signature of "hello" by the key 32 × 0x07 is
+// exactly ours.
+func TestPersonalMessage(t *testing.T) {
+	k, err := FromSeed(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := k.SignPersonalMessage([]byte("hello"))
+	sdk := strings.TrimSpace(string(officialsdk.Run(t, context.Background(), "testdata/personal.mjs")))
+	if got := base64.StdEncoding.EncodeToString(sig); got != sdk {
+		t.Fatalf("signature %s, the SDK's %s", got, sdk)
+	}
+	if a, err := VerifyPersonalMessage([]byte("hello"), sig); err != nil || a != k.Address() {
+		t.Fatalf("verify: %v, %x", err, a)
+	}
+	if _, err := VerifyPersonalMessage([]byte("hellO"), sig); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("another message verified: %v", err)
+	}
+	if _, err := VerifyTransaction(bcsBytes([]byte("hello")), sig); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("a personal-message signature passed for a transaction: %v", err)
+	}
 }
