@@ -58,7 +58,10 @@ type UploaderOptions struct {
 	OnCertified func(ino uint64)
 	// Busy tells that a file is being written in a way whose changes are
 	// not versioned one by one (passthrough); it is uploaded once closed.
-	Busy   func(ino uint64) bool
+	Busy func(ino uint64) bool
+	// Fresh, if set, tells whether content may point at a blob it is
+	// already stored in; if not (the blob ends too soon), it is stored anew.
+	Fresh  func(encoding.BlobID) bool
 	Logger *slog.Logger
 }
 
@@ -295,6 +298,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 				u.failed(e, err)
 				continue
 			}
+			known = known && u.fresh(c.Blob)
 			if known {
 				it.chunk = c
 			} else {
@@ -406,6 +410,7 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		if err != nil {
 			return err
 		}
+		known = known && u.fresh(chunk.Blob)
 		if !known {
 			res, err := u.blobs.Store(ctx, data, u.opts.Epochs, false)
 			if err != nil {
@@ -429,6 +434,9 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 	// An empty file needs no blob: it is certified with no chunks.
 	return u.certified(e, size, chunks, hashes, start)
 }
+
+// fresh tells whether known content's blob may be pointed at again.
+func (u *Uploader) fresh(id encoding.BlobID) bool { return u.opts.Fresh == nil || u.opts.Fresh(id) }
 
 // count counts a chunk stored, or found stored already.
 func (u *Uploader) count(known bool) {

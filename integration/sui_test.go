@@ -351,3 +351,61 @@ func TestBlobVerbs(t *testing.T) {
 		t.Fatal("a refused delete removed the permanent blob")
 	}
 }
+
+// TestFilesOutliveTheirEpochs mounts a devnet whose epochs last 3 s with
+// blobs bought for 2 epochs and kept 4 ahead: over many epochs the renewer
+// extends them, so that every file stays readable from the network, by the
+// blob IDs the mount reports, long after the epochs first paid for.
+func TestFilesOutliveTheirEpochs(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100", "--epoch-duration", "3s")
+	d.wait(t, time.Minute)
+	cfg, _ := devnetSetup(t, dir)
+	state, mnt := t.TempDir(), t.TempDir()
+	startMount(t, mnt, state, "--config", cfg, "--epochs", "2", "--keep-epochs", "4", "--chunk-size", "1048576", "--publish-after", "300ms")
+	src := t.TempDir()
+	files := makeFiles(t, src, map[string]int{"small": 100, "big": 1<<20 + 100})
+	mustCmd(t, "cp", "-a", src+"/.", mnt)
+	waitPublished(t, state, 1)
+
+	epochNow := func() uint32 {
+		var info struct {
+			Epoch uint32 `json:"epoch"`
+		}
+		must(t, json.Unmarshal(mustRun(t, time.Minute, "info", "--config", cfg, "--json").stdout, &info))
+		return info.Epoch
+	}
+	start := epochNow()
+	for epochNow() < start+6 {
+		time.Sleep(time.Second)
+	}
+	for _, f := range files {
+		// Every chunk's blob, read from the network, not the local copy.
+		var got []byte
+		for _, id := range strings.Fields(xattr(t, filepath.Join(mnt, f.name), "user.walrus.blob_id")) {
+			o := filepath.Join(t.TempDir(), "o")
+			args := []string{"read", "--config", cfg, id, "-o", o}
+			if parts := strings.Split(id, ":"); len(parts) == 3 { // a range of a shared blob
+				args = []string{"read", "--config", cfg, parts[0], "--range", parts[1] + ":" + parts[2], "-o", o}
+			}
+			mustRun(t, time.Minute, args...)
+			b, err := os.ReadFile(o)
+			must(t, err)
+			got = append(got, b...)
+		}
+		if !bytes.Equal(got, f.data) {
+			t.Fatalf("%s: %d bytes from the network after 6 epochs, want %d", f.name, len(got), len(f.data))
+		}
+	}
+	var st []struct {
+		Renewal *struct {
+			Renewed int64  `json:"renewed"`
+			Expired int    `json:"expired"`
+			Epoch   uint32 `json:"epoch"`
+		} `json:"renewal"`
+	}
+	must(t, json.Unmarshal(mustRun(t, 30*time.Second, "status", "--state", state, "--json").stdout, &st))
+	if len(st) != 1 || st[0].Renewal == nil || st[0].Renewal.Renewed == 0 || st[0].Renewal.Expired != 0 {
+		t.Fatalf("renewal status: %+v", st)
+	}
+}

@@ -124,7 +124,7 @@ func (c *Client) stateFor(ctx context.Context, full bool) (*deployment, error) {
 	c.mu.Lock()
 	d, at := c.cached, c.fetched
 	c.mu.Unlock()
-	if d != nil && time.Since(at) < c.cfg.CacheTTL && (d.full || !full) {
+	if d != nil && time.Since(at) < c.ttl(d) && (d.full || !full) {
 		return d, nil
 	}
 	d, err := c.readDeployment(ctx, full)
@@ -135,6 +135,15 @@ func (c *Client) stateFor(ctx context.Context, full bool) (*deployment, error) {
 	c.cached, c.fetched = d, time.Now()
 	c.mu.Unlock()
 	return d, nil
+}
+
+// ttl is how long d may be reused: the configured TTL, but no more than a
+// tenth of an epoch, so that short epochs (devnets) are seen in time.
+func (c *Client) ttl(d *deployment) time.Duration {
+	if ms := d.staking.EpochDuration; ms > 0 {
+		return max(min(c.cfg.CacheTTL, time.Duration(ms)*time.Millisecond/10), 100*time.Millisecond)
+	}
+	return c.cfg.CacheTTL
 }
 
 // forget drops the cached state, after a transaction changed it or failed

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/encoding"
 	walrusfs "github.com/walrusfs/walrusfs/fs"
@@ -52,6 +54,7 @@ type mountOptions struct {
 	noPassthru bool
 	minFree    int64
 	suiListen  string
+	keepEpochs uint32
 }
 
 func newMountCmd(g *globals) *cobra.Command {
@@ -102,7 +105,8 @@ The mount is private to its user unless --allow-other is given.`,
 	f.BoolVar(&o.readOnly, "read-only", false, "refuse every change")
 	f.Int64Var(&o.cacheSize, "cache-size", 256<<20, "bytes of content read from the network kept in memory")
 	f.Int64Var(&o.chunkSize, "chunk-size", 64<<20, "largest blob a file is cut into (also bounded by the network's largest blob)")
-	f.Uint32Var(&o.epochs, "epochs", 52, "epochs to keep each stored blob")
+	f.Uint32Var(&o.epochs, "epochs", 52, "epochs to store each new blob for")
+	f.Uint32Var(&o.keepEpochs, "keep-epochs", 0, "keep the tree's blobs stored this many epochs ahead, renewing each once fewer than half are left (default --epochs)")
 	f.BoolVar(&o.noDrain, "no-drain", false, "exit without waiting for queued uploads (they resume at the next mount)")
 	f.StringVar(&o.metrics, "metrics-listen", "", "host:port to serve Prometheus metrics on (/metrics); none when empty")
 	f.StringVar(&o.name, "name", "default", "the file system's name: the chain keeps its latest manifest under it, for this account")
@@ -189,6 +193,10 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		nShards int
 		fsDir   string
 		wallet  *sui.Client // on Sui: balances and spending for status
+		// maxAhead is the most epochs ahead the network sells storage;
+		// renewInterval how often the tree's blobs are looked at.
+		maxAhead      uint32 = ledger.DefaultMaxEpochsAhead
+		renewInterval        = 30 * time.Second
 	)
 	if !o.net.suiChosen() && !o.net.devnetChosen() {
 		netDir := filepath.Join(o.state, "network")
@@ -232,6 +240,17 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		nShards = nw.committee.NShards
 		fsDir = filepath.Join(o.state, "fs", nw.id)
 		wallet = nw.sui
+		if wallet != nil {
+			info, err := wallet.Info(ctx)
+			if err != nil {
+				return err
+			}
+			maxAhead = info.MaxEpochsAhead
+			// A few looks per epoch, from a second to five minutes apart.
+			if info.EpochDuration > 0 {
+				renewInterval = min(max(info.EpochDuration/4, time.Second), 5*time.Minute)
+			}
+		}
 	}
 	if o.name == "" {
 		return usageError{errors.New("--name must not be empty")}
@@ -289,7 +308,20 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	}
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.cacheSize, Logger: log.With("component", "reader")})
 	var fsys *walrusfs.FS
-	uploader := cache.NewUploader(m, files, c, cache.UploaderOptions{
+	stored := cache.RecordingStorer{BlobStorer: c, Meta: m}
+	renewer := cache.NewRenewer(m, ch, cache.RenewerOptions{
+		Keep: cmp.Or(o.keepEpochs, o.epochs), MaxAhead: maxAhead, Interval: renewInterval, Logger: log.With("component", "renewer"),
+		Also: func() []encoding.BlobID {
+			if pub, err := m.Published(); err == nil {
+				if id, err := encoding.ParseBlobID(pub.Manifest); err == nil {
+					return []encoding.BlobID{id}
+				}
+			}
+			return nil
+		},
+	})
+	uploader := cache.NewUploader(m, files, stored, cache.UploaderOptions{
+		Fresh:     renewer.Fresh,
 		ChunkSize: int(chunkSize), Epochs: o.epochs, Logger: log.With("component", "uploader"),
 		OnCertified: func(ino uint64) {
 			if fsys != nil {
@@ -338,14 +370,23 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		defer close(maintained)
 		fsys.Maintain(upCtx, 5*time.Second)
 	}()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		if o.snapshot == "" && !o.readOnly {
+			renewer.Run(upCtx)
+		}
+	}()
+	src.renewer = renewer
 	defer func() {
 		stopUploads()
 		<-uploadsDone
 		<-maintained
+		<-renewed
 	}()
 	var pub *manifest.Publisher
 	if o.snapshot == "" && !o.readOnly {
-		pub = &manifest.Publisher{Meta: m, Blobs: c, Chain: ch, Name: o.name, Epochs: o.epochs,
+		pub = &manifest.Publisher{Meta: m, Blobs: recordingBlobs{RecordingStorer: stored, reader: c}, Chain: ch, Name: o.name, Epochs: o.epochs,
 			Settle: o.settle, Logger: log.With("component", "manifest")}
 		src.publisher = pub
 		pubCtx, stopPub := context.WithCancel(context.Background())
@@ -516,4 +557,15 @@ func newUmountCmd() *cobra.Command {
 		Args:  exactArgs(1),
 		RunE:  func(cmd *cobra.Command, args []string) error { return fuseUnmount(args[0], false) },
 	}
+}
+
+// recordingBlobs stores (recording each blob for renewal) and reads blobs,
+// for the manifest publisher.
+type recordingBlobs struct {
+	cache.RecordingStorer
+	reader *client.Client
+}
+
+func (b recordingBlobs) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {
+	return b.reader.Read(ctx, id)
 }

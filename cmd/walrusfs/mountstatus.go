@@ -46,6 +46,7 @@ type mountStatus struct {
 	Uploads  cache.UploaderStats `json:"uploads"`
 	Manifest *manifest.Status    `json:"manifest,omitempty"`
 	Wallet   *walletStatus       `json:"wallet,omitempty"`
+	Renewal  *cache.RenewStatus  `json:"renewal,omitempty"`
 }
 
 // walletStatus is the Sui wallet of a mount on Walrus on Sui: its address,
@@ -113,6 +114,7 @@ type statusSource struct {
 	chain              chain.Chain
 	publisher          *manifest.Publisher
 	wallet             *sui.Client // nil off Sui
+	renewer            *cache.Renewer
 }
 
 func (s *statusSource) status(ctx context.Context) mountStatus {
@@ -121,6 +123,10 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 	st.Network = s.network(ctx)
 	if s.wallet != nil {
 		st.Wallet = walletOf(ctx, s.wallet)
+	}
+	if s.renewer != nil {
+		r := s.renewer.Status()
+		st.Renewal = &r
 	}
 	st.Queue.Entries = []queueItem{}
 	if q, err := s.meta.Queue(); err == nil {
@@ -392,6 +398,20 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 				sui.FormatSUI(wl.SUI), sui.FormatWAL(wl.WAL), sui.FormatSUI(wl.SpentSUI), sui.FormatWAL(wl.SpentWAL))
 			if wl.Error != "" {
 				fmt.Fprintf(w, "            balances unknown: %s\n", wl.Error)
+			}
+		}
+		if r := st.Renewal; r != nil && !r.Checked.IsZero() {
+			line := fmt.Sprintf("  renewal   %d blob(s) kept %d epochs ahead", r.Blobs, r.Keep)
+			if r.EarliestEnd != 0 {
+				line += fmt.Sprintf("; the soonest ends with epoch %d (now %d)", r.EarliestEnd, r.Epoch)
+			}
+			line += fmt.Sprintf("; %d renewal(s) since start", r.Renewed)
+			fmt.Fprintln(w, line)
+			if r.Expired > 0 {
+				fmt.Fprintf(w, "            %d blob(s) EXPIRED: their files cannot be read from the network\n", r.Expired)
+			}
+			if r.LastError != "" {
+				fmt.Fprintf(w, "            renewal failing (retried): %s\n", r.LastError)
 			}
 		}
 		q := st.Queue

@@ -1,0 +1,217 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/fs/meta"
+	"github.com/walrusfs/walrusfs/walrus/client"
+)
+
+// Walrus sells storage for a number of epochs; a blob whose storage ends is
+// gone. The renewer keeps the tree's blobs alive: it extends every blob the
+// files point at (and those Keep says, such as the latest manifest) before
+// fewer than half of Keep epochs are left, back up to Keep epochs ahead.
+
+// RenewChain is what renewal needs of the chain.
+type RenewChain interface {
+	Committee(ctx context.Context) (*chain.Committee, error)
+	ExtendBlob(ctx context.Context, blob chain.ObjectID, epochs uint32) (chain.Blob, error)
+}
+
+// RenewerOptions configure a Renewer.
+type RenewerOptions struct {
+	// Keep is how many epochs ahead the tree's blobs are kept.
+	Keep uint32
+	// MaxAhead is the most epochs ahead the network sells (0: Keep).
+	MaxAhead uint32
+	// Interval is how often the blobs are looked at (default 30 s).
+	Interval time.Duration
+	// Also lists blobs to keep besides those the files point at.
+	Also   func() []encoding.BlobID
+	Logger *slog.Logger
+}
+
+// RenewStatus is what the renewer shows.
+type RenewStatus struct {
+	Epoch        uint32    `json:"epoch"`
+	Keep         uint32    `json:"keepEpochs"`
+	Blobs        int       `json:"blobs"`                  // blobs kept alive
+	EarliestEnd  uint32    `json:"earliestEnd,omitempty"`  // the soonest end epoch among them
+	EarliestBlob string    `json:"earliestBlob,omitempty"` // and its blob
+	Expired      int       `json:"expired"`                // blobs already past their end
+	Unknown      int       `json:"unknown"`                // blobs with no record to renew by
+	Renewed      int64     `json:"renewed"`                // extensions since start
+	LastError    string    `json:"lastError,omitempty"`
+	LastErrorAt  time.Time `json:"lastErrorAt,omitzero"`
+	Checked      time.Time `json:"checked,omitzero"`
+}
+
+// Renewer extends the tree's blobs before they expire.
+type Renewer struct {
+	meta  *meta.Store
+	chain RenewChain
+	opts  RenewerOptions
+	log   *slog.Logger
+	epoch atomic.Uint32
+	wake  chan struct{}
+
+	mu     sync.Mutex
+	status RenewStatus
+}
+
+// NewRenewer returns a renewer of m's blobs through ch.
+func NewRenewer(m *meta.Store, ch RenewChain, opts RenewerOptions) *Renewer {
+	if opts.Interval <= 0 {
+		opts.Interval = 30 * time.Second
+	}
+	if opts.Keep == 0 {
+		opts.Keep = 1
+	}
+	if opts.MaxAhead == 0 || opts.MaxAhead < opts.Keep {
+		opts.MaxAhead = max(opts.MaxAhead, opts.Keep)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Renewer{meta: m, chain: ch, opts: opts, log: opts.Logger, wake: make(chan struct{}, 1),
+		status: RenewStatus{Keep: opts.Keep}}
+}
+
+// renewBelow is how few epochs left make a blob due: half of Keep, rounded
+// up, and at least one.
+func (r *Renewer) renewBelow() uint32 { return max(1, (r.opts.Keep+1)/2) }
+
+// Fresh tells whether new content may point at a blob: not when it is due
+// for renewal already (its content is then stored anew, for Keep epochs).
+// A blob the tree has no record of is taken as fresh: it was stored before
+// records were kept.
+func (r *Renewer) Fresh(id encoding.BlobID) bool {
+	b, ok, err := r.meta.BlobInfo(id)
+	if err != nil || !ok {
+		return err == nil
+	}
+	return b.EndEpoch > r.epoch.Load()+r.renewBelow()
+}
+
+// Status returns the last check's findings.
+func (r *Renewer) Status() RenewStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status
+}
+
+// Run checks the blobs every Interval until ctx ends.
+func (r *Renewer) Run(ctx context.Context) {
+	for {
+		if err := r.Check(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("blob renewal", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(r.opts.Interval):
+		case <-r.wake:
+		}
+	}
+}
+
+// Check extends every kept blob that is due, and updates the status. The
+// first failure stops it; it is retried at the next check.
+func (r *Renewer) Check(ctx context.Context) error {
+	err := r.check(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.status.Checked = time.Now()
+	if err != nil {
+		r.status.LastError, r.status.LastErrorAt = err.Error(), time.Now()
+	}
+	return err
+}
+
+func (r *Renewer) check(ctx context.Context) error {
+	com, err := r.chain.Committee(ctx)
+	if err != nil {
+		return fmt.Errorf("read the epoch: %w", err)
+	}
+	epoch := com.Epoch
+	r.epoch.Store(epoch)
+	kept, err := r.meta.ReferencedBlobs()
+	if err != nil {
+		return err
+	}
+	if r.opts.Also != nil {
+		for _, id := range r.opts.Also() {
+			kept[id] = true
+		}
+	}
+	st := RenewStatus{Epoch: epoch, Keep: r.opts.Keep}
+	var firstErr error
+	for id := range kept {
+		b, ok, err := r.meta.BlobInfo(id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			st.Unknown++
+			continue
+		}
+		st.Blobs++
+		if b.EndEpoch <= epoch {
+			st.Expired++
+			continue
+		}
+		if b.EndEpoch-epoch <= r.renewBelow() && firstErr == nil {
+			target := epoch + min(r.opts.Keep, r.opts.MaxAhead)
+			ext, err := r.chain.ExtendBlob(ctx, chain.ObjectID(b.Object), target-b.EndEpoch)
+			if err != nil {
+				firstErr = fmt.Errorf("extend blob %s to epoch %d: %w", id, target, err)
+			} else {
+				b.EndEpoch = ext.Storage.EndEpoch
+				if err := r.meta.RecordBlob(b); err != nil {
+					return err
+				}
+				st.Renewed++
+				r.log.Info("blob renewed", "blob", id, "end_epoch", b.EndEpoch)
+			}
+		}
+		if st.EarliestEnd == 0 || b.EndEpoch < st.EarliestEnd {
+			st.EarliestEnd, st.EarliestBlob = b.EndEpoch, id.String()
+		}
+	}
+	r.mu.Lock()
+	st.Renewed += r.status.Renewed
+	st.LastError, st.LastErrorAt = r.status.LastError, r.status.LastErrorAt
+	if firstErr == nil {
+		st.LastError, st.LastErrorAt = "", time.Time{}
+	}
+	r.status = st
+	r.mu.Unlock()
+	return firstErr
+}
+
+// RecordingStorer stores blobs and records each one's object and end epoch
+// in the tree, for renewal.
+type RecordingStorer struct {
+	BlobStorer
+	Meta *meta.Store
+}
+
+// Store stores a blob and records it.
+func (s RecordingStorer) Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*client.StoreResult, error) {
+	res, err := s.BlobStorer.Store(ctx, blob, epochs, deletable)
+	if err != nil {
+		return nil, err
+	}
+	o := res.Object
+	if err := s.Meta.RecordBlob(meta.BlobInfo{Blob: res.BlobID, Object: o.ID, EndEpoch: o.Storage.EndEpoch, Deletable: o.Deletable, Size: o.Size}); err != nil {
+		return nil, fmt.Errorf("record blob %s: %w", res.BlobID, err)
+	}
+	return res, nil
+}
