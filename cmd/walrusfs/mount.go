@@ -386,7 +386,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	}()
 	var pub *manifest.Publisher
 	if o.snapshot == "" && !o.readOnly {
-		pub = &manifest.Publisher{Meta: m, Blobs: recordingBlobs{RecordingStorer: stored, reader: c}, Chain: ch, Name: o.name, Epochs: o.epochs,
+		pub = &manifest.Publisher{Meta: m, Blobs: recordingBlobs{RecordingStorer: stored, reader: c}, Chain: ch, Owner: owner, Name: o.name, Epochs: o.epochs,
 			Settle: o.settle, Logger: log.With("component", "manifest")}
 		src.publisher = pub
 		pubCtx, stopPub := context.WithCancel(context.Background())

@@ -113,6 +113,7 @@ type Publisher struct {
 	Meta   *meta.Store
 	Blobs  Blobs
 	Chain  chain.Chain
+	Owner  chain.Address // the account whose record it is: the chain's sender
 	Name   string        // the file system's name on the chain
 	Epochs uint32        // how long manifest blobs are kept
 	Settle time.Duration // quiet time after the last change before publishing
@@ -138,6 +139,24 @@ func (p *Publisher) Status() Status {
 	st.LastError = p.lastErr
 	p.mu.Unlock()
 	return st
+}
+
+// resolveConflict handles a record that moved on since this machine last
+// published: when it already names this manifest (a crash between the chain
+// and the local note), it is taken as is; otherwise (another machine, a
+// restored state directory) this tree is published on top of it, once,
+// with the manifest already stored.
+func (p *Publisher) resolveConflict(ctx context.Context, manifest encoding.BlobID, conflict error) (chain.FsRecord, error) {
+	cur, err := p.Chain.FsRecord(ctx, p.Owner, p.Name)
+	if err != nil {
+		return chain.FsRecord{}, fmt.Errorf("%w; reading the record again: %w", conflict, err)
+	}
+	if cur.Manifest == manifest {
+		return cur, nil
+	}
+	p.logger().Warn("the tree's record moved on since this machine published; publishing on top of it",
+		"name", p.Name, "version", cur.Version, "their_manifest", cur.Manifest, "ours", manifest)
+	return p.Chain.PublishManifest(ctx, p.Name, manifest, cur.Version)
 }
 
 // Run publishes whenever the tree changed and then stayed unchanged for
@@ -227,6 +246,9 @@ func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 		return fmt.Errorf("store manifest: %w", err)
 	}
 	rec, err := p.Chain.PublishManifest(ctx, p.Name, res.BlobID, prevVersion)
+	if errors.Is(err, chain.ErrConflict) {
+		rec, err = p.resolveConflict(ctx, res.BlobID, err)
+	}
 	if err != nil {
 		return fmt.Errorf("publish manifest %s as version %d of %q: %w", res.BlobID, prevVersion+1, p.Name, err)
 	}
