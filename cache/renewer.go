@@ -34,8 +34,11 @@ type RenewerOptions struct {
 	// Interval is how often the blobs are looked at (default 30 s).
 	Interval time.Duration
 	// Also lists blobs to keep besides those the files point at.
-	Also   func() []encoding.BlobID
-	Logger *slog.Logger
+	Also func() []encoding.BlobID
+	// CostPerEpoch, if set, prices one epoch of a blob of size bytes (FROST
+	// of WAL), for the status's cost of keeping the tree.
+	CostPerEpoch func(size uint64) uint64
+	Logger       *slog.Logger
 }
 
 // RenewStatus is what the renewer shows.
@@ -47,6 +50,8 @@ type RenewStatus struct {
 	EarliestBlob string    `json:"earliestBlob,omitempty"` // and its blob
 	Expired      int       `json:"expired"`                // blobs already past their end
 	Unknown      int       `json:"unknown"`                // blobs with no record to renew by
+	NextDue      uint32    `json:"nextDue,omitempty"`      // the epoch the next renewal is due
+	CostPerEpoch uint64    `json:"costPerEpoch,omitempty"` // FROST to keep the tree one epoch
 	Renewed      int64     `json:"renewed"`                // extensions since start
 	LastError    string    `json:"lastError,omitempty"`
 	LastErrorAt  time.Time `json:"lastErrorAt,omitzero"`
@@ -163,6 +168,9 @@ func (r *Renewer) check(ctx context.Context) error {
 			continue
 		}
 		st.Blobs++
+		if r.opts.CostPerEpoch != nil {
+			st.CostPerEpoch += r.opts.CostPerEpoch(b.Size)
+		}
 		if b.EndEpoch <= epoch {
 			st.Expired++
 			continue
@@ -184,6 +192,9 @@ func (r *Renewer) check(ctx context.Context) error {
 		if st.EarliestEnd == 0 || b.EndEpoch < st.EarliestEnd {
 			st.EarliestEnd, st.EarliestBlob = b.EndEpoch, id.String()
 		}
+	}
+	if st.EarliestEnd != 0 {
+		st.NextDue = max(st.EarliestEnd-min(st.EarliestEnd, r.renewBelow()), epoch)
 	}
 	r.mu.Lock()
 	st.Renewed += r.status.Renewed

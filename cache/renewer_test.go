@@ -75,13 +75,13 @@ func TestRenewerExtendsWhatTheTreeUses(t *testing.T) {
 	used, unused := encoding.BlobID{1}, encoding.BlobID{2}
 	usedObj, unusedObj := chain.ObjectID{0xa1}, chain.ObjectID{0xa2}
 	file(t, m, "f", used)
-	for _, b := range []meta.BlobInfo{{Blob: used, Object: usedObj, EndEpoch: 4}, {Blob: unused, Object: unusedObj, EndEpoch: 4}} {
+	for _, b := range []meta.BlobInfo{{Blob: used, Object: usedObj, EndEpoch: 4, Size: 5}, {Blob: unused, Object: unusedObj, EndEpoch: 4, Size: 7}} {
 		if err := m.RecordBlob(b); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ch := &fakeChain{ends: map[chain.ObjectID]chain.Epoch{usedObj: 4, unusedObj: 4}}
-	r := NewRenewer(m, ch, RenewerOptions{Keep: 6, MaxAhead: 53})
+	r := NewRenewer(m, ch, RenewerOptions{Keep: 6, MaxAhead: 53, CostPerEpoch: func(size uint64) uint64 { return 10 * size }})
 	ctx := context.Background()
 
 	if err := r.Check(ctx); err != nil || len(ch.extended) != 0 {
@@ -89,6 +89,9 @@ func TestRenewerExtendsWhatTheTreeUses(t *testing.T) {
 	}
 	if !r.Fresh(used) {
 		t.Fatal("a blob with 4 of 6 epochs left is not fresh")
+	}
+	if st := r.Status(); st.NextDue != 1 || st.CostPerEpoch != 50 {
+		t.Fatalf("status %+v: want the next renewal due in epoch 1 (4 − 3) and the used blob's 50 per epoch", st)
 	}
 	ch.epoch = 1 // 3 left: due
 	if err := r.Check(ctx); err != nil {

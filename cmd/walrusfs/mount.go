@@ -24,6 +24,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
+	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/encoding"
 	walrusfs "github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/fs/manifest"
@@ -197,6 +198,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		// renewInterval how often the tree's blobs are looked at.
 		maxAhead      uint32 = ledger.DefaultMaxEpochsAhead
 		renewInterval        = 30 * time.Second
+		costPerEpoch  func(size uint64) uint64
 	)
 	if !o.net.suiChosen() && !o.net.devnetChosen() {
 		netDir := filepath.Join(o.state, "network")
@@ -246,6 +248,15 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 				return err
 			}
 			maxAhead = info.MaxEpochsAhead
+			price, n := info.StoragePrice, info.NShards
+			costPerEpoch = func(size uint64) uint64 {
+				enc, err := moveobj.EncodedBlobLength(size, uint16(n))
+				if err != nil {
+					return 0
+				}
+				c, _ := moveobj.StorageCost(price, enc, 1)
+				return c
+			}
 			// A few looks per epoch, from a second to five minutes apart.
 			if info.EpochDuration > 0 {
 				renewInterval = min(max(info.EpochDuration/4, time.Second), 5*time.Minute)
@@ -310,7 +321,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	var fsys *walrusfs.FS
 	stored := cache.RecordingStorer{BlobStorer: c, Meta: m}
 	renewer := cache.NewRenewer(m, ch, cache.RenewerOptions{
-		Keep: cmp.Or(o.keepEpochs, o.epochs), MaxAhead: maxAhead, Interval: renewInterval, Logger: log.With("component", "renewer"),
+		Keep: cmp.Or(o.keepEpochs, o.epochs), MaxAhead: maxAhead, Interval: renewInterval, CostPerEpoch: costPerEpoch, Logger: log.With("component", "renewer"),
 		Also: func() []encoding.BlobID {
 			if pub, err := m.Published(); err == nil {
 				if id, err := encoding.ParseBlobID(pub.Manifest); err == nil {

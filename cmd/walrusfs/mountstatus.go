@@ -405,6 +405,12 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 			if r.EarliestEnd != 0 {
 				line += fmt.Sprintf("; the soonest ends with epoch %d (now %d)", r.EarliestEnd, r.Epoch)
 			}
+			if r.NextDue != 0 {
+				line += fmt.Sprintf("; next renewal due in epoch %d", r.NextDue)
+			}
+			if r.CostPerEpoch != 0 {
+				line += fmt.Sprintf("; keeping the tree costs %s per epoch", sui.FormatWAL(r.CostPerEpoch))
+			}
 			line += fmt.Sprintf("; %d renewal(s) since start", r.Renewed)
 			fmt.Fprintln(w, line)
 			if r.Expired > 0 {
