@@ -35,6 +35,9 @@ type RenewerOptions struct {
 	Interval time.Duration
 	// Also lists blobs to keep besides those the files point at.
 	Also func() []encoding.BlobID
+	// Batch is how many blobs one transaction extends, where the chain
+	// extends several at once (default 100).
+	Batch int
 	// CostPerEpoch, if set, prices one epoch of a blob of size bytes (FROST
 	// of WAL), for the status's cost of keeping the tree.
 	CostPerEpoch func(size uint64) uint64
@@ -53,6 +56,7 @@ type RenewStatus struct {
 	NextDue      uint32    `json:"nextDue,omitempty"`      // the epoch the next renewal is due
 	CostPerEpoch uint64    `json:"costPerEpoch,omitempty"` // FROST to keep the tree one epoch
 	Renewed      int64     `json:"renewed"`                // extensions since start
+	Transactions int64     `json:"transactions"`           // renewal transactions since start
 	LastError    string    `json:"lastError,omitempty"`
 	LastErrorAt  time.Time `json:"lastErrorAt,omitzero"`
 	Checked      time.Time `json:"checked,omitzero"`
@@ -78,6 +82,9 @@ func NewRenewer(m *meta.Store, ch RenewChain, opts RenewerOptions) *Renewer {
 	}
 	if opts.Keep == 0 {
 		opts.Keep = 1
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 100
 	}
 	if opts.MaxAhead == 0 || opts.MaxAhead < opts.Keep {
 		opts.MaxAhead = max(opts.MaxAhead, opts.Keep)
@@ -157,7 +164,9 @@ func (r *Renewer) check(ctx context.Context) error {
 		}
 	}
 	st := RenewStatus{Epoch: epoch, Keep: r.opts.Keep}
-	var firstErr error
+	target := epoch + min(r.opts.Keep, r.opts.MaxAhead)
+	var due []meta.BlobInfo
+	ends := map[encoding.BlobID]uint32{}
 	for id := range kept {
 		b, ok, err := r.meta.BlobInfo(id)
 		if err != nil {
@@ -171,26 +180,18 @@ func (r *Renewer) check(ctx context.Context) error {
 		if r.opts.CostPerEpoch != nil {
 			st.CostPerEpoch += r.opts.CostPerEpoch(b.Size)
 		}
-		if b.EndEpoch <= epoch {
+		switch {
+		case b.EndEpoch <= epoch:
 			st.Expired++
-			continue
+		case b.EndEpoch-epoch <= r.renewBelow():
+			due = append(due, b)
 		}
-		if b.EndEpoch-epoch <= r.renewBelow() && firstErr == nil {
-			target := epoch + min(r.opts.Keep, r.opts.MaxAhead)
-			ext, err := r.chain.ExtendBlob(ctx, chain.ObjectID(b.Object), target-b.EndEpoch)
-			if err != nil {
-				firstErr = fmt.Errorf("extend blob %s to epoch %d: %w", id, target, err)
-			} else {
-				b.EndEpoch = ext.Storage.EndEpoch
-				if err := r.meta.RecordBlob(b); err != nil {
-					return err
-				}
-				st.Renewed++
-				r.log.Info("blob renewed", "blob", id, "end_epoch", b.EndEpoch)
-			}
-		}
-		if st.EarliestEnd == 0 || b.EndEpoch < st.EarliestEnd {
-			st.EarliestEnd, st.EarliestBlob = b.EndEpoch, id.String()
+		ends[id] = b.EndEpoch
+	}
+	firstErr := r.renew(ctx, due, target, ends, &st)
+	for id, end := range ends {
+		if end > epoch && (st.EarliestEnd == 0 || end < st.EarliestEnd) {
+			st.EarliestEnd, st.EarliestBlob = end, id.String()
 		}
 	}
 	if st.EarliestEnd != 0 {
@@ -198,6 +199,7 @@ func (r *Renewer) check(ctx context.Context) error {
 	}
 	r.mu.Lock()
 	st.Renewed += r.status.Renewed
+	st.Transactions += r.status.Transactions
 	st.LastError, st.LastErrorAt = r.status.LastError, r.status.LastErrorAt
 	if firstErr == nil {
 		st.LastError, st.LastErrorAt = "", time.Time{}
@@ -205,6 +207,49 @@ func (r *Renewer) check(ctx context.Context) error {
 	r.status = st
 	r.mu.Unlock()
 	return firstErr
+}
+
+// renew extends the due blobs to target, in batches where the chain can,
+// recording each new end epoch; the first failure stops it.
+func (r *Renewer) renew(ctx context.Context, due []meta.BlobInfo, target uint32, ends map[encoding.BlobID]uint32, st *RenewStatus) error {
+	batch := 1
+	many, ok := r.chain.(chain.BlobsExtender)
+	if ok {
+		batch = r.opts.Batch
+	}
+	for len(due) > 0 {
+		n := min(len(due), batch)
+		part := due[:n]
+		due = due[n:]
+		ids := make([]chain.ObjectID, n)
+		epochs := make([]uint32, n)
+		for i, b := range part {
+			ids[i], epochs[i] = chain.ObjectID(b.Object), target-b.EndEpoch
+		}
+		var ext []chain.Blob
+		var err error
+		if ok {
+			ext, err = many.ExtendBlobs(ctx, ids, epochs)
+		} else {
+			var one chain.Blob
+			one, err = r.chain.ExtendBlob(ctx, ids[0], epochs[0])
+			ext = []chain.Blob{one}
+		}
+		if err != nil {
+			return fmt.Errorf("extend %d blob(s) to epoch %d: %w", n, target, err)
+		}
+		for i, b := range part {
+			b.EndEpoch = ext[i].Storage.EndEpoch
+			if err := r.meta.RecordBlob(b); err != nil {
+				return err
+			}
+			ends[b.Blob] = b.EndEpoch
+			st.Renewed++
+		}
+		st.Transactions++
+		r.log.Info("blobs renewed", "blobs", n, "end_epoch", target)
+	}
+	return nil
 }
 
 // RecordingStorer stores blobs and records each one's object and end epoch

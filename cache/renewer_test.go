@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -130,5 +131,48 @@ func TestRenewerExtendsWhatTheTreeUses(t *testing.T) {
 	}
 	if st := r.Status(); st.Expired != 1 {
 		t.Fatalf("a blob past its end: status %+v, want it counted expired", st)
+	}
+}
+
+// batchChain extends several blobs per transaction.
+type batchChain struct {
+	*fakeChain
+	calls []int
+}
+
+func (b *batchChain) ExtendBlobs(ctx context.Context, blobs []chain.ObjectID, epochs []uint32) ([]chain.Blob, error) {
+	b.calls = append(b.calls, len(blobs))
+	out := make([]chain.Blob, len(blobs))
+	for i := range blobs {
+		var err error
+		if out[i], err = b.ExtendBlob(ctx, blobs[i], epochs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// TestRenewerBatches: 250 due blobs take 3 transactions of at most 100.
+func TestRenewerBatches(t *testing.T) {
+	m := openMeta(t)
+	ch := &batchChain{fakeChain: &fakeChain{epoch: 2, ends: map[chain.ObjectID]chain.Epoch{}}}
+	for i := range 250 {
+		id := encoding.BlobID{byte(i), byte(i >> 8), 1}
+		obj := chain.ObjectID{byte(i), byte(i >> 8), 2}
+		file(t, m, fmt.Sprint("f", i), id)
+		ch.ends[obj] = 3
+		if err := m.RecordBlob(meta.BlobInfo{Blob: id, Object: obj, EndEpoch: 3}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := NewRenewer(m, ch, RenewerOptions{Keep: 4, MaxAhead: 53})
+	if err := r.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(ch.calls) != "[100 100 50]" {
+		t.Fatalf("transactions of %v blobs, want [100 100 50]", ch.calls)
+	}
+	if st := r.Status(); st.Renewed != 250 || st.Transactions != 3 || st.EarliestEnd != 6 {
+		t.Fatalf("status %+v", st)
 	}
 }

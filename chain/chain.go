@@ -276,3 +276,10 @@ type BlobLister interface {
 	// OwnedBlobs returns the sender's blob objects, expired ones included.
 	OwnedBlobs(ctx context.Context) ([]Blob, error)
 }
+
+// BlobsExtender is implemented by chains that extend several blobs in one
+// transaction, which renewing a tree's blobs uses.
+type BlobsExtender interface {
+	// ExtendBlobs extends each blobs[i] by epochs[i], all or none.
+	ExtendBlobs(ctx context.Context, blobs []ObjectID, epochs []uint32) ([]Blob, error)
+}

@@ -78,6 +78,7 @@ var (
 	_ chain.BlobRegistrar = (*Client)(nil)
 	_ chain.BlobFinder    = (*Client)(nil)
 	_ chain.BlobLister    = (*Client)(nil)
+	_ chain.BlobsExtender = (*Client)(nil)
 )
 
 // Dial connects to a full node. It does no I/O: the first call does.

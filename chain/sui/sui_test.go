@@ -270,3 +270,38 @@ func transferBlob(t *testing.T, f *facetest.Net, from *suikey.KeyPair, blob chai
 		t.Fatalf("transfer: %v, %+v", err, exec)
 	}
 }
+
+// TestExtendBlobsInOneTransaction extends three blobs with one transaction,
+// paying exactly Walrus's price for each.
+func TestExtendBlobsInOneTransaction(t *testing.T) {
+	f := facetest.Start(t, 4, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := dial(t, f, f.Key)
+	wc := client.New(c, client.Options{})
+	var ids []chain.ObjectID
+	var want uint64
+	d := f.Ledger.SuiDeployment()
+	for i, size := range []int{100, 2 << 20, 5000} {
+		res, err := wc.Store(ctx, blobOf(size, byte(40+i)), 2, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.Object.ID)
+		cost, _ := moveobj.StorageCost(d.StoragePrice, res.Object.Storage.Size, uint32(i+1))
+		want += cost
+	}
+	before := c.Spent()
+	out, err := c.ExtendBlobs(ctx, ids, []uint32{1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range out {
+		if b.Storage.EndEpoch != 2+uint32(i+1) {
+			t.Errorf("blob %d ends with epoch %d, want %d", i, b.Storage.EndEpoch, 2+i+1)
+		}
+	}
+	if got := c.Spent().WAL - before.WAL; got != want {
+		t.Errorf("the batch cost %d FROST, Walrus's prices say %d", got, want)
+	}
+}

@@ -162,6 +162,47 @@ func (c *Client) ExtendBlob(ctx context.Context, blob chain.ObjectID, epochs uin
 	return c.Blob(ctx, blob)
 }
 
+// ExtendBlobs extends several certified blobs in one transaction (up to
+// walrusptb.MaxExtendBatch).
+func (c *Client) ExtendBlobs(ctx context.Context, blobs []chain.ObjectID, epochs []uint32) ([]chain.Blob, error) {
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	what := fmt.Sprintf("extend %d blob objects", len(blobs))
+	if len(blobs) != len(epochs) {
+		return nil, fmt.Errorf("sui: %s: %w: %d epoch counts", what, chain.ErrInvalidArgument, len(epochs))
+	}
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	flow := walrusptb.ExtendMany{Contract: d.contract, StoragePrice: d.system.StoragePricePerUnitSize}
+	for i, id := range blobs {
+		o, b, err := c.ownedBlob(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		flow.Blobs = append(flow.Blobs, walrusptb.ExtendItem{Blob: o.ref, StorageSize: b.Storage.Size, Epochs: epochs[i]})
+	}
+	cost, err := flow.Cost()
+	if err != nil {
+		return nil, fmt.Errorf("sui: %s: %w", what, err)
+	}
+	if flow.WAL, err = c.walCoins(ctx, d, cost); err != nil {
+		return nil, err
+	}
+	if _, err := c.transact(ctx, what, flow, d); err != nil {
+		return nil, err
+	}
+	c.spent.wal.Add(cost)
+	out := make([]chain.Blob, len(blobs))
+	for i, id := range blobs {
+		if out[i], err = c.Blob(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // DeleteBlob deletes a deletable blob; its storage comes back to the
 // signer.
 func (c *Client) DeleteBlob(ctx context.Context, blob chain.ObjectID) (chain.Storage, error) {

@@ -97,3 +97,73 @@ func (d Delete) build(b *ptb) {
 	storage := b.moveCall(d.Contract.Package, "system", "delete_blob", nil, system, blob)
 	b.transfer([]transaction.Argument{storage}, owner)
 }
+
+// ExtendMany extends several certified Blobs in one transaction: one split
+// of the WAL coins into each blob's cost, then system::extend_blob and
+// coin::destroy_zero per blob. The SDK has no such flow; it is Extend's
+// calls, repeated, so that renewing many blobs costs one transaction's gas.
+type ExtendMany struct {
+	Contract     Contract
+	StoragePrice uint64
+	Blobs        []ExtendItem
+	WAL          []Coin
+}
+
+// ExtendItem is one blob of an ExtendMany.
+type ExtendItem struct {
+	Blob        ObjectRef
+	StorageSize uint64
+	Epochs      uint32
+}
+
+// MaxExtendBatch bounds the blobs of one ExtendMany: each takes two
+// commands, and Sui allows 1024 per transaction.
+const MaxExtendBatch = 400
+
+// Cost returns what the transaction pays.
+func (e ExtendMany) Cost() (uint64, error) {
+	var total uint64
+	for _, it := range e.Blobs {
+		c, err := StorageCost(e.StoragePrice, it.StorageSize, it.Epochs)
+		if err == nil {
+			total, err = add(total, c)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+func (ExtendMany) name() string { return "extend blobs" }
+
+func (e ExtendMany) build(b *ptb) {
+	if len(e.Blobs) == 0 || len(e.Blobs) > MaxExtendBatch {
+		b.fail(fmt.Errorf("%d blobs, from 1 to %d: %w", len(e.Blobs), MaxExtendBatch, chain.ErrInvalidArgument))
+		return
+	}
+	c := e.Contract
+	system := b.shared(c.System, c.SystemVersion, true)
+	costs := make([]uint64, len(e.Blobs))
+	blobs := make([]transaction.Argument, len(e.Blobs))
+	epochs := make([]transaction.Argument, len(e.Blobs))
+	for i, it := range e.Blobs {
+		if it.Epochs == 0 {
+			b.fail(fmt.Errorf("blob %d: zero epochs: %w", i, chain.ErrInvalidArgument))
+			return
+		}
+		cost, err := StorageCost(e.StoragePrice, it.StorageSize, it.Epochs)
+		if err != nil {
+			b.fail(err)
+			return
+		}
+		costs[i] = cost
+		blobs[i] = b.owned(it.Blob)
+		epochs[i] = b.u32(it.Epochs)
+	}
+	coins := b.pay(c.WAL, b.walInputs(e.WAL, costs...))
+	for i := range e.Blobs {
+		b.moveCall(c.Package, "system", "extend_blob", nil, system, blobs[i], epochs[i], coins[i])
+		b.destroyZero(c.WAL, coins[i])
+	}
+}
