@@ -103,3 +103,57 @@ func benchClient(b *testing.B, f *facetest.Net, via string) *client.Client {
 	b.Cleanup(func() { c.Close() })
 	return client.New(c, client.Options{})
 }
+
+// BenchmarkRenew extends 200 blobs by one epoch, one transaction per blob
+// or 100 per transaction, through the Sui face, and reports gas (MIST) and
+// WAL (FROST) per blob and transactions per renewal of all of them.
+func BenchmarkRenew(b *testing.B) {
+	const blobs = 200
+	f := facetest.Start(b, 4, 100)
+	ctx := context.Background()
+	d := f.Ledger.SuiDeployment()
+	c, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	wc := client.New(c, client.Options{})
+	var ids []chain.ObjectID
+	for i := range blobs {
+		data := blobOf(1000, byte(i))
+		binary.LittleEndian.PutUint64(data, uint64(i)+1<<40)
+		res, err := wc.Store(ctx, data, 2, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, res.Object.ID)
+	}
+	ones := make([]uint32, 100)
+	for i := range ones {
+		ones[i] = 1
+	}
+	for _, batch := range []int{1, 100} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			before := c.Spent()
+			txs := 0
+			for b.Loop() {
+				for i := 0; i < blobs; i += batch {
+					if batch == 1 {
+						_, err = c.ExtendBlob(ctx, ids[i], 1)
+					} else {
+						_, err = c.ExtendBlobs(ctx, ids[i:i+batch], ones[:batch])
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					txs++
+				}
+			}
+			spent := c.Spent()
+			n := float64(b.N * blobs)
+			b.ReportMetric(float64(spent.SUI-before.SUI)/n, "gas-mist/blob")
+			b.ReportMetric(float64(spent.WAL-before.WAL)/n, "wal-frost/blob")
+			b.ReportMetric(float64(txs)/float64(b.N), "tx/renewal")
+		})
+	}
+}
