@@ -64,33 +64,28 @@ size, whether it is certified and deletable, the epoch its storage ends
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, nw, err := clientCommand(cmd, g, netFlags)
-			if err != nil {
-				return err
-			}
-			defer nw.Close()
-			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
-			defer cancel()
-			blobs, err := ownedBlobs(ctx, nw)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if !asJSON {
-				fmt.Fprintf(out, "%-44s %10s  %-9s %-9s %-9s %s\n", "BLOB ID", "SIZE", "CERTIFIED", "DELETABLE", "END EPOCH", "OBJECT ID")
-			}
-			for _, b := range blobs {
-				o := newBlobOutput(b, nw.committee.Epoch)
-				if o.Expired && !includeExpired {
-					continue
+			return onNetwork(cmd, g, netFlags, time.Minute, func(ctx context.Context, nw *network) error {
+				blobs, err := ownedBlobs(ctx, nw)
+				if err != nil {
+					return err
 				}
-				if asJSON {
-					writeJSONLine(out, o)
-					continue
+				out := cmd.OutOrStdout()
+				if !asJSON {
+					fmt.Fprintf(out, "%-44s %10s  %-9s %-9s %-9s %s\n", "BLOB ID", "SIZE", "CERTIFIED", "DELETABLE", "END EPOCH", "OBJECT ID")
 				}
-				fmt.Fprintf(out, "%-44s %10s  %-9s %-9s %-9d %s\n", o.BlobID, formatBytes(int64(o.Size)), yesNo(o.Certified), yesNo(o.Deletable), o.EndEpoch, o.ObjectID)
-			}
-			return nil
+				for _, b := range blobs {
+					o := newBlobOutput(b, nw.committee.Epoch)
+					if o.Expired && !includeExpired {
+						continue
+					}
+					if asJSON {
+						writeJSONLine(out, o)
+						continue
+					}
+					fmt.Fprintf(out, "%-44s %10s  %-9s %-9s %-9d %s\n", o.BlobID, formatBytes(int64(o.Size)), yesNo(o.Certified), yesNo(o.Deletable), o.EndEpoch, o.ObjectID)
+				}
+				return nil
+			})
 		},
 	}
 	addNetworkFlags(cmd, &netFlags)
@@ -158,27 +153,22 @@ object of it that the wallet owns. Prints each object's new end epoch.`,
 			if epochs == 0 {
 				return usageError{errors.New("--epochs must be at least 1")}
 			}
-			_, nw, err := clientCommand(cmd, g, netFlags)
-			if err != nil {
-				return err
-			}
-			defer nw.Close()
-			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
-			defer cancel()
-			blobs, err := targetBlobs(ctx, nw, args[0], func(b chain.Blob) bool { return b.CertifiedEpoch != nil })
-			if err != nil {
-				return err
-			}
-			before := spent(nw)
-			for _, b := range blobs {
-				ext, err := nw.chain.ExtendBlob(ctx, b.ID, epochs)
+			return onNetwork(cmd, g, netFlags, 2*time.Minute, func(ctx context.Context, nw *network) error {
+				blobs, err := targetBlobs(ctx, nw, args[0], func(b chain.Blob) bool { return b.CertifiedEpoch != nil })
 				if err != nil {
-					return fmt.Errorf("extend %s: %w", ledger.FormatObjectID(b.ID), err)
+					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s  %s  end epoch %d → %d\n", ext.BlobID, ledger.FormatObjectID(ext.ID), b.Storage.EndEpoch, ext.Storage.EndEpoch)
-			}
-			printCost(cmd.ErrOrStderr(), nw, before)
-			return nil
+				before := spent(nw)
+				for _, b := range blobs {
+					ext, err := nw.chain.ExtendBlob(ctx, b.ID, epochs)
+					if err != nil {
+						return fmt.Errorf("extend %s: %w", ledger.FormatObjectID(b.ID), err)
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s  %s  end epoch %d → %d\n", ext.BlobID, ledger.FormatObjectID(ext.ID), b.Storage.EndEpoch, ext.Storage.EndEpoch)
+				}
+				printCost(cmd.ErrOrStderr(), nw, before)
+				return nil
+			})
 		},
 	}
 	addNetworkFlags(cmd, &netFlags)
@@ -198,26 +188,21 @@ it lives, someone else's included).`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, nw, err := clientCommand(cmd, g, netFlags)
-			if err != nil {
-				return err
-			}
-			defer nw.Close()
-			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
-			defer cancel()
-			blobs, err := targetBlobs(ctx, nw, args[0], func(b chain.Blob) bool { return b.Deletable })
-			if err != nil {
-				return err
-			}
-			before := spent(nw)
-			for _, b := range blobs {
-				if _, err := nw.chain.DeleteBlob(ctx, b.ID); err != nil {
-					return fmt.Errorf("delete %s: %w", ledger.FormatObjectID(b.ID), err)
+			return onNetwork(cmd, g, netFlags, 2*time.Minute, func(ctx context.Context, nw *network) error {
+				blobs, err := targetBlobs(ctx, nw, args[0], func(b chain.Blob) bool { return b.Deletable })
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s  %s  deleted\n", b.BlobID, ledger.FormatObjectID(b.ID))
-			}
-			printCost(cmd.ErrOrStderr(), nw, before)
-			return nil
+				before := spent(nw)
+				for _, b := range blobs {
+					if _, err := nw.chain.DeleteBlob(ctx, b.ID); err != nil {
+						return fmt.Errorf("delete %s: %w", ledger.FormatObjectID(b.ID), err)
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s  %s  deleted\n", b.BlobID, ledger.FormatObjectID(b.ID))
+				}
+				printCost(cmd.ErrOrStderr(), nw, before)
+				return nil
+			})
 		},
 	}
 	addNetworkFlags(cmd, &netFlags)

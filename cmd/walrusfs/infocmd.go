@@ -29,23 +29,18 @@ on Walrus on Sui, the wallet's address and balances.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, nw, err := clientCommand(cmd, g, netFlags)
-			if err != nil {
-				return err
-			}
-			defer nw.Close()
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			out, err := networkInfo(ctx, nw)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				writeJSONLine(cmd.OutOrStdout(), out)
+			return onNetwork(cmd, g, netFlags, 30*time.Second, func(ctx context.Context, nw *network) error {
+				out, err := networkInfo(ctx, nw)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					writeJSONLine(cmd.OutOrStdout(), out)
+					return nil
+				}
+				printInfo(cmd.OutOrStdout(), out)
 				return nil
-			}
-			printInfo(cmd.OutOrStdout(), out)
-			return nil
+			})
 		},
 	}
 	addNetworkFlags(cmd, &netFlags)

@@ -176,3 +176,16 @@ func clientCommand(cmd *cobra.Command, g *globals, f networkFlags) (*slog.Logger
 	}
 	return log, nw, nil
 }
+
+// onNetwork runs a client command's work with the network the flags choose,
+// within timeout, and closes the connection after.
+func onNetwork(cmd *cobra.Command, g *globals, f networkFlags, timeout time.Duration, run func(ctx context.Context, nw *network) error) error {
+	_, nw, err := clientCommand(cmd, g, f)
+	if err != nil {
+		return err
+	}
+	defer nw.Close()
+	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+	defer cancel()
+	return run(ctx, nw)
+}
