@@ -248,20 +248,22 @@ type mountJSON struct {
 			Manifest string `json:"manifest"`
 		} `json:"published"`
 		LastError string `json:"lastError"`
+		Behind    int    `json:"behind"`
 	} `json:"manifest"`
 }
 
 // waitPublished waits until the mount of state published a manifest of at
-// least version and has nothing queued; it returns the manifest's blob ID.
-func waitPublished(t *testing.T, state string, version uint64) string {
+// least version that holds every file (nothing queued, nothing behind); it
+// returns the manifest's blob ID and version.
+func waitPublished(t *testing.T, state string, version uint64) (string, uint64) {
 	t.Helper()
 	for deadline := time.Now().Add(2 * time.Minute); ; {
 		res := mustRun(t, 30*time.Second, "status", "--state", state, "--json")
 		var st []mountJSON
 		must(t, json.Unmarshal(res.stdout, &st))
 		if len(st) == 1 && st[0].Queue.Files == 0 && st[0].Manifest != nil && st[0].Manifest.Published != nil &&
-			st[0].Manifest.Published.Version >= version {
-			return st[0].Manifest.Published.Manifest
+			st[0].Manifest.Published.Version >= version && st[0].Manifest.Behind == 0 {
+			return st[0].Manifest.Published.Manifest, st[0].Manifest.Published.Version
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no manifest version %d published: %s", version, res.stdout)
@@ -288,14 +290,14 @@ func TestMountRebuildsFromNetwork(t *testing.T) {
 	must(t, os.Symlink("../a", filepath.Join(src, "sub", "link")))
 	mustCmd(t, "cp", "-a", src+"/.", mnt)
 	must(t, unix.Setxattr(filepath.Join(mnt, "a"), "user.color", []byte("blue"), 0))
-	first := waitPublished(t, state, 1)
+	first, firstVersion := waitPublished(t, state, 1)
 	t.Logf("first manifest %s", first)
 
 	// Version two: a changed file, a removed one, a new one.
 	must(t, os.WriteFile(filepath.Join(mnt, "sub", "note"), []byte("version two\n"), 0o640))
 	must(t, os.Remove(filepath.Join(mnt, "c")))
 	must(t, os.WriteFile(filepath.Join(mnt, "new"), []byte("new file"), 0o600))
-	second := waitPublished(t, state, 2)
+	second, _ := waitPublished(t, state, firstVersion+1)
 	if second == first {
 		t.Fatal("the changes published no new manifest")
 	}

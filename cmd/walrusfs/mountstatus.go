@@ -448,6 +448,9 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 			if m.LastError != "" {
 				fmt.Fprintf(w, "            last attempt failed: %s\n", m.LastError)
 			}
+			if m.Behind > 0 {
+				fmt.Fprintf(w, "            %d file(s) newer than the manifest, waiting for their uploads\n", m.Behind)
+			}
 		}
 		c := st.Cache
 		fmt.Fprintf(w, "  cache     %d local file(s), %s; read cache %s of %s (%d hits, %d misses); %s free on disk\n",

@@ -121,12 +121,16 @@ type Publisher struct {
 
 	mu      sync.Mutex
 	lastErr string
+	behind  int // files the last manifest has at an older content, or not at all
 }
 
 // Status describes the publisher's last outcome.
 type Status struct {
 	Published *meta.Published `json:"published,omitempty"`
 	LastError string          `json:"lastError,omitempty"`
+	// Behind counts the files the tree holds newer than its last manifest
+	// (uploading, or failing to): they go in once certified.
+	Behind int `json:"behind"`
 }
 
 // Status returns what was published last, and the last error.
@@ -136,7 +140,7 @@ func (p *Publisher) Status() Status {
 		st.Published = pub
 	}
 	p.mu.Lock()
-	st.LastError = p.lastErr
+	st.LastError, st.Behind = p.lastErr, p.behind
 	p.mu.Unlock()
 	return st
 }
@@ -182,8 +186,6 @@ func (p *Publisher) Run(ctx context.Context) {
 		}
 		err := p.PublishNow(ctx)
 		switch {
-		case errors.Is(err, meta.ErrNotSettled):
-			// Uploads still running; they change the tree when done.
 		case err != nil:
 			log.Warn("publishing the manifest failed; will retry", "err", err)
 			changedAt = time.Now() // retry after another quiet period
@@ -200,28 +202,27 @@ func (p *Publisher) logger() *slog.Logger {
 	return p.Logger
 }
 
-// PublishNow publishes the tree if it settled and differs from the last
-// manifest; it fails with meta.ErrNotSettled while uploads are pending.
+// PublishNow publishes the tree if it differs from the last
+// manifest, with files still uploading at their last certified content.
 func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 	defer func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		switch {
-		case err == nil:
+		if err == nil {
 			p.lastErr = ""
-		case !errors.Is(err, meta.ErrNotSettled):
+		} else {
 			p.lastErr = err.Error()
 		}
 	}()
-	if q, err := p.Meta.Queue(); err != nil {
-		return err
-	} else if len(q) > 0 {
-		return fmt.Errorf("%w: %d file(s) queued", meta.ErrNotSettled, len(q))
-	}
-	t, err := p.Meta.Dump()
+	// Files still uploading (or failing to) go in as they last were on
+	// the network: one stuck file does not hold back the rest of the tree.
+	t, behind, err := p.Meta.DumpCertified()
 	if err != nil {
 		return err
 	}
+	p.mu.Lock()
+	p.behind = behind
+	p.mu.Unlock()
 	b, err := Encode(t)
 	if err != nil {
 		return err

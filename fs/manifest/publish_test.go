@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
@@ -86,4 +87,88 @@ func TestPublishResolvesConflicts(t *testing.T) {
 	if now, _ := a.Published(); now.Version != 3 {
 		t.Fatalf("local note at version %d, want 3", now.Version)
 	}
+}
+
+// TestPublishDoesNotWaitForStuckFiles: a file whose upload has not
+// certified does not hold back the manifest: it goes in at its last
+// certified content (or not at all, never certified), and the status says
+// how many files wait.
+func TestPublishDoesNotWaitForStuckFiles(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n, err := localnet.Start(ctx, localnet.Config{Dir: t.TempDir(), Nodes: 4, NShards: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	owner := chain.Address{0x78}
+	blobs := n.Client(owner, client.Options{})
+	m := openMeta(t)
+	p := &manifest.Publisher{Meta: m, Blobs: blobs, Chain: n.Chain(owner), Owner: owner, Name: "home", Epochs: 5}
+
+	// "old": certified once with content "v1", then written again and stuck.
+	res, err := blobs.Store(ctx, []byte("v1"), 5, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := m.Create(meta.RootIno, "old", meta.Inode{Mode: 0o100644})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Update(old.Ino, func(x *meta.Inode) error { x.Version, x.Size = 1, 2; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	e, err := m.Enqueue(old.Ino, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := m.Certified(old.Ino, e.Version, []meta.Chunk{{Blob: res.BlobID, Size: 2}}, [][32]byte{{1}}); !ok || err != nil {
+		t.Fatalf("certify: %v %v", ok, err)
+	}
+	if _, err := m.Update(old.Ino, func(x *meta.Inode) error { x.Version, x.Size, x.Local = 2, 5, true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Enqueue(old.Ino, "old"); err != nil {
+		t.Fatal(err)
+	}
+	// "new": written, never certified.
+	fresh, err := m.Create(meta.RootIno, "new", meta.Inode{Mode: 0o100644})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Update(fresh.Ino, func(x *meta.Inode) error { x.Version, x.Size, x.Local = 1, 3, true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := p.PublishNow(ctx); err != nil {
+		t.Fatalf("publish with files waiting: %v", err)
+	}
+	if st := p.Status(); st.Published == nil || st.Behind != 2 {
+		t.Fatalf("status %+v: want a manifest published with 2 files behind", st)
+	}
+	tree, err := manifest.Fetch(ctx, blobs, mustParse(t, p.Status().Published.Manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range tree.Entries {
+		names = append(names, e.Name)
+	}
+	if len(tree.Entries) != 1 || tree.Entries[0].Name != "old" {
+		t.Fatalf("manifest entries %v, want only the once-certified file", names)
+	}
+	for _, in := range tree.Inodes {
+		if in.Ino == old.Ino && (in.Size != 2 || in.Version != 1 || len(in.Chunks) != 1) {
+			t.Fatalf("the waiting file is in the manifest as %+v, want its certified version 1 of 2 bytes", in)
+		}
+	}
+}
+
+func mustParse(t *testing.T, s string) encoding.BlobID {
+	t.Helper()
+	id, err := encoding.ParseBlobID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

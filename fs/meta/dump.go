@@ -39,7 +39,20 @@ var ErrNotSettled = errors.New("some files are not certified yet")
 // regular file's current content is certified (else ErrNotSettled): a
 // manifest must point only at blobs. Unlinked files are left out.
 func (s *Store) Dump() (*Tree, error) {
+	t, _, err := s.dump(true)
+	return t, err
+}
+
+// DumpCertified returns the tree as one consistent snapshot with every
+// regular file at its last certified content: a file being uploaded (or
+// failing to) appears as it last was on the network, and one never
+// certified is left out. It returns how many files are so behind, so that a
+// manifest can be published while some files wait.
+func (s *Store) DumpCertified() (*Tree, int, error) { return s.dump(false) }
+
+func (s *Store) dump(strict bool) (*Tree, int, error) {
 	t := &Tree{}
+	behind := 0
 	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.DefaultIteratorOptions)
 		defer it.Close()
@@ -57,7 +70,17 @@ func (s *Store) Dump() (*Tree, error) {
 						return nil
 					}
 					if in.IsRegular() && in.Certified != in.Version {
-						return fmt.Errorf("%w: inode %d", ErrNotSettled, in.Ino)
+						if strict {
+							return fmt.Errorf("%w: inode %d", ErrNotSettled, in.Ino)
+						}
+						behind++
+						if in.Certified == 0 {
+							return nil // never on the network: not in this manifest
+						}
+						in.Version, in.Size = in.Certified, 0
+						for _, c := range in.Chunks {
+							in.Size += c.Size
+						}
 					}
 					in.Local, in.Seq = false, 0
 					t.Inodes = append(t.Inodes, in)
@@ -77,16 +100,17 @@ func (s *Store) Dump() (*Tree, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	// Entries and attributes of inodes left out (unlinked but open) go too.
+	// Entries and attributes of inodes left out (unlinked but open, or
+	// never certified) go too.
 	kept := map[uint64]bool{}
 	for _, in := range t.Inodes {
 		kept[in.Ino] = true
 	}
 	t.Entries = slices.DeleteFunc(t.Entries, func(e Entry) bool { return !kept[e.Ino] || !kept[e.Parent] })
 	t.Xattrs = slices.DeleteFunc(t.Xattrs, func(x Xattr) bool { return !kept[x.Ino] })
-	return t, nil
+	return t, behind, nil
 }
 
 // Load replaces the tree of a store that holds nothing but an empty root
