@@ -10,6 +10,10 @@
 // transaction is first simulated: one that would abort, or that the wallet
 // cannot pay for, fails with an error that says why and sends nothing.
 //
+// Stores buy storage and register in one transaction (ReserveAndRegister);
+// ReserveStorage and RegisterBlob do the two apart, for storage kept to be
+// reused.
+//
 // What Sui does not hold is not here: blob status by blob ID and the event
 // stream come from storage nodes, not from this client (ErrUnsupported).
 // A walrusfs tree's manifest record is kept as attributes of the manifest's

@@ -17,6 +17,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/chain/sui/suitx"
 	"github.com/walrusfs/walrusfs/chain/suiface/facetest"
+	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
@@ -303,5 +304,47 @@ func TestExtendBlobsInOneTransaction(t *testing.T) {
 	}
 	if got := c.Spent().WAL - before.WAL; got != want {
 		t.Errorf("the batch cost %d FROST, Walrus's prices say %d", got, want)
+	}
+}
+
+// TestReserveThenRegister buys storage first and registers a blob on it
+// later, as storage kept for reuse is: the write cost alone is paid then.
+func TestReserveThenRegister(t *testing.T) {
+	f := facetest.Start(t, 4, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := dial(t, f, f.Key)
+	d := f.Ledger.SuiDeployment()
+	data := blobOf(4000, 11)
+	enc, err := encoding.NewEncoder(d.NShards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb, err := enc.Encode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eb.Release()
+	st, err := c.ReserveStorage(ctx, eb.Params.EncodedLength(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.EndEpoch != 3 || st.Size != eb.Params.EncodedLength() {
+		t.Fatalf("storage %+v", st)
+	}
+	before := c.Spent()
+	b, err := c.RegisterBlob(ctx, st.ID, eb.ID, eb.Metadata.RootHash(), uint64(len(data)), encoding.EncodingRS2, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.BlobID != eb.ID || b.Storage.ID != st.ID || b.Storage.EndEpoch != 3 {
+		t.Fatalf("blob %+v on storage %+v", b, st)
+	}
+	write, _ := moveobj.WriteCost(d.WritePrice, eb.Params.EncodedLength())
+	if got := c.Spent().WAL - before.WAL; got != write {
+		t.Fatalf("registering on owned storage cost %d FROST, want the write cost %d", got, write)
+	}
+	if _, err := c.RegisterBlob(ctx, st.ID, eb.ID, eb.Metadata.RootHash(), uint64(len(data)), encoding.EncodingRS2, true); !errors.Is(err, chain.ErrNotFound) {
+		t.Fatalf("a second registration on used storage: %v, want ErrNotFound", err)
 	}
 }

@@ -77,16 +77,91 @@ func (c *Client) createdBlob(ctx context.Context, r *Receipt, d *deployment) (ch
 	return chain.Blob{}, fmt.Errorf("no %s among the objects transaction %s created", want, r.Digest)
 }
 
-// ReserveStorage is not a separate step on Sui for walrusfs: stores use
-// ReserveAndRegister, as the Walrus SDK does.
+// ReserveStorage buys size bytes of encoded length for epochs epochs and
+// keeps the Storage object in the wallet, for RegisterBlob.
 func (c *Client) ReserveStorage(ctx context.Context, size uint64, epochs uint32) (chain.Storage, error) {
-	return chain.Storage{}, fmt.Errorf("sui: reserve storage: %w: storage is bought with the registration (ReserveAndRegister)", chain.ErrUnsupported)
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	what := fmt.Sprintf("reserve %d bytes for %d epochs", size, epochs)
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return chain.Storage{}, err
+	}
+	if epochs == 0 || epochs > d.maxEpochsAhead || size == 0 {
+		return chain.Storage{}, fmt.Errorf("sui: %s: %w: epochs from 1 to %d, size above 0", what, chain.ErrInvalidArgument, d.maxEpochsAhead)
+	}
+	flow := walrusptb.Reserve{Contract: d.contract, StoragePrice: d.system.StoragePricePerUnitSize, Size: size, Epochs: epochs, Owner: c.Address()}
+	cost, err := flow.Cost()
+	if err != nil {
+		return chain.Storage{}, fmt.Errorf("sui: %s: %w", what, err)
+	}
+	if flow.WAL, err = c.walCoins(ctx, d, cost); err != nil {
+		return chain.Storage{}, err
+	}
+	r, err := c.transact(ctx, what, flow, d)
+	if err != nil {
+		return chain.Storage{}, err
+	}
+	c.spent.wal.Add(cost)
+	objs, err := c.objects(ctx, createdIDs(r.Effects))
+	if err != nil {
+		return chain.Storage{}, err
+	}
+	want := moveobj.StorageType(d.typeOrigin)
+	for _, o := range objs {
+		if o != nil && o.typ.Equal(want) {
+			st, err := moveobj.DecodeStorage(o.contents)
+			if err != nil {
+				return chain.Storage{}, fmt.Errorf("sui: %s: %w", what, err)
+			}
+			return chain.Storage{ID: st.ID, StartEpoch: st.StartEpoch, EndEpoch: st.EndEpoch, Size: st.StorageSize}, nil
+		}
+	}
+	return chain.Storage{}, fmt.Errorf("sui: %s: no %s among the objects transaction %s created", what, want, r.Digest)
 }
 
-// RegisterBlob on an existing storage resource is not used by walrusfs on
-// Sui; see ReserveAndRegister.
+// RegisterBlob registers a blob on a Storage object of the wallet's,
+// paying only the write cost.
 func (c *Client) RegisterBlob(ctx context.Context, storage chain.ObjectID, blobID encoding.BlobID, root encoding.Hash, size uint64, encodingType byte, deletable bool) (chain.Blob, error) {
-	return chain.Blob{}, fmt.Errorf("sui: register blob on storage %s: %w: use ReserveAndRegister", hexID(storage), chain.ErrUnsupported)
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	what := fmt.Sprintf("register blob %s on storage %s", blobID, hexID(storage))
+	if encodingType != encoding.EncodingRS2 {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w: encoding type %d", what, chain.ErrInvalidArgument, encodingType)
+	}
+	if want := encoding.DeriveBlobID(encodingType, size, root); want != blobID {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w: root hash and size give %s", what, chain.ErrInvalidBlobID, want)
+	}
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	objs, err := c.objects(ctx, []chain.ObjectID{storage})
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	if objs[0] == nil || !objs[0].typ.Equal(moveobj.StorageType(d.typeOrigin)) {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w: no Storage object %s", what, chain.ErrNotFound, hexID(storage))
+	}
+	flow := walrusptb.RegisterOn{Contract: d.contract, WritePrice: d.system.WritePricePerUnitSize, NShards: int(d.system.Committee.NShards),
+		Storage: objs[0].ref, BlobID: blobID, RootHash: root, Size: size, Deletable: deletable, Owner: c.Address()}
+	cost, err := flow.Cost()
+	if err != nil {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
+	}
+	if flow.WAL, err = c.walCoins(ctx, d, cost); err != nil {
+		return chain.Blob{}, err
+	}
+	r, err := c.transact(ctx, what, flow, d)
+	if err != nil {
+		return chain.Blob{}, err
+	}
+	c.spent.wal.Add(cost)
+	b, err := c.createdBlob(ctx, r, d)
+	if err != nil {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
+	}
+	return b, nil
 }
 
 // ownedBlob reads a blob object of the signer's, with its reference.

@@ -90,3 +90,83 @@ func (r Register) build(b *ptb) {
 	b.destroyZero(c.WAL, writeCoin)
 	b.transfer([]transaction.Argument{blob}, owner)
 }
+
+// Reserve buys storage and sends the Storage object to Owner:
+// system::reserve_space alone, for registrations on it later.
+type Reserve struct {
+	Contract     Contract
+	StoragePrice uint64
+	Size         uint64 // bytes of encoded length
+	Epochs       uint32
+	Owner        chain.Address
+	WAL          []Coin
+}
+
+// Cost returns what the transaction pays.
+func (r Reserve) Cost() (uint64, error) { return StorageCost(r.StoragePrice, r.Size, r.Epochs) }
+
+func (Reserve) name() string { return "reserve storage" }
+
+func (r Reserve) build(b *ptb) {
+	if r.Epochs == 0 || r.Size == 0 {
+		b.fail(fmt.Errorf("%d bytes for %d epochs: %w", r.Size, r.Epochs, chain.ErrInvalidArgument))
+		return
+	}
+	cost, err := r.Cost()
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	c := r.Contract
+	system := b.shared(c.System, c.SystemVersion, true)
+	size, epochs := b.u64(r.Size), b.u32(r.Epochs)
+	owner := b.bytes32(r.Owner)
+	coin := b.pay(c.WAL, b.walInputs(r.WAL, cost))[0]
+	storage := b.moveCall(c.Package, "system", "reserve_space", nil, system, size, epochs, coin)
+	b.destroyZero(c.WAL, coin)
+	b.transfer([]transaction.Argument{storage}, owner)
+}
+
+// RegisterOn registers a blob on a Storage object the sender owns, paying
+// the write cost: system::register_blob, as reusing storage does.
+type RegisterOn struct {
+	Contract   Contract
+	WritePrice uint64
+	NShards    int
+	Storage    ObjectRef
+	BlobID     encoding.BlobID
+	RootHash   encoding.Hash
+	Size       uint64
+	Deletable  bool
+	Owner      chain.Address
+	WAL        []Coin
+}
+
+// Cost returns what the transaction pays: the write cost.
+func (r RegisterOn) Cost() (uint64, error) {
+	encoded, err := EncodedLength(r.NShards, r.Size)
+	if err != nil {
+		return 0, err
+	}
+	return WriteCost(r.WritePrice, encoded)
+}
+
+func (RegisterOn) name() string { return "register blob on storage" }
+
+func (r RegisterOn) build(b *ptb) {
+	cost, err := r.Cost()
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	c := r.Contract
+	system := b.shared(c.System, c.SystemVersion, true)
+	storage := b.owned(r.Storage)
+	args := []transaction.Argument{system, storage,
+		b.bytes32(r.BlobID), b.bytes32(r.RootHash), b.u64(r.Size), b.u8(encodingRS2), b.bool(r.Deletable)}
+	owner := b.bytes32(r.Owner)
+	coin := b.pay(c.WAL, b.walInputs(r.WAL, cost))[0]
+	blob := b.moveCall(c.Package, "system", "register_blob", nil, append(args, coin)...)
+	b.destroyZero(c.WAL, coin)
+	b.transfer([]transaction.Argument{blob}, owner)
+}
