@@ -283,3 +283,10 @@ type BlobsExtender interface {
 	// ExtendBlobs extends each blobs[i] by epochs[i], all or none.
 	ExtendBlobs(ctx context.Context, blobs []ObjectID, epochs []uint32) ([]Blob, error)
 }
+
+// Refresher is implemented by chains that cache what they read: Refresh
+// makes the next read go to the network, after a failure that stale state
+// could explain (an epoch change).
+type Refresher interface {
+	Refresh()
+}

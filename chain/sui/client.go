@@ -83,6 +83,7 @@ var (
 	_ chain.BlobFinder    = (*Client)(nil)
 	_ chain.BlobLister    = (*Client)(nil)
 	_ chain.BlobsExtender = (*Client)(nil)
+	_ chain.Refresher     = (*Client)(nil)
 )
 
 // Dial connects to a full node. It does no I/O: the first call does.

@@ -146,6 +146,10 @@ func (c *Client) ttl(d *deployment) time.Duration {
 	return c.cfg.CacheTTL
 }
 
+// Refresh drops the cached deployment state: the next read goes to the
+// full node.
+func (c *Client) Refresh() { c.forget() }
+
 // forget drops the cached state, after a transaction changed it or failed
 // in a way stale state could explain.
 func (c *Client) forget() {

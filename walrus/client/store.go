@@ -78,19 +78,35 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	lap(&tm.Register)
 	c.log.Info("registered blob", "blob", eb.ID, "object", fmt.Sprintf("%x", obj.ID[:8]), "size", len(blob), "epochs", epochs)
 
-	members := c.members(com)
 	var objectID *messages.ObjectID
 	if deletable {
 		objectID = &obj.ID
 	}
-	cert, weight, err := c.uploadAndConfirm(ctx, com, members, eb, objectID)
-	if err != nil {
-		return nil, fmt.Errorf("store %s: %w", eb.ID, err)
-	}
-	lap(&tm.Upload)
-	certified, err := c.chain.CertifyBlob(ctx, obj.ID, cert)
-	if err != nil {
-		return nil, fmt.Errorf("store %s: certify: %w", eb.ID, err)
+	var (
+		certified chain.Blob
+		weight    int
+	)
+	for attempt := 0; ; attempt++ {
+		var cert messages.Certificate
+		cert, weight, err = c.uploadAndConfirm(ctx, com, c.members(com), eb, objectID)
+		if err == nil {
+			lap(&tm.Upload)
+			if certified, err = c.chain.CertifyBlob(ctx, obj.ID, cert); err != nil {
+				err = fmt.Errorf("certify: %w", err)
+			}
+		}
+		if err == nil {
+			break
+		}
+		// Confirmations are signed for an epoch: across an epoch change
+		// the nodes sign for the new one, and the certificate must too.
+		// Upload again to the new committee (the nodes keep what they have).
+		next, moved := c.epochMoved(ctx, com)
+		if attempt > 0 || !moved {
+			return nil, fmt.Errorf("store %s: %w", eb.ID, err)
+		}
+		c.log.Info("the epoch changed during the store; confirming with the new committee", "blob", eb.ID, "epoch", next.Epoch)
+		com = next
 	}
 	c.log.Info("certified blob", "blob", eb.ID, "confirmed_shards", weight)
 	// This client computed the metadata itself: reads need not fetch it.
@@ -270,4 +286,17 @@ func (c *Client) register(ctx context.Context, eb *encoding.EncodedBlob, epochs 
 		return chain.Blob{}, fmt.Errorf("register: %w", err)
 	}
 	return obj, nil
+}
+
+// epochMoved reads the committee again, fresh where the chain caches it,
+// and tells whether its epoch is past com's.
+func (c *Client) epochMoved(ctx context.Context, com *chain.Committee) (*chain.Committee, bool) {
+	if r, ok := c.chain.(chain.Refresher); ok {
+		r.Refresh()
+	}
+	next, err := c.chain.Committee(ctx)
+	if err != nil || next.Epoch <= com.Epoch {
+		return nil, false
+	}
+	return next, true
 }
