@@ -58,7 +58,7 @@ func (n *Node) Run(ctx context.Context) error {
 				n.log.Warn("handling chain event", "kind", ev.Kind, "blob", ev.BlobID, "err", err)
 				break
 			}
-			if ev.Kind == chain.EventBlobCertified {
+			if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeDone {
 				poke()
 			}
 			if err := n.store.SetCursor(ev.Cursor + 1); err != nil {
@@ -107,11 +107,42 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 		n.log.Info("deleting data of an invalid blob", "blob", ev.BlobID)
 		return n.store.DeleteBlob(ev.BlobID)
 	case chain.EventEpochChangeDone:
+		_, before, _ := n.view()
 		if err := n.refreshCommittee(ctx); err != nil {
+			return err
+		}
+		if err := n.takeOverShards(before); err != nil {
 			return err
 		}
 		return n.dropExpired(ctx)
 	}
+	return nil
+}
+
+// takeOverShards queues every stored blob for recovery when the new
+// committee gave this node shards it did not hold: their slivers are
+// rebuilt from the other nodes' recovery symbols, as Walrus's nodes do when
+// the previous owner cannot hand them over.
+func (n *Node) takeOverShards(before map[uint16]bool) error {
+	_, after, _ := n.view()
+	gained := 0
+	for s := range after {
+		if !before[s] {
+			gained++
+		}
+	}
+	if gained == 0 || before == nil {
+		return nil
+	}
+	queued := 0
+	err := n.store.ForEachBlob(encoding.BlobID{}, func(id encoding.BlobID) error {
+		queued++
+		return n.store.QueueRecovery(id)
+	})
+	if err != nil {
+		return fmt.Errorf("queue the blobs of new shards: %w", err)
+	}
+	n.log.Info("new shards this epoch; rebuilding their slivers", "shards", gained, "blobs", queued)
 	return nil
 }
 
