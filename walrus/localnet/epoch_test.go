@@ -123,3 +123,73 @@ func TestShardsMoveWithTheCommittee(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreAndReadThroughEpochs stores and reads continuously while the
+// epoch changes every 500 ms, more than 20 times, and once the committee
+// changes too (a node leaves, another takes its shards): every blob
+// certified stays readable, byte for byte, at every moment.
+func TestStoreAndReadThroughEpochs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs through 20 epochs")
+	}
+	n, err := Start(context.Background(), Config{Dir: t.TempDir(), Nodes: testNodes, NShards: testShards, EpochDuration: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	c := n.Client(chain.Address{3}, client.Options{RequestTimeout: 10 * time.Second, Retries: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	start := n.Ledger.Epoch()
+	var stored []*client.StoreResult
+	var data [][]byte
+	moved := false
+	for i := 0; n.Ledger.Epoch() < start+22; i++ {
+		d := randomBlob(uint64(1000+i), 3000+500*i)
+		res, err := c.Store(ctx, d, 40, false)
+		if err != nil {
+			t.Fatalf("store %d in epoch %d: %v", i, n.Ledger.Epoch(), err)
+		}
+		stored, data = append(stored, res), append(data, d)
+		for j, b := range stored {
+			got, err := c.Read(ctx, b.BlobID)
+			if err != nil || !bytes.Equal(got, data[j]) {
+				t.Fatalf("read of blob %d in epoch %d: %v", j, n.Ledger.Epoch(), err)
+			}
+		}
+		if !moved && n.Ledger.Epoch() >= start+8 {
+			moved = true
+			leaveAndHandOver(t, ctx, n)
+		}
+	}
+	if !moved || len(stored) < 10 {
+		t.Fatalf("%d blobs stored, committee changed: %v", len(stored), moved)
+	}
+	t.Logf("%d blobs stored and all read back across %d epochs", len(stored), n.Ledger.Epoch()-start)
+}
+
+// leaveAndHandOver takes node 0 out of the committee at the next epoch,
+// giving its shards to node 1.
+func leaveAndHandOver(t *testing.T, ctx context.Context, n *Network) {
+	t.Helper()
+	com, err := n.Ledger.As(chain.Address{}).Committee(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var next []ledger.NodeRegistration
+	for i, m := range com.Members {
+		if m.ID == n.Nodes[0].ID {
+			continue
+		}
+		node := m
+		if m.ID == n.Nodes[1].ID {
+			node.Shards = append(append([]uint16(nil), com.Members[0].Shards...), m.Shards...)
+		}
+		var account chain.Address
+		account[0], account[1] = 0xee, byte(i)
+		next = append(next, ledger.NewNodeRegistration(n.Nodes[i].Key, node, account, com.Epoch))
+	}
+	if _, err := n.Ledger.AdvanceEpoch(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+}

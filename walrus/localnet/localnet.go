@@ -41,6 +41,8 @@ type Config struct {
 	TLS bool
 	// Sui sets the ledger's Sui face: prices and funded accounts.
 	Sui *ledger.SuiGenesis
+	// EpochDuration advances the epoch on a timer (0: never).
+	EpochDuration time.Duration
 }
 
 // Network is a running network.
@@ -118,7 +120,7 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 		}
 		regs = append(regs, ledger.NewNodeRegistration(key, info, account, 0))
 	}
-	l, err := ledger.Create(filepath.Join(cfg.Dir, "ledger"), ledger.Genesis{NShards: cfg.NShards, Nodes: regs, Sui: cfg.Sui}, ledger.Options{Logger: cfg.Logger.With("component", "ledger")})
+	l, err := ledger.Create(filepath.Join(cfg.Dir, "ledger"), ledger.Genesis{NShards: cfg.NShards, Nodes: regs, Sui: cfg.Sui, EpochDuration: cfg.EpochDuration}, ledger.Options{Logger: cfg.Logger.With("component", "ledger")})
 	if err != nil {
 		closeAll(listeners)
 		return nil, fmt.Errorf("localnet: create ledger: %w", err)
