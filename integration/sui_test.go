@@ -7,12 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -408,4 +410,80 @@ func TestFilesOutliveTheirEpochs(t *testing.T) {
 	if len(st) != 1 || st[0].Renewal == nil || st[0].Renewal.Renewed == 0 || st[0].Renewal.Expired != 0 {
 		t.Fatalf("renewal status: %+v", st)
 	}
+}
+
+// TestDevnetNodeLeaves: `walrusfs devnet leave` takes a node out of a
+// running devnet's committee; the others rebuild its shards, so that with
+// it killed and two more nodes down every blob still reads.
+func TestDevnetNodeLeaves(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "7", "--shards", "100", "--restart=false")
+	d.wait(t, time.Minute)
+	cfg, _ := devnetSetup(t, dir)
+	src := t.TempDir()
+	files := makeFiles(t, src, map[string]int{"a": 5000, "b": 300_000})
+	ids := map[string]string{}
+	for _, f := range files {
+		ids[f.name] = strings.Fields(string(mustRun(t, time.Minute, "store", "--config", cfg, "--epochs", "5", filepath.Join(src, f.name)).stdout))[0]
+	}
+	out := mustRun(t, time.Minute, "devnet", "leave", "--dir", dir, "--node", "0")
+	if !strings.Contains(string(out.stdout), "node-0 left") {
+		t.Fatalf("devnet leave: %s", out.stdout)
+	}
+	// Wait until the others rebuilt node 0's 15 shards (two slivers of two
+	// blobs each), then take away node 0 and four more nodes: the 34 shards
+	// left, a read's worth, include the rebuilt ones.
+	for deadline := time.Now().Add(time.Minute); recoveredSlivers(t, d) < 15*2*2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("node 0's shards not rebuilt after a minute: %d slivers", recoveredSlivers(t, d))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, i := range []int{0, 2, 3, 4, 5} {
+		pid := d.nodePID(t, i)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill node %d (pid %d): %v", i, pid, err)
+		}
+		for alive(pid) {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for _, f := range files {
+		o := filepath.Join(t.TempDir(), "o")
+		mustRun(t, time.Minute, "read", "--config", cfg, ids[f.name], "-o", o)
+		got, err := os.ReadFile(o)
+		must(t, err)
+		if !bytes.Equal(got, f.data) {
+			t.Fatalf("%s after node 0 left: %d bytes, want %d", f.name, len(got), len(f.data))
+		}
+	}
+}
+
+// recoveredSlivers sums the slivers the devnet's nodes rebuilt, from their
+// metrics (whose addresses the devnet's summary lists).
+func recoveredSlivers(t *testing.T, d *devnet) int {
+	t.Helper()
+	out, err := os.ReadFile(d.stdout)
+	must(t, err)
+	total := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		i := strings.Index(line, "metrics http://")
+		if i < 0 || !strings.Contains(line, "node-") {
+			continue
+		}
+		resp, err := http.Get(strings.TrimSpace(line[i+len("metrics "):]))
+		if err != nil {
+			continue // a node that is down
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, l := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(l, "walrus_node_slivers_recovered_total "); ok {
+				var n float64
+				fmt.Sscan(v, &n)
+				total += int(n)
+			}
+		}
+	}
+	return total
 }

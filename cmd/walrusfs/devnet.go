@@ -124,6 +124,7 @@ after --stop-grace, and closes the ledger.`,
 			return err
 		},
 	}
+	cmd.AddCommand(newDevnetLeaveCmd())
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "dir", "", "directory of the network's data, created if missing")
 	f.IntVar(&o.nodes, "nodes", 4, "number of storage nodes (when creating the network)")
