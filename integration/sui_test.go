@@ -457,6 +457,18 @@ func TestDevnetNodeLeaves(t *testing.T) {
 			t.Fatalf("%s after node 0 left: %d bytes, want %d", f.name, len(got), len(f.data))
 		}
 	}
+	// The devnet restarts with its new committee: members are found by key,
+	// not by number.
+	d.stop(t, time.Minute)
+	again := startDevnet(t, dir)
+	again.wait(t, time.Minute)
+	for _, f := range files {
+		o := filepath.Join(t.TempDir(), "o")
+		mustRun(t, time.Minute, "read", "--config", cfg, ids[f.name], "-o", o)
+		if got, err := os.ReadFile(o); err != nil || !bytes.Equal(got, f.data) {
+			t.Fatalf("%s after the restart: %v", f.name, err)
+		}
+	}
 }
 
 // recoveredSlivers sums the slivers the devnet's nodes rebuilt, from their

@@ -364,18 +364,25 @@ func createDevnet(dir string, o devnetOptions, lopts ledger.Options, log *slog.L
 	return l, held, nil
 }
 
-// devnetNodes lists the committee's members as devnet nodes, checking that
-// node I's key file belongs to member I.
+// devnetNodes lists the committee's members as devnet nodes, each with the
+// DIR/node-I that holds its key (after a node left, member I need not be
+// node I).
 func devnetNodes(dir string, com *chain.Committee) ([]*devnetNode, error) {
+	dirs, err := filepath.Glob(filepath.Join(dir, "node-*"))
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[bls.PublicKey]string{}
+	for _, d := range dirs {
+		if key, err := readKeyFile(filepath.Join(d, keyFileName)); err == nil {
+			byKey[key.PublicKey()] = d
+		}
+	}
 	var out []*devnetNode
 	for i, m := range com.Members {
-		nodeDir := filepath.Join(dir, fmt.Sprintf("node-%d", i))
-		key, err := readKeyFile(filepath.Join(nodeDir, keyFileName))
-		if err != nil {
-			return nil, fmt.Errorf("devnet: member %d (%s): %w", i, m.Name, err)
-		}
-		if key.PublicKey() != m.PublicKey {
-			return nil, fmt.Errorf("devnet: %s does not hold the key of member %d (%s) of the committee", nodeDir, i, m.Name)
+		nodeDir, ok := byKey[m.PublicKey]
+		if !ok {
+			return nil, fmt.Errorf("devnet: no DIR/node-*/key in %s holds the key of member %d (%s) of the committee", dir, i, m.Name)
 		}
 		out = append(out, &devnetNode{index: i, name: filepath.Base(nodeDir), dir: nodeDir, addr: m.Address, shards: len(m.Shards), member: m})
 	}
