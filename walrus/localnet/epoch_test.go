@@ -170,7 +170,7 @@ func TestStoreAndReadThroughEpochs(t *testing.T) {
 
 // leaveAndHandOver takes node 0 out of the committee at the next epoch,
 // giving its shards to node 1.
-func leaveAndHandOver(t *testing.T, ctx context.Context, n *Network) {
+func leaveAndHandOver(t testing.TB, ctx context.Context, n *Network) {
 	t.Helper()
 	com, err := n.Ledger.As(chain.Address{}).Committee(ctx)
 	if err != nil {
