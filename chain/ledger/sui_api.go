@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	ptb "github.com/block-vision/sui-go-sdk/transaction"
@@ -29,6 +30,11 @@ func (l *Ledger) ExecuteSui(ctx context.Context, txBytes []byte, sigs [][]byte) 
 	}
 	res, err := l.submit(ctx, &record{Sui: &suiTx{Tx: txBytes, Sigs: sigs}}, nil)
 	if err != nil {
+		// The same transaction sent twice at once: the second finds it
+		// executed, and gets its effects as the first did.
+		if exec, ok := l.SuiTransaction(suikey.TransactionDigest(txBytes)); ok && errors.Is(err, ErrTxRejected) {
+			return exec, nil
+		}
 		return nil, err
 	}
 	if f := res.sui.Failure; f != nil {

@@ -231,7 +231,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		fsDir = filepath.Join(o.state, "fs", "embedded")
 		log.Info("embedded network up", "dir", netDir, "nodes", embeddedNodes, "shards", embeddedShards)
 	} else {
-		nw, err := connect(ctx, o.net)
+		nw, err := connect(ctx, o.net, log)
 		if err != nil {
 			return err
 		}

@@ -70,16 +70,16 @@ func (nw *network) Close() {
 // connect opens the chosen network and reads the committee. With no flag
 // it uses $WALRUSFS_NETWORK, else the Walrus configuration found where the
 // walrus CLI looks.
-func connect(ctx context.Context, f networkFlags) (*network, error) {
+func connect(ctx context.Context, f networkFlags, log *slog.Logger) (*network, error) {
 	switch {
 	case f.suiChosen() && f.devnetChosen() && f.network != "":
 		return nil, usageError{errors.New("--network (a devnet's ledger) and --config/--context/--wallet (Walrus on Sui) exclude each other")}
 	case f.suiChosen():
-		return connectSui(ctx, f)
+		return connectSui(ctx, f, log)
 	case f.devnetChosen():
-		return connectDevnet(ctx, cmpOr(f.network, os.Getenv(networkEnv)))
+		return connectDevnet(ctx, cmpOr(f.network, os.Getenv(networkEnv)), log)
 	}
-	nw, err := connectSui(ctx, f)
+	nw, err := connectSui(ctx, f, log)
 	if errors.Is(err, wallet.ErrNotFound) {
 		return nil, usageError{fmt.Errorf("no network given: use --config FILE (a Walrus client_config.yaml, as a devnet writes to DIR/client_config.yaml) or --network DIR/network.yaml (or set $%s): %w", networkEnv, err)}
 	}
@@ -94,14 +94,14 @@ func cmpOr(a, b string) string {
 }
 
 // connectDevnet dials a devnet's ledger as its configured account.
-func connectDevnet(ctx context.Context, path string) (*network, error) {
+func connectDevnet(ctx context.Context, path string, log *slog.Logger) (*network, error) {
 	cfg, err := netconfig.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("network configuration: %w", err)
 	}
 	if cfg.WalrusConfig != "" {
 		// The devnet's clients send signed transactions to its Sui face.
-		nw, err := connectSui(ctx, networkFlags{config: cfg.WalrusConfig})
+		nw, err := connectSui(ctx, networkFlags{config: cfg.WalrusConfig}, log)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -127,7 +127,7 @@ func connectDevnet(ctx context.Context, path string) (*network, error) {
 
 // connectSui loads the Walrus and Sui configuration and reads the committee
 // from the full node.
-func connectSui(ctx context.Context, f networkFlags) (*network, error) {
+func connectSui(ctx context.Context, f networkFlags, log *slog.Logger) (*network, error) {
 	setup, err := wallet.Load(wallet.LoadOptions{ConfigPath: f.config, Context: f.context, WalletPath: f.wallet})
 	if err != nil {
 		return nil, err
@@ -135,7 +135,8 @@ func connectSui(ctx context.Context, f networkFlags) (*network, error) {
 	if len(setup.RPCURLs) == 0 {
 		return nil, fmt.Errorf("%s: no Sui RPC URL: the wallet's environment %q has none and rpc_urls is empty", setup.ConfigPath, setup.Env.Alias)
 	}
-	c, err := sui.Dial(sui.Config{RPCURL: setup.RPCURLs[0], System: setup.SystemObject, Staking: setup.StakingObject, Signer: setup.Signer})
+	c, err := sui.Dial(sui.Config{RPCURL: setup.RPCURLs[0], System: setup.SystemObject, Staking: setup.StakingObject, Signer: setup.Signer,
+		CacheTTL: setup.Client.CacheTTL, Logger: log.With("component", "sui")})
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +171,7 @@ func clientCommand(cmd *cobra.Command, g *globals, f networkFlags) (*slog.Logger
 	if err != nil {
 		return nil, nil, err
 	}
-	nw, err := connect(cmd.Context(), f)
+	nw, err := connect(cmd.Context(), f, log)
 	if err != nil {
 		return nil, nil, err
 	}
