@@ -405,10 +405,21 @@ func TestFilesOutliveTheirEpochs(t *testing.T) {
 			Expired int    `json:"expired"`
 			Epoch   uint32 `json:"epoch"`
 		} `json:"renewal"`
+		Wallet *struct {
+			PerEpoch []struct {
+				Epoch uint32 `json:"epoch"`
+				WAL   uint64 `json:"wal"`
+			} `json:"perEpoch"`
+		} `json:"wallet"`
 	}
 	must(t, json.Unmarshal(mustRun(t, 30*time.Second, "status", "--state", state, "--json").stdout, &st))
 	if len(st) != 1 || st[0].Renewal == nil || st[0].Renewal.Renewed == 0 || st[0].Renewal.Expired != 0 {
 		t.Fatalf("renewal status: %+v", st)
+	}
+	// Stores in the first epochs, renewals in later ones: spending shows
+	// per epoch.
+	if w := st[0].Wallet; w == nil || len(w.PerEpoch) < 2 {
+		t.Fatalf("spending per epoch: %+v", st[0].Wallet)
 	}
 }
 

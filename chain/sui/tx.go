@@ -192,7 +192,7 @@ func (c *Client) transact(ctx context.Context, what string, flow walrusptb.Flow,
 	eff = executed.GetEffects()
 	used = eff.GetGasUsed()
 	r := &Receipt{Digest: executed.GetDigest(), GasUsed: used.GetComputationCost() + used.GetStorageCost() - min(used.GetStorageRebate(), used.GetComputationCost()+used.GetStorageCost()), Effects: eff}
-	c.spent.sui.Add(r.GasUsed)
+	c.spent.add(d.committee.Epoch, 0, r.GasUsed)
 	if err := statusError(what, eff.GetStatus()); err != nil {
 		return r, fmt.Errorf("%w (transaction %s; gas was charged)", err, r.Digest)
 	}

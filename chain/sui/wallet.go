@@ -2,7 +2,8 @@ package sui
 
 import (
 	"context"
-	"sync/atomic"
+	"maps"
+	"sync"
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
@@ -16,14 +17,39 @@ type Spending struct {
 	WAL, SUI uint64
 }
 
-// spent counts a client's spending; transactions add to it.
+// spent counts a client's spending, in all and per epoch; transactions
+// add to it.
 type spent struct {
-	wal, sui atomic.Uint64
+	mu      sync.Mutex
+	total   Spending
+	byEpoch map[uint32]Spending
+}
+
+func (s *spent) add(epoch uint32, wal, sui uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byEpoch == nil {
+		s.byEpoch = make(map[uint32]Spending)
+	}
+	e := s.byEpoch[epoch]
+	e.WAL, e.SUI = e.WAL+wal, e.SUI+sui
+	s.byEpoch[epoch] = e
+	s.total.WAL, s.total.SUI = s.total.WAL+wal, s.total.SUI+sui
 }
 
 // Spent returns what this client's transactions cost so far.
 func (c *Client) Spent() Spending {
-	return Spending{WAL: c.spent.wal.Load(), SUI: c.spent.sui.Load()}
+	c.spent.mu.Lock()
+	defer c.spent.mu.Unlock()
+	return c.spent.total
+}
+
+// SpentByEpoch returns what this client's transactions cost in each epoch
+// it sent some.
+func (c *Client) SpentByEpoch() map[uint32]Spending {
+	c.spent.mu.Lock()
+	defer c.spent.mu.Unlock()
+	return maps.Clone(c.spent.byEpoch)
 }
 
 // Balances returns the signer's SUI (MIST) and WAL (FROST).

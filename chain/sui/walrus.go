@@ -48,7 +48,7 @@ func (c *Client) ReserveAndRegister(ctx context.Context, epochs uint32, blobID e
 	if err != nil {
 		return chain.Blob{}, err
 	}
-	c.spent.wal.Add(storageCost + writeCost)
+	c.spent.add(d.committee.Epoch, storageCost+writeCost, 0)
 	b, err := c.createdBlob(ctx, r, d)
 	if err != nil {
 		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
@@ -102,7 +102,7 @@ func (c *Client) ReserveStorage(ctx context.Context, size uint64, epochs uint32)
 	if err != nil {
 		return chain.Storage{}, err
 	}
-	c.spent.wal.Add(cost)
+	c.spent.add(d.committee.Epoch, cost, 0)
 	objs, err := c.objects(ctx, createdIDs(r.Effects))
 	if err != nil {
 		return chain.Storage{}, err
@@ -156,7 +156,7 @@ func (c *Client) RegisterBlob(ctx context.Context, storage chain.ObjectID, blobI
 	if err != nil {
 		return chain.Blob{}, err
 	}
-	c.spent.wal.Add(cost)
+	c.spent.add(d.committee.Epoch, cost, 0)
 	b, err := c.createdBlob(ctx, r, d)
 	if err != nil {
 		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
@@ -233,7 +233,7 @@ func (c *Client) ExtendBlob(ctx context.Context, blob chain.ObjectID, epochs uin
 	if _, err := c.transact(ctx, what, flow, d); err != nil {
 		return chain.Blob{}, err
 	}
-	c.spent.wal.Add(cost)
+	c.spent.add(d.committee.Epoch, cost, 0)
 	return c.Blob(ctx, blob)
 }
 
@@ -268,7 +268,7 @@ func (c *Client) ExtendBlobs(ctx context.Context, blobs []chain.ObjectID, epochs
 	if _, err := c.transact(ctx, what, flow, d); err != nil {
 		return nil, err
 	}
-	c.spent.wal.Add(cost)
+	c.spent.add(d.committee.Epoch, cost, 0)
 	out := make([]chain.Blob, len(blobs))
 	for i, id := range blobs {
 		if out[i], err = c.Blob(ctx, id); err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -57,7 +58,15 @@ type walletStatus struct {
 	WAL      uint64 `json:"wal"`
 	SpentSUI uint64 `json:"spentSui"`
 	SpentWAL uint64 `json:"spentWal"`
-	Error    string `json:"error,omitempty"`
+	// PerEpoch is what the mount spent in each epoch it spent anything.
+	PerEpoch []epochSpending `json:"perEpoch,omitempty"`
+	Error    string          `json:"error,omitempty"`
+}
+
+type epochSpending struct {
+	Epoch uint32 `json:"epoch"`
+	SUI   uint64 `json:"sui"`
+	WAL   uint64 `json:"wal"`
 }
 
 type networkHealth struct {
@@ -211,6 +220,10 @@ func (s *statusSource) network(ctx context.Context) networkHealth {
 func walletOf(ctx context.Context, c *sui.Client) *walletStatus {
 	spent := c.Spent()
 	w := &walletStatus{Address: ledger.FormatAddress(c.Address()), SpentSUI: spent.SUI, SpentWAL: spent.WAL}
+	for epoch, sp := range c.SpentByEpoch() {
+		w.PerEpoch = append(w.PerEpoch, epochSpending{Epoch: epoch, SUI: sp.SUI, WAL: sp.WAL})
+	}
+	slices.SortFunc(w.PerEpoch, func(a, b epochSpending) int { return int(a.Epoch) - int(b.Epoch) })
 	var err error
 	if w.SUI, w.WAL, err = c.Balances(ctx); err != nil {
 		w.Error = err.Error()
@@ -398,6 +411,13 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 				sui.FormatSUI(wl.SUI), sui.FormatWAL(wl.WAL), sui.FormatSUI(wl.SpentSUI), sui.FormatWAL(wl.SpentWAL))
 			if wl.Error != "" {
 				fmt.Fprintf(w, "            balances unknown: %s\n", wl.Error)
+			}
+			per := wl.PerEpoch
+			if len(per) > 5 {
+				per = per[len(per)-5:] // the latest
+			}
+			for _, e := range per {
+				fmt.Fprintf(w, "            epoch %d: %s and %s\n", e.Epoch, sui.FormatWAL(e.WAL), sui.FormatSUI(e.SUI))
 			}
 		}
 		if r := st.Renewal; r != nil && !r.Checked.IsZero() {
