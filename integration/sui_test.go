@@ -441,12 +441,12 @@ func TestDevnetNodeLeaves(t *testing.T) {
 	if !strings.Contains(string(out.stdout), "node-0 left") {
 		t.Fatalf("devnet leave: %s", out.stdout)
 	}
-	// Wait until the others rebuilt node 0's 15 shards (two slivers of two
-	// blobs each), then take away node 0 and four more nodes: the 34 shards
-	// left, a read's worth, include the rebuilt ones.
-	for deadline := time.Now().Add(time.Minute); recoveredSlivers(t, d) < 15*2*2; {
+	// Wait until the others hold node 0's 15 shards (two slivers of two
+	// blobs each, pulled from node 0 or rebuilt), then take away node 0 and
+	// four more nodes: the 34 shards left, a read's worth, include them.
+	for deadline := time.Now().Add(time.Minute); movedSlivers(t, d) < 15*2*2; {
 		if time.Now().After(deadline) {
-			t.Fatalf("node 0's shards not rebuilt after a minute: %d slivers", recoveredSlivers(t, d))
+			t.Fatalf("node 0's shards not taken over after a minute: %d slivers", movedSlivers(t, d))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -482,9 +482,10 @@ func TestDevnetNodeLeaves(t *testing.T) {
 	}
 }
 
-// recoveredSlivers sums the slivers the devnet's nodes rebuilt, from their
-// metrics (whose addresses the devnet's summary lists).
-func recoveredSlivers(t *testing.T, d *devnet) int {
+// movedSlivers sums the slivers the devnet's nodes pulled from a previous
+// owner or rebuilt, from their metrics (whose addresses the devnet's
+// summary lists).
+func movedSlivers(t *testing.T, d *devnet) int {
 	t.Helper()
 	out, err := os.ReadFile(d.stdout)
 	must(t, err)
@@ -501,10 +502,12 @@ func recoveredSlivers(t *testing.T, d *devnet) int {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		for _, l := range strings.Split(string(body), "\n") {
-			if v, ok := strings.CutPrefix(l, "walrus_node_slivers_recovered_total "); ok {
-				var n float64
-				fmt.Sscan(v, &n)
-				total += int(n)
+			for _, metric := range []string{"walrus_node_slivers_recovered_total ", "walrus_node_slivers_synced_total "} {
+				if v, ok := strings.CutPrefix(l, metric); ok {
+					var n float64
+					fmt.Sscan(v, &n)
+					total += int(n)
+				}
 			}
 		}
 	}

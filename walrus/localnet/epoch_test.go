@@ -3,13 +3,19 @@ package localnet
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/api"
+	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
 
 // epochChangingChain advances the epoch just before the first certify,
@@ -113,6 +119,11 @@ func TestShardsMoveWithTheCommittee(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The previous owner was up: the slivers came from it, not from
+	// recovery symbols.
+	if synced := n.Nodes[1].Node.SliversSynced(); synced < float64(len(com.Members[0].Shards)*len(blobs)*2) {
+		t.Errorf("node 1 pulled %v slivers from node 0, want all %d", synced, len(com.Members[0].Shards)*len(blobs)*2)
+	}
 	for _, i := range []int{0, 2, 3, 4, 5} {
 		n.Nodes[i].Stop()
 	}
@@ -121,6 +132,49 @@ func TestShardsMoveWithTheCommittee(t *testing.T) {
 		if err != nil || !bytes.Equal(got, data[i]) {
 			t.Fatalf("blob %d after the shards moved: %v", i, err)
 		}
+	}
+}
+
+// TestShardsMoveWhenTheOwnerIsGone: the leaving node is down when the epoch
+// changes; node 1 cannot pull its shards and rebuilds them from the other
+// nodes' recovery symbols.
+func TestShardsMoveWhenTheOwnerIsGone(t *testing.T) {
+	n, c := startNet(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d := randomBlob(300, 40_000)
+	res, err := c.Store(ctx, d, 5, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	com, err := n.Ledger.As(chain.Address{}).Committee(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Nodes[0].Stop()
+	leaveAndHandOver(t, ctx, n)
+	want := len(com.Members[0].Shards) + len(com.Members[1].Shards)
+	for deadline := time.Now().Add(time.Minute); ; {
+		m, err := n.Nodes[1].Node.MissingSlivers(res.BlobID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m == 0 && len(n.Nodes[1].Node.Shards()) == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node 1 still misses %d slivers", m)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n.Nodes[1].Node.SliversSynced() != 0 {
+		t.Errorf("node 1 pulled slivers from a node that is down")
+	}
+	for _, i := range []int{2, 3, 4, 5} {
+		n.Nodes[i].Stop()
+	}
+	if got, err := c.Read(ctx, res.BlobID); err != nil || !bytes.Equal(got, d) {
+		t.Fatalf("read after rebuilding from symbols: %v", err)
 	}
 }
 
@@ -191,5 +245,55 @@ func leaveAndHandOver(t testing.TB, ctx context.Context, n *Network) {
 	}
 	if _, err := n.Ledger.AdvanceEpoch(ctx, next); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSyncShardRefusals: a node serves a shard's slivers only to the
+// current holder of the shard, for the current epoch, on a request signed
+// by it.
+func TestSyncShardRefusals(t *testing.T) {
+	n, c := startNet(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := c.Store(ctx, randomBlob(400, 10_000), 5, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	com, err := n.Ledger.As(chain.Address{}).Committee(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := nodeclient.New("http://"+n.Nodes[0].Addr, nil)
+	shard := com.Members[1].Shards[0] // node 1's: node 0 holds no sliver of it, but may be asked
+	req := messages.SyncShardRequest{Epoch: com.Epoch, Shard: shard, Axis: encoding.Primary, Count: 10}
+	if _, _, err := owner.SyncShard(ctx, n.Nodes[1].Key, req); err != nil {
+		t.Fatalf("the shard's holder asking: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		key *bls.PrivateKey
+		req messages.SyncShardRequest
+	}{
+		"not the holder": {n.Nodes[2].Key, req},
+		"another epoch":  {n.Nodes[1].Key, messages.SyncShardRequest{Epoch: com.Epoch + 1, Shard: shard, Count: 10}},
+	} {
+		if _, _, err := owner.SyncShard(ctx, tc.key, tc.req); err == nil {
+			t.Errorf("%s: served", name)
+		}
+	}
+	// A request signed by one node but claiming another's key.
+	body := messages.Sign(n.Nodes[2].Key, req.Marshal()).MarshalBCS()
+	pk := n.Nodes[1].Key.PublicKey()
+	hreq, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+n.Nodes[0].Addr+api.SyncShardPath, bytes.NewReader(body))
+	hreq.Header.Set("Authorization", base64.StdEncoding.EncodeToString(pk[:]))
+	resp, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a request signed by another key: HTTP %d, want 401", resp.StatusCode)
+	}
+	if res.Object.CertifiedEpoch == nil {
+		t.Fatal("the stored blob is not certified")
 	}
 }

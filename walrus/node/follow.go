@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
@@ -107,11 +108,11 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 		n.log.Info("deleting data of an invalid blob", "blob", ev.BlobID)
 		return n.store.DeleteBlob(ev.BlobID)
 	case chain.EventEpochChangeDone:
-		_, before, _ := n.view()
+		prev, before, _ := n.view()
 		if err := n.refreshCommittee(ctx); err != nil {
 			return err
 		}
-		if err := n.takeOverShards(before); err != nil {
+		if err := n.takeOverShards(ctx, prev, before); err != nil {
 			return err
 		}
 		return n.dropExpired(ctx)
@@ -119,20 +120,25 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 	return nil
 }
 
-// takeOverShards queues every stored blob for recovery when the new
-// committee gave this node shards it did not hold: their slivers are
-// rebuilt from the other nodes' recovery symbols, as Walrus's nodes do when
-// the previous owner cannot hand them over.
-func (n *Node) takeOverShards(before map[uint16]bool) error {
+// takeOverShards fills the shards the new committee gave this node: their
+// slivers are pulled from the previous owners (sync-shard), and every
+// stored blob is queued for recovery, which rebuilds from the other nodes'
+// recovery symbols whatever the pull did not bring.
+func (n *Node) takeOverShards(ctx context.Context, prev *chain.Committee, before map[uint16]bool) error {
 	_, after, _ := n.view()
-	gained := 0
+	var gained []uint16
 	for s := range after {
 		if !before[s] {
-			gained++
+			gained = append(gained, s)
 		}
 	}
-	if gained == 0 || before == nil {
+	if len(gained) == 0 || before == nil {
 		return nil
+	}
+	slices.Sort(gained)
+	synced := n.SliversSynced()
+	if err := n.pullShards(ctx, prev, gained); err != nil {
+		n.log.Warn("shards not all pulled from their previous owners; rebuilding the rest from recovery symbols", "err", err)
 	}
 	queued := 0
 	err := n.store.ForEachBlob(encoding.BlobID{}, func(id encoding.BlobID) error {
@@ -142,7 +148,7 @@ func (n *Node) takeOverShards(before map[uint16]bool) error {
 	if err != nil {
 		return fmt.Errorf("queue the blobs of new shards: %w", err)
 	}
-	n.log.Info("new shards this epoch; rebuilding their slivers", "shards", gained, "blobs", queued)
+	n.log.Info("new shards this epoch", "shards", len(gained), "slivers_pulled", n.SliversSynced()-synced, "blobs_checked", queued)
 	return nil
 }
 

@@ -24,6 +24,7 @@ type metrics struct {
 	stored            *prometheus.CounterVec
 	rejected          *prometheus.CounterVec
 	recovered         prometheus.Counter
+	synced            prometheus.Counter
 	recoveryErrors    prometheus.Counter
 	peerBytes         prometheus.Counter
 }
@@ -38,11 +39,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		stored:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "walrus_node_slivers_stored_total", Help: "Slivers stored."}, []string{"axis"}),
 		rejected:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "walrus_node_slivers_rejected_total", Help: "Slivers refused."}, []string{"reason"}),
 		recovered:      prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_slivers_recovered_total", Help: "Slivers rebuilt from recovery symbols."}),
+		synced:         prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_slivers_synced_total", Help: "Slivers of gained shards pulled from their previous owner."}),
 		recoveryErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_recovery_errors_total", Help: "Failed sliver recoveries."}),
 		peerBytes:      prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_peer_bytes_received_total", Help: "Response body bytes received from other nodes (metadata and recovery symbols)."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut, m.stored, m.rejected, m.recovered, m.recoveryErrors, m.peerBytes)
+		reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut, m.stored, m.rejected, m.recovered, m.synced, m.recoveryErrors, m.peerBytes)
 	}
 	return m
 }

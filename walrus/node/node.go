@@ -14,6 +14,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
@@ -33,8 +34,16 @@ type Config struct {
 	PeerClient *http.Client
 }
 
+// SliversSynced returns the slivers of gained shards this node pulled from
+// their previous owners.
+func (n *Node) SliversSynced() float64 {
+	var m dto.Metric
+	_ = n.metrics.synced.Write(&m)
+	return m.GetCounter().GetValue()
+}
+
 // PeerBytesReceived returns the bytes this node has downloaded from other
-// nodes, mostly recovery symbols.
+// nodes: recovery symbols, metadata and synced slivers.
 func (n *Node) PeerBytesReceived() float64 {
 	var m dto.Metric
 	_ = n.metrics.peerBytes.Write(&m)
@@ -153,6 +162,7 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/blobs/{id}/inconsistencyProof/{axis}", n.inconsistencyProof)
 	mux.HandleFunc("GET /v1/blobs/{id}/status", n.blobStatus)
 	mux.HandleFunc("GET /v1/health", n.health)
+	mux.HandleFunc("POST "+api.SyncShardPath, n.syncShard)
 	return n.metrics.instrument(mux)
 }
 

@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/bufpool"
 	"github.com/walrusfs/walrusfs/walrus/api"
+	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/messages"
 )
 
@@ -56,6 +58,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 // doParts is do with a body sent as the concatenation of parts, so that a
 // large sliver goes out without being copied into one buffer first.
 func (c *Client) doParts(ctx context.Context, method, path string, query url.Values, parts [][]byte, limit int64) (int, []byte, error) {
+	return c.doHeader(ctx, method, path, query, parts, limit, nil)
+}
+
+// doHeader is doParts with extra request headers.
+func (c *Client) doHeader(ctx context.Context, method, path string, query url.Values, parts [][]byte, limit int64, header http.Header) (int, []byte, error) {
 	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -77,6 +84,9 @@ func (c *Client) doParts(ctx context.Context, method, path string, query url.Val
 	if parts != nil {
 		req.ContentLength = length
 		req.Header.Set("Content-Type", api.ContentTypeBCS)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -311,4 +321,26 @@ func (c *Client) BlobStatus(ctx context.Context, id encoding.BlobID) (chain.Blob
 		return chain.BlobStatus{}, fmt.Errorf("blob status from %s: %w", c.base, err)
 	}
 	return st.BlobStatus, nil
+}
+
+// syncResponseLimit bounds a sync-shard response: a full batch of the
+// largest slivers.
+const syncResponseLimit = 1 << 30
+
+// SyncShard asks the previous owner of a shard for a batch of its slivers,
+// signing the request with the asking node's key. It returns the slivers
+// and the response's size.
+func (c *Client) SyncShard(ctx context.Context, key *bls.PrivateKey, req messages.SyncShardRequest) ([]api.ShardSliver, int, error) {
+	pk := key.PublicKey()
+	body := messages.Sign(key, req.Marshal()).MarshalBCS()
+	h := http.Header{"Authorization": {base64.StdEncoding.EncodeToString(pk[:])}}
+	_, data, err := c.doHeader(ctx, http.MethodPost, api.SyncShardPath, nil, [][]byte{body}, syncResponseLimit, h)
+	if err != nil {
+		return nil, 0, err
+	}
+	items, err := api.DecodeSyncShardResponse(data, req.Axis, int(req.Count))
+	if err != nil {
+		return nil, len(data), fmt.Errorf("%s: %w", api.SyncShardPath, err)
+	}
+	return items, len(data), nil
 }
