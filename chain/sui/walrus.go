@@ -41,14 +41,10 @@ func (c *Client) ReserveAndRegister(ctx context.Context, epochs uint32, blobID e
 	if err != nil {
 		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
 	}
-	if reg.WAL, err = c.walCoins(ctx, d, storageCost+writeCost); err != nil {
-		return chain.Blob{}, err
-	}
-	r, err := c.transact(ctx, what, reg, d)
+	r, err := c.paid(ctx, what, d, storageCost+writeCost, func(w []walrusptb.Coin) walrusptb.Flow { reg.WAL = w; return reg })
 	if err != nil {
 		return chain.Blob{}, err
 	}
-	c.spent.add(d.committee.Epoch, storageCost+writeCost, 0)
 	b, err := c.createdBlob(ctx, r, d)
 	if err != nil {
 		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
@@ -95,14 +91,10 @@ func (c *Client) ReserveStorage(ctx context.Context, size uint64, epochs uint32)
 	if err != nil {
 		return chain.Storage{}, fmt.Errorf("sui: %s: %w", what, err)
 	}
-	if flow.WAL, err = c.walCoins(ctx, d, cost); err != nil {
-		return chain.Storage{}, err
-	}
-	r, err := c.transact(ctx, what, flow, d)
+	r, err := c.paid(ctx, what, d, cost, func(w []walrusptb.Coin) walrusptb.Flow { flow.WAL = w; return flow })
 	if err != nil {
 		return chain.Storage{}, err
 	}
-	c.spent.add(d.committee.Epoch, cost, 0)
 	objs, err := c.objects(ctx, createdIDs(r.Effects))
 	if err != nil {
 		return chain.Storage{}, err
@@ -149,14 +141,10 @@ func (c *Client) RegisterBlob(ctx context.Context, storage chain.ObjectID, blobI
 	if err != nil {
 		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
 	}
-	if flow.WAL, err = c.walCoins(ctx, d, cost); err != nil {
-		return chain.Blob{}, err
-	}
-	r, err := c.transact(ctx, what, flow, d)
+	r, err := c.paid(ctx, what, d, cost, func(w []walrusptb.Coin) walrusptb.Flow { flow.WAL = w; return flow })
 	if err != nil {
 		return chain.Blob{}, err
 	}
-	c.spent.add(d.committee.Epoch, cost, 0)
 	b, err := c.createdBlob(ctx, r, d)
 	if err != nil {
 		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
@@ -227,13 +215,9 @@ func (c *Client) ExtendBlob(ctx context.Context, blob chain.ObjectID, epochs uin
 	if err != nil {
 		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
 	}
-	if flow.WAL, err = c.walCoins(ctx, d, cost); err != nil {
+	if _, err := c.paid(ctx, what, d, cost, func(w []walrusptb.Coin) walrusptb.Flow { flow.WAL = w; return flow }); err != nil {
 		return chain.Blob{}, err
 	}
-	if _, err := c.transact(ctx, what, flow, d); err != nil {
-		return chain.Blob{}, err
-	}
-	c.spent.add(d.committee.Epoch, cost, 0)
 	return c.Blob(ctx, blob)
 }
 
@@ -262,13 +246,9 @@ func (c *Client) ExtendBlobs(ctx context.Context, blobs []chain.ObjectID, epochs
 	if err != nil {
 		return nil, fmt.Errorf("sui: %s: %w", what, err)
 	}
-	if flow.WAL, err = c.walCoins(ctx, d, cost); err != nil {
+	if _, err := c.paid(ctx, what, d, cost, func(w []walrusptb.Coin) walrusptb.Flow { flow.WAL = w; return flow }); err != nil {
 		return nil, err
 	}
-	if _, err := c.transact(ctx, what, flow, d); err != nil {
-		return nil, err
-	}
-	c.spent.add(d.committee.Epoch, cost, 0)
 	out := make([]chain.Blob, len(blobs))
 	for i, id := range blobs {
 		if out[i], err = c.Blob(ctx, id); err != nil {
@@ -299,4 +279,19 @@ func (c *Client) DeleteBlob(ctx context.Context, blob chain.ObjectID) (chain.Sto
 		return chain.Storage{}, err
 	}
 	return b.Storage, nil
+}
+
+// paid sends a flow that pays cost FROST of WAL: it picks the wallet's
+// coins, lets with put them in the flow, sends it and counts the spending.
+func (c *Client) paid(ctx context.Context, what string, d *deployment, cost uint64, with func([]walrusptb.Coin) walrusptb.Flow) (*Receipt, error) {
+	coins, err := c.walCoins(ctx, d, cost)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.transact(ctx, what, with(coins), d)
+	if err != nil {
+		return nil, err
+	}
+	c.spent.add(d.committee.Epoch, cost, 0)
+	return r, nil
 }
