@@ -102,7 +102,7 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 		// the nodes sign for the new one, and the certificate must too.
 		// Upload again to the new committee (the nodes keep what they have).
 		next, moved := c.epochMoved(ctx, com)
-		if attempt > 0 || !moved {
+		if attempt >= maxEpochRetries || !moved {
 			return nil, fmt.Errorf("store %s: %w", eb.ID, err)
 		}
 		c.log.Info("the epoch changed during the store; confirming with the new committee", "blob", eb.ID, "epoch", next.Epoch)
@@ -287,6 +287,10 @@ func (c *Client) register(ctx context.Context, eb *encoding.EncodedBlob, epochs 
 	}
 	return obj, nil
 }
+
+// maxEpochRetries bounds how many epoch changes one store follows: more
+// than one only on networks whose epochs are shorter than a store.
+const maxEpochRetries = 3
 
 // epochMoved reads the committee again, fresh where the chain caches it,
 // and tells whether its epoch is past com's.
