@@ -249,6 +249,7 @@ type mountJSON struct {
 		} `json:"published"`
 		LastError string `json:"lastError"`
 		Behind    int    `json:"behind"`
+		UpToDate  bool   `json:"upToDate"`
 	} `json:"manifest"`
 }
 
@@ -262,7 +263,7 @@ func waitPublished(t *testing.T, state string, version uint64) (string, uint64) 
 		var st []mountJSON
 		must(t, json.Unmarshal(res.stdout, &st))
 		if len(st) == 1 && st[0].Queue.Files == 0 && st[0].Manifest != nil && st[0].Manifest.Published != nil &&
-			st[0].Manifest.Published.Version >= version && st[0].Manifest.Behind == 0 {
+			st[0].Manifest.Published.Version >= version && st[0].Manifest.UpToDate {
 			return st[0].Manifest.Published.Manifest, st[0].Manifest.Published.Version
 		}
 		if time.Now().After(deadline) {

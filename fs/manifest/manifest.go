@@ -122,6 +122,10 @@ type Publisher struct {
 	mu      sync.Mutex
 	lastErr string
 	behind  int // files the last manifest has at an older content, or not at all
+	// covered is the tree's change count that the last manifest (or the
+	// finding that nothing changed) covers.
+	covered    uint64
+	coveredSet bool
 }
 
 // Status describes the publisher's last outcome.
@@ -131,6 +135,9 @@ type Status struct {
 	// Behind counts the files the tree holds newer than its last manifest
 	// (uploading, or failing to): they go in once certified.
 	Behind int `json:"behind"`
+	// UpToDate is set when the last manifest holds the tree as it is now,
+	// every file at its current content.
+	UpToDate bool `json:"upToDate"`
 }
 
 // Status returns what was published last, and the last error.
@@ -141,6 +148,7 @@ func (p *Publisher) Status() Status {
 	}
 	p.mu.Lock()
 	st.LastError, st.Behind = p.lastErr, p.behind
+	st.UpToDate = p.coveredSet && p.behind == 0 && p.covered == p.Meta.Changes()
 	p.mu.Unlock()
 	return st
 }
@@ -205,11 +213,13 @@ func (p *Publisher) logger() *slog.Logger {
 // PublishNow publishes the tree if it differs from the last
 // manifest, with files still uploading at their last certified content.
 func (p *Publisher) PublishNow(ctx context.Context) (err error) {
+	changes := p.Meta.Changes() // the tree as of now, at least, goes in
 	defer func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if err == nil {
 			p.lastErr = ""
+			p.covered, p.coveredSet = changes, true
 		} else {
 			p.lastErr = err.Error()
 		}
