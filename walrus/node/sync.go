@@ -21,8 +21,12 @@ import (
 // blob's metadata; what it cannot get that way (the owner is gone, lies or
 // lacks slivers) it rebuilds from recovery symbols afterwards.
 
-// syncBatch is how many slivers one sync-shard request asks for.
-const syncBatch = 256
+// syncBatchSize is how many slivers one sync-shard request asks for.
+const syncBatchSize = 256
+
+// syncPeerBehindWait bounds the wait for a previous owner that has not yet
+// seen the epoch change; after it, its shards go to recovery.
+const syncPeerBehindWait = 30 * time.Second
 
 // errSyncStop ends a walk of the store once a response is full.
 var errSyncStop = errors.New("sync response full")
@@ -57,6 +61,12 @@ func (n *Node) syncShard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, _, _ := n.view()
+	if req.Epoch > c.Epoch {
+		// This node has not seen the epoch change yet: the requester
+		// retries shortly rather than falling back to recovery.
+		fail(w, http.StatusServiceUnavailable, api.ReasonUnavailable, "request for epoch %d, this node is still in epoch %d", req.Epoch, c.Epoch)
+		return
+	}
 	if req.Epoch != c.Epoch {
 		fail(w, http.StatusBadRequest, api.ReasonInvalidRequest, "request for epoch %d, the current epoch is %d", req.Epoch, c.Epoch)
 		return
@@ -131,10 +141,8 @@ func (n *Node) pullShards(ctx context.Context, prev *chain.Committee, gained []u
 func (n *Node) pullShardAxis(ctx context.Context, peer syncPeer, c *chain.Committee, enc *encoding.Encoder, shard uint16, axis encoding.Axis) error {
 	var start encoding.BlobID
 	for {
-		req := messages.SyncShardRequest{Epoch: c.Epoch, Shard: shard, Axis: axis, StartingBlobID: start, Count: syncBatch}
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		items, _, err := peer.SyncShard(rctx, n.key, req) // the peers' transport counts the bytes
-		cancel()
+		req := messages.SyncShardRequest{Epoch: c.Epoch, Shard: shard, Axis: axis, StartingBlobID: start, Count: syncBatchSize}
+		items, err := n.syncBatch(ctx, peer, req)
 		if err != nil {
 			return err
 		}
@@ -143,10 +151,30 @@ func (n *Node) pullShardAxis(ctx context.Context, peer syncPeer, c *chain.Commit
 				return err
 			}
 		}
-		if len(items) < syncBatch {
+		if len(items) < syncBatchSize {
 			return nil
 		}
 		start = next(items[len(items)-1].BlobID)
+	}
+}
+
+// syncBatch asks peer for one batch, waiting while the peer has not yet
+// seen the epoch change (it follows the chain a moment behind this node).
+func (n *Node) syncBatch(ctx context.Context, peer syncPeer, req messages.SyncShardRequest) ([]api.ShardSliver, error) {
+	deadline := time.Now().Add(syncPeerBehindWait)
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		items, _, err := peer.SyncShard(rctx, n.key, req) // the peers' transport counts the bytes
+		cancel()
+		var apiErr *api.Error
+		if err == nil || !errors.As(err, &apiErr) || apiErr.Code != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			return items, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 
