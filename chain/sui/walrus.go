@@ -171,17 +171,27 @@ func (c *Client) ownedBlob(ctx context.Context, id chain.ObjectID) (*object, cha
 	return objs[0], b, nil
 }
 
+// blobToChange reads the deployment and one of the signer's Blob objects,
+// the start of every transaction on a single blob.
+func (c *Client) blobToChange(ctx context.Context, blob chain.ObjectID) (*deployment, *object, chain.Blob, error) {
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return nil, nil, chain.Blob{}, err
+	}
+	o, b, err := c.ownedBlob(ctx, blob)
+	if err != nil {
+		return nil, nil, chain.Blob{}, err
+	}
+	return d, o, b, nil
+}
+
 // CertifyBlob certifies a registered blob with a certificate of the
 // committee's storage confirmations.
 func (c *Client) CertifyBlob(ctx context.Context, blob chain.ObjectID, cert messages.Certificate) (chain.Blob, error) {
 	c.txMu.Lock()
 	defer c.txMu.Unlock()
 	what := fmt.Sprintf("certify blob object %s", hexID(blob))
-	d, err := c.deploymentState(ctx)
-	if err != nil {
-		return chain.Blob{}, err
-	}
-	o, _, err := c.ownedBlob(ctx, blob)
+	d, o, _, err := c.blobToChange(ctx, blob)
 	if err != nil {
 		return chain.Blob{}, err
 	}
@@ -202,11 +212,7 @@ func (c *Client) ExtendBlob(ctx context.Context, blob chain.ObjectID, epochs uin
 	c.txMu.Lock()
 	defer c.txMu.Unlock()
 	what := fmt.Sprintf("extend blob object %s by %d epochs", hexID(blob), epochs)
-	d, err := c.deploymentState(ctx)
-	if err != nil {
-		return chain.Blob{}, err
-	}
-	o, b, err := c.ownedBlob(ctx, blob)
+	d, o, b, err := c.blobToChange(ctx, blob)
 	if err != nil {
 		return chain.Blob{}, err
 	}
@@ -264,11 +270,7 @@ func (c *Client) DeleteBlob(ctx context.Context, blob chain.ObjectID) (chain.Sto
 	c.txMu.Lock()
 	defer c.txMu.Unlock()
 	what := fmt.Sprintf("delete blob object %s", hexID(blob))
-	d, err := c.deploymentState(ctx)
-	if err != nil {
-		return chain.Storage{}, err
-	}
-	o, b, err := c.ownedBlob(ctx, blob)
+	d, o, b, err := c.blobToChange(ctx, blob)
 	if err != nil {
 		return chain.Storage{}, err
 	}
