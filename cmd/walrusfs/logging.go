@@ -18,7 +18,7 @@ type globals struct {
 func (g *globals) addFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	f.StringVar(&g.logFormat, "log-format", "text", `format of the logs on standard error: "text" or "json"`)
-	f.StringVar(&g.logLevel, "log-level", "", `least level logged: "debug", "info", "warn" or "error" (default "info" for mount, devnet and node, "warn" otherwise)`)
+	f.StringVar(&g.logLevel, "log-level", "", `least level logged: "debug", "info", "warn" or "error" (default "info" for devnet and node, "warn" otherwise; "info" shows each upload and manifest)`)
 }
 
 // logger returns the command's logger, writing to w at level def unless

@@ -142,7 +142,7 @@ func defaultStateDir() (string, error) {
 
 func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error {
 	ctx := cmd.Context()
-	log, err := g.logger(cmd.ErrOrStderr(), slog.LevelInfo)
+	log, err := g.logger(cmd.ErrOrStderr(), slog.LevelWarn) // quiet unless asked, like rclone mount
 	if err != nil {
 		return err
 	}
