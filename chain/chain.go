@@ -21,6 +21,7 @@ package chain
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/bls"
@@ -289,4 +290,16 @@ type BlobsExtender interface {
 // could explain (an epoch change).
 type Refresher interface {
 	Refresh()
+}
+
+// CheckBlobIdentity applies register_blob's checks of a blob's identity:
+// the encoding is RS2 and the ID is the one its root hash and size derive.
+func CheckBlobIdentity(blobID encoding.BlobID, root encoding.Hash, size uint64, encodingType byte) error {
+	if encodingType != encoding.EncodingRS2 {
+		return fmt.Errorf("%w: encoding type %d, only RS2 (%d) is supported", ErrInvalidArgument, encodingType, encoding.EncodingRS2)
+	}
+	if want := encoding.DeriveBlobID(encodingType, size, root); want != blobID {
+		return fmt.Errorf("%w: blob ID %s, root hash and size give %s", ErrInvalidBlobID, blobID, want)
+	}
+	return nil
 }

@@ -61,11 +61,8 @@ func (s *state) prepareRegister(t *txn) (commitFunc, error) {
 // checkRegister applies register_blob's rules to a blob registered against
 // storage st.
 func (s *state) checkRegister(st chain.Storage, in *registerTx) error {
-	if in.EncodingType != encoding.EncodingRS2 {
-		return fmt.Errorf("%w: encoding type %d, only RS2 (%d) is supported", chain.ErrInvalidArgument, in.EncodingType, encoding.EncodingRS2)
-	}
-	if want := encoding.DeriveBlobID(in.EncodingType, in.Size, in.Root); want != in.BlobID {
-		return fmt.Errorf("%w: blob ID %s, root hash and size give %s", chain.ErrInvalidBlobID, in.BlobID, want)
+	if err := chain.CheckBlobIdentity(in.BlobID, in.Root, in.Size, in.EncodingType); err != nil {
+		return err
 	}
 	if ev, ok := s.invalid[in.BlobID]; ok {
 		return fmt.Errorf("%w: %s, in transaction %s", chain.ErrBlobInvalid, in.BlobID, ev.TxDigest)

@@ -17,11 +17,8 @@ func (c *Client) ReserveAndRegister(ctx context.Context, epochs uint32, blobID e
 	c.txMu.Lock()
 	defer c.txMu.Unlock()
 	what := fmt.Sprintf("register blob %s", blobID)
-	if encodingType != encoding.EncodingRS2 {
-		return chain.Blob{}, fmt.Errorf("sui: %s: %w: encoding type %d", what, chain.ErrInvalidArgument, encodingType)
-	}
-	if want := encoding.DeriveBlobID(encodingType, size, root); want != blobID {
-		return chain.Blob{}, fmt.Errorf("sui: %s: %w: root hash and size give %s", what, chain.ErrInvalidBlobID, want)
+	if err := chain.CheckBlobIdentity(blobID, root, size, encodingType); err != nil {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
 	}
 	d, err := c.deploymentState(ctx)
 	if err != nil {
@@ -118,11 +115,8 @@ func (c *Client) RegisterBlob(ctx context.Context, storage chain.ObjectID, blobI
 	c.txMu.Lock()
 	defer c.txMu.Unlock()
 	what := fmt.Sprintf("register blob %s on storage %s", blobID, hexID(storage))
-	if encodingType != encoding.EncodingRS2 {
-		return chain.Blob{}, fmt.Errorf("sui: %s: %w: encoding type %d", what, chain.ErrInvalidArgument, encodingType)
-	}
-	if want := encoding.DeriveBlobID(encodingType, size, root); want != blobID {
-		return chain.Blob{}, fmt.Errorf("sui: %s: %w: root hash and size give %s", what, chain.ErrInvalidBlobID, want)
+	if err := chain.CheckBlobIdentity(blobID, root, size, encodingType); err != nil {
+		return chain.Blob{}, fmt.Errorf("sui: %s: %w", what, err)
 	}
 	d, err := c.deploymentState(ctx)
 	if err != nil {
