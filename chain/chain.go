@@ -61,6 +61,7 @@ var (
 	ErrInsufficientGas    = errors.New("not enough SUI for gas")
 	ErrAborted            = errors.New("transaction aborted")
 	ErrUnsupported        = errors.New("not supported by this chain")
+	ErrSyncReported       = errors.New("node already reported its shards synced this epoch")
 )
 
 // Node is a storage node, a member of the committee.
@@ -81,6 +82,23 @@ type Committee struct {
 	Epoch   Epoch  `json:"epoch"`
 	NShards int    `json:"nShards"`
 	Members []Node `json:"members"`
+	// Syncing is set from EpochChangeStart until a quorum of the members
+	// has reported its new shards synced (EpochChangeDone): until then
+	// shards are still moving, and blobs certified in earlier epochs are
+	// read from Previous.
+	Syncing bool `json:"syncing,omitempty"`
+	// Previous is the committee of the epoch before, while Syncing.
+	Previous *Committee `json:"previous,omitempty"`
+}
+
+// ReadCommittee returns the committee that holds a blob first certified in
+// epoch certified: the previous one while shards are still moving to this
+// one, as Walrus's clients choose (active_committees.rs::read_committee).
+func (c *Committee) ReadCommittee(certified Epoch) *Committee {
+	if c.Syncing && c.Previous != nil && certified < c.Epoch {
+		return c.Previous
+	}
+	return c
 }
 
 // Weight returns the number of shards a member holds.
@@ -158,6 +176,8 @@ const (
 	EventInvalidBlobID    EventKind = "InvalidBlobID"
 	EventEpochChangeStart EventKind = "EpochChangeStart"
 	EventEpochChangeDone  EventKind = "EpochChangeDone"
+	// EventEpochParametersSelected: the next epoch's committee is chosen.
+	EventEpochParametersSelected EventKind = "EpochParametersSelected"
 )
 
 // Cursor is a position in the event stream: the number of events before it.
@@ -283,6 +303,15 @@ type BlobLister interface {
 type BlobsExtender interface {
 	// ExtendBlobs extends each blobs[i] by epochs[i], all or none.
 	ExtendBlobs(ctx context.Context, blobs []ObjectID, epochs []uint32) ([]Blob, error)
+}
+
+// EpochSyncReporter is implemented by chains to which a storage node
+// reports, with a signature of its key over messages.EpochSyncDone, that it
+// holds all its shards of the current epoch; once members holding a quorum
+// of shards have, the epoch change is done. A second report of the same
+// epoch fails with ErrSyncReported.
+type EpochSyncReporter interface {
+	ReportEpochSync(ctx context.Context, epoch Epoch, node ObjectID, sig bls.Signature) error
 }
 
 // Refresher is implemented by chains that cache what they read: Refresh

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -471,13 +473,76 @@ func TestDevnetNodeLeaves(t *testing.T) {
 	// The devnet restarts with its new committee: members are found by key,
 	// not by number.
 	d.stop(t, time.Minute)
-	again := startDevnet(t, dir)
-	again.wait(t, time.Minute)
+	again := startDevnet(t, dir, "--restart=false")
+	netcfg, _ := again.wait(t, time.Minute)
 	for _, f := range files {
 		o := filepath.Join(t.TempDir(), "o")
 		mustRun(t, time.Minute, "read", "--config", cfg, ids[f.name], "-o", o)
 		if got, err := os.ReadFile(o); err != nil || !bytes.Equal(got, f.data) {
 			t.Fatalf("%s after the restart: %v", f.name, err)
+		}
+	}
+
+	// A new node joins: the devnet starts it, the election gives it shards,
+	// and it takes them over. With all but it and two others killed, fewer
+	// shards are left than a read needs without it.
+	out = mustRun(t, 2*time.Minute, "devnet", "join", "--dir", dir)
+	if !strings.Contains(string(out.stdout), "node-7 registered") {
+		t.Fatalf("devnet join: %s", out.stdout)
+	}
+	com := committee(t, netcfg.Ledger)
+	joined := -1
+	for i, m := range com.Members {
+		if m.Name == "node-7" {
+			joined = i
+		}
+	}
+	if joined < 0 || len(com.Members) != 7 {
+		t.Fatalf("committee after the join: %+v", com.Members)
+	}
+	keep := len(com.Members[joined].Shards)
+	var others []int // node-N numbers of the two members kept besides node-7
+	for _, m := range com.Members {
+		if m.Name != "node-7" && len(others) < 2 {
+			n, _ := strconv.Atoi(strings.TrimPrefix(m.Name, "node-"))
+			others = append(others, n)
+			keep += len(m.Shards)
+		}
+	}
+	if keep < 34 || keep-len(com.Members[joined].Shards) >= 34 {
+		t.Fatalf("kept %d shards, %d of them node-7's: the test needs node-7 to matter", keep, len(com.Members[joined].Shards))
+	}
+	for deadline := time.Now().Add(time.Minute); committee(t, netcfg.Ledger).Syncing; {
+		if time.Now().After(deadline) {
+			t.Fatal("the epoch change after the join did not complete")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, m := range com.Members {
+		n, _ := strconv.Atoi(strings.TrimPrefix(m.Name, "node-"))
+		if m.Name == "node-7" || slices.Contains(others, n) {
+			continue
+		}
+		if pid := again.nodePID(t, n); pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	for _, f := range files {
+		o := filepath.Join(t.TempDir(), "o")
+		var got []byte
+		for deadline := time.Now().Add(time.Minute); ; {
+			// node-7 may still be taking its shards over.
+			if walrusfs(t, time.Minute, "read", "--config", cfg, ids[f.name], "-o", o).code == 0 {
+				got, _ = os.ReadFile(o)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s with node-7 and two others: unreadable", f.name)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if !bytes.Equal(got, f.data) {
+			t.Fatalf("%s with node-7 and two others: wrong bytes", f.name)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/messages"
 )
 
@@ -31,13 +32,19 @@ func (a *Account) newRecord() *record { return &record{Sender: id32(a.sender)} }
 func (a *Account) Committee(ctx context.Context) (*chain.Committee, error) {
 	var c chain.Committee
 	err := a.l.read(ctx, func(s *state) error {
-		c = cloneCommittee(s.committee)
+		c = s.committeeView()
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("committee: %w", err)
 	}
 	return &c, nil
+}
+
+// ReportEpochSync records a member's signed sync report; the signature,
+// not the sender, authenticates it.
+func (a *Account) ReportEpochSync(ctx context.Context, epoch chain.Epoch, node chain.ObjectID, sig bls.Signature) error {
+	return a.l.ReportEpochSync(ctx, epoch, node, sig)
 }
 
 // ReserveStorage buys size bytes of encoded length for epochs epochs.

@@ -43,6 +43,9 @@ type NodeRegistration struct {
 	// Account is the Sui address of the node's operator, bound by the proof.
 	Account           chain.Address `json:"account"`
 	ProofOfPossession bls.Signature `json:"proofOfPossession"`
+	// Stake is the node's stake in FROST; 0 at genesis means
+	// DefaultStakePerShard for each of its shards.
+	Stake uint64 `json:"stake,omitempty"`
 }
 
 // NewNodeRegistration signs a proof of possession with the node's key, whose

@@ -120,9 +120,11 @@ func (h *harness) epoch(t *testing.T) chain.Epoch {
 func (h *harness) advance(t *testing.T, n int) {
 	t.Helper()
 	for range n {
-		if _, err := h.admin(testContext(t), nil); err != nil {
+		com, err := h.admin(testContext(t), nil)
+		if err != nil {
 			t.Fatalf("advance epoch: %v", err)
 		}
+		h.com.ReportSync(t, h.as(alice).(chain.EpochSyncReporter), com)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/messages"
 )
 
@@ -185,6 +186,21 @@ func (c *Client) AdvanceEpoch(ctx context.Context, next []NodeRegistration) (cha
 	var out chain.Committee
 	err := c.do(ctx, http.MethodPost, "/v1/admin/advance-epoch", epochTx{Nodes: toNodeRecords(next)}, &out)
 	return out, err
+}
+
+// SetStake calls the admin endpoint: see Ledger.SetStake.
+func (c *Client) SetStake(ctx context.Context, node chain.ObjectID, stake uint64, reg *NodeRegistration) error {
+	tx := stakeTx{Node: id32(node), Stake: stake}
+	if reg != nil {
+		tx.Register = &toNodeRecords([]NodeRegistration{*reg})[0]
+	}
+	return c.do(ctx, http.MethodPost, "/v1/admin/stake", tx, &struct{}{})
+}
+
+// ReportEpochSync sends a member's signed sync report: see
+// Ledger.ReportEpochSync.
+func (c *Client) ReportEpochSync(ctx context.Context, epoch chain.Epoch, node chain.ObjectID, sig bls.Signature) error {
+	return c.do(ctx, http.MethodPost, "/v1/tx/epoch-sync-done", syncDoneTx{Node: id32(node), Epoch: epoch, Signature: sig[:]}, &struct{}{})
 }
 
 // Poll lengths of Events: a request without a context deadline is held up to

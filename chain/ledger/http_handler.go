@@ -36,7 +36,9 @@ import (
 //	POST /v1/tx/delete-blob         {"blob"}                            → Storage
 //	POST /v1/tx/extend-blob         {"blob", "epochs"}                  → Blob
 //	POST /v1/tx/publish-manifest    {"name", "manifest", "prevVersion"} → FsRecord
+//	POST /v1/tx/epoch-sync-done     {"node", "epoch", "signature"}      → {}
 //	POST /v1/admin/advance-epoch    {"nodes"?}                          → Committee
+//	POST /v1/admin/stake            {"node", "stake", "register"?}      → {}
 //
 // In requests, object IDs and addresses are 0x-prefixed hex, blob IDs
 // base64url, and a certificate is {"signers": [member indices], "message":
@@ -80,6 +82,8 @@ func NewHandler(l *Ledger) http.Handler {
 		return a.PublishManifest(ctx, in.Name, in.Manifest, in.PrevVersion)
 	}))
 	mux.HandleFunc("POST /v1/admin/advance-epoch", h.advanceEpoch)
+	mux.HandleFunc("POST /v1/admin/stake", h.setStake)
+	mux.HandleFunc("POST /v1/tx/epoch-sync-done", h.reportEpochSync)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: no endpoint %s %s", chain.ErrNotFound, r.Method, r.URL.Path))
 	})
@@ -242,6 +246,34 @@ func (h *handler) advanceEpoch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
+}
+
+func (h *handler) setStake(w http.ResponseWriter, r *http.Request) {
+	var in stakeTx
+	if err := decodeBody(w, r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.l.submit(r.Context(), &record{Stake: &in}, nil); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// reportEpochSync takes a member's sync report; its BLS signature, not the
+// sender, authenticates it.
+func (h *handler) reportEpochSync(w http.ResponseWriter, r *http.Request) {
+	var in syncDoneTx
+	if err := decodeBody(w, r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.l.submit(r.Context(), &record{SyncDone: &in}, nil); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
 }
 
 // fail writes err with its code; unexpected errors are logged.

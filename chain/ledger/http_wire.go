@@ -49,6 +49,8 @@ var wireErrors = []struct {
 	{"Expired", chain.ErrExpired, http.StatusGone},
 	{"BlobInvalid", chain.ErrBlobInvalid, http.StatusConflict},
 	{"Conflict", chain.ErrConflict, http.StatusConflict},
+	{"SyncReported", chain.ErrSyncReported, http.StatusConflict},
+	{"Unsupported", chain.ErrUnsupported, http.StatusNotImplemented},
 	{"InvalidArgument", chain.ErrInvalidArgument, http.StatusBadRequest},
 	{"Closed", ErrClosed, http.StatusServiceUnavailable},
 	{"Failed", ErrFailed, http.StatusServiceUnavailable},

@@ -47,6 +47,9 @@ func objectID(digest string, index uint64) chain.ObjectID {
 
 // nodeID is the ID given to a node registered without one: stable across
 // epochs because it depends on the node's key only.
+// NodeID is the ID the ledger gives a node registered without one.
+func NodeID(pk bls.PublicKey) chain.ObjectID { return nodeID(pk) }
+
 func nodeID(pk bls.PublicKey) chain.ObjectID {
 	h, _ := blake2b.New256(nil)
 	h.Write([]byte(nodeDomain))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/walrus/bls"
 )
 
 // Ledger is an open embedded ledger. It is safe for concurrent use; its
@@ -59,6 +60,7 @@ func Create(dir string, g Genesis, opts Options) (*Ledger, error) {
 		MaxEpochsAhead: g.MaxEpochsAhead,
 		Nodes:          toNodeRecords(g.Nodes),
 		Sui:            toSuiGenesisRecord(g.Sui),
+		Staking:        true,
 	}}
 	payload, err := seal(rec, "")
 	if err != nil {
@@ -177,6 +179,33 @@ func (l *Ledger) AdvanceEpoch(ctx context.Context, next []NodeRegistration) (cha
 	}
 	l.log.Info("epoch changed", "epoch", res.committee.Epoch, "members", len(res.committee.Members), "by", "admin")
 	return res.committee, nil
+}
+
+// SetStake sets a storage node's stake for the next election; stake 0
+// takes it out of the active set, so that it leaves the committee at the
+// next epoch change. A node not registered yet needs reg, with a proof of
+// possession for the current epoch. This is the administrator's call,
+// standing in for staking WAL with the node's pool.
+func (l *Ledger) SetStake(ctx context.Context, node chain.ObjectID, stake uint64, reg *NodeRegistration) error {
+	tx := &stakeTx{Node: id32(node), Stake: stake}
+	if reg != nil {
+		tx.Register = &toNodeRecords([]NodeRegistration{*reg})[0]
+	}
+	if _, err := l.submit(ctx, &record{Stake: tx}, nil); err != nil {
+		return fmt.Errorf("set stake of node %s: %w", FormatObjectID(node), err)
+	}
+	l.log.Info("stake set", "node", FormatObjectID(node), "stake", stake, "registered", reg != nil)
+	return nil
+}
+
+// ReportEpochSync records a member's signed report that it holds its
+// shards of epoch; see chain.EpochSyncReporter.
+func (l *Ledger) ReportEpochSync(ctx context.Context, epoch chain.Epoch, node chain.ObjectID, sig bls.Signature) error {
+	_, err := l.submit(ctx, &record{SyncDone: &syncDoneTx{Node: id32(node), Epoch: epoch, Signature: sig[:]}}, nil)
+	if err != nil {
+		return fmt.Errorf("report sync of node %s for epoch %d: %w", FormatObjectID(node), epoch, err)
+	}
+	return nil
 }
 
 // seal sets a record's digest from the previous one and returns the bytes

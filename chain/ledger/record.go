@@ -28,6 +28,9 @@ type record struct {
 	Delete     *deleteTx     `json:"delete,omitempty"`
 	Extend     *extendTx     `json:"extend,omitempty"`
 	Epoch      *epochTx      `json:"epoch,omitempty"`
+	Stake      *stakeTx      `json:"stake,omitempty"`
+	Voting     *votingTx     `json:"voting,omitempty"`
+	SyncDone   *syncDoneTx   `json:"syncDone,omitempty"`
 	Publish    *publishTx    `json:"publish,omitempty"`
 	Mint       *mintTx       `json:"mint,omitempty"`
 	Sui        *suiTx        `json:"sui,omitempty"`
@@ -42,6 +45,8 @@ type genesisTx struct {
 	// Sui is absent in ledgers made before the Sui face: they get the
 	// default prices and no coins.
 	Sui *suiGenesisRecord `json:"sui,omitempty"`
+	// Staking is false in ledgers made before staking.
+	Staking bool `json:"staking,omitempty"`
 }
 
 type reserveTx struct {
@@ -101,6 +106,7 @@ type nodeRecord struct {
 	Shards            []uint16      `json:"shards"`
 	Account           id32          `json:"account"`
 	ProofOfPossession []byte        `json:"proofOfPossession"`
+	Stake             uint64        `json:"stake,omitempty"`
 }
 
 // toNodeRecords converts registrations; nil stays nil.
@@ -119,6 +125,7 @@ func toNodeRecords(regs []NodeRegistration) []nodeRecord {
 			Shards:            r.Node.Shards,
 			Account:           id32(r.Account),
 			ProofOfPossession: r.ProofOfPossession[:],
+			Stake:             r.Stake,
 		}
 	}
 	return out
@@ -141,6 +148,7 @@ func registrations(recs []nodeRecord) ([]NodeRegistration, error) {
 				Shards:           n.Shards,
 			},
 			Account: chain.Address(n.Account),
+			Stake:   n.Stake,
 		}
 		copy(out[i].ProofOfPossession[:], n.ProofOfPossession)
 	}
@@ -166,6 +174,12 @@ func (r *record) kind() string {
 		return "extend_blob"
 	case r.Epoch != nil:
 		return "advance_epoch"
+	case r.Stake != nil:
+		return "set_stake"
+	case r.Voting != nil:
+		return "voting_end"
+	case r.SyncDone != nil:
+		return "epoch_sync_done"
 	case r.Publish != nil:
 		return "publish_manifest"
 	case r.Mint != nil:

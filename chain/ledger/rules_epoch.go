@@ -34,26 +34,51 @@ func (s *state) prepareGenesis(t *txn, sigs sigPolicy) (commitFunc, error) {
 		s.epochStarted = time.UnixMilli(t.rec.Time)
 		s.setCommittee(members)
 		s.initSui(t, g.Sui)
+		if g.Staking {
+			s.initStaking(regs, members, s.epochStarted)
+		}
 		return result{committee: cloneCommittee(s.committee)}
 	}, nil
 }
 
-// prepareEpoch advances the epoch, with a new committee when the record names
-// one, and emits EpochChangeStart and EpochChangeDone together: the ledger
-// does not wait for nodes to report their shards synced.
+// prepareEpoch starts the next epoch. With staking, its committee is the
+// elected one (elected now if the election has not run yet), or the one
+// the record names, which the administrator imposes; the epoch then syncs
+// until a quorum reports its shards. Ledgers from before staking change
+// in one step, to the named committee or the same one.
 func (s *state) prepareEpoch(t *txn, sigs sigPolicy) (commitFunc, error) {
 	if s.epoch == math.MaxUint32 {
 		return nil, fmt.Errorf("%w: epoch %d is the last", chain.ErrInvalidArgument, s.epoch)
 	}
 	members := s.committee.Members
-	if next := t.rec.Epoch.Nodes; next != nil {
-		regs, err := registrations(next)
+	named := t.rec.Epoch.Nodes != nil
+	if named {
+		regs, err := registrations(t.rec.Epoch.Nodes)
 		if err == nil {
 			members, err = newCommittee(s.nShards, regs, s.epoch, sigs)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("committee of epoch %d: %w", s.epoch+1, err)
 		}
+	} else if s.staking != nil {
+		if s.staking.next != nil {
+			members = s.staking.next
+		} else {
+			next, err := s.elect()
+			if err != nil {
+				return nil, fmt.Errorf("committee of epoch %d: %w", s.epoch+1, err)
+			}
+			members = next
+		}
+	}
+	if s.staking != nil {
+		return func() result {
+			if named {
+				s.forceCommittee(members)
+			}
+			s.rotate(t, members)
+			return result{committee: s.committeeView()}
+		}, nil
 	}
 	return func() result {
 		s.epoch++

@@ -33,6 +33,10 @@ type state struct {
 	fs       map[fsKey]chain.FsRecord
 	events   []chain.Event
 
+	// staking is nil in ledgers made before it, whose epochs change in one
+	// step: EpochChangeStart and EpochChangeDone together.
+	staking *staking
+
 	sui suiState
 }
 
@@ -140,6 +144,12 @@ func (s *state) prepare(t *txn, sigs sigPolicy) (commitFunc, error) {
 		commit, err = s.prepareExtend(t)
 	case r.Epoch != nil:
 		commit, err = s.prepareEpoch(t, sigs)
+	case r.Stake != nil:
+		commit, err = s.prepareStake(t, sigs)
+	case r.Voting != nil:
+		commit, err = s.prepareVoting(t)
+	case r.SyncDone != nil:
+		commit, err = s.prepareSyncDone(t, sigs)
 	case r.Publish != nil:
 		commit, err = s.preparePublish(t)
 	case r.Mint != nil:

@@ -175,12 +175,27 @@ func (s *state) suiObject(id chain.ObjectID) *SuiObject {
 		return obj(a.version, SuiOwner{Kind: OwnerObject, Address: chain.Address(blob)}, moveobj.MetadataFieldType(p),
 			moveobj.NewMetadataField(blob, m).MarshalBCS())
 	}
-	for _, m := range s.committee.Members {
-		if m.ID == id {
-			return obj(s.sui.stakingVersion, SuiOwner{Kind: OwnerObject, Address: chain.Address(s.subID("pools"))}, moveobj.StakingPoolType(p), s.stakingPool(m).MarshalBCS())
-		}
+	if m, ok := s.poolNode(id); ok {
+		return obj(s.sui.stakingVersion, SuiOwner{Kind: OwnerObject, Address: chain.Address(s.subID("pools"))}, moveobj.StakingPoolType(p), s.stakingPool(m).MarshalBCS())
 	}
 	return nil
+}
+
+// poolNode returns the node of a staking pool: every registered node with
+// staking, the committee's members in ledgers from before it.
+func (s *state) poolNode(id chain.ObjectID) (chain.Node, bool) {
+	if s.staking != nil {
+		if p, ok := s.staking.pools[id]; ok {
+			return p.node, true
+		}
+		return chain.Node{}, false
+	}
+	for _, m := range s.committee.Members {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return chain.Node{}, false
 }
 
 // innerVersion is the version of System's and Staking's inner state, the key
@@ -240,22 +255,43 @@ func (s *state) systemInner() moveobj.SystemStateInnerV1 {
 }
 
 func (s *state) stakingInner() moveobj.StakingInnerV1 {
-	committee := make(moveobj.Committee, len(s.committee.Members))
-	for i, m := range s.committee.Members {
-		committee[i] = moveobj.NodeShards{NodeID: m.ID, Shards: slices.Clone(m.Shards)}
+	moveCommittee := func(members []chain.Node) moveobj.Committee {
+		out := make(moveobj.Committee, len(members))
+		for i, m := range members {
+			out[i] = moveobj.NodeShards{NodeID: m.ID, Shards: slices.Clone(m.Shards)}
+		}
+		return out
 	}
 	started := uint64(s.epochStarted.UnixMilli())
-	return moveobj.StakingInnerV1{
+	inner := moveobj.StakingInnerV1{
 		NShards:             uint16(s.nShards),
 		EpochDuration:       uint64(s.epochDuration.Milliseconds()),
 		FirstEpochStart:     started,
 		Pools:               moveobj.Table{ID: s.subID("pools"), Size: uint64(len(s.committee.Members))},
 		Epoch:               s.epoch,
 		ActiveSet:           moveobj.ExtendedField{ID: s.subID("active_set")},
-		Committee:           committee,
+		Committee:           moveCommittee(s.committee.Members),
 		EpochState:          moveobj.EpochState{Kind: moveobj.EpochChangeDone, Timestamp: started},
 		NextEpochPublicKeys: moveobj.ExtendedField{ID: s.subID("next_epoch_public_keys")},
 	}
+	if st := s.staking; st != nil {
+		inner.Pools.Size = uint64(len(st.pools))
+		at := uint64(st.phaseAt.UnixMilli())
+		switch st.phase {
+		case phaseSync:
+			inner.EpochState = moveobj.EpochState{Kind: moveobj.EpochChangeSync, SyncedWeight: uint16(st.syncWeight)}
+		case phaseDone:
+			inner.EpochState = moveobj.EpochState{Kind: moveobj.EpochChangeDone, Timestamp: at}
+		case phaseSelected:
+			inner.EpochState = moveobj.EpochState{Kind: moveobj.NextParamsSelected, Timestamp: at}
+			next := moveCommittee(st.next)
+			inner.NextCommittee = &next
+		}
+		if st.previous != nil {
+			inner.PreviousCommittee = moveCommittee(st.previous.Members)
+		}
+	}
+	return inner
 }
 
 func (s *state) stakingPool(m chain.Node) moveobj.StakingPool {

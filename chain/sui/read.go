@@ -277,7 +277,59 @@ func (c *Client) readCommittee(ctx context.Context, d *deployment) (*chain.Commi
 	if !slices.Equal(owner, slices.Repeat([]bool{true}, len(owner))) {
 		return nil, fmt.Errorf("sui: the committee does not hold every shard")
 	}
+	if d.staking.EpochState.Kind == moveobj.EpochChangeSync && len(d.staking.PreviousCommittee) > 0 && com.Epoch > 0 {
+		if com.Previous, err = c.readPreviousCommittee(ctx, d); err != nil {
+			return nil, err
+		}
+		com.Syncing = true
+	}
 	return com, nil
+}
+
+// readPreviousCommittee reads the committee the shards are moving from,
+// while the epoch change syncs: Staking's previous committee with its
+// pools' node info. Nothing on chain certifies with it any more, so only
+// its shards are checked.
+func (c *Client) readPreviousCommittee(ctx context.Context, d *deployment) (*chain.Committee, error) {
+	sc := d.staking.PreviousCommittee
+	ids := make([]chain.ObjectID, len(sc))
+	for i, e := range sc {
+		ids[i] = e.NodeID
+	}
+	pools, err := c.objects(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	prev := &chain.Committee{Epoch: d.staking.Epoch - 1, NShards: int(d.staking.NShards)}
+	owner := make([]bool, prev.NShards)
+	for i, e := range sc {
+		if pools[i] == nil {
+			return nil, fmt.Errorf("sui: %w: staking pool of previous committee member %s", chain.ErrNotFound, hexID(e.NodeID))
+		}
+		pool, err := moveobj.DecodeStakingPool(pools[i].contents)
+		if err != nil {
+			return nil, fmt.Errorf("sui: staking pool %s: %w", hexID(e.NodeID), err)
+		}
+		info := pool.NodeInfo
+		pk, err := bls.ParseUncompressedPublicKey(info.PublicKey)
+		if err != nil || info.NodeID != e.NodeID {
+			return nil, fmt.Errorf("sui: previous committee member %s: bad pool (key: %v)", hexID(e.NodeID), err)
+		}
+		for _, s := range e.Shards {
+			if int(s) >= len(owner) || owner[s] {
+				return nil, fmt.Errorf("sui: shard %d of the previous committee is out of range or held twice", s)
+			}
+			owner[s] = true
+		}
+		prev.Members = append(prev.Members, chain.Node{
+			ID: e.NodeID, Name: info.Name, Address: info.NetworkAddress, PublicKey: pk,
+			NetworkPublicKey: info.NetworkPublicKey, Shards: slices.Sorted(slices.Values(e.Shards)),
+		})
+	}
+	if slices.Contains(owner, false) {
+		return nil, fmt.Errorf("sui: the previous committee does not hold every shard")
+	}
+	return prev, nil
 }
 
 // walType learns the WAL coin type as the SDK does: from the second

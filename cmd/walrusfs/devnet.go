@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -124,7 +125,7 @@ after --stop-grace, and closes the ledger.`,
 			return err
 		},
 	}
-	cmd.AddCommand(newDevnetLeaveCmd())
+	cmd.AddCommand(newDevnetJoinCmd(), newDevnetLeaveCmd(), newDevnetStakeCmd())
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "dir", "", "directory of the network's data, created if missing")
 	f.IntVar(&o.nodes, "nodes", 4, "number of storage nodes (when creating the network)")
@@ -251,7 +252,7 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 	childCtx, stopChildren := context.WithCancel(ctx)
 	defer stopChildren()
 	var wg sync.WaitGroup
-	for _, nd := range nodes {
+	startNode := func(nd *devnetNode) {
 		args := append([]string{"node", "--dir", nd.dir, "--ledger", ledgerURL, "--listen", nd.addr, "--metrics-listen", nd.metrics,
 			"--shutdown-grace", (o.stopGrace * 8 / 10).String()}, g.childLogFlags()...)
 		nd.proc = &child{name: nd.name, exe: exe, args: args, pidFile: filepath.Join(nd.dir, pidFileName),
@@ -262,6 +263,20 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 			nd.proc.supervise(childCtx)
 		}()
 	}
+	known := map[string]bool{}
+	for _, nd := range nodes {
+		known[nd.dir] = true
+		startNode(nd)
+	}
+	// Nodes that "walrusfs devnet join" adds are started as they appear.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		watchCandidates(childCtx, dir, known, func(nd *devnetNode) {
+			log.Info("starting a joining node", "node", nd.name, "addr", nd.addr, "metrics", nd.metrics)
+			startNode(nd)
+		})
+	}()
 	stop := func() {
 		stopChildren()
 		wg.Wait()
@@ -379,14 +394,64 @@ func devnetNodes(dir string, com *chain.Committee) ([]*devnetNode, error) {
 		}
 	}
 	var out []*devnetNode
+	members := map[string]bool{}
 	for i, m := range com.Members {
 		nodeDir, ok := byKey[m.PublicKey]
 		if !ok {
 			return nil, fmt.Errorf("devnet: no DIR/node-*/key in %s holds the key of member %d (%s) of the committee", dir, i, m.Name)
 		}
+		members[nodeDir] = true
 		out = append(out, &devnetNode{index: i, name: filepath.Base(nodeDir), dir: nodeDir, addr: m.Address, shards: len(m.Shards), member: m})
 	}
-	return out, nil
+	return append(out, devnetCandidates(dir, members)...), nil
+}
+
+// candidateAddressFile, in DIR/node-I, marks a node that joined with
+// "walrusfs devnet join": it holds the address the node registered, and the
+// devnet runs the node whether the committee has elected it yet or not.
+const candidateAddressFile = "address"
+
+// devnetCandidates lists the joined nodes whose directories are not in
+// known.
+func devnetCandidates(dir string, known map[string]bool) []*devnetNode {
+	dirs, _ := filepath.Glob(filepath.Join(dir, "node-*"))
+	var out []*devnetNode
+	for _, d := range dirs {
+		if known[d] {
+			continue
+		}
+		addr, err := os.ReadFile(filepath.Join(d, candidateAddressFile))
+		if err != nil {
+			continue
+		}
+		key, err := readKeyFile(filepath.Join(d, keyFileName))
+		if err != nil {
+			continue
+		}
+		a := strings.TrimSpace(string(addr))
+		out = append(out, &devnetNode{index: -1, name: filepath.Base(d), dir: d, addr: a,
+			member: chain.Node{ID: ledger.NodeID(key.PublicKey()), Name: filepath.Base(d), Address: a, PublicKey: key.PublicKey()}})
+	}
+	return out
+}
+
+// watchCandidates starts, through start, every joined node that appears in
+// dir, until ctx ends.
+func watchCandidates(ctx context.Context, dir string, known map[string]bool, start func(*devnetNode)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+		for _, nd := range devnetCandidates(dir, known) {
+			known[nd.dir] = true
+			if err := assignMetricsPorts([]*devnetNode{nd}, 0); err != nil {
+				continue
+			}
+			start(nd)
+		}
+	}
 }
 
 // assignMetricsPorts gives every node a metrics port: P+1+N+I with a base

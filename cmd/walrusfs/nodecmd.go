@@ -124,11 +124,17 @@ func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	idx, err := findMember(com, pk)
-	if err != nil {
-		return fmt.Errorf("node %s: public key %s: %w of epoch %d at %s", dir, pk, err, com.Epoch, o.ledgerURL)
+	var me chain.Node
+	if idx, err := findMember(com, pk); err == nil {
+		me = com.Members[idx]
+	} else if o.listen != "" {
+		// A node registered to join (walrusfs devnet join) serves from the
+		// start, so that it can take its shards over once elected.
+		me = chain.Node{ID: ledger.NodeID(pk), Address: o.listen}
+		log.Info("not in the committee; serving as a candidate", "epoch", com.Epoch)
+	} else {
+		return fmt.Errorf("node %s: public key %s: %w of epoch %d at %s (a candidate needs --listen)", dir, pk, err, com.Epoch, o.ledgerURL)
 	}
-	me := com.Members[idx]
 	addr := o.listen
 	if addr == "" {
 		addr = me.Address

@@ -19,12 +19,17 @@ import (
 
 // Read returns the blob with the given ID.
 func (c *Client) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {
-	com, enc, m, err := c.readSetup(ctx, id)
+	coms, enc, m, err := c.readSetup(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	p, _ := m.Params()
-	slivers, err := c.fetchPrimary(ctx, com, enc, id, m, allPairs(p.NShards), p.PrimarySymbols)
+	var slivers []*encoding.Sliver
+	for _, com := range coms {
+		if slivers, err = c.fetchPrimary(ctx, com, enc, id, m, allPairs(p.NShards), p.PrimarySymbols); err == nil || ctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", id, err)
 	}
@@ -40,7 +45,7 @@ func (c *Client) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {
 // the systematic primary slivers that hold them; if some of those cannot be
 // had, it falls back to reading the whole blob.
 func (c *Client) ReadRange(ctx context.Context, id encoding.BlobID, off, length uint64) ([]byte, error) {
-	com, enc, m, err := c.readSetup(ctx, id)
+	coms, enc, m, err := c.readSetup(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +65,12 @@ func (c *Client) ReadRange(ctx context.Context, id encoding.BlobID, off, length 
 	if blob := c.decodedBlob(id); blob != nil {
 		return bytes.Clone(blob[off : off+length]), nil
 	}
-	slivers, err := c.fetchPrimary(ctx, com, enc, id, m, pairs, len(pairs))
+	var slivers []*encoding.Sliver
+	for _, com := range coms {
+		if slivers, err = c.fetchPrimary(ctx, com, enc, id, m, pairs, len(pairs)); err == nil || ctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
 		c.log.Info("range read falls back to a full read", "blob", id, "err", err)
 		blob, err := c.Read(ctx, id)
@@ -93,24 +103,38 @@ func allPairs(n int) []int {
 	return out
 }
 
-// readSetup reads the committee and fetches verified metadata.
-func (c *Client) readSetup(ctx context.Context, id encoding.BlobID) (*chain.Committee, *encoding.Encoder, *encoding.Metadata, error) {
+// readSetup reads the committee and fetches verified metadata. It returns
+// the committees to read from, in order: while shards move to a new
+// committee, the previous one first, which holds every blob certified
+// before this epoch whole (Walrus's clients read those there), then the
+// current one, which holds the blobs certified since.
+func (c *Client) readSetup(ctx context.Context, id encoding.BlobID) ([]*chain.Committee, *encoding.Encoder, *encoding.Metadata, error) {
 	com, err := c.chain.Committee(ctx)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read %s: read committee: %w", id, err)
+	}
+	coms := []*chain.Committee{com}
+	if prev := com.ReadCommittee(0); prev != com && prev.NShards == com.NShards {
+		coms = []*chain.Committee{prev, com}
 	}
 	enc, err := c.encoder(com.NShards)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read %s: %w", id, err)
 	}
 	m := c.cachedMetadata(id, com.NShards)
-	if m == nil {
-		if m, err = c.fetchMetadata(ctx, com, id); err != nil {
-			return nil, nil, nil, fmt.Errorf("read %s: %w", id, err)
+	for _, rc := range coms {
+		if m != nil {
+			break
 		}
-		c.cacheMetadata(id, com.NShards, m)
+		if m, err = c.fetchMetadata(ctx, rc, id); err != nil && ctx.Err() != nil {
+			break
+		}
 	}
-	return com, enc, m, nil
+	if m == nil {
+		return nil, nil, nil, fmt.Errorf("read %s: %w", id, err)
+	}
+	c.cacheMetadata(id, com.NShards, m)
+	return coms, enc, m, nil
 }
 
 // maxCachedMetadata bounds the verified metadata kept for later reads (a

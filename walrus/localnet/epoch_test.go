@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -305,4 +307,135 @@ func TestSyncShardRefusals(t *testing.T) {
 	if res.Object.CertifiedEpoch == nil {
 		t.Fatal("the stored blob is not certified")
 	}
+}
+
+// TestCommitteeFollowsStake runs through more than 20 epochs of Walrus's
+// epoch state machine (election half-way, change, sync until a quorum of
+// the new committee reports its shards) while a client stores and reads
+// without pause, and the committee changes with stake: a new node joins and
+// takes shards from their owners, a node leaves (its stake withdrawn), and
+// a node's stake triples. Every certified blob reads back byte for byte at
+// every moment; at the end every member holds every sliver of its shards.
+func TestCommitteeFollowsStake(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs through 20 epochs")
+	}
+	cfg := Config{Dir: t.TempDir(), Nodes: 5, NShards: testShards, EpochDuration: 400 * time.Millisecond}
+	if os.Getenv("LOCALNET_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	n, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	c := n.Client(chain.Address{3}, client.Options{RequestTimeout: 10 * time.Second, Retries: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	admin := n.Ledger.As(chain.Address{})
+	members := func() map[chain.ObjectID]int {
+		com, err := admin.Committee(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[chain.ObjectID]int{}
+		for _, m := range com.Members {
+			out[m.ID] = len(m.Shards)
+		}
+		return out
+	}
+	stake := uint64(testShards/5) * ledger.DefaultStakePerShard
+	start := n.Ledger.Epoch()
+	var stored []*client.StoreResult
+	var data [][]byte
+	var joined *Node
+	step, syncingSeen := 0, false
+	for i := 0; n.Ledger.Epoch() < start+22; i++ {
+		d := randomBlob(uint64(5000+i), 2000+300*i)
+		res, err := c.Store(ctx, d, 50, false)
+		if err != nil {
+			t.Fatalf("store %d in epoch %d: %v", i, n.Ledger.Epoch(), err)
+		}
+		stored, data = append(stored, res), append(data, d)
+		for j, b := range stored {
+			got, err := c.Read(ctx, b.BlobID)
+			if err != nil || !bytes.Equal(got, data[j]) {
+				t.Fatalf("read of blob %d in epoch %d: %v", j, n.Ledger.Epoch(), err)
+			}
+		}
+		if com, err := admin.Committee(ctx); err == nil && com.Syncing {
+			syncingSeen = true
+		}
+		e := n.Ledger.Epoch()
+		switch {
+		case step == 0 && e >= start+3:
+			if joined, err = n.AddNode(ctx, 2*stake); err != nil {
+				t.Fatalf("add a node: %v", err)
+			}
+			step++
+		case step == 1 && e >= start+9:
+			if members()[joined.ID] == 0 {
+				t.Fatalf("epoch %d: the new node is not in the committee", e)
+			}
+			if err := n.Ledger.SetStake(ctx, n.Nodes[0].ID, 0, nil); err != nil {
+				t.Fatal(err)
+			}
+			step++
+		case step == 2 && e >= start+14:
+			if _, in := members()[n.Nodes[0].ID]; in {
+				t.Fatalf("epoch %d: node 0 is still in the committee", e)
+			}
+			if err := n.Ledger.SetStake(ctx, n.Nodes[2].ID, 3*stake, nil); err != nil {
+				t.Fatal(err)
+			}
+			step++
+		}
+	}
+	if step != 3 || !syncingSeen {
+		t.Fatalf("step %d, syncing seen: %v", step, syncingSeen)
+	}
+	got := members()
+	if got[n.Nodes[2].ID] <= got[n.Nodes[1].ID] || got[joined.ID] <= got[n.Nodes[1].ID] {
+		t.Errorf("shards do not follow stake: %v", got)
+	}
+	// Every member ends up with every sliver of its shards.
+	for deadline := time.Now().Add(time.Minute); ; {
+		missing := 0
+		for _, nd := range n.Nodes {
+			if got[nd.ID] == 0 || len(nd.Node.Shards()) != got[nd.ID] {
+				continue
+			}
+			for _, b := range stored {
+				m, err := nd.Node.MissingSlivers(b.BlobID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				missing += m
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d slivers still missing", missing)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if joined.Node.SliversSynced() == 0 {
+		t.Errorf("the new node pulled no sliver from the previous owners")
+	}
+	done := 0
+	evs, err := admin.Events(ctx, 0, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Kind == chain.EventEpochChangeDone {
+			done++
+		}
+	}
+	if done < 20 {
+		t.Errorf("%d epoch changes completed", done)
+	}
+	t.Logf("%d blobs stored and read back across %d epochs; shards %v", len(stored), n.Ledger.Epoch()-start, got)
 }

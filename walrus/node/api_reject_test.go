@@ -121,7 +121,8 @@ func (f *rejectNet) settle(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		next := f.net.Ledger.NextCursor()
-		done := true
+		com, err := f.net.Ledger.As(chain.Address{}).Committee(context.Background())
+		done := err == nil && !com.Syncing // an epoch change completes with the nodes' reports
 		for _, nd := range f.net.Nodes {
 			cur, err := nd.Store.Cursor()
 			q, err2 := nd.Store.PendingRecoveries()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/messages"
 )
 
 // eventBatch is how many events the node asks the chain for at a time.
@@ -30,6 +31,11 @@ func (n *Node) Run(ctx context.Context) error {
 		case wake <- struct{}{}:
 		default:
 		}
+	}
+	// Shards gained while this node was down are filled now; those of a
+	// change still ahead in the events, when its start is handled.
+	if err := n.takeOverShards(ctx, nil, nil); err != nil {
+		return err
 	}
 	poke() // resume the recovery queue of the previous run
 
@@ -59,7 +65,7 @@ func (n *Node) Run(ctx context.Context) error {
 				n.log.Warn("handling chain event", "kind", ev.Kind, "blob", ev.BlobID, "err", err)
 				break
 			}
-			if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeDone {
+			if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeStart || ev.Kind == chain.EventEpochChangeDone {
 				poke()
 			}
 			if err := n.store.SetCursor(ev.Cursor + 1); err != nil {
@@ -107,12 +113,16 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 	case chain.EventInvalidBlobID:
 		n.log.Info("deleting data of an invalid blob", "blob", ev.BlobID)
 		return n.store.DeleteBlob(ev.BlobID)
-	case chain.EventEpochChangeDone:
+	case chain.EventEpochChangeStart:
 		prev, before, _ := n.view()
 		if err := n.refreshCommittee(ctx); err != nil {
 			return err
 		}
-		if err := n.takeOverShards(ctx, prev, before); err != nil {
+		return n.takeOverShards(ctx, prev, before)
+	case chain.EventEpochChangeDone:
+		// The handover is over: the shards this node gave up are no longer
+		// served, and storage that ended with the last epoch goes.
+		if err := n.refreshCommittee(ctx); err != nil {
 			return err
 		}
 		return n.dropExpired(ctx)
@@ -120,36 +130,122 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 	return nil
 }
 
-// takeOverShards fills the shards the new committee gave this node: their
-// slivers are pulled from the previous owners (sync-shard), and every
-// stored blob is queued for recovery, which rebuilds from the other nodes'
-// recovery symbols whatever the pull did not bring.
+// takeOverShards fills the shards the committee gave this node since the
+// shards it last recorded holding: their slivers are pulled from the
+// previous owners (sync-shard) while the change syncs, and every stored
+// blob is queued for recovery, which rebuilds from the other nodes'
+// recovery symbols whatever the pull did not bring. Once the queue is
+// empty, the recovery loop reports the epoch synced. A node with no record
+// (its first start) takes its shards as held: a new network has no data
+// to fill, and a new store replays every certification anyway. prev and
+// before are the committee and shards before the change, used only for
+// stores from before the record.
 func (n *Node) takeOverShards(ctx context.Context, prev *chain.Committee, before map[uint16]bool) error {
-	_, after, _ := n.view()
+	c, after, _ := n.view()
+	heldEpoch, held, ok, err := n.store.HeldShards()
+	if err != nil {
+		return err
+	}
+	if ok && heldEpoch >= c.Epoch {
+		n.setTakenOver(c.Epoch)
+		return nil // done at start-up, or for a later event of this epoch
+	}
+	if ok {
+		before = map[uint16]bool{}
+		for _, s := range held {
+			before[s] = true
+		}
+	} else if prev == nil {
+		before = after
+	}
+	if c.Syncing && c.Previous != nil {
+		prev = c.Previous
+	}
 	var gained []uint16
 	for s := range after {
 		if !before[s] {
 			gained = append(gained, s)
 		}
 	}
-	if len(gained) == 0 || before == nil {
-		return nil
-	}
 	slices.Sort(gained)
-	synced := n.SliversSynced()
-	if err := n.pullShards(ctx, prev, gained); err != nil {
-		n.log.Warn("shards not all pulled from their previous owners; rebuilding the rest from recovery symbols", "err", err)
+	if len(gained) > 0 {
+		synced := n.SliversSynced()
+		if prev != nil && prev.Epoch < c.Epoch {
+			if err := n.pullShards(ctx, prev, gained); err != nil {
+				n.log.Warn("shards not all pulled from their previous owners; rebuilding the rest from recovery symbols", "err", err)
+			}
+		}
+		queued := 0
+		err := n.store.ForEachBlob(encoding.BlobID{}, func(id encoding.BlobID) error {
+			queued++
+			return n.store.QueueRecovery(id)
+		})
+		if err != nil {
+			return fmt.Errorf("queue the blobs of new shards: %w", err)
+		}
+		n.log.Info("new shards this epoch", "epoch", c.Epoch, "shards", len(gained), "slivers_pulled", n.SliversSynced()-synced, "blobs_checked", queued)
 	}
-	queued := 0
-	err := n.store.ForEachBlob(encoding.BlobID{}, func(id encoding.BlobID) error {
-		queued++
-		return n.store.QueueRecovery(id)
-	})
-	if err != nil {
-		return fmt.Errorf("queue the blobs of new shards: %w", err)
+	mine := make([]uint16, 0, len(after))
+	for s := range after {
+		mine = append(mine, s)
 	}
-	n.log.Info("new shards this epoch", "shards", len(gained), "slivers_pulled", n.SliversSynced()-synced, "blobs_checked", queued)
+	slices.Sort(mine)
+	if err := n.store.SetHeldShards(c.Epoch, mine); err != nil {
+		return err
+	}
+	n.setTakenOver(c.Epoch)
 	return nil
+}
+
+func (n *Node) takenOverEpoch() chain.Epoch {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.takenOver
+}
+
+func (n *Node) setTakenOver(e chain.Epoch) {
+	n.mu.Lock()
+	n.takenOver = max(n.takenOver, e)
+	n.mu.Unlock()
+}
+
+// reportSync tells the chain that this node holds all its shards of the
+// current epoch, once: when the change syncs, this node is a member, its
+// new shards were queued and the recovery queue is empty. It reports
+// whether the chain should be asked again later.
+func (n *Node) reportSync(ctx context.Context) (retry bool) {
+	c, _, _ := n.view()
+	n.mu.RLock()
+	due := c.Syncing && n.takenOver >= c.Epoch && n.reported < c.Epoch
+	n.mu.RUnlock()
+	if !due {
+		return false
+	}
+	if _, member := memberShards(c, n.id); !member {
+		return false
+	}
+	if pending, err := n.store.PendingRecoveries(); err != nil || len(pending) > 0 {
+		return err != nil
+	}
+	r, ok := n.chain.(chain.EpochSyncReporter)
+	if !ok {
+		return false // the chain does not wait for nodes
+	}
+	msg := messages.EpochSyncDone{Epoch: c.Epoch, NodeID: n.id}
+	err := r.ReportEpochSync(ctx, c.Epoch, n.id, n.key.Sign(msg.Marshal()))
+	switch {
+	case err == nil, errors.Is(err, chain.ErrSyncReported):
+		n.log.Info("reported shards synced", "epoch", c.Epoch)
+	case errors.Is(err, chain.ErrInvalidArgument):
+		n.log.Info("sync report refused: the epoch moved on", "epoch", c.Epoch, "err", err)
+	default:
+		n.log.Warn("reporting shards synced", "epoch", c.Epoch, "err", err)
+		return true
+	}
+	n.mu.Lock()
+	n.reported = max(n.reported, c.Epoch)
+	n.mu.Unlock()
+	return false
 }
 
 // dropExpired deletes the data of blobs that no live object covers any more:

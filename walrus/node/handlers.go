@@ -215,11 +215,12 @@ func (n *Node) metadataStatus(w http.ResponseWriter, r *http.Request) {
 	api.WriteSuccess(w, http.StatusOK, status)
 }
 
-// ownedShard returns the shard of a pair if this node holds it.
-func (n *Node) ownedShard(w http.ResponseWriter, id encoding.BlobID, pair int) (uint16, bool) {
+// ownedShard returns the shard of a pair if this node holds it; reads
+// (forReading) are also served for a shard it is handing over.
+func (n *Node) ownedShard(w http.ResponseWriter, id encoding.BlobID, pair int, forReading bool) (uint16, bool) {
 	c, shards, _ := n.view()
 	shard := uint16(id.ShardForPair(pair, c.NShards))
-	if !shards[shard] {
+	if !shards[shard] && !(forReading && n.servesShard(shard)) {
 		fail(w, http.StatusBadRequest, api.ReasonShardNotAssigned, "shard %d of sliver pair %d is not held by this node", shard, pair)
 		return 0, false
 	}
@@ -235,7 +236,7 @@ func (n *Node) sliverRoute(w http.ResponseWriter, r *http.Request) (id encoding.
 	if pair, axis, ok = n.pathPair(w, r); !ok {
 		return
 	}
-	shard, ok = n.ownedShard(w, id, pair)
+	shard, ok = n.ownedShard(w, id, pair, r.Method == http.MethodGet)
 	return
 }
 

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"slices"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +66,15 @@ type Node struct {
 	mu        sync.RWMutex
 	committee *chain.Committee
 	shards    map[uint16]bool // shards this node holds in the committee
-	encoder   *encoding.Encoder
+	// leaving are the shards this node held in the previous committee and
+	// no longer holds, while the epoch change syncs: it still serves their
+	// slivers to readers and to their new owners.
+	leaving map[uint16]bool
+	encoder *encoding.Encoder
+
+	// takenOver is the last epoch whose new shards this node queued for
+	// filling, reported the one whose sync it reported.
+	takenOver, reported chain.Epoch
 }
 
 // New returns a node; it reads the current committee from the chain.
@@ -103,16 +112,16 @@ func (n *Node) refreshCommittee(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("node: read committee: %w", err)
 	}
-	shards := map[uint16]bool{}
-	found := false
-	for _, m := range c.Members {
-		if m.ID == n.id {
-			found = true
-			if m.PublicKey != n.key.PublicKey() {
-				return fmt.Errorf("node: the committee lists another public key for this node")
-			}
-			for _, s := range m.Shards {
-				shards[s] = true
+	shards, found := memberShards(c, n.id)
+	if found && c.Members[slices.IndexFunc(c.Members, func(m chain.Node) bool { return m.ID == n.id })].PublicKey != n.key.PublicKey() {
+		return fmt.Errorf("node: the committee lists another public key for this node")
+	}
+	leaving := map[uint16]bool{}
+	if c.Syncing && c.Previous != nil {
+		held, _ := memberShards(c.Previous, n.id)
+		for s := range held {
+			if !shards[s] {
+				leaving[s] = true
 			}
 		}
 	}
@@ -124,10 +133,34 @@ func (n *Node) refreshCommittee(ctx context.Context) error {
 		return fmt.Errorf("node: committee of %d shards: %w", c.NShards, err)
 	}
 	n.mu.Lock()
-	n.committee, n.shards, n.encoder = c, shards, enc
+	n.committee, n.shards, n.leaving, n.encoder = c, shards, leaving, enc
 	n.mu.Unlock()
 	n.log.Info("committee", "epoch", c.Epoch, "shards", len(shards), "n_shards", c.NShards)
 	return nil
+}
+
+// memberShards returns the shards member id holds in c, and whether it is
+// a member.
+func memberShards(c *chain.Committee, id chain.ObjectID) (map[uint16]bool, bool) {
+	shards := map[uint16]bool{}
+	found := false
+	for _, m := range c.Members {
+		if m.ID == id {
+			found = true
+			for _, s := range m.Shards {
+				shards[s] = true
+			}
+		}
+	}
+	return shards, found
+}
+
+// servesShard tells whether this node serves reads of a shard: its own,
+// and while the epoch change syncs, the ones it is handing over.
+func (n *Node) servesShard(s uint16) bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.shards[s] || n.leaving[s]
 }
 
 // view returns the committee, this node's shards and the encoder.

@@ -37,6 +37,9 @@ func (n *Node) recoverLoop(ctx context.Context, wake <-chan struct{}) {
 			}
 			n.dropIfGone(ctx, id)
 		}
+		if !failed && n.reportSync(ctx) {
+			failed = true
+		}
 		var retry <-chan time.Time
 		if failed {
 			retry = time.After(backoff)
@@ -87,10 +90,13 @@ func (n *Node) recoverBlob(ctx context.Context, id encoding.BlobID) error {
 		return err
 	}
 	peers := n.peerClients()
-	for shard, pair := range n.ownedPairs(id) {
-		// Secondary slivers first: they need fewer symbols (k_p), and
-		// peers rebuilding primaries need them.
-		for _, axis := range []encoding.Axis{encoding.Secondary, encoding.Primary} {
+	owned := n.ownedPairs(id)
+	// Secondary slivers first, all of them: they need fewer symbols (k_p),
+	// peers rebuilding primaries need them, and so does this node: a node
+	// holding more than f shards cannot get the k_s symbols of a primary
+	// sliver from its peers alone.
+	for _, axis := range []encoding.Axis{encoding.Secondary, encoding.Primary} {
+		for shard, pair := range owned {
 			has, err := n.store.HasSliver(id, shard, axis)
 			if err != nil {
 				return err
@@ -100,7 +106,11 @@ func (n *Node) recoverBlob(ctx context.Context, id encoding.BlobID) error {
 			}
 			index := encoding.SliverIndex(axis, pair, c.NShards)
 			syms := n.collectSymbols(ctx, peers, id, axis, index, p)
-			s, proof, err := enc.RecoverSliver(m, axis, index, syms)
+			own, err := n.ownSymbols(id, m, enc, owned, axis, index)
+			if err != nil {
+				return err
+			}
+			s, proof, err := enc.RecoverSliver(m, axis, index, append(syms, own...))
 			if proof != nil {
 				n.log.Error("blob is inconsistently encoded", "blob", id, "axis", axis, "sliver", index)
 				return fmt.Errorf("recover %s sliver %d: %w", axis, index, err)
@@ -113,11 +123,32 @@ func (n *Node) recoverBlob(ctx context.Context, id encoding.BlobID) error {
 			}
 			n.metrics.recovered.Inc()
 			n.metrics.stored.WithLabelValues(axis.String()).Inc()
-			n.log.Info("recovered sliver", "blob", id, "shard", shard, "axis", axis)
+			n.log.Debug("recovered sliver", "blob", id, "shard", shard, "axis", axis)
 		}
 	}
 	// The recovery is done only once its slivers are on disk.
 	return n.store.Sync()
+}
+
+// ownSymbols returns the recovery symbols for sliver index of the target
+// axis that this node's own slivers of the other axis give.
+func (n *Node) ownSymbols(id encoding.BlobID, m *encoding.Metadata, enc *encoding.Encoder, owned map[uint16]int, target encoding.Axis, index int) ([]encoding.RecoverySymbol, error) {
+	var out []encoding.RecoverySymbol
+	for shard := range owned {
+		s, err := n.store.Sliver(id, shard, target.Orthogonal())
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		got, err := enc.RecoverySymbols(m, s, []int{index})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
 }
 
 // fetchMetadata asks peers for a blob's metadata; the first that verifies wins.

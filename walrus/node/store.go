@@ -37,6 +37,11 @@ type Store interface {
 	// Cursor is the position in the chain's events the node has processed.
 	Cursor() (chain.Cursor, error)
 	SetCursor(c chain.Cursor) error
+	// HeldShards and SetHeldShards record the shards the node holds as of
+	// an epoch (their slivers present or queued for recovery), so that a
+	// node that restarts after an epoch change knows what it gained.
+	HeldShards() (epoch chain.Epoch, shards []uint16, ok bool, err error)
+	SetHeldShards(epoch chain.Epoch, shards []uint16) error
 	// The recovery queue: certified blobs whose slivers the node must rebuild.
 	QueueRecovery(id encoding.BlobID) error
 	RecoveryDone(id encoding.BlobID) error

@@ -147,7 +147,7 @@ func (n *Node) pullShardAxis(ctx context.Context, peer syncPeer, c *chain.Commit
 			return err
 		}
 		for _, it := range items {
-			if err := n.keepSynced(enc, c, shard, it); err != nil {
+			if err := n.keepSynced(ctx, enc, c, shard, it); err != nil {
 				return err
 			}
 		}
@@ -179,13 +179,21 @@ func (n *Node) syncBatch(ctx context.Context, peer syncPeer, req messages.SyncSh
 }
 
 // keepSynced checks a sliver from the previous owner against the blob's
-// metadata and stores it; a wrong one means the owner lies.
-func (n *Node) keepSynced(enc *encoding.Encoder, c *chain.Committee, shard uint16, it api.ShardSliver) error {
+// metadata, fetched from the committee first if this node (a newcomer)
+// lacks it, and stores it; a wrong one means the owner lies.
+func (n *Node) keepSynced(ctx context.Context, enc *encoding.Encoder, c *chain.Committee, shard uint16, it api.ShardSliver) error {
 	m, err := n.store.Metadata(it.BlobID, false)
 	if errors.Is(err, ErrNotFound) {
-		return nil // no metadata here yet: recovery fetches it and the slivers
-	}
-	if err != nil {
+		if st, err := n.chain.BlobStatus(ctx, it.BlobID); err != nil || !st.Exists || st.Invalid != nil {
+			return err // not a live blob (any more): nothing to keep
+		}
+		if m, err = n.fetchMetadata(ctx, it.BlobID, c.NShards); err != nil {
+			return nil // recovery tries again
+		}
+		if err := n.store.PutMetadata(it.BlobID, m, false); err != nil {
+			return err
+		}
+	} else if err != nil {
 		return err
 	}
 	want := encoding.SliverIndex(it.Sliver.Axis, it.BlobID.PairForShard(int(shard), c.NShards), c.NShards)

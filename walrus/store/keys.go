@@ -10,6 +10,7 @@ import (
 // Key tags; see the key layout in doc.go.
 const (
 	tagCursor   byte = 'c'
+	tagHeld     byte = 'h'
 	tagMetadata byte = 'm'
 	tagPending  byte = 'p'
 	tagRecovery byte = 'r'
@@ -26,6 +27,7 @@ const (
 
 var (
 	cursorKey = []byte{tagCursor}
+	heldKey   = []byte{tagHeld}
 	statsKey  = []byte{tagStats}
 	schemaKey = []byte{tagSchema}
 )

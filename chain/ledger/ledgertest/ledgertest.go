@@ -7,6 +7,7 @@ package ledgertest
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"testing"
@@ -172,4 +173,64 @@ func WaitEvent(tb testing.TB, ch chain.Chain, from chain.Cursor, kind chain.Even
 	}
 	tb.Fatalf("no %s event within %v", kind, timeout)
 	return chain.Event{}, from
+}
+
+// ReportSync has every member of com whose key c holds report its shards
+// of com's epoch synced, as storage nodes do once they hold them; the epoch
+// change is then done.
+func (c *Committee) ReportSync(tb testing.TB, r chain.EpochSyncReporter, com chain.Committee) {
+	tb.Helper()
+	if err := c.reportSync(r, com); err != nil {
+		tb.Error(err)
+	}
+}
+
+func (c *Committee) reportSync(r chain.EpochSyncReporter, com chain.Committee) error {
+	var errs []error
+	for _, m := range com.Members {
+		for _, key := range c.Keys {
+			if key.PublicKey() != m.PublicKey {
+				continue
+			}
+			msg := messages.EpochSyncDone{Epoch: com.Epoch, NodeID: m.ID}
+			if err := r.ReportEpochSync(context.Background(), com.Epoch, m.ID, key.Sign(msg.Marshal())); err != nil && !errors.Is(err, chain.ErrSyncReported) {
+				errs = append(errs, fmt.Errorf("report sync of %s for epoch %d: %w", m.Name, com.Epoch, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// FollowEpochs reports every member's sync at each EpochChangeStart of ch
+// until the test ends, standing in for the storage nodes.
+func (c *Committee) FollowEpochs(tb testing.TB, ch interface {
+	chain.Chain
+	chain.EpochSyncReporter
+}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	tb.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		var cursor chain.Cursor
+		for ctx.Err() == nil {
+			evs, err := ch.Events(ctx, cursor, 100)
+			if err != nil {
+				return
+			}
+			for _, ev := range evs {
+				cursor = ev.Cursor + 1
+				if ev.Kind != chain.EventEpochChangeStart {
+					continue
+				}
+				com, err := ch.Committee(ctx)
+				if err != nil || com.Epoch != ev.Epoch {
+					continue // a later change overtook it
+				}
+				// Errors are the ledger moving on or closing under a
+				// test that no longer looks.
+				_ = c.reportSync(ch, *com)
+			}
+		}
+	}()
 }
