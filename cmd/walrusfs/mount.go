@@ -37,6 +37,11 @@ import (
 const (
 	embeddedNodes  = 4
 	embeddedShards = 100
+	// embeddedEpoch is the epoch length of a new embedded network: Walrus
+	// Testnet's day, so that storage runs out and renewal matters as it
+	// does there. Epochs advance while the mount runs, the overdue one at
+	// start-up.
+	embeddedEpoch = 24 * time.Hour
 )
 
 type mountOptions struct {
@@ -68,7 +73,7 @@ func newMountCmd(g *globals) *cobra.Command {
 
 Without --network or --config it runs on an embedded network: a ledger and
 ` + fmt.Sprint(embeddedNodes) + ` storage nodes inside this process, keeping their data under the state
-directory (with --sui-listen it also serves that network as Sui, for the
+directory, with epochs of a day as on Walrus Testnet (with --sui-listen it also serves that network as Sui, for the
 official SDK). With --config (and --context, --wallet) it uses Walrus on Sui
 as a Walrus user's client_config.yaml and Sui wallet describe it — Testnet,
 Mainnet, or a devnet's DIR/client_config.yaml — paying for storage with the
@@ -211,7 +216,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		}
 		defer release()
 		n, err := localnet.Open(ctx, localnet.Config{Dir: netDir, Nodes: embeddedNodes, NShards: embeddedShards,
-			Logger: log.With("component", "network")})
+			EpochDuration: embeddedEpoch, Logger: log.With("component", "network")})
 		if err != nil {
 			return fmt.Errorf("embedded network: %w", err)
 		}
