@@ -101,7 +101,8 @@ func NewRenewer(m *meta.Store, ch RenewChain, opts RenewerOptions) *Renewer {
 func (r *Renewer) renewBelow() uint32 { return max(1, (r.opts.Keep+1)/2) }
 
 // Fresh tells whether new content may point at a blob: not when it is due
-// for renewal already (its content is then stored anew, for Keep epochs).
+// for renewal already (its content is then stored anew, for Keep epochs),
+// nor when the collector gave it up.
 // A blob the tree has no record of is taken as fresh: it was stored before
 // records were kept.
 func (r *Renewer) Fresh(id encoding.BlobID) bool {
@@ -109,7 +110,7 @@ func (r *Renewer) Fresh(id encoding.BlobID) bool {
 	if err != nil || !ok {
 		return err == nil
 	}
-	return b.EndEpoch > r.epoch.Load()+r.renewBelow()
+	return !b.Deleted && b.EndEpoch > r.epoch.Load()+r.renewBelow()
 }
 
 // Status returns the last check's findings.

@@ -61,7 +61,14 @@ type UploaderOptions struct {
 	Busy func(ino uint64) bool
 	// Fresh, if set, tells whether content may point at a blob it is
 	// already stored in; if not (the blob ends too soon), it is stored anew.
-	Fresh  func(encoding.BlobID) bool
+	Fresh func(encoding.BlobID) bool
+	// Deletable stores content as deletable blobs, whose storage the
+	// collector gives back once no file points at them.
+	Deletable bool
+	// InUse, if set, is held for reading from choosing a known blob for
+	// content until the file points at it, so that the collector does not
+	// give that blob up meanwhile.
+	InUse  *sync.RWMutex
 	Logger *slog.Logger
 }
 
@@ -269,6 +276,7 @@ func (u *Uploader) packs(entries []meta.QueueEntry) (packs [][]meta.QueueEntry, 
 // uploadPack stores small files in one blob, each file pointing at its
 // range of it; it returns the backoff of a failed attempt (0 on success).
 func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) time.Duration {
+	defer u.holdInUse()()
 	start := time.Now()
 	type item struct {
 		e      meta.QueueEntry
@@ -314,7 +322,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 		u.mu.Lock()
 		u.current = &Progress{Ino: items[0].e.Ino, Version: items[0].e.Version, Bytes: int64(len(blob)), StartedAt: start}
 		u.mu.Unlock()
-		res, err := u.blobs.Store(ctx, blob, u.opts.Epochs, false)
+		res, err := u.blobs.Store(ctx, blob, u.opts.Epochs, u.opts.Deletable)
 		u.mu.Lock()
 		u.current = nil
 		u.mu.Unlock()
@@ -382,6 +390,7 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		return fmt.Errorf("open data of inode %d: %w", e.Ino, err)
 	}
 	defer f.Close()
+	defer u.holdInUse()()
 	size := int64(in.Size)
 	u.mu.Lock()
 	u.current = &Progress{Ino: e.Ino, Version: e.Version, Bytes: size, StartedAt: time.Now()}
@@ -412,7 +421,7 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		}
 		known = known && u.fresh(chunk.Blob)
 		if !known {
-			res, err := u.blobs.Store(ctx, data, u.opts.Epochs, false)
+			res, err := u.blobs.Store(ctx, data, u.opts.Epochs, u.opts.Deletable)
 			if err != nil {
 				return fmt.Errorf("store chunk at %d of inode %d: %w", off, e.Ino, err)
 			}
@@ -433,6 +442,15 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 	}
 	// An empty file needs no blob: it is certified with no chunks.
 	return u.certified(e, size, chunks, hashes, start)
+}
+
+// holdInUse holds InUse for reading, if set, and returns its release.
+func (u *Uploader) holdInUse() func() {
+	if u.opts.InUse == nil {
+		return func() {}
+	}
+	u.opts.InUse.RLock()
+	return u.opts.InUse.RUnlock
 }
 
 // fresh tells whether known content's blob may be pointed at again.

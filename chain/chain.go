@@ -291,6 +291,34 @@ type BlobFinder interface {
 	FindOwnedBlob(ctx context.Context, blobID encoding.BlobID, endEpoch Epoch, deletable bool) (Blob, bool, error)
 }
 
+// StorageFinder is implemented by chains that can find the sender's unused
+// Storage resources: a store registers its blob on one that fits (the
+// storage a deleted blob gave back, say) before buying new space.
+type StorageFinder interface {
+	// OwnedStorage returns the sender's Storage resources not attached to
+	// a blob.
+	OwnedStorage(ctx context.Context) ([]Storage, error)
+}
+
+// FitStorage picks among storages the one to register a blob of size bytes
+// of encoded length on, in epoch now, to be kept until at least end: it
+// must cover them, and may be at most twice as large (a larger one would
+// waste its rest, which only a split could save); the smallest fit wins,
+// then the one that ends first.
+func FitStorage(storages []Storage, size uint64, now, end Epoch) (Storage, bool) {
+	var best Storage
+	found := false
+	for _, s := range storages {
+		if s.StartEpoch > now || s.EndEpoch < end || s.EndEpoch <= now || s.Size < size || s.Size/2 > size {
+			continue
+		}
+		if !found || s.Size < best.Size || (s.Size == best.Size && s.EndEpoch < best.EndEpoch) {
+			best, found = s, true
+		}
+	}
+	return best, found
+}
+
 // BlobLister is implemented by chains that can list the sender's own blob
 // objects, as `walrus list-blobs` does.
 type BlobLister interface {

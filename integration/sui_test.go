@@ -578,3 +578,90 @@ func movedSlivers(t *testing.T, d *devnet) int {
 	}
 	return total
 }
+
+// TestMountReclaimsStorage: file contents are stored as deletable blobs;
+// once a file is deleted or overwritten and no kept snapshot points at its
+// old content, the mount deletes that blob (the storage nodes drop its
+// data) and the Storage resource goes back to the wallet, where the next
+// blob of a fitting size is registered on it instead of buying new space.
+func TestMountReclaimsStorage(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
+	d.wait(t, time.Minute)
+	cfg, _ := devnetSetup(t, dir)
+	state, mnt := t.TempDir(), t.TempDir()
+	startMount(t, mnt, state, "--config", cfg, "--chunk-size", "1048576", "--publish-after", "300ms",
+		"--gc-grace", "1s", "--keep-snapshots", "1")
+	src := t.TempDir()
+	makeFiles(t, src, map[string]int{"a": 300_000, "b": 400_000})
+	mustCmd(t, "cp", "-a", src+"/.", mnt)
+	waitPublished(t, state, 1)
+	type listed struct {
+		BlobID    string `json:"blobId"`
+		ObjectID  string `json:"objectId"`
+		Deletable bool   `json:"deletable"`
+		Storage   struct {
+			ID   string `json:"id"`
+			Size uint64 `json:"storageSize"`
+		} `json:"storage"`
+	}
+	listBlobs := func() map[string]listed {
+		out := map[string]listed{}
+		for _, line := range strings.Split(strings.TrimSpace(string(mustRun(t, time.Minute, "list-blobs", "--config", cfg, "--json").stdout)), "\n") {
+			var b listed
+			must(t, json.Unmarshal([]byte(line), &b))
+			out[b.BlobID] = b
+		}
+		return out
+	}
+	aID := xattr(t, filepath.Join(mnt, "a"), "user.walrus.blob_id")
+	oldB := xattr(t, filepath.Join(mnt, "b"), "user.walrus.blob_id")
+	before := listBlobs()
+	if !before[aID].Deletable || !before[oldB].Deletable {
+		t.Fatalf("file contents are not deletable blobs: %+v", before)
+	}
+
+	// a deleted, b overwritten: once a new manifest replaces the only kept
+	// snapshot, their old blobs and the old manifest go.
+	must(t, os.Remove(filepath.Join(mnt, "a")))
+	must(t, os.WriteFile(filepath.Join(mnt, "b"), []byte("new content of b"), 0o644))
+	waitPublished(t, state, 2)
+	for deadline := time.Now().Add(time.Minute); ; {
+		var st []struct {
+			Collect *struct {
+				Deleted int `json:"deleted"`
+			} `json:"collect"`
+		}
+		must(t, json.Unmarshal(mustRun(t, 30*time.Second, "status", "--state", state, "--json").stdout, &st))
+		if len(st) == 1 && st[0].Collect != nil && st[0].Collect.Deleted >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("unused blobs not deleted after a minute: %+v", st)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	after := listBlobs()
+	if _, ok := after[aID]; ok {
+		t.Fatalf("the deleted file's blob object is still there: %+v", after[aID])
+	}
+	if _, ok := after[oldB]; ok {
+		t.Fatalf("the overwritten content's blob object is still there")
+	}
+	// The storage nodes dropped the data: the blob no longer reads.
+	if res := walrusfs(t, time.Minute, "read", "--config", cfg, aID, "-o", filepath.Join(t.TempDir(), "o")); res.code == 0 {
+		t.Fatal("a deleted blob still reads")
+	}
+
+	// New content of a's size registers on the storage a gave back.
+	again := makeFiles(t, t.TempDir(), map[string]int{"c": 300_000})
+	must(t, os.WriteFile(filepath.Join(mnt, "c"), again[0].data, 0o644))
+	waitPublished(t, state, 3)
+	cID := xattr(t, filepath.Join(mnt, "c"), "user.walrus.blob_id")
+	if got := listBlobs()[cID]; got.Storage.ID != before[aID].Storage.ID {
+		t.Fatalf("c's blob is on storage %s, not on %s that a's deletion gave back", got.Storage.ID, before[aID].Storage.ID)
+	}
+	if got, err := os.ReadFile(filepath.Join(mnt, "b")); err != nil || string(got) != "new content of b" {
+		t.Fatalf("b after the collection: %q, %v", got, err)
+	}
+}

@@ -172,6 +172,25 @@ func (a *Account) Events(ctx context.Context, from chain.Cursor, limit int) ([]c
 	return evs, nil
 }
 
+// OwnedStorage lists the sender's Storage resources not attached to a
+// blob, expired ones included, by object ID.
+func (a *Account) OwnedStorage(ctx context.Context) ([]chain.Storage, error) {
+	var out []chain.Storage
+	err := a.l.read(ctx, func(s *state) error {
+		for _, st := range s.storages {
+			if st.owner == a.sender {
+				out = append(out, st.Storage)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("owned storage: %w", err)
+	}
+	slices.SortFunc(out, func(x, y chain.Storage) int { return compareIDs(x.ID, y.ID) })
+	return out, nil
+}
+
 // OwnedBlobs lists the sender's blob objects, expired ones included, by
 // object ID.
 func (a *Account) OwnedBlobs(ctx context.Context) ([]chain.Blob, error) {

@@ -262,6 +262,43 @@ func (c *Client) FindOwnedBlob(ctx context.Context, blobID encoding.BlobID, endE
 	return *found, true, nil
 }
 
+// OwnedStorage lists the signer's Storage resources not attached to a
+// blob: those bought ahead, and those deleted blobs gave back.
+func (c *Client) OwnedStorage(ctx context.Context) ([]chain.Storage, error) {
+	if c.cfg.Signer == nil {
+		return nil, nil
+	}
+	d, err := c.stateFor(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	o := hexID(c.Address())
+	typ := moveobj.StorageType(d.typeOrigin).String()
+	var out []chain.Storage
+	var token []byte
+	for {
+		resp, err := c.state.ListOwnedObjects(ctx, &v2.ListOwnedObjectsRequest{Owner: &o, ObjectType: &typ, PageToken: token, ReadMask: objectMask})
+		if err != nil {
+			return nil, rpcError("list storage resources", err)
+		}
+		for _, p := range resp.Objects {
+			obj, err := parseObject(p)
+			if err != nil {
+				return nil, fmt.Errorf("sui: storage object: %w", err)
+			}
+			st, err := moveobj.DecodeStorage(obj.contents)
+			if err != nil {
+				return nil, fmt.Errorf("sui: storage object %s: %w", hexID(obj.ref.ID), err)
+			}
+			out = append(out, chain.Storage{ID: st.ID, StartEpoch: st.StartEpoch, EndEpoch: st.EndEpoch, Size: st.StorageSize})
+		}
+		if len(resp.NextPageToken) == 0 {
+			return out, nil
+		}
+		token = resp.NextPageToken
+	}
+}
+
 // OwnedBlobs lists the signer's Blob objects.
 func (c *Client) OwnedBlobs(ctx context.Context) ([]chain.Blob, error) {
 	d, err := c.stateFor(ctx, false)

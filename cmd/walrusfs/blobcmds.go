@@ -29,6 +29,16 @@ type blobOutput struct {
 	Deletable      bool    `json:"deletable"`
 	EndEpoch       uint32  `json:"endEpoch"`
 	Expired        bool    `json:"expired"`
+	// Storage is the resource the blob is stored on.
+	Storage storageOutput `json:"storage"`
+}
+
+// storageOutput is a Storage resource as list-blobs prints it.
+type storageOutput struct {
+	ID         string `json:"id"`
+	StartEpoch uint32 `json:"startEpoch"`
+	EndEpoch   uint32 `json:"endEpoch"`
+	Size       uint64 `json:"storageSize"`
 }
 
 func newBlobOutput(b chain.Blob, epoch chain.Epoch) blobOutput {
@@ -36,6 +46,7 @@ func newBlobOutput(b chain.Blob, epoch chain.Epoch) blobOutput {
 		BlobID: b.BlobID.String(), ObjectID: ledger.FormatObjectID(b.ID), Size: b.Size,
 		Certified: b.CertifiedEpoch != nil, CertifiedEpoch: b.CertifiedEpoch, Deletable: b.Deletable,
 		EndEpoch: b.Storage.EndEpoch, Expired: b.Storage.EndEpoch <= epoch,
+		Storage: storageOutput{ID: ledger.FormatObjectID(b.Storage.ID), StartEpoch: b.Storage.StartEpoch, EndEpoch: b.Storage.EndEpoch, Size: b.Storage.Size},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -61,6 +62,10 @@ type mountOptions struct {
 	minFree    int64
 	suiListen  string
 	keepEpochs uint32
+	// Reclaiming storage.
+	permanent     bool
+	keepSnapshots int
+	gcGrace       time.Duration
 }
 
 func newMountCmd(g *globals) *cobra.Command {
@@ -112,6 +117,9 @@ The mount is private to its user unless --allow-other is given.`,
 	f.Int64Var(&o.cacheSize, "cache-size", 256<<20, "bytes of content read from the network kept in memory")
 	f.Int64Var(&o.chunkSize, "chunk-size", 64<<20, "largest blob a file is cut into (also bounded by the network's largest blob)")
 	f.Uint32Var(&o.epochs, "epochs", 52, "epochs to store each new blob for")
+	f.BoolVar(&o.permanent, "permanent", false, "store permanent blobs, which cannot be deleted: the storage of deleted and overwritten files is then not reclaimed")
+	f.IntVar(&o.keepSnapshots, "keep-snapshots", 3, "keep this many published manifests (snapshots of the tree, with the content they point at); older ones are deleted and their storage reclaimed")
+	f.DurationVar(&o.gcGrace, "gc-grace", 10*time.Minute, "how long content no file points at is kept before its blob is deleted and its storage reclaimed")
 	f.Uint32Var(&o.keepEpochs, "keep-epochs", 0, "keep the tree's blobs stored this many epochs ahead, renewing each once fewer than half are left (default --epochs)")
 	f.BoolVar(&o.noDrain, "no-drain", false, "exit without waiting for queued uploads (they resume at the next mount)")
 	f.StringVar(&o.metrics, "metrics-listen", "", "host:port to serve Prometheus metrics on (/metrics); none when empty")
@@ -271,6 +279,9 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if o.name == "" {
 		return usageError{errors.New("--name must not be empty")}
 	}
+	if o.keepSnapshots < 1 || o.gcGrace < 0 {
+		return usageError{fmt.Errorf("--keep-snapshots %d must be at least 1, --gc-grace %v not negative", o.keepSnapshots, o.gcGrace)}
+	}
 	fsDir = filepath.Join(fsDir, o.name)
 	if err := os.MkdirAll(fsDir, 0o700); err != nil {
 		return fmt.Errorf("state: %w", err)
@@ -327,17 +338,25 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	stored := cache.RecordingStorer{BlobStorer: c, Meta: m}
 	renewer := cache.NewRenewer(m, ch, cache.RenewerOptions{
 		Keep: cmp.Or(o.keepEpochs, o.epochs), MaxAhead: maxAhead, Interval: renewInterval, CostPerEpoch: costPerEpoch, Logger: log.With("component", "renewer"),
+		// The kept snapshots, their manifests and what they point at.
 		Also: func() []encoding.BlobID {
+			var out []encoding.BlobID
+			snaps, _ := m.Snapshots()
+			for _, s := range snaps {
+				out = append(append(out, s.Manifest), s.Blobs...)
+			}
 			if pub, err := m.Published(); err == nil {
 				if id, err := encoding.ParseBlobID(pub.Manifest); err == nil {
-					return []encoding.BlobID{id}
+					out = append(out, id)
 				}
 			}
-			return nil
+			return out
 		},
 	})
+	var inUse sync.RWMutex
+	collector := cache.NewCollector(m, ch, cache.CollectorOptions{Grace: o.gcGrace, InUse: &inUse, Logger: log.With("component", "collector")})
 	uploader := cache.NewUploader(m, files, stored, cache.UploaderOptions{
-		Fresh:     renewer.Fresh,
+		Fresh: renewer.Fresh, Deletable: !o.permanent, InUse: &inUse,
 		ChunkSize: int(chunkSize), Epochs: o.epochs, Logger: log.With("component", "uploader"),
 		OnCertified: func(ino uint64) {
 			if fsys != nil {
@@ -393,17 +412,25 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			renewer.Run(upCtx)
 		}
 	}()
-	src.renewer = renewer
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		if o.snapshot == "" && !o.readOnly && !o.permanent {
+			collector.Run(upCtx, min(renewInterval, max(o.gcGrace/2, time.Second)))
+		}
+	}()
+	src.renewer, src.collector = renewer, collector
 	defer func() {
 		stopUploads()
 		<-uploadsDone
 		<-maintained
 		<-renewed
+		<-collected
 	}()
 	var pub *manifest.Publisher
 	if o.snapshot == "" && !o.readOnly {
 		pub = &manifest.Publisher{Meta: m, Blobs: recordingBlobs{RecordingStorer: stored, reader: c}, Chain: ch, Owner: owner, Name: o.name, Epochs: o.epochs,
-			Settle: o.settle, Logger: log.With("component", "manifest")}
+			Settle: o.settle, Deletable: !o.permanent, KeepSnapshots: o.keepSnapshots, Logger: log.With("component", "manifest")}
 		src.publisher = pub
 		pubCtx, stopPub := context.WithCancel(context.Background())
 		pubDone := make(chan struct{})

@@ -37,17 +37,18 @@ const statusSocket = "status.sock"
 
 // mountStatus is what "walrusfs status" shows of a running mount.
 type mountStatus struct {
-	Mount    string              `json:"mount"`
-	State    string              `json:"state"`
-	PID      int                 `json:"pid"`
-	Since    time.Time           `json:"since"`
-	Network  networkHealth       `json:"network"`
-	Queue    queueStatus         `json:"queue"`
-	Cache    cacheStatus         `json:"cache"`
-	Uploads  cache.UploaderStats `json:"uploads"`
-	Manifest *manifest.Status    `json:"manifest,omitempty"`
-	Wallet   *walletStatus       `json:"wallet,omitempty"`
-	Renewal  *cache.RenewStatus  `json:"renewal,omitempty"`
+	Mount    string               `json:"mount"`
+	State    string               `json:"state"`
+	PID      int                  `json:"pid"`
+	Since    time.Time            `json:"since"`
+	Network  networkHealth        `json:"network"`
+	Queue    queueStatus          `json:"queue"`
+	Cache    cacheStatus          `json:"cache"`
+	Uploads  cache.UploaderStats  `json:"uploads"`
+	Manifest *manifest.Status     `json:"manifest,omitempty"`
+	Wallet   *walletStatus        `json:"wallet,omitempty"`
+	Renewal  *cache.RenewStatus   `json:"renewal,omitempty"`
+	Collect  *cache.CollectStatus `json:"collect,omitempty"`
 }
 
 // walletStatus is the Sui wallet of a mount on Walrus on Sui: its address,
@@ -124,6 +125,7 @@ type statusSource struct {
 	publisher          *manifest.Publisher
 	wallet             *sui.Client // nil off Sui
 	renewer            *cache.Renewer
+	collector          *cache.Collector
 }
 
 func (s *statusSource) status(ctx context.Context) mountStatus {
@@ -136,6 +138,10 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 	if s.renewer != nil {
 		r := s.renewer.Status()
 		st.Renewal = &r
+	}
+	if s.collector != nil {
+		c := s.collector.Status()
+		st.Collect = &c
 	}
 	st.Queue.Entries = []queueItem{}
 	if q, err := s.meta.Queue(); err == nil {
@@ -438,6 +444,13 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 			}
 			if r.LastError != "" {
 				fmt.Fprintf(w, "            renewal failing (retried): %s\n", r.LastError)
+			}
+		}
+		if c := st.Collect; c != nil && (c.Deleted > 0 || c.Waiting > 0 || c.LastError != "") {
+			fmt.Fprintf(w, "  reclaim   %d unused blob(s) deleted since start (%s), their storage back in the wallet; %d unused, waiting out their grace\n",
+				c.Deleted, formatBytes(int64(c.ReclaimedBytes)), c.Waiting)
+			if c.LastError != "" {
+				fmt.Fprintf(w, "            deleting failing (retried): %s\n", c.LastError)
 			}
 		}
 		q := st.Queue

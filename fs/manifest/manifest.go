@@ -117,7 +117,13 @@ type Publisher struct {
 	Name   string        // the file system's name on the chain
 	Epochs uint32        // how long manifest blobs are kept
 	Settle time.Duration // quiet time after the last change before publishing
-	Logger *slog.Logger
+	// Deletable stores manifests as deletable blobs, whose storage comes
+	// back once they are no longer kept.
+	Deletable bool
+	// KeepSnapshots is how many published manifests are kept, with the
+	// blobs they point at (at least the last one).
+	KeepSnapshots int
+	Logger        *slog.Logger
 
 	mu      sync.Mutex
 	lastErr string
@@ -138,6 +144,21 @@ type Status struct {
 	// UpToDate is set when the last manifest holds the tree as it is now,
 	// every file at its current content.
 	UpToDate bool `json:"upToDate"`
+}
+
+// treeBlobs lists the blobs a tree's files point at.
+func treeBlobs(t *meta.Tree) []encoding.BlobID {
+	seen := map[encoding.BlobID]bool{}
+	var out []encoding.BlobID
+	for _, in := range t.Inodes {
+		for _, c := range in.Chunks {
+			if !seen[c.Blob] {
+				seen[c.Blob] = true
+				out = append(out, c.Blob)
+			}
+		}
+	}
+	return out
 }
 
 // Status returns what was published last, and the last error.
@@ -252,7 +273,7 @@ func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 		}
 		prevVersion = prev.Version
 	}
-	res, err := p.Blobs.Store(ctx, b, p.Epochs, false)
+	res, err := p.Blobs.Store(ctx, b, p.Epochs, p.Deletable)
 	if err != nil {
 		return fmt.Errorf("store manifest: %w", err)
 	}
@@ -265,6 +286,9 @@ func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 	}
 	if err := p.Meta.SetPublished(&meta.Published{Name: p.Name, Version: rec.Version,
 		Manifest: res.BlobID.String(), Hash: sum[:], At: time.Now().UnixNano()}); err != nil {
+		return err
+	}
+	if err := p.Meta.RecordSnapshot(meta.Snapshot{Version: rec.Version, Manifest: res.BlobID, Blobs: treeBlobs(t)}, p.KeepSnapshots); err != nil {
 		return err
 	}
 	p.logger().Info("manifest published", "name", p.Name, "version", rec.Version, "blob", res.BlobID,

@@ -1,9 +1,11 @@
 package meta
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"syscall"
 
 	"github.com/dgraph-io/badger/v4"
@@ -20,6 +22,13 @@ type BlobInfo struct {
 	EndEpoch  uint32          `json:"endEpoch"` // exclusive
 	Deletable bool            `json:"deletable"`
 	Size      uint64          `json:"size"` // unencoded
+	// Unreferenced is when (Unix ms) the collector first found nothing
+	// pointing at the blob; 0 while something does.
+	Unreferenced int64 `json:"unreferenced,omitempty"`
+	// Deleted marks a blob the collector gives up: new content never points
+	// at it again; Reclaimed, once its storage came back to the wallet.
+	Deleted   bool `json:"deleted,omitempty"`
+	Reclaimed bool `json:"reclaimed,omitempty"`
 }
 
 func blobKey(id encoding.BlobID) []byte { return append([]byte{'b'}, id[:]...) }
@@ -69,6 +78,61 @@ func (s *Store) ReferencedBlobs() (map[encoding.BlobID]bool, error) {
 			out[c.Blob] = true
 		}
 		return false
+	})
+	return out, err
+}
+
+// Snapshot is a published manifest kept as a snapshot of the tree, with the
+// blobs it points at, which stay stored while it is kept.
+type Snapshot struct {
+	Version  uint64            `json:"version"`
+	Manifest encoding.BlobID   `json:"manifest"`
+	Blobs    []encoding.BlobID `json:"blobs"`
+}
+
+func snapshotKey(version uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{'S'}, version)
+}
+
+// RecordSnapshot keeps a published manifest's record, and drops all but the
+// keep newest (keep ≥ 1).
+func (s *Store) RecordSnapshot(snap Snapshot, keep int) error {
+	return s.update(func(txn *badger.Txn) error {
+		if err := setJSON(txn, snapshotKey(snap.Version), snap); err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'S'}, Reverse: true})
+		defer it.Close()
+		var old [][]byte
+		n := 0
+		for it.Seek(snapshotKey(math.MaxUint64)); it.Valid(); it.Next() {
+			if n++; n > max(keep, 1) {
+				old = append(old, it.Item().KeyCopy(nil))
+			}
+		}
+		for _, k := range old {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Snapshots returns the kept snapshots, newest first.
+func (s *Store) Snapshots() ([]Snapshot, error) {
+	var out []Snapshot
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'S'}, Reverse: true})
+		defer it.Close()
+		for it.Seek(snapshotKey(math.MaxUint64)); it.Valid(); it.Next() {
+			var snap Snapshot
+			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &snap) }); err != nil {
+				return fmt.Errorf("meta: corrupt snapshot record: %w", err)
+			}
+			out = append(out, snap)
+		}
+		return nil
 	})
 	return out, err
 }

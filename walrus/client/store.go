@@ -71,7 +71,7 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 		}
 	}
 	if !found {
-		if obj, err = c.register(ctx, eb, epochs, deletable); err != nil {
+		if obj, err = c.register(ctx, eb, com.Epoch, epochs, deletable); err != nil {
 			return nil, fmt.Errorf("store %s: %w", eb.ID, err)
 		}
 	}
@@ -269,7 +269,23 @@ func (c *Client) checkConfirmation(conf messages.SignedMessage, want []byte, m m
 
 // register buys storage for an encoded blob and registers it: in one
 // transaction where the chain can, as Walrus clients do on Sui.
-func (c *Client) register(ctx context.Context, eb *encoding.EncodedBlob, epochs uint32, deletable bool) (chain.Blob, error) {
+func (c *Client) register(ctx context.Context, eb *encoding.EncodedBlob, epoch chain.Epoch, epochs uint32, deletable bool) (chain.Blob, error) {
+	// Storage the wallet holds already (a deleted blob's) goes first.
+	if f, ok := c.chain.(chain.StorageFinder); ok {
+		owned, err := f.OwnedStorage(ctx)
+		if err != nil {
+			return chain.Blob{}, fmt.Errorf("look for the wallet's storage: %w", err)
+		}
+		if st, ok := chain.FitStorage(owned, eb.Params.EncodedLength(), epoch, epoch+epochs); ok {
+			obj, err := c.chain.RegisterBlob(ctx, st.ID, eb.ID, eb.Metadata.RootHash(), eb.Params.UnencodedLength, encoding.EncodingRS2, deletable)
+			if err == nil {
+				c.log.Info("registered on storage the wallet held", "blob", eb.ID, "storage", fmt.Sprintf("%x", st.ID[:8]), "end_epoch", st.EndEpoch)
+				return obj, nil
+			}
+			// Taken meanwhile, or refused: buy new space instead.
+			c.log.Info("registering on the wallet's storage failed; buying new", "blob", eb.ID, "err", err)
+		}
+	}
 	if r, ok := c.chain.(chain.BlobRegistrar); ok {
 		obj, err := r.ReserveAndRegister(ctx, epochs, eb.ID, eb.Metadata.RootHash(), eb.Params.UnencodedLength, encoding.EncodingRS2, deletable)
 		if err != nil {

@@ -1,0 +1,208 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/fs/meta"
+)
+
+// The collector gives back the storage of blobs nothing points at any more:
+// content of deleted and overwritten files, and manifests older than the
+// kept snapshots. A blob is in use while a file of the tree points at it,
+// or a kept snapshot (whose manifest the blob may be), or the upload in
+// progress; one found unused on two passes at least Grace apart is marked
+// deleted, so that new content never points at it again, then deleted on
+// chain, which returns its Storage resource to the wallet for the next
+// registrations. Permanent blobs cannot be deleted: they are left to
+// expire.
+
+// CollectChain deletes blobs; chain.Chain does.
+type CollectChain interface {
+	Committee(ctx context.Context) (*chain.Committee, error)
+	DeleteBlob(ctx context.Context, blob chain.ObjectID) (chain.Storage, error)
+}
+
+// CollectorOptions configures a Collector.
+type CollectorOptions struct {
+	// Grace is how long a blob must stay unused before it goes; it covers
+	// content an upload just stored and has not yet pointed a file at.
+	Grace time.Duration
+	// InUse serialises the collector's decisions with the uploader's: the
+	// uploader holds it for reading from choosing a known blob until the
+	// file points at it.
+	InUse  *sync.RWMutex
+	Logger *slog.Logger
+}
+
+// CollectStatus is what the collector did.
+type CollectStatus struct {
+	Deleted        int    `json:"deleted"`        // blobs deleted since start
+	ReclaimedBytes uint64 `json:"reclaimedBytes"` // their unencoded size
+	Waiting        int    `json:"waiting"`        // unused blobs in their grace period
+	LastError      string `json:"lastError,omitempty"`
+}
+
+// Collector deletes the tree's unused deletable blobs.
+type Collector struct {
+	meta  *meta.Store
+	chain CollectChain
+	opts  CollectorOptions
+	log   *slog.Logger
+
+	mu     sync.Mutex
+	status CollectStatus
+}
+
+// NewCollector returns a collector of m's blobs.
+func NewCollector(m *meta.Store, ch CollectChain, opts CollectorOptions) *Collector {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.InUse == nil {
+		opts.InUse = new(sync.RWMutex)
+	}
+	return &Collector{meta: m, chain: ch, opts: opts, log: log}
+}
+
+// Status returns what the collector has done.
+func (c *Collector) Status() CollectStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
+}
+
+// Run collects every interval until ctx ends.
+func (c *Collector) Run(ctx context.Context, interval time.Duration) {
+	for {
+		if err := c.Collect(ctx); err != nil && ctx.Err() == nil {
+			c.log.Warn("blob collection", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+// Collect makes one pass: it marks the blobs unused past their grace, then
+// deletes the marked ones still on chain.
+func (c *Collector) Collect(ctx context.Context) error {
+	err := c.collect(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.status.LastError = ""
+	if err != nil {
+		c.status.LastError = err.Error()
+	}
+	return err
+}
+
+func (c *Collector) collect(ctx context.Context) error {
+	com, err := c.chain.Committee(ctx)
+	if err != nil {
+		return fmt.Errorf("read the epoch: %w", err)
+	}
+	if err := c.mark(com.Epoch, time.Now()); err != nil {
+		return err
+	}
+	blobs, err := c.meta.Blobs()
+	if err != nil {
+		return err
+	}
+	for _, b := range blobs {
+		if !b.Deleted || b.Reclaimed {
+			continue
+		}
+		st, err := c.chain.DeleteBlob(ctx, chain.ObjectID(b.Object))
+		switch {
+		case err == nil:
+			c.log.Info("blob deleted; its storage is back in the wallet", "blob", b.Blob, "bytes", b.Size, "storage_end", st.EndEpoch)
+		case errors.Is(err, chain.ErrNotFound), errors.Is(err, chain.ErrExpired):
+			// Deleted before a crash, or its storage ran out: nothing to give back.
+		default:
+			return fmt.Errorf("delete blob %s: %w", b.Blob, err)
+		}
+		b.Reclaimed = true
+		if err := c.meta.RecordBlob(b); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.status.Deleted++
+		c.status.ReclaimedBytes += b.Size
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// mark finds the unused blobs and marks those past their grace deleted. It
+// holds InUse, so that no upload is between choosing a known blob and
+// pointing its file at it; if an upload holds it, the pass is skipped.
+func (c *Collector) mark(epoch uint32, now time.Time) error {
+	if !c.opts.InUse.TryLock() {
+		return nil
+	}
+	defer c.opts.InUse.Unlock()
+	used, err := c.meta.ReferencedBlobs()
+	if err != nil {
+		return err
+	}
+	snaps, err := c.meta.Snapshots()
+	if err != nil {
+		return err
+	}
+	for _, s := range snaps {
+		used[s.Manifest] = true
+		for _, id := range s.Blobs {
+			used[id] = true
+		}
+	}
+	// The chain's record names the last published manifest, whatever the
+	// snapshots say (a state from before they were kept).
+	if pub, err := c.meta.Published(); err == nil {
+		if id, err := encoding.ParseBlobID(pub.Manifest); err == nil {
+			used[id] = true
+		}
+	}
+	blobs, err := c.meta.Blobs()
+	if err != nil {
+		return err
+	}
+	waiting := 0
+	for _, b := range blobs {
+		if b.Deleted {
+			continue
+		}
+		changed := false
+		switch {
+		case used[b.Blob]:
+			changed, b.Unreferenced = b.Unreferenced != 0, 0
+		case !b.Deletable || b.EndEpoch <= epoch:
+			// Permanent blobs cannot be deleted; expired ones are gone.
+		case b.Unreferenced == 0:
+			changed, b.Unreferenced = true, now.UnixMilli()
+			waiting++
+		case now.Sub(time.UnixMilli(b.Unreferenced)) >= c.opts.Grace:
+			changed, b.Deleted = true, true
+		default:
+			waiting++
+		}
+		if changed {
+			if err := c.meta.RecordBlob(b); err != nil {
+				return err
+			}
+		}
+	}
+	c.mu.Lock()
+	c.status.Waiting = waiting
+	c.mu.Unlock()
+	return nil
+}
