@@ -439,3 +439,73 @@ func TestCommitteeFollowsStake(t *testing.T) {
 	}
 	t.Logf("%d blobs stored and read back across %d epochs; shards %v", len(stored), n.Ledger.Epoch()-start, got)
 }
+
+// TestNodeKilledMidMigration: a node that gains shards is killed as the
+// epoch change starts, while it pulls them, and restarted: it picks the
+// takeover up where the chain and its store say, fills every sliver of its
+// shards and reports, and the epoch change completes.
+func TestNodeKilledMidMigration(t *testing.T) {
+	n, c := startNet(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stored []*client.StoreResult
+	for i := range 12 {
+		res, err := c.Store(ctx, randomBlob(uint64(700+i), 60_000), 5, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, res)
+	}
+	joined, err := n.AddNode(ctx, 2*uint64(testShards/testNodes)*ledger.DefaultStakePerShard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	com, err := n.Ledger.AdvanceEpoch(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, m := range com.Members {
+		if m.ID == joined.ID {
+			want = len(m.Shards)
+		}
+	}
+	if want == 0 || !com.Syncing {
+		t.Fatalf("the new node has %d shards, syncing %v", want, com.Syncing)
+	}
+	time.Sleep(20 * time.Millisecond) // into the pull
+	joined.Stop()
+	time.Sleep(200 * time.Millisecond)
+	if err := joined.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		missing := 0
+		if len(joined.Node.Shards()) != want {
+			missing++
+		}
+		for _, b := range stored {
+			m, err := joined.Node.MissingSlivers(b.BlobID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			missing += m
+		}
+		cur, err := n.Ledger.As(chain.Address{}).Committee(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if missing == 0 && !cur.Syncing {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a minute: %d slivers missing on the restarted node, syncing %v", missing, cur.Syncing)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Its report counted, or a quorum was reached without it: either way,
+	// the next change can come.
+	if _, err := n.Ledger.AdvanceEpoch(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+}
