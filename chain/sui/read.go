@@ -226,7 +226,8 @@ func (c *Client) readDeployment(ctx context.Context, full bool) (*deployment, er
 
 // readCommittee builds the committee from the staking committee's order and
 // shards and the pools' node info, checked against the System's BLS
-// committee, which certificates are verified against on chain.
+// committee, which certificates are verified against on chain. While the
+// epoch change syncs, the previous committee comes with it.
 func (c *Client) readCommittee(ctx context.Context, d *deployment) (*chain.Committee, error) {
 	bc := d.system.Committee
 	sc := d.staking.Committee
@@ -236,6 +237,37 @@ func (c *Client) readCommittee(ctx context.Context, d *deployment) (*chain.Commi
 	if bc.NShards != d.staking.NShards || bc.Epoch != d.staking.Epoch {
 		return nil, fmt.Errorf("sui: System and Staking disagree: %d/%d shards, epoch %d/%d", bc.NShards, d.staking.NShards, bc.Epoch, d.staking.Epoch)
 	}
+	com, err := c.committeeFromPools(ctx, sc, bc.Epoch, int(bc.NShards), func(i int, info moveobj.StorageNodeInfo) error {
+		m, e := bc.Members[i], sc[i]
+		if m.NodeID != e.NodeID || info.NodeID != e.NodeID || int(m.Weight) != len(e.Shards) || !slices.Equal(m.PublicKey, info.PublicKey) {
+			return fmt.Errorf("sui: committee member %d (%s) differs between System, Staking and its pool", i, hexID(e.NodeID))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d.staking.EpochState.Kind == moveobj.EpochChangeSync && len(d.staking.PreviousCommittee) > 0 && com.Epoch > 0 {
+		// Nothing on chain certifies with the previous committee any more,
+		// so only its pools and shards are checked.
+		com.Previous, err = c.committeeFromPools(ctx, d.staking.PreviousCommittee, com.Epoch-1, com.NShards, func(i int, info moveobj.StorageNodeInfo) error {
+			if info.NodeID != d.staking.PreviousCommittee[i].NodeID {
+				return fmt.Errorf("sui: previous committee member %s: its pool names node %s", hexID(d.staking.PreviousCommittee[i].NodeID), hexID(info.NodeID))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("previous committee: %w", err)
+		}
+		com.Syncing = true
+	}
+	return com, nil
+}
+
+// committeeFromPools builds a committee from a Staking committee (members
+// in order, with their shards) and the members' pools, which check
+// vets; every shard must be held exactly once.
+func (c *Client) committeeFromPools(ctx context.Context, sc moveobj.Committee, epoch chain.Epoch, nShards int, check func(i int, info moveobj.StorageNodeInfo) error) (*chain.Committee, error) {
 	ids := make([]chain.ObjectID, len(sc))
 	for i, e := range sc {
 		ids[i] = e.NodeID
@@ -244,10 +276,9 @@ func (c *Client) readCommittee(ctx context.Context, d *deployment) (*chain.Commi
 	if err != nil {
 		return nil, err
 	}
-	com := &chain.Committee{Epoch: bc.Epoch, NShards: int(bc.NShards)}
-	owner := make([]bool, bc.NShards)
+	com := &chain.Committee{Epoch: epoch, NShards: nShards}
+	owner := make([]bool, nShards)
 	for i, e := range sc {
-		m := bc.Members[i]
 		if pools[i] == nil {
 			return nil, fmt.Errorf("sui: %w: staking pool of committee member %s", chain.ErrNotFound, hexID(e.NodeID))
 		}
@@ -256,8 +287,8 @@ func (c *Client) readCommittee(ctx context.Context, d *deployment) (*chain.Commi
 			return nil, fmt.Errorf("sui: staking pool %s: %w", hexID(e.NodeID), err)
 		}
 		info := pool.NodeInfo
-		if m.NodeID != e.NodeID || info.NodeID != e.NodeID || int(m.Weight) != len(e.Shards) || !slices.Equal(m.PublicKey, info.PublicKey) {
-			return nil, fmt.Errorf("sui: committee member %d (%s) differs between System, Staking and its pool", i, hexID(e.NodeID))
+		if err := check(i, info); err != nil {
+			return nil, err
 		}
 		pk, err := bls.ParseUncompressedPublicKey(info.PublicKey)
 		if err != nil {
@@ -274,62 +305,10 @@ func (c *Client) readCommittee(ctx context.Context, d *deployment) (*chain.Commi
 			NetworkPublicKey: info.NetworkPublicKey, Shards: slices.Sorted(slices.Values(e.Shards)),
 		})
 	}
-	if !slices.Equal(owner, slices.Repeat([]bool{true}, len(owner))) {
-		return nil, fmt.Errorf("sui: the committee does not hold every shard")
-	}
-	if d.staking.EpochState.Kind == moveobj.EpochChangeSync && len(d.staking.PreviousCommittee) > 0 && com.Epoch > 0 {
-		if com.Previous, err = c.readPreviousCommittee(ctx, d); err != nil {
-			return nil, err
-		}
-		com.Syncing = true
+	if slices.Contains(owner, false) {
+		return nil, fmt.Errorf("sui: the committee of epoch %d does not hold every shard", epoch)
 	}
 	return com, nil
-}
-
-// readPreviousCommittee reads the committee the shards are moving from,
-// while the epoch change syncs: Staking's previous committee with its
-// pools' node info. Nothing on chain certifies with it any more, so only
-// its shards are checked.
-func (c *Client) readPreviousCommittee(ctx context.Context, d *deployment) (*chain.Committee, error) {
-	sc := d.staking.PreviousCommittee
-	ids := make([]chain.ObjectID, len(sc))
-	for i, e := range sc {
-		ids[i] = e.NodeID
-	}
-	pools, err := c.objects(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	prev := &chain.Committee{Epoch: d.staking.Epoch - 1, NShards: int(d.staking.NShards)}
-	owner := make([]bool, prev.NShards)
-	for i, e := range sc {
-		if pools[i] == nil {
-			return nil, fmt.Errorf("sui: %w: staking pool of previous committee member %s", chain.ErrNotFound, hexID(e.NodeID))
-		}
-		pool, err := moveobj.DecodeStakingPool(pools[i].contents)
-		if err != nil {
-			return nil, fmt.Errorf("sui: staking pool %s: %w", hexID(e.NodeID), err)
-		}
-		info := pool.NodeInfo
-		pk, err := bls.ParseUncompressedPublicKey(info.PublicKey)
-		if err != nil || info.NodeID != e.NodeID {
-			return nil, fmt.Errorf("sui: previous committee member %s: bad pool (key: %v)", hexID(e.NodeID), err)
-		}
-		for _, s := range e.Shards {
-			if int(s) >= len(owner) || owner[s] {
-				return nil, fmt.Errorf("sui: shard %d of the previous committee is out of range or held twice", s)
-			}
-			owner[s] = true
-		}
-		prev.Members = append(prev.Members, chain.Node{
-			ID: e.NodeID, Name: info.Name, Address: info.NetworkAddress, PublicKey: pk,
-			NetworkPublicKey: info.NetworkPublicKey, Shards: slices.Sorted(slices.Values(e.Shards)),
-		})
-	}
-	if slices.Contains(owner, false) {
-		return nil, fmt.Errorf("sui: the previous committee does not hold every shard")
-	}
-	return prev, nil
 }
 
 // walType learns the WAL coin type as the SDK does: from the second

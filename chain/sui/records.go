@@ -116,28 +116,38 @@ func recordOf(b chain.Blob, field *object, owner chain.Address, name string, epo
 
 // ownedBlobs lists owner's Blob objects.
 func (c *Client) ownedBlobs(ctx context.Context, owner chain.Address, d *deployment) ([]chain.Blob, error) {
-	o := hexID(owner)
-	typ := moveobj.BlobType(d.typeOrigin).String()
 	var out []chain.Blob
+	err := c.listOwned(ctx, owner, moveobj.BlobType(d.typeOrigin), "blob objects", func(obj *object) error {
+		b, err := blobFromObject(obj)
+		if err == nil {
+			out = append(out, b)
+		}
+		return err
+	})
+	return out, err
+}
+
+// listOwned calls fn with each object of type typ that owner owns, page by
+// page.
+func (c *Client) listOwned(ctx context.Context, owner chain.Address, typ moveobj.StructTag, what string, fn func(*object) error) error {
+	o, t := hexID(owner), typ.String()
 	var token []byte
 	for {
-		resp, err := c.state.ListOwnedObjects(ctx, &v2.ListOwnedObjectsRequest{Owner: &o, ObjectType: &typ, PageToken: token, ReadMask: objectMask})
+		resp, err := c.state.ListOwnedObjects(ctx, &v2.ListOwnedObjectsRequest{Owner: &o, ObjectType: &t, PageToken: token, ReadMask: objectMask})
 		if err != nil {
-			return nil, rpcError("list blob objects", err)
+			return rpcError("list "+what, err)
 		}
 		for _, p := range resp.Objects {
 			obj, err := parseObject(p)
 			if err != nil {
-				return nil, fmt.Errorf("sui: blob object: %w", err)
+				return fmt.Errorf("sui: %s: %w", what, err)
 			}
-			b, err := blobFromObject(obj)
-			if err != nil {
-				return nil, err
+			if err := fn(obj); err != nil {
+				return err
 			}
-			out = append(out, b)
 		}
 		if len(resp.NextPageToken) == 0 {
-			return out, nil
+			return nil
 		}
 		token = resp.NextPageToken
 	}
@@ -272,31 +282,16 @@ func (c *Client) OwnedStorage(ctx context.Context) ([]chain.Storage, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := hexID(c.Address())
-	typ := moveobj.StorageType(d.typeOrigin).String()
 	var out []chain.Storage
-	var token []byte
-	for {
-		resp, err := c.state.ListOwnedObjects(ctx, &v2.ListOwnedObjectsRequest{Owner: &o, ObjectType: &typ, PageToken: token, ReadMask: objectMask})
+	err = c.listOwned(ctx, c.Address(), moveobj.StorageType(d.typeOrigin), "storage resources", func(obj *object) error {
+		st, err := moveobj.DecodeStorage(obj.contents)
 		if err != nil {
-			return nil, rpcError("list storage resources", err)
+			return fmt.Errorf("sui: storage object %s: %w", hexID(obj.ref.ID), err)
 		}
-		for _, p := range resp.Objects {
-			obj, err := parseObject(p)
-			if err != nil {
-				return nil, fmt.Errorf("sui: storage object: %w", err)
-			}
-			st, err := moveobj.DecodeStorage(obj.contents)
-			if err != nil {
-				return nil, fmt.Errorf("sui: storage object %s: %w", hexID(obj.ref.ID), err)
-			}
-			out = append(out, chain.Storage{ID: st.ID, StartEpoch: st.StartEpoch, EndEpoch: st.EndEpoch, Size: st.StorageSize})
-		}
-		if len(resp.NextPageToken) == 0 {
-			return out, nil
-		}
-		token = resp.NextPageToken
-	}
+		out = append(out, chain.Storage{ID: st.ID, StartEpoch: st.StartEpoch, EndEpoch: st.EndEpoch, Size: st.StorageSize})
+		return nil
+	})
+	return out, err
 }
 
 // OwnedBlobs lists the signer's Blob objects.

@@ -48,6 +48,20 @@ func openDevnetAdmin(ctx context.Context, dir string) (*devnetAdmin, error) {
 	return &devnetAdmin{dir: dir, admin: admin, com: com}, nil
 }
 
+// withDevnetAdmin runs fn on the devnet in dir, within timeout.
+func withDevnetAdmin(cmd *cobra.Command, dir, verb string, timeout time.Duration, fn func(context.Context, *devnetAdmin) error) error {
+	if dir == "" {
+		return usageError{errors.New("--dir is required")}
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+	defer cancel()
+	a, err := openDevnetAdmin(ctx, dir)
+	if err != nil {
+		return fmt.Errorf("devnet %s: %w", verb, err)
+	}
+	return fn(ctx, a)
+}
+
 // advance changes the epoch now, electing from the stakes, and prints the
 // new committee.
 func (a *devnetAdmin) advance(ctx context.Context, cmd *cobra.Command) error {
@@ -94,34 +108,27 @@ The node process keeps running until the devnet stops.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				return usageError{errors.New("--dir is required")}
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
-			defer cancel()
-			a, err := openDevnetAdmin(ctx, dir)
-			if err != nil {
-				return fmt.Errorf("devnet leave: %w", err)
-			}
-			key, err := a.nodeKey(node)
-			if err != nil {
-				return err
-			}
-			i, err := findMember(a.com, key.PublicKey())
-			if err != nil {
-				return usageError{fmt.Errorf("--node %d: %w", node, err)}
-			}
-			if len(a.com.Members) == 1 {
-				return usageError{errors.New("the last node of a committee cannot leave")}
-			}
-			if err := a.admin.SetStake(ctx, a.com.Members[i].ID, 0, nil); err != nil {
-				return fmt.Errorf("devnet leave: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "node-%d left the committee (stake withdrawn)\n", node)
-			if now {
-				return a.advance(ctx, cmd)
-			}
-			return nil
+			return withDevnetAdmin(cmd, dir, "leave", time.Minute, func(ctx context.Context, a *devnetAdmin) error {
+				key, err := a.nodeKey(node)
+				if err != nil {
+					return err
+				}
+				i, err := findMember(a.com, key.PublicKey())
+				if err != nil {
+					return usageError{fmt.Errorf("--node %d: %w", node, err)}
+				}
+				if len(a.com.Members) == 1 {
+					return usageError{errors.New("the last node of a committee cannot leave")}
+				}
+				if err := a.admin.SetStake(ctx, a.com.Members[i].ID, 0, nil); err != nil {
+					return fmt.Errorf("devnet leave: %w", err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "node-%d left the committee (stake withdrawn)\n", node)
+				if now {
+					return a.advance(ctx, cmd)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "the devnet's directory")
@@ -147,31 +154,24 @@ committee. With --now (the default) the epoch changes at once.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				return usageError{errors.New("--dir is required")}
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
-			defer cancel()
-			a, err := openDevnetAdmin(ctx, dir)
-			if err != nil {
-				return fmt.Errorf("devnet stake: %w", err)
-			}
-			key, err := a.nodeKey(node)
-			if err != nil {
-				return err
-			}
-			id := ledger.NodeID(key.PublicKey())
-			if i, err := findMember(a.com, key.PublicKey()); err == nil {
-				id = a.com.Members[i].ID
-			}
-			if err := a.admin.SetStake(ctx, id, stake, nil); err != nil {
-				return fmt.Errorf("devnet stake: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "node-%d staked %d FROST\n", node, stake)
-			if now {
-				return a.advance(ctx, cmd)
-			}
-			return nil
+			return withDevnetAdmin(cmd, dir, "stake", time.Minute, func(ctx context.Context, a *devnetAdmin) error {
+				key, err := a.nodeKey(node)
+				if err != nil {
+					return err
+				}
+				id := ledger.NodeID(key.PublicKey())
+				if i, err := findMember(a.com, key.PublicKey()); err == nil {
+					id = a.com.Members[i].ID
+				}
+				if err := a.admin.SetStake(ctx, id, stake, nil); err != nil {
+					return fmt.Errorf("devnet stake: %w", err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "node-%d staked %d FROST\n", node, stake)
+				if now {
+					return a.advance(ctx, cmd)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "the devnet's directory")
@@ -199,51 +199,44 @@ at once.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				return usageError{errors.New("--dir is required")}
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
-			defer cancel()
-			a, err := openDevnetAdmin(ctx, dir)
-			if err != nil {
-				return fmt.Errorf("devnet join: %w", err)
-			}
-			if stake == 0 {
-				stake = memberStake(a.com)
-			}
-			name, nd, err := a.createNode()
-			if err != nil {
-				return fmt.Errorf("devnet join: %w", err)
-			}
-			// The proof of possession names the epoch, which may end
-			// meanwhile: sign again then.
-			for try := 0; ; try++ {
-				com, err := a.admin.Committee(ctx)
+			return withDevnetAdmin(cmd, dir, "join", 2*time.Minute, func(ctx context.Context, a *devnetAdmin) error {
+				if stake == 0 {
+					stake = memberStake(a.com)
+				}
+				name, nd, err := a.createNode()
 				if err != nil {
 					return fmt.Errorf("devnet join: %w", err)
 				}
-				reg := ledger.NewNodeRegistration(nd.key, chain.Node{Name: name, Address: nd.addr}, nodeAccount(nd.key.PublicKey()), com.Epoch)
-				err = a.admin.SetStake(ctx, ledger.NodeID(nd.key.PublicKey()), stake, &reg)
-				if err == nil {
-					break
+				// The proof of possession names the epoch, which may end
+				// meanwhile: sign again then.
+				for try := 0; ; try++ {
+					com, err := a.admin.Committee(ctx)
+					if err != nil {
+						return fmt.Errorf("devnet join: %w", err)
+					}
+					reg := ledger.NewNodeRegistration(nd.key, chain.Node{Name: name, Address: nd.addr}, nodeAccount(nd.key.PublicKey()), com.Epoch)
+					err = a.admin.SetStake(ctx, ledger.NodeID(nd.key.PublicKey()), stake, &reg)
+					if err == nil {
+						break
+					}
+					if try == 2 || !errors.Is(err, chain.ErrInvalidArgument) {
+						return fmt.Errorf("devnet join: %w", err)
+					}
 				}
-				if try == 2 || !errors.Is(err, chain.ErrInvalidArgument) {
+				// The devnet starts the node once the address file appears.
+				if err := os.WriteFile(filepath.Join(nd.dir, candidateAddressFile), []byte(nd.addr+"\n"), 0o600); err != nil {
 					return fmt.Errorf("devnet join: %w", err)
 				}
-			}
-			// The devnet starts the node once the address file appears.
-			if err := os.WriteFile(filepath.Join(nd.dir, candidateAddressFile), []byte(nd.addr+"\n"), 0o600); err != nil {
-				return fmt.Errorf("devnet join: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s registered at %s with stake %d FROST\n", name, nd.addr, stake)
-			if !now {
-				return nil
-			}
-			member := chain.Node{ID: ledger.NodeID(nd.key.PublicKey()), Name: name, Address: nd.addr, PublicKey: nd.key.PublicKey()}
-			if err := waitHealthy(ctx, []*devnetNode{{name: name, addr: nd.addr, member: member}}, time.Minute, slog.New(slog.DiscardHandler)); err != nil {
-				return err
-			}
-			return a.advance(ctx, cmd)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s registered at %s with stake %d FROST\n", name, nd.addr, stake)
+				if !now {
+					return nil
+				}
+				member := chain.Node{ID: ledger.NodeID(nd.key.PublicKey()), Name: name, Address: nd.addr, PublicKey: nd.key.PublicKey()}
+				if err := waitHealthy(ctx, []*devnetNode{{name: name, addr: nd.addr, member: member}}, time.Minute, slog.New(slog.DiscardHandler)); err != nil {
+					return err
+				}
+				return a.advance(ctx, cmd)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "the devnet's directory")
