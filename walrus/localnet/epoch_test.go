@@ -103,17 +103,7 @@ func TestShardsMoveWithTheCommittee(t *testing.T) {
 	}
 	want := len(com.Members[0].Shards) + len(com.Members[1].Shards)
 	for deadline := time.Now().Add(time.Minute); ; {
-		missing := 0
-		if len(n.Nodes[1].Node.Shards()) != want {
-			missing = 1 // the epoch change has not reached node 1 yet
-		}
-		for _, b := range blobs {
-			m, err := n.Nodes[1].Node.MissingSlivers(b.BlobID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			missing += m
-		}
+		missing := missingOn(t, n.Nodes[1], want, blobIDs(blobs))
 		if missing == 0 {
 			break
 		}
@@ -402,15 +392,8 @@ func TestCommitteeFollowsStake(t *testing.T) {
 	for deadline := time.Now().Add(time.Minute); ; {
 		missing := 0
 		for _, nd := range n.Nodes {
-			if got[nd.ID] == 0 || len(nd.Node.Shards()) != got[nd.ID] {
-				continue
-			}
-			for _, b := range stored {
-				m, err := nd.Node.MissingSlivers(b.BlobID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				missing += m
+			if got[nd.ID] > 0 {
+				missing += missingOn(t, nd, got[nd.ID], blobIDs(stored))
 			}
 		}
 		if missing == 0 {
@@ -480,17 +463,7 @@ func TestNodeKilledMidMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(time.Minute); ; {
-		missing := 0
-		if len(joined.Node.Shards()) != want {
-			missing++
-		}
-		for _, b := range stored {
-			m, err := joined.Node.MissingSlivers(b.BlobID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			missing += m
-		}
+		missing := missingOn(t, joined, want, blobIDs(stored))
 		cur, err := n.Ledger.As(chain.Address{}).Committee(ctx)
 		if err != nil {
 			t.Fatal(err)

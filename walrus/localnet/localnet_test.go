@@ -364,3 +364,30 @@ func TestRecoveryScalesWithN(t *testing.T) {
 		t.Errorf("per-shard recovery bytes fell only %.1f× from n = 20 to n = 100", ratio)
 	}
 }
+
+// missingOn counts what node nd lacks to hold shards shards and every
+// sliver of them for the blobs: 1 while its shard count differs (the
+// epoch change has not reached it), then its missing slivers.
+func missingOn(tb testing.TB, nd *Node, shards int, ids []encoding.BlobID) int {
+	tb.Helper()
+	missing := 0
+	if len(nd.Node.Shards()) != shards {
+		missing = 1
+	}
+	for _, id := range ids {
+		m, err := nd.Node.MissingSlivers(id)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		missing += m
+	}
+	return missing
+}
+
+func blobIDs(stored []*client.StoreResult) []encoding.BlobID {
+	out := make([]encoding.BlobID, len(stored))
+	for i, s := range stored {
+		out[i] = s.BlobID
+	}
+	return out
+}

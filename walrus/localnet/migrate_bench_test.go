@@ -51,21 +51,7 @@ func BenchmarkShardMove(b *testing.B) {
 		start := time.Now()
 		leaveAndHandOver(b, ctx, n)
 		want := moved + len(com.Members[1].Shards)
-		for {
-			missing := 0
-			if len(n.Nodes[1].Node.Shards()) != want {
-				missing = 1
-			}
-			for _, id := range ids {
-				m, err := n.Nodes[1].Node.MissingSlivers(id)
-				if err != nil {
-					b.Fatal(err)
-				}
-				missing += m
-			}
-			if missing == 0 {
-				break
-			}
+		for missingOn(b, n.Nodes[1], want, ids) > 0 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		took := time.Since(start)
@@ -125,21 +111,7 @@ func BenchmarkShardJoin(b *testing.B) {
 				gained = len(m.Shards)
 			}
 		}
-		for {
-			missing := 0
-			if len(joined.Node.Shards()) != gained {
-				missing = 1
-			}
-			for _, id := range ids {
-				m, err := joined.Node.MissingSlivers(id)
-				if err != nil {
-					b.Fatal(err)
-				}
-				missing += m
-			}
-			if missing == 0 {
-				break
-			}
+		for missingOn(b, joined, gained, ids) > 0 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		took := time.Since(start)
