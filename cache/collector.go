@@ -56,6 +56,11 @@ type Collector struct {
 	opts  CollectorOptions
 	log   *slog.Logger
 
+	// pending are the blobs given up and not yet deleted on chain; only
+	// Collect's caller touches them, one pass at a time.
+	pending []meta.BlobInfo
+	resumed bool
+
 	mu     sync.Mutex
 	status CollectStatus
 }
@@ -111,17 +116,25 @@ func (c *Collector) collect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read the epoch: %w", err)
 	}
+	if !c.resumed {
+		// Blobs given up before a restart, not yet deleted on chain: the
+		// only walk of the blob records, once.
+		blobs, err := c.meta.Blobs()
+		if err != nil {
+			return err
+		}
+		for _, b := range blobs {
+			if b.Deleted && !b.Reclaimed {
+				c.pending = append(c.pending, b)
+			}
+		}
+		c.resumed = true
+	}
 	if err := c.mark(com.Epoch, time.Now()); err != nil {
 		return err
 	}
-	blobs, err := c.meta.Blobs()
-	if err != nil {
-		return err
-	}
-	for _, b := range blobs {
-		if !b.Deleted || b.Reclaimed {
-			continue
-		}
+	for len(c.pending) > 0 {
+		b := c.pending[0]
 		st, err := c.chain.DeleteBlob(ctx, chain.ObjectID(b.Object))
 		switch {
 		case err == nil:
@@ -135,6 +148,7 @@ func (c *Collector) collect(ctx context.Context) error {
 		if err := c.meta.RecordBlob(b); err != nil {
 			return err
 		}
+		c.pending = c.pending[1:]
 		c.mu.Lock()
 		c.status.Deleted++
 		c.status.ReclaimedBytes += b.Size
@@ -143,66 +157,76 @@ func (c *Collector) collect(ctx context.Context) error {
 	return nil
 }
 
-// mark finds the unused blobs and marks those past their grace deleted. It
-// holds InUse, so that no upload is between choosing a known blob and
-// pointing its file at it; if an upload holds it, the pass is skipped.
+// mark gives up the blobs unused past their grace. It holds InUse, so
+// that no upload is between choosing a known blob and pointing its file at
+// it; if an upload holds it, the pass is skipped.
 func (c *Collector) mark(epoch uint32, now time.Time) error {
 	if !c.opts.InUse.TryLock() {
 		return nil
 	}
 	defer c.opts.InUse.Unlock()
-	used, err := c.meta.ReferencedBlobs()
+	unused, err := c.meta.UnusedBlobs()
 	if err != nil {
 		return err
 	}
+	if len(unused) == 0 {
+		c.setWaiting(0)
+		return nil
+	}
+	// Kept snapshots hold what they point at, and the chain's record names
+	// the last published manifest whatever the snapshots say (a state from
+	// before they were kept).
+	kept := map[encoding.BlobID]bool{}
 	snaps, err := c.meta.Snapshots()
 	if err != nil {
 		return err
 	}
 	for _, s := range snaps {
-		used[s.Manifest] = true
+		kept[s.Manifest] = true
 		for _, id := range s.Blobs {
-			used[id] = true
+			kept[id] = true
 		}
 	}
-	// The chain's record names the last published manifest, whatever the
-	// snapshots say (a state from before they were kept).
 	if pub, err := c.meta.Published(); err == nil {
 		if id, err := encoding.ParseBlobID(pub.Manifest); err == nil {
-			used[id] = true
+			kept[id] = true
 		}
-	}
-	blobs, err := c.meta.Blobs()
-	if err != nil {
-		return err
 	}
 	waiting := 0
-	for _, b := range blobs {
-		if b.Deleted {
-			continue
+	for _, u := range unused {
+		if kept[u.Blob] {
+			continue // until the snapshot goes
 		}
-		changed := false
+		b, ok, err := c.meta.BlobInfo(u.Blob)
+		if err != nil {
+			return err
+		}
 		switch {
-		case used[b.Blob]:
-			changed, b.Unreferenced = b.Unreferenced != 0, 0
-		case !b.Deletable || b.EndEpoch <= epoch:
-			// Permanent blobs cannot be deleted; expired ones are gone.
-		case b.Unreferenced == 0:
-			changed, b.Unreferenced = true, now.UnixMilli()
-			waiting++
-		case now.Sub(time.UnixMilli(b.Unreferenced)) >= c.opts.Grace:
-			changed, b.Deleted = true, true
-		default:
-			waiting++
-		}
-		if changed {
+		case !ok || !b.Deletable || b.Deleted || b.EndEpoch <= epoch:
+			// Not ours to delete (stored before records were kept),
+			// permanent, given up already, or expired: nothing to do.
+			if err := c.meta.ForgetUnused(u.Blob); err != nil {
+				return err
+			}
+		case now.Sub(u.Since) >= c.opts.Grace:
+			b.Deleted = true
 			if err := c.meta.RecordBlob(b); err != nil {
 				return err
 			}
+			if err := c.meta.ForgetUnused(u.Blob); err != nil {
+				return err
+			}
+			c.pending = append(c.pending, b)
+		default:
+			waiting++
 		}
 	}
-	c.mu.Lock()
-	c.status.Waiting = waiting
-	c.mu.Unlock()
+	c.setWaiting(waiting)
 	return nil
+}
+
+func (c *Collector) setWaiting(n int) {
+	c.mu.Lock()
+	c.status.Waiting = n
+	c.mu.Unlock()
 }

@@ -22,10 +22,18 @@ const syncPoll = 200 * time.Millisecond
 // once and the next a full period later, as Sui's calls behave.
 func (l *Ledger) runEpochTimer(d time.Duration) {
 	defer l.bg.Done()
+	var warned time.Time
 	for {
 		l.mu.RLock()
 		due, rec, guard := l.st.nextEpochStep(d, l.now)
+		stalled := l.st.syncStalled(l.now(), d)
 		l.mu.RUnlock()
+		if stalled != "" && l.now().Sub(warned) >= d {
+			// A change that waits longer than an epoch: nodes down or
+			// unable to fill their shards.
+			l.log.Warn("epoch change waiting for the nodes' sync reports", "status", stalled)
+			warned = l.now()
+		}
 		if wait := due.Sub(l.now()); rec == nil || wait > 0 {
 			if rec == nil {
 				wait = min(syncPoll, d)
@@ -90,4 +98,15 @@ func (s *state) nextEpochStep(d time.Duration, now func() time.Time) (time.Time,
 		}
 		return nil
 	}
+}
+
+// syncStalled describes an epoch change that has been syncing for longer
+// than d, or returns "".
+func (s *state) syncStalled(now time.Time, d time.Duration) string {
+	if s.staking == nil || s.staking.phase != phaseSync || now.Sub(s.epochStarted) < d {
+		return ""
+	}
+	need := (2*s.nShards)/3 + 1
+	return fmt.Sprintf("epoch %d started %v ago; members holding %d of %d shards reported, %d needed",
+		s.epoch, now.Sub(s.epochStarted).Round(time.Second), s.staking.syncWeight, s.nShards, need)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"syscall"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -34,9 +35,20 @@ type BlobInfo struct {
 func blobKey(id encoding.BlobID) []byte { return append([]byte{'b'}, id[:]...) }
 
 // RecordBlob remembers a blob's object and end epoch; a later record of
-// the same blob replaces it.
+// the same blob replaces it. A blob recorded for the first time that no
+// file points at yet is listed unused from now: if no file comes to point
+// at it (its upload was superseded), it goes after the grace period.
 func (s *Store) RecordBlob(b BlobInfo) error {
-	return s.update(func(txn *badger.Txn) error { return setJSON(txn, blobKey(b.Blob), b) })
+	return s.update(func(txn *badger.Txn) error {
+		if _, err := txn.Get(blobKey(b.Blob)); errors.Is(err, badger.ErrKeyNotFound) {
+			if err := markUnused(txn, b.Blob, time.Now()); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		return setJSON(txn, blobKey(b.Blob), b)
+	})
 }
 
 // BlobInfo returns what is known of a blob, if anything.
@@ -70,18 +82,6 @@ func (s *Store) Blobs() ([]BlobInfo, error) {
 	return out, err
 }
 
-// ReferencedBlobs returns the blobs the tree's files point at.
-func (s *Store) ReferencedBlobs() (map[encoding.BlobID]bool, error) {
-	out := make(map[encoding.BlobID]bool)
-	_, err := s.inodesWhere(func(in *Inode) bool {
-		for _, c := range in.Chunks {
-			out[c.Blob] = true
-		}
-		return false
-	})
-	return out, err
-}
-
 // Snapshot is a published manifest kept as a snapshot of the tree, with the
 // blobs it points at, which stay stored while it is kept.
 type Snapshot struct {
@@ -102,16 +102,29 @@ func (s *Store) RecordSnapshot(snap Snapshot, keep int) error {
 			return err
 		}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'S'}, Reverse: true})
-		defer it.Close()
-		var old [][]byte
+		var old []Snapshot
 		n := 0
 		for it.Seek(snapshotKey(math.MaxUint64)); it.Valid(); it.Next() {
-			if n++; n > max(keep, 1) {
-				old = append(old, it.Item().KeyCopy(nil))
+			if n++; n <= max(keep, 1) {
+				continue
 			}
+			var o Snapshot
+			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &o) }); err != nil {
+				it.Close()
+				return fmt.Errorf("meta: corrupt snapshot record: %w", err)
+			}
+			old = append(old, o)
 		}
-		for _, k := range old {
-			if err := txn.Delete(k); err != nil {
+		it.Close()
+		// What only a dropped snapshot used becomes unused: its manifest
+		// (no file points at a manifest) and the content it alone kept,
+		// which is listed unused already and was held by the snapshot.
+		now := time.Now()
+		for _, o := range old {
+			if err := txn.Delete(snapshotKey(o.Version)); err != nil {
+				return err
+			}
+			if err := markUnused(txn, o.Manifest, now); err != nil {
 				return err
 			}
 		}

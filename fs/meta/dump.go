@@ -194,7 +194,10 @@ func (s *Store) Load(t *Tree) error {
 	if err := set(nextKey, u64(maxIno+1)); err != nil {
 		return err
 	}
-	return wb.Flush()
+	if err := wb.Flush(); err != nil {
+		return err
+	}
+	return s.buildRefs()
 }
 
 // Published describes the last manifest published for this tree.

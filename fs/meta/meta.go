@@ -164,6 +164,9 @@ func Open(dir string, uid, gid uint32, log *slog.Logger) (*Store, error) {
 		}
 		return txn.Set(nextKey, u64(RootIno+1))
 	})
+	if err == nil {
+		err = s.ensureRefs()
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("meta: open %s: %w", dir, err)
@@ -676,6 +679,9 @@ func (s *Store) Forget(ino uint64) (bool, error) {
 			return nil
 		}
 		if err != nil || in.Nlink > 0 || ino == RootIno {
+			return err
+		}
+		if err := moveRefs(txn, in.Chunks, nil, time.Now()); err != nil {
 			return err
 		}
 		if err := txn.Delete(inodeKey(ino)); err != nil {

@@ -112,6 +112,9 @@ func (s *Store) Certified(ino, version uint64, chunks []Chunk, hashes [][32]byte
 		if in.Version != version {
 			return nil
 		}
+		if err := moveRefs(txn, in.Chunks, chunks, time.Now()); err != nil {
+			return err
+		}
 		in.Chunks, in.Certified = chunks, version
 		if err := putInode(txn, in); err != nil {
 			return err
