@@ -665,3 +665,122 @@ func TestMountReclaimsStorage(t *testing.T) {
 		t.Fatalf("b after the collection: %q, %v", got, err)
 	}
 }
+
+// TestMountThroughEpochs runs a devnet of node processes through more than
+// 20 epochs of a second, with Walrus's epoch state machine, while a node
+// joins and another leaves (by stake, at the elections) and a mount writes,
+// overwrites and deletes files throughout: every certified file reads back
+// from the network, by its blob IDs, at every step and at the end; the
+// blobs are renewed and none expires, and the storage of deleted content is
+// reclaimed.
+func TestMountThroughEpochs(t *testing.T) {
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "5", "--shards", "100", "--epoch-duration", "1s")
+	netcfg, _ := d.wait(t, time.Minute)
+	cfg, _ := devnetSetup(t, dir)
+	state, mnt := t.TempDir(), t.TempDir()
+	startMount(t, mnt, state, "--config", cfg, "--epochs", "2", "--keep-epochs", "4", "--chunk-size", "1048576",
+		"--publish-after", "300ms", "--gc-grace", "1s", "--keep-snapshots", "1")
+	readFromNetwork := func(name string, want []byte) {
+		t.Helper()
+		var got []byte
+		for _, id := range strings.Fields(xattr(t, filepath.Join(mnt, name), "user.walrus.blob_id")) {
+			o := filepath.Join(t.TempDir(), "o")
+			args := []string{"read", "--config", cfg, id, "-o", o}
+			if parts := strings.Split(id, ":"); len(parts) == 3 { // a range of a shared blob
+				args = []string{"read", "--config", cfg, parts[0], "--range", parts[1] + ":" + parts[2], "-o", o}
+			}
+			mustRun(t, time.Minute, args...)
+			b, err := os.ReadFile(o)
+			must(t, err)
+			got = append(got, b...)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s in epoch %d: %d bytes from the network, want %d", name, committee(t, netcfg.Ledger).Epoch, len(got), len(want))
+		}
+	}
+	start := committee(t, netcfg.Ledger).Epoch
+	files := map[string][]byte{}
+	var names []string
+	step, changedAt := 0, uint32(0)
+	for i := 0; ; i++ {
+		name := fmt.Sprintf("f%03d", i)
+		data := make([]byte, 30_000+7_000*(i%5))
+		rand.Read(data)
+		must(t, os.WriteFile(filepath.Join(mnt, name), data, 0o644))
+		files[name], names = data, append(names, name)
+		switch {
+		case i%4 == 3: // the oldest file goes
+			must(t, os.Remove(filepath.Join(mnt, names[0])))
+			delete(files, names[0])
+			names = names[1:]
+		case i%4 == 1: // the oldest file changes
+			data := []byte(fmt.Sprintf("rewritten in round %d", i))
+			must(t, os.WriteFile(filepath.Join(mnt, names[0]), data, 0o644))
+			files[names[0]] = data
+		}
+		// The oldest and the newest certified files, from the network.
+		var certified []string
+		for _, n := range names {
+			if xattr(t, filepath.Join(mnt, n), "user.walrus.state") == "certified" {
+				certified = append(certified, n)
+			}
+		}
+		if len(certified) > 0 {
+			readFromNetwork(certified[0], files[certified[0]])
+			readFromNetwork(certified[len(certified)-1], files[certified[len(certified)-1]])
+		}
+		e := committee(t, netcfg.Ledger).Epoch
+		switch {
+		case step == 0 && e >= start+3:
+			out := mustRun(t, 2*time.Minute, "devnet", "join", "--dir", dir, "--now=false")
+			if !strings.Contains(string(out.stdout), "node-5 registered") {
+				t.Fatalf("devnet join: %s", out.stdout)
+			}
+			step, changedAt = 1, e
+		case step == 1 && e >= changedAt+4:
+			mustRun(t, time.Minute, "devnet", "leave", "--dir", dir, "--node", "0", "--now=false")
+			step, changedAt = 2, e
+		}
+		if step == 2 && e >= max(start+20, changedAt+3) {
+			t.Logf("%d rounds over epochs %d to %d", i+1, start, e)
+			break
+		}
+	}
+	com := committee(t, netcfg.Ledger)
+	has5, has0 := false, false
+	for _, m := range com.Members {
+		has5 = has5 || m.Name == "node-5"
+		has0 = has0 || m.Name == "node-0"
+	}
+	if step != 2 || !has5 || has0 {
+		t.Fatalf("step %d; committee of epoch %d: %+v", step, com.Epoch, com.Members)
+	}
+	waitPublished(t, state, 1)
+	// A sample of the files, from the oldest on (a read is a process).
+	for i := 0; i < len(names); i += 4 {
+		readFromNetwork(names[i], files[names[i]])
+	}
+	var st []struct {
+		Renewal *struct {
+			Renewed int64 `json:"renewed"`
+			Expired int   `json:"expired"`
+		} `json:"renewal"`
+		Collect *struct {
+			Deleted int `json:"deleted"`
+		} `json:"collect"`
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		must(t, json.Unmarshal(mustRun(t, 30*time.Second, "status", "--state", state, "--json").stdout, &st))
+		if len(st) == 1 && st[0].Renewal != nil && st[0].Collect != nil && st[0].Renewal.Renewed > 0 && st[0].Collect.Deleted > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status: renewal %+v, collect %+v", st[0].Renewal, st[0].Collect)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if st[0].Renewal.Expired != 0 {
+		t.Fatalf("%d blob(s) expired", st[0].Renewal.Expired)
+	}
+}

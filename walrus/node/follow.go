@@ -32,11 +32,18 @@ func (n *Node) Run(ctx context.Context) error {
 		default:
 		}
 	}
+	// Taking shards over runs beside the events, which keep flowing
+	// (a node behind on them would not know of new blobs meanwhile).
 	// Shards gained while this node was down are filled now; those of a
 	// change still ahead in the events, when its start is handled.
-	if err := n.takeOverShards(ctx, nil, nil); err != nil {
-		return err
-	}
+	n.takeovers = make(chan takeover, 1)
+	tdone := make(chan struct{})
+	go func() {
+		defer close(tdone)
+		n.takeoverLoop(ctx, poke)
+	}()
+	defer func() { <-tdone }()
+	n.requestTakeover(takeover{})
 	poke() // resume the recovery queue of the previous run
 
 	for {
@@ -118,7 +125,8 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 		if err := n.refreshCommittee(ctx); err != nil {
 			return err
 		}
-		return n.takeOverShards(ctx, prev, before)
+		n.requestTakeover(takeover{prev: prev, before: before})
+		return nil
 	case chain.EventEpochChangeDone:
 		// The handover is over: the shards this node gave up are no longer
 		// served, and storage that ended with the last epoch goes.
@@ -128,6 +136,59 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 		return n.dropExpired(ctx)
 	}
 	return nil
+}
+
+// takeover asks for the shards the committee gave this node to be filled;
+// prev and before are the committee and shards before the change, as this
+// node saw them (see takeOverShards).
+type takeover struct {
+	prev   *chain.Committee
+	before map[uint16]bool
+}
+
+// requestTakeover queues a takeover, replacing one not yet started: the
+// newer knows the newer committee.
+func (n *Node) requestTakeover(t takeover) {
+	for {
+		select {
+		case n.takeovers <- t:
+			return
+		default:
+		}
+		select {
+		case <-n.takeovers:
+		default:
+		}
+	}
+}
+
+// takeoverLoop runs the requested takeovers one at a time, retrying a
+// failed one with a backoff unless a newer request replaces it, until ctx
+// ends.
+func (n *Node) takeoverLoop(ctx context.Context, poke func()) {
+	for {
+		var t takeover
+		select {
+		case <-ctx.Done():
+			return
+		case t = <-n.takeovers:
+		}
+		for backoff := time.Second; ; backoff = min(2*backoff, 30*time.Second) {
+			err := n.takeOverShards(ctx, t.prev, t.before)
+			if err == nil {
+				poke()
+				break
+			}
+			n.log.Warn("taking shards over; will retry", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case t = <-n.takeovers:
+				continue
+			case <-time.After(backoff):
+			}
+		}
+	}
 }
 
 // takeOverShards fills the shards the committee gave this node since the

@@ -75,6 +75,8 @@ type Node struct {
 	// takenOver is the last epoch whose new shards this node queued for
 	// filling, reported the one whose sync it reported.
 	takenOver, reported chain.Epoch
+	// takeovers holds the next takeover for Run's takeover loop.
+	takeovers chan takeover
 }
 
 // New returns a node; it reads the current committee from the chain.
