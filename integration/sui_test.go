@@ -679,7 +679,9 @@ func TestMountThroughEpochs(t *testing.T) {
 	netcfg, _ := d.wait(t, time.Minute)
 	cfg, _ := devnetSetup(t, dir)
 	state, mnt := t.TempDir(), t.TempDir()
-	startMount(t, mnt, state, "--config", cfg, "--epochs", "2", "--keep-epochs", "4", "--chunk-size", "1048576",
+	// Blobs bought for 5 epochs, renewed once 4 or fewer are left: seconds
+	// of margin for a renewer that looks every second, on a loaded machine.
+	startMount(t, mnt, state, "--config", cfg, "--epochs", "5", "--keep-epochs", "8", "--chunk-size", "1048576",
 		"--publish-after", "300ms", "--gc-grace", "1s", "--keep-snapshots", "1")
 	readFromNetwork := func(name string, want []byte) {
 		t.Helper()
