@@ -3,6 +3,7 @@ module github.com/walrusfs/walrusfs
 go 1.26.8
 
 require (
+	filippo.io/age v1.3.2
 	github.com/block-vision/sui-go-sdk v1.1.4
 	github.com/dgraph-io/badger/v4 v4.9.6
 	github.com/hanwen/go-fuse/v2 v2.12.1
@@ -21,6 +22,7 @@ require (
 )
 
 require (
+	filippo.io/hpke v0.4.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/btcsuite/btcutil v1.0.2 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

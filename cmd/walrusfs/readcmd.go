@@ -1,28 +1,33 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
+	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
 func newReadCmd(g *globals) *cobra.Command {
 	var (
-		netFlags  networkFlags
-		output    string
-		rangeFlag string
+		netFlags   networkFlags
+		output     string
+		rangeFlag  string
+		identities []string
 	)
 	cmd := &cobra.Command{
-		Use:   "read --network FILE BLOB_ID [-o FILE] [--range OFF:LEN]",
+		Use:   "read --network FILE BLOB_ID [-o FILE] [--range OFF:LEN] [--identity FILE]...",
 		Short: "Read a blob back",
 		Long: `Read a blob: fetch its metadata and enough slivers from the storage nodes,
 verify them, decode, and write the blob to standard output, or to FILE with
@@ -30,7 +35,12 @@ verify them, decode, and write the blob to standard output, or to FILE with
 it once complete, so a failed read leaves no partial file. --range OFF:LEN
 reads LEN bytes from byte OFF only, fetching only the slivers that hold them.
 Progress is shown on standard error when it is a terminal. A blob ID that
-starts with "-" may be given as it is.`,
+starts with "-" may be given as it is.
+
+With --identity (an age identity file, as age -i takes it; repeatable) the
+blob is an age file, decrypted on the way: what "walrusfs store
+--encrypt-to" or "age -e" wrote. --range then counts plaintext bytes, and
+only the slivers of the encrypted chunks that hold them are fetched.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -45,6 +55,12 @@ starts with "-" may be given as it is.`,
 					return usageError{err}
 				}
 			}
+			var ids []age.Identity
+			if len(identities) > 0 {
+				if ids, err = crypt.ReadIdentities(identities); err != nil {
+					return usageError{fmt.Errorf("--identity: %w", err)}
+				}
+			}
 			log, nw, err := clientCommand(cmd, g, netFlags)
 			if err != nil {
 				return err
@@ -54,14 +70,21 @@ starts with "-" may be given as it is.`,
 			bar.status("fetching metadata")
 			cl := client.New(nw.chain, client.Options{Logger: log.With("component", "client"), Progress: bar.update})
 			var data []byte
-			if ranged {
+			switch {
+			case ids != nil && ranged:
+				data, err = readDecryptedRange(ctx, cl, id, off, length, ids)
+			case ids != nil:
+				if data, err = cl.Read(ctx, id); err == nil {
+					data, err = crypt.Decrypt(data, ids)
+				}
+			case ranged:
 				data, err = cl.ReadRange(ctx, id, off, length)
-			} else {
+			default:
 				data, err = cl.Read(ctx, id)
 			}
 			bar.clear()
 			if err != nil {
-				return err
+				return fmt.Errorf("read %s: %w", id, err)
 			}
 			if output == "" || output == "-" {
 				if _, err := cmd.OutOrStdout().Write(data); err != nil {
@@ -75,7 +98,29 @@ starts with "-" may be given as it is.`,
 	addNetworkFlags(cmd, &netFlags)
 	cmd.Flags().StringVarP(&output, "output", "o", "", `write the blob to this file instead of standard output ("-": standard output)`)
 	cmd.Flags().StringVar(&rangeFlag, "range", "", "read only LEN bytes from offset OFF, given as OFF:LEN")
+	cmd.Flags().StringArrayVar(&identities, "identity", nil, "decrypt the blob, an age file, with the identities in this file (repeatable)")
 	return cmd
+}
+
+// readDecryptedRange reads a plaintext range of an age-encrypted blob,
+// fetching the header, the last chunk and the chunks that hold the range.
+func readDecryptedRange(ctx context.Context, cl *client.Client, id encoding.BlobID, off, length uint64, ids []age.Identity) ([]byte, error) {
+	size, err := cl.Size(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	plain, n, err := crypt.OpenAt(cl.ReaderAt(ctx, id), int64(size), ids)
+	if err != nil {
+		return nil, err
+	}
+	if off > uint64(n) || length > uint64(n)-off {
+		return nil, fmt.Errorf("range [%d, %d) outside the %d bytes of plaintext", off, off+length, n)
+	}
+	out := make([]byte, length)
+	if k, err := plain.ReadAt(out, int64(off)); k != len(out) || (err != nil && !errors.Is(err, io.EOF)) {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	return out, nil
 }
 
 // parseRange parses OFF:LEN, two decimal byte counts.

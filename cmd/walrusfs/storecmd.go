@@ -11,9 +11,11 @@ import (
 	"os"
 	"sync/atomic"
 
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
@@ -25,9 +27,10 @@ func newStoreCmd(g *globals) *cobra.Command {
 		deletable bool
 		permanent bool
 		asJSON    bool
+		encryptTo []string
 	)
 	cmd := &cobra.Command{
-		Use:   "store [--config FILE | --network FILE] [--epochs N|max] [--deletable|--permanent] [--json] FILE...",
+		Use:   "store [--config FILE | --network FILE] [--epochs N|max] [--deletable|--permanent] [--encrypt-to RECIPIENT]... [--json] FILE...",
 		Short: "Store files as Walrus blobs",
 		Long: `Store each file as a blob: encode it (Red Stuff), register it on the chain for
 --epochs epochs from the current one, upload its slivers to the storage
@@ -46,6 +49,12 @@ existing blob object is reported ("reused"). On Walrus on Sui what the stores
 cost, in WAL (storage and writes) and SUI (gas), is printed on standard
 error at the end.
 
+With --encrypt-to (an age recipient, age1… or age1pq…, or a file of them,
+as age's -r and -R take them; repeatable) each file is encrypted first: the
+blob is exactly a file "age -e -r RECIPIENT" would write, which "age -d -i
+IDENTITY" and "walrusfs read --identity IDENTITY" decrypt. Without it the
+blob is the file as it is, readable by anyone who learns its ID.
+
 FILE "-" reads standard input. A file that fails is reported and the others
 are still stored; the exit status is then 1. Progress is shown on standard
 error when it is a terminal.`,
@@ -60,6 +69,13 @@ error when it is a terminal.`,
 			}
 			if err := checkStdinOnce(args); err != nil {
 				return err
+			}
+			var recipients []age.Recipient
+			if len(encryptTo) > 0 {
+				var err error
+				if recipients, err = crypt.ParseRecipients(encryptTo); err != nil {
+					return usageError{fmt.Errorf("--encrypt-to: %w", err)}
+				}
 			}
 			log, nw, err := clientCommand(cmd, g, netFlags)
 			if err != nil {
@@ -98,7 +114,7 @@ error when it is a terminal.`,
 				b := newProgressBar(errOut, showProgress, name, "uploading slivers")
 				bar.Store(b)
 				spentBefore := spent(nw)
-				res, size, err := storeFile(ctx, cl, enc, name, epochs, deletable, b)
+				res, size, err := storeFile(ctx, cl, enc, name, epochs, deletable, recipients, b)
 				b.clear()
 				bar.Store(nil)
 				if err != nil {
@@ -114,6 +130,7 @@ error when it is a terminal.`,
 				}
 				if asJSON {
 					o := newStoreOutput(name, size, res, nw.committee.NShards)
+					o.Encrypted = recipients != nil
 					if nw.sui != nil {
 						now := nw.sui.Spent()
 						wal, gas := now.WAL-spentBefore.WAL, now.SUI-spentBefore.SUI
@@ -140,6 +157,7 @@ error when it is a terminal.`,
 	cmd.Flags().BoolVar(&deletable, "deletable", false, "register the blobs as deletable by their owner")
 	cmd.Flags().BoolVar(&permanent, "permanent", false, "register the blobs as permanent (the default): not deletable before they expire")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")
+	cmd.Flags().StringArrayVar(&encryptTo, "encrypt-to", nil, "encrypt each file to this age recipient (age1…, age1pq…) or the recipients listed in this file, first (repeatable)")
 	return cmd
 }
 
@@ -169,6 +187,7 @@ type storeOutput struct {
 	ConfirmedShards int     `json:"confirmedShards"`
 	NShards         int     `json:"nShards"`
 	Reused          bool    `json:"reused"`
+	Encrypted       bool    `json:"encrypted,omitempty"` // the blob is an age file of the file
 	CostWAL         *uint64 `json:"costWal,omitempty"`
 	CostGas         *uint64 `json:"costGas,omitempty"`
 }
@@ -194,18 +213,25 @@ func writeJSONLine(w io.Writer, v any) {
 }
 
 // storeFile reads a file whole (the encoder needs it in memory) and stores it.
-func storeFile(ctx context.Context, cl *client.Client, enc *encoding.Encoder, name string, epochs uint32, deletable bool, bar *progressBar) (*client.StoreResult, uint64, error) {
+func storeFile(ctx context.Context, cl *client.Client, enc *encoding.Encoder, name string, epochs uint32, deletable bool, recipients []age.Recipient, bar *progressBar) (*client.StoreResult, uint64, error) {
 	bar.status("reading")
 	data, err := readInput(enc, name)
 	if err != nil {
 		return nil, 0, err
+	}
+	size := uint64(len(data))
+	if recipients != nil {
+		bar.status("encrypting")
+		if data, err = crypt.Encrypt(data, recipients); err != nil {
+			return nil, 0, err
+		}
 	}
 	bar.status(fmt.Sprintf("encoding %s and registering", formatBytes(int64(len(data)))))
 	res, err := cl.Store(ctx, data, epochs, deletable)
 	if err != nil {
 		return nil, 0, err
 	}
-	return res, uint64(len(data)), nil
+	return res, size, nil
 }
 
 // readInput reads a file, or standard input for "-", refusing early a file

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -93,6 +94,47 @@ func (c *Client) ReadRange(ctx context.Context, id encoding.BlobID, off, length 
 	}
 	releaseSlivers(slivers)
 	return out, nil
+}
+
+// Size returns a blob's length, from its verified metadata.
+func (c *Client) Size(ctx context.Context, id encoding.BlobID) (uint64, error) {
+	_, _, m, err := c.readSetup(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	return m.UnencodedLength, nil
+}
+
+// ReaderAt reads a blob of size bytes at random offsets, each read
+// fetching only the slivers that hold its range.
+func (c *Client) ReaderAt(ctx context.Context, id encoding.BlobID) io.ReaderAt {
+	return blobReaderAt{ctx: ctx, c: c, id: id}
+}
+
+type blobReaderAt struct {
+	ctx context.Context
+	c   *Client
+	id  encoding.BlobID
+}
+
+func (r blobReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	size, err := r.c.Size(r.ctx, r.id)
+	if err != nil {
+		return 0, err
+	}
+	if off < 0 || uint64(off) >= size {
+		return 0, io.EOF
+	}
+	n := min(uint64(len(p)), size-uint64(off))
+	b, err := r.c.ReadRange(r.ctx, r.id, uint64(off), n)
+	if err != nil {
+		return 0, err
+	}
+	copy(p, b)
+	if int(n) < len(p) {
+		return int(n), io.EOF
+	}
+	return int(n), nil
 }
 
 func allPairs(n int) []int {

@@ -1,0 +1,76 @@
+package crypt
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"filippo.io/age"
+)
+
+// TestRoundTrips: data encrypted to two hybrid post-quantum recipients
+// (age refuses to mix them with classic ones) opens with either identity,
+// whole or at any range; another identity and unencrypted data fail with
+// errors that say so.
+func TestRoundTrips(t *testing.T) {
+	pq, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := age.GenerateX25519Identity()
+	dir := t.TempDir()
+	recFile := filepath.Join(dir, "recipients")
+	if err := os.WriteFile(recFile, []byte("# the backup key\n"+x.Recipient().String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := ParseRecipients([]string{pq.Recipient().String(), recFile})
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("recipients: %d, %v", len(recs), err)
+	}
+	plain := make([]byte, 200_000) // four age chunks
+	rand.Read(plain)
+	ct, err := Encrypt(plain, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []age.Identity{pq, x} {
+		got, err := Decrypt(ct, []age.Identity{id})
+		if err != nil || !bytes.Equal(got, plain) {
+			t.Fatalf("decrypt: %v", err)
+		}
+		r, n, err := OpenAt(bytes.NewReader(ct), int64(len(ct)), []age.Identity{id})
+		if err != nil || n != int64(len(plain)) {
+			t.Fatalf("open: %d, %v", n, err)
+		}
+		for _, rg := range [][2]int{{0, 10}, {65530, 20}, {131072, 65536}, {199_990, 10}} {
+			buf := make([]byte, rg[1])
+			// A read that ends at the end may say io.EOF.
+			if k, err := r.ReadAt(buf, int64(rg[0])); k != len(buf) || (err != nil && err != io.EOF) || !bytes.Equal(buf, plain[rg[0]:rg[0]+rg[1]]) {
+				t.Fatalf("range %v: %v", rg, err)
+			}
+		}
+	}
+	if _, err := Decrypt(ct, []age.Identity{other}); !errors.Is(err, ErrNoIdentity) {
+		t.Fatalf("another identity: %v", err)
+	}
+	if _, _, err := OpenAt(bytes.NewReader(plain), int64(len(plain)), []age.Identity{x}); !errors.Is(err, ErrNotEncrypted) {
+		t.Fatalf("plaintext: %v", err)
+	}
+	if _, err := ParseRecipients([]string{"age1notarecipient"}); err == nil {
+		t.Fatal("a bad recipient was taken")
+	}
+	idFile := filepath.Join(dir, "key")
+	os.WriteFile(idFile, []byte("# created: now\n"+pq.String()+"\n"), 0o600)
+	ids, err := ReadIdentities([]string{idFile})
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("identities: %v", err)
+	}
+}
