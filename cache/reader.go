@@ -3,12 +3,16 @@ package cache
 import (
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
 	"time"
 
+	"filippo.io/age"
+
+	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs/meta"
 )
@@ -32,7 +36,9 @@ type ReaderOptions struct {
 	// Timeout bounds one window fetch, so that a sick network gives EIO
 	// instead of a hung read (default 30 s).
 	Timeout time.Duration
-	Logger  *slog.Logger
+	// Identities open encrypted content (chunks stored as age files).
+	Identities []age.Identity
+	Logger     *slog.Logger
 }
 
 // Reader serves reads of files whose content is on the network: it fetches
@@ -51,6 +57,8 @@ type Reader struct {
 	held    int64
 
 	hits, misses, fetchedBytes int64
+
+	opened map[windowKey]io.ReaderAt // encrypted chunks' plaintext, by blob and offset
 }
 
 type windowKey struct {
@@ -80,7 +88,7 @@ func NewReader(src RangeReader, opts ReaderOptions) *Reader {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reader{src: src, opts: opts, log: opts.Logger, sizes: map[encoding.BlobID]uint64{}, windows: map[windowKey]*window{}, lru: list.New()}
+	return &Reader{src: src, opts: opts, log: opts.Logger, sizes: map[encoding.BlobID]uint64{}, windows: map[windowKey]*window{}, lru: list.New(), opened: map[windowKey]io.ReaderAt{}}
 }
 
 // ReadAt fills dest from offset off of the content made of chunks; it
@@ -90,6 +98,20 @@ func (r *Reader) ReadAt(ctx context.Context, chunks []meta.Chunk, dest []byte, o
 	start := uint64(0)
 	for _, c := range chunks {
 		end := start + c.Size
+		if c.Encrypted() {
+			if n < len(dest) && uint64(off)+uint64(n) < end && uint64(off)+uint64(n) >= start {
+				k, err := r.readEncrypted(c, dest[n:min(len(dest), n+int(end-uint64(off)-uint64(n)))], uint64(off)+uint64(n)-start)
+				n += k
+				if err != nil {
+					return n, err
+				}
+			}
+			start = end
+			if n == len(dest) {
+				break
+			}
+			continue
+		}
 		for n < len(dest) && uint64(off)+uint64(n) < end && uint64(off)+uint64(n) >= start {
 			pos := uint64(off) + uint64(n) - start // within the chunk
 			at := c.Off + pos                      // within the blob
@@ -121,6 +143,70 @@ func (r *Reader) ReadAt(ctx context.Context, chunks []meta.Chunk, dest []byte, o
 		}
 	}
 	return n, nil
+}
+
+// readEncrypted reads plaintext at pos of an encrypted chunk into dest,
+// which does not reach past the chunk's end. The age file's chunks come
+// through the same windows as plain content: only those that hold the
+// range (and, once, the header and the last chunk) are fetched.
+func (r *Reader) readEncrypted(c meta.Chunk, dest []byte, pos uint64) (int, error) {
+	plain, err := r.open(c)
+	if err != nil {
+		return 0, err
+	}
+	k, err := plain.ReadAt(dest, int64(pos))
+	if errors.Is(err, io.EOF) && k == len(dest) {
+		err = nil
+	}
+	if err != nil {
+		return k, fmt.Errorf("read encrypted content of blob %s at %d: %w", c.Blob, c.Off, err)
+	}
+	return k, nil
+}
+
+// open returns the plaintext of an encrypted chunk, opening its age file
+// once (a few chunks are kept open).
+func (r *Reader) open(c meta.Chunk) (io.ReaderAt, error) {
+	key := windowKey{c.Blob, c.Off}
+	r.mu.Lock()
+	plain, ok := r.opened[key]
+	r.mu.Unlock()
+	if ok {
+		return plain, nil
+	}
+	if len(r.opts.Identities) == 0 {
+		return nil, fmt.Errorf("blob %s holds encrypted content and no identity was given", c.Blob)
+	}
+	stored := meta.Chunk{Blob: c.Blob, Off: c.Off, Size: c.Enc, BlobSize: c.InBlob()}
+	plain, n, err := crypt.OpenAt(storedAt{r: r, c: stored}, int64(c.Enc), r.opts.Identities)
+	if err != nil {
+		return nil, fmt.Errorf("open encrypted content of blob %s at %d: %w", c.Blob, c.Off, err)
+	}
+	if uint64(n) != c.Size {
+		return nil, fmt.Errorf("encrypted content of blob %s at %d holds %d bytes, the tree says %d", c.Blob, c.Off, n, c.Size)
+	}
+	r.mu.Lock()
+	if len(r.opened) >= 256 {
+		clear(r.opened)
+	}
+	r.opened[key] = plain
+	r.mu.Unlock()
+	return plain, nil
+}
+
+// storedAt reads a chunk's bytes as stored (an age file) through the
+// reader's windows.
+type storedAt struct {
+	r *Reader
+	c meta.Chunk
+}
+
+func (s storedAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := s.r.ReadAt(context.Background(), []meta.Chunk{s.c}, p, off)
+	if err == nil && n < len(p) {
+		err = io.EOF
+	}
+	return n, err
 }
 
 // windowSize returns the window size of a blob: whole systematic slivers,
@@ -245,6 +331,24 @@ func (r *Reader) Stats() ReaderStats {
 func (r *Reader) Download(ctx context.Context, chunks []meta.Chunk, w io.WriterAt) error {
 	var off int64
 	for _, c := range chunks {
+		if c.Encrypted() {
+			buf := make([]byte, min(c.Size, 1<<20))
+			for pos := uint64(0); pos < c.Size; {
+				k, err := r.readEncrypted(c, buf[:min(uint64(len(buf)), c.Size-pos)], pos)
+				if err == nil && k == 0 {
+					err = fmt.Errorf("encrypted content of blob %s ends at %d of %d bytes", c.Blob, pos, c.Size)
+				}
+				if err != nil {
+					return err
+				}
+				if _, err := w.WriteAt(buf[:k], off+int64(pos)); err != nil {
+					return err
+				}
+				pos += uint64(k)
+			}
+			off += int64(c.Size)
+			continue
+		}
 		win, err := r.windowSize(ctx, c.Blob)
 		if err != nil {
 			return err

@@ -68,7 +68,12 @@ type UploaderOptions struct {
 	// InUse, if set, is held for reading from choosing a known blob for
 	// content until the file points at it, so that the collector does not
 	// give that blob up meanwhile.
-	InUse  *sync.RWMutex
+	InUse *sync.RWMutex
+	// Seal, if set, encrypts content before it is stored (each chunk, and
+	// each small file of a pack, an age file of its own); Sum is then the
+	// keyed hash that deduplicates it.
+	Seal   func([]byte) ([]byte, error)
+	Sum    func([]byte) [32]byte
 	Logger *slog.Logger
 }
 
@@ -299,7 +304,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 			u.failed(e, err)
 			continue
 		}
-		it := item{e: e, size: int64(len(data)), sum: sha256.Sum256(data)}
+		it := item{e: e, size: int64(len(data)), sum: u.sum(data)}
 		if len(data) > 0 {
 			c, known, err := u.meta.KnownChunk(it.sum, uint64(len(data)))
 			if err != nil {
@@ -310,9 +315,16 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 			if known {
 				it.chunk = c
 			} else {
-				it.chunk = meta.Chunk{Size: uint64(len(data)), Off: uint64(len(blob))}
+				// Each file of a pack is an age file of its own when
+				// encrypted: readable alone.
+				stored, enc, err := u.seal(data)
+				if err != nil {
+					u.failed(e, err)
+					continue
+				}
+				it.chunk = meta.Chunk{Size: uint64(len(data)), Off: uint64(len(blob)), Enc: enc}
 				it.inPack = true
-				blob = append(blob, data...)
+				blob = append(blob, stored...)
 			}
 			u.count(known)
 		}
@@ -414,18 +426,25 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 			return fmt.Errorf("read data of inode %d at %d: %w", e.Ino, off, err)
 		}
 		data := buf[:n]
-		sum := sha256.Sum256(data)
+		sum := u.sum(data)
 		chunk, known, err := u.meta.KnownChunk(sum, uint64(n))
 		if err != nil {
 			return err
 		}
 		known = known && u.fresh(chunk.Blob)
 		if !known {
-			res, err := u.blobs.Store(ctx, data, u.opts.Epochs, u.opts.Deletable)
+			stored, enc, err := u.seal(data)
+			if err != nil {
+				return fmt.Errorf("chunk at %d of inode %d: %w", off, e.Ino, err)
+			}
+			res, err := u.blobs.Store(ctx, stored, u.opts.Epochs, u.opts.Deletable)
 			if err != nil {
 				return fmt.Errorf("store chunk at %d of inode %d: %w", off, e.Ino, err)
 			}
 			chunk = meta.Chunk{Blob: res.BlobID, Size: uint64(n)}
+			if enc > 0 {
+				chunk.Enc, chunk.BlobSize = enc, enc
+			}
 			// Known at once: a retry after a later chunk fails stores
 			// this one no more.
 			if err := u.meta.RememberChunk(sum, chunk); err != nil {
@@ -442,6 +461,27 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 	}
 	// An empty file needs no blob: it is certified with no chunks.
 	return u.certified(e, size, chunks, hashes, start)
+}
+
+// sum is the dedup hash of content: keyed when content is encrypted.
+func (u *Uploader) sum(data []byte) [32]byte {
+	if u.opts.Sum != nil {
+		return u.opts.Sum(data)
+	}
+	return sha256.Sum256(data)
+}
+
+// seal returns what to store for content: the content, or its age file
+// when encrypting, with the file's length (0 for plaintext).
+func (u *Uploader) seal(data []byte) ([]byte, uint64, error) {
+	if u.opts.Seal == nil {
+		return data, 0, nil
+	}
+	ct, err := u.opts.Seal(data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("encrypt: %w", err)
+	}
+	return ct, uint64(len(ct)), nil
 }
 
 // holdInUse holds InUse for reading, if set, and returns its release.

@@ -498,12 +498,13 @@ func (n *Node) walrusXattr(name string) ([]byte, syscall.Errno) {
 			return nil, syscall.ENODATA
 		}
 		// A whole blob by its ID; a range of a blob shared by small files
-		// as ID:OFFSET:LENGTH (what walrusfs read --range takes).
+		// as ID:OFFSET:LENGTH (what walrusfs read --range takes). For
+		// encrypted content, the range of its age file.
 		ids := make([]string, len(in.Chunks))
 		for i, c := range in.Chunks {
 			ids[i] = c.Blob.String()
 			if !c.Whole() {
-				ids[i] = fmt.Sprintf("%s:%d:%d", c.Blob, c.Off, c.Size)
+				ids[i] = fmt.Sprintf("%s:%d:%d", c.Blob, c.Off, c.Stored())
 			}
 		}
 		return []byte(strings.Join(ids, " ")), 0

@@ -119,3 +119,118 @@ func mustReadFile(t *testing.T, path string) []byte {
 	must(t, err)
 	return b
 }
+
+// TestMountEncrypts: a mount encrypts by default: each file, packed or not,
+// is a standard age file on the network that the age command opens with
+// the identity the first mount created (and announced), the manifest too;
+// an identity exported with a passphrase and imported elsewhere rebuilds
+// the tree there; a recipient added later opens what is stored from then.
+func TestMountEncrypts(t *testing.T) {
+	ageCmd, keygen := ageTools(t)
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
+	d.wait(t, time.Minute)
+	cfg, _ := devnetSetup(t, dir)
+	state, mnt := t.TempDir(), t.TempDir()
+	args := []string{"--config", cfg, "--chunk-size", "1048576", "--publish-after", "300ms"}
+	m := startMount(t, mnt, state, args...)
+	src := t.TempDir()
+	files := makeFiles(t, src, map[string]int{"small-a": 10_000, "small-b": 12_000, "big": 300_000})
+	mustCmd(t, "cp", "-a", src+"/.", mnt)
+	manifestID, _ := waitPublished(t, state, 1)
+	if !strings.Contains(m.logTail(40), "created your encryption identity") {
+		t.Fatalf("no notice of the new identity:\n%s", m.logTail(40))
+	}
+	identity := filepath.Join(state, "keys", "identity.txt")
+	if fi, err := os.Stat(identity); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("identity file: %v, %v", fi, err)
+	}
+	ageOpen := func(key string, ct []byte) []byte {
+		t.Helper()
+		c := exec.Command(ageCmd, "-d", "-i", key)
+		c.Stdin = bytes.NewReader(ct)
+		out, err := c.Output()
+		if err != nil {
+			t.Fatalf("age -d: %v", err)
+		}
+		return out
+	}
+	readRef := func(ref string) []byte {
+		t.Helper()
+		o := filepath.Join(t.TempDir(), "o")
+		argv := []string{"read", "--config", cfg, ref, "-o", o}
+		if id, rng, shared := strings.Cut(ref, ":"); shared {
+			argv = []string{"read", "--config", cfg, id, "--range", rng, "-o", o}
+		}
+		mustRun(t, time.Minute, argv...)
+		return mustReadFile(t, o)
+	}
+	for _, f := range files {
+		ref := xattr(t, filepath.Join(mnt, f.name), "user.walrus.blob_id")
+		ct := readRef(ref)
+		if bytes.Contains(ct, f.data[:64]) {
+			t.Fatalf("%s is on the network in the clear", f.name)
+		}
+		if got := ageOpen(identity, ct); !bytes.Equal(got, f.data) {
+			t.Fatalf("%s: age -d gives %d bytes, want %d", f.name, len(got), len(f.data))
+		}
+	}
+	if tree := ageOpen(identity, readRef(manifestID)); !bytes.HasPrefix(tree, []byte("walrusfs-manifest 1\n")) {
+		t.Fatal("the manifest does not open to a walrusfs manifest")
+	}
+
+	// A second identity, added as a recipient, opens what comes after.
+	second := filepath.Join(t.TempDir(), "second")
+	if out, err := exec.Command(keygen, "-pq", "-o", second).CombinedOutput(); err != nil {
+		t.Fatalf("age-keygen: %v: %s", err, out)
+	}
+	rec, err := exec.Command(keygen, "-y", second).Output()
+	must(t, err)
+	mustRun(t, time.Minute, "key", "--state", state, "add-recipient", strings.TrimSpace(string(rec)))
+	// A mount reads its recipients when it starts.
+	mustRun(t, time.Minute, "umount", mnt)
+	for deadline := time.Now().Add(time.Minute); isMounted(mnt); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("still mounted")
+		}
+	}
+	startMount(t, mnt, state, args...)
+	later := []byte(strings.Repeat("written after the second recipient ", 100))
+	must(t, os.WriteFile(filepath.Join(mnt, "later"), later, 0o644))
+	waitPublished(t, state, 2)
+	if got := ageOpen(second, readRef(xattr(t, filepath.Join(mnt, "later"), "user.walrus.blob_id"))); !bytes.Equal(got, later) {
+		t.Fatal("the second identity does not open a file stored after it was added")
+	}
+
+	// Exported with a passphrase, imported on a new machine: the tree
+	// comes back from the network.
+	exp := walrusfsIn(t, "pass phrase\n", "key", "--state", state, "export", "--passphrase")
+	if !bytes.Contains(exp, []byte("BEGIN AGE ENCRYPTED FILE")) || bytes.Contains(exp, []byte("AGE-SECRET-KEY")) {
+		t.Fatalf("export --passphrase: %.80q", exp)
+	}
+	expFile := filepath.Join(t.TempDir(), "exported")
+	must(t, os.WriteFile(expFile, exp, 0o600))
+	other, otherMnt := t.TempDir(), t.TempDir()
+	walrusfsIn(t, "pass phrase\n", "key", "--state", other, "import", expFile)
+	startMount(t, otherMnt, other, args...)
+	for _, f := range files {
+		if got, err := os.ReadFile(filepath.Join(otherMnt, f.name)); err != nil || !bytes.Equal(got, f.data) {
+			t.Fatalf("%s on the new machine: %v", f.name, err)
+		}
+	}
+}
+
+// walrusfsIn runs walrusfs with stdin and returns its standard output; it
+// must succeed.
+func walrusfsIn(t *testing.T, stdin string, args ...string) []byte {
+	t.Helper()
+	c := exec.Command(bin, args...)
+	c.Stdin = strings.NewReader(stdin)
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	out, err := c.Output()
+	if err != nil {
+		t.Fatalf("walrusfs %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"filippo.io/age"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
 	"github.com/walrusfs/walrusfs/walrus/node"
@@ -351,4 +353,37 @@ func alive(pid int) bool {
 		return s[i+2] != 'Z'
 	}
 	return true
+}
+
+// contentFromNetwork reads back, outside the mount, the content a file's
+// user.walrus.blob_id names (blob IDs, or ID:OFFSET:LENGTH for a file
+// sharing a blob) with `walrusfs read` and netArgs; with the mount's state
+// directory, each piece is an age file, opened with the mount's identity.
+func contentFromNetwork(t *testing.T, netArgs []string, refs, state string) []byte {
+	t.Helper()
+	var ids []age.Identity
+	if state != "" {
+		var err error
+		if ids, err = crypt.ReadIdentities([]string{filepath.Join(state, "keys", crypt.IdentityFile)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var whole []byte
+	for _, ref := range strings.Fields(refs) {
+		out := filepath.Join(t.TempDir(), "blob")
+		args := append(append([]string{"read"}, netArgs...), ref, "-o", out)
+		if id, rng, shared := strings.Cut(ref, ":"); shared {
+			args = append(append([]string{"read"}, netArgs...), id, "--range", rng, "-o", out)
+		}
+		mustRun(t, time.Minute, args...)
+		b, err := os.ReadFile(out)
+		must(t, err)
+		if ids != nil {
+			if b, err = crypt.Decrypt(b, ids); err != nil {
+				t.Fatalf("%s: %v", ref, err)
+			}
+		}
+		whole = append(whole, b...)
+	}
+	return whole
 }

@@ -195,20 +195,9 @@ func TestMountSurvivesKill(t *testing.T) {
 		if !bytes.Equal(got, f.data) {
 			t.Fatalf("%s: %d bytes differ from the %d written", p, len(got), len(f.data))
 		}
-		// The blobs hold the file: read them back outside the mount.
-		var whole []byte
-		for _, ref := range strings.Fields(xattr(t, p, "user.walrus.blob_id")) {
-			// ID, or ID:OFFSET:LENGTH for a small file sharing a blob.
-			out := filepath.Join(t.TempDir(), "blob")
-			args := []string{"read", "--network", d.network, ref, "-o", out}
-			if id, rng, shared := strings.Cut(ref, ":"); shared {
-				args = []string{"read", "--network", d.network, id, "--range", rng, "-o", out}
-			}
-			mustRun(t, time.Minute, args...)
-			b, err := os.ReadFile(out)
-			must(t, err)
-			whole = append(whole, b...)
-		}
+		// The blobs hold the file, encrypted to the mount's identity: read
+		// them back outside the mount.
+		whole := contentFromNetwork(t, []string{"--network", d.network}, xattr(t, p, "user.walrus.blob_id"), state)
 		if !bytes.Equal(whole, f.data) {
 			t.Fatalf("%s: its blobs hold %d bytes, not the file's %d", p, len(whole), len(f.data))
 		}
@@ -310,9 +299,27 @@ func TestMountRebuildsFromNetwork(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	// The machine loses everything local.
+	// The tree on the network is encrypted: its manifest names nothing.
+	manifestCopy := filepath.Join(t.TempDir(), "manifest")
+	mustRun(t, time.Minute, "read", "--network", d.network, second, "-o", manifestCopy)
+	if m := mustReadFile(t, manifestCopy); !bytes.HasPrefix(m, []byte("age-encryption.org/v1\n")) || bytes.Contains(m, []byte("note")) {
+		t.Fatalf("the manifest is not an age file, or shows a name: %.60q", m)
+	}
+
+	// The machine loses everything local but the identity, kept aside.
+	backup := filepath.Join(t.TempDir(), "identity.txt")
+	must(t, os.WriteFile(backup, mustReadFile(t, filepath.Join(state, "keys", "identity.txt")), 0o600))
 	must(t, os.RemoveAll(state))
-	startMount(t, mnt, state, args...)
+	// Without it, the mount says what is missing, and creates nothing.
+	res := walrusfs(t, time.Minute, append([]string{"mount", "--state", state, mnt}, args...)...)
+	if res.code == 0 || !strings.Contains(string(res.stderr), "walrusfs key import") {
+		t.Fatalf("mount without the identity: exit %d, %s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(state, "keys", "identity.txt")); err == nil {
+		t.Fatal("a mount that could not open the tree made a new identity")
+	}
+	forceUnmount(mnt)
+	startMount(t, mnt, state, append(args, "--identity", backup)...)
 	for _, f := range files {
 		p := filepath.Join(mnt, f.name)
 		got, err := os.ReadFile(p)
@@ -344,7 +351,7 @@ func TestMountRebuildsFromNetwork(t *testing.T) {
 
 	// The first manifest, read-only, beside the live mount.
 	snap := t.TempDir()
-	startMount(t, snap, state, "--network", d.network, "--snapshot", first)
+	startMount(t, snap, state, "--network", d.network, "--snapshot", first, "--identity", backup)
 	if got, err := os.ReadFile(filepath.Join(snap, "sub", "note")); err != nil || string(got) != "version one\n" {
 		t.Fatalf("snapshot: %q, %v", got, err)
 	}

@@ -385,18 +385,7 @@ func TestFilesOutliveTheirEpochs(t *testing.T) {
 	}
 	for _, f := range files {
 		// Every chunk's blob, read from the network, not the local copy.
-		var got []byte
-		for _, id := range strings.Fields(xattr(t, filepath.Join(mnt, f.name), "user.walrus.blob_id")) {
-			o := filepath.Join(t.TempDir(), "o")
-			args := []string{"read", "--config", cfg, id, "-o", o}
-			if parts := strings.Split(id, ":"); len(parts) == 3 { // a range of a shared blob
-				args = []string{"read", "--config", cfg, parts[0], "--range", parts[1] + ":" + parts[2], "-o", o}
-			}
-			mustRun(t, time.Minute, args...)
-			b, err := os.ReadFile(o)
-			must(t, err)
-			got = append(got, b...)
-		}
+		got := contentFromNetwork(t, []string{"--config", cfg}, xattr(t, filepath.Join(mnt, f.name), "user.walrus.blob_id"), state)
 		if !bytes.Equal(got, f.data) {
 			t.Fatalf("%s: %d bytes from the network after 6 epochs, want %d", f.name, len(got), len(f.data))
 		}
@@ -685,18 +674,7 @@ func TestMountThroughEpochs(t *testing.T) {
 		"--publish-after", "300ms", "--gc-grace", "1s", "--keep-snapshots", "1")
 	readFromNetwork := func(name string, want []byte) {
 		t.Helper()
-		var got []byte
-		for _, id := range strings.Fields(xattr(t, filepath.Join(mnt, name), "user.walrus.blob_id")) {
-			o := filepath.Join(t.TempDir(), "o")
-			args := []string{"read", "--config", cfg, id, "-o", o}
-			if parts := strings.Split(id, ":"); len(parts) == 3 { // a range of a shared blob
-				args = []string{"read", "--config", cfg, parts[0], "--range", parts[1] + ":" + parts[2], "-o", o}
-			}
-			mustRun(t, time.Minute, args...)
-			b, err := os.ReadFile(o)
-			must(t, err)
-			got = append(got, b...)
-		}
+		got := contentFromNetwork(t, []string{"--config", cfg}, xattr(t, filepath.Join(mnt, name), "user.walrus.blob_id"), state)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("%s in epoch %d: %d bytes from the network, want %d", name, committee(t, netcfg.Ledger).Epoch, len(got), len(want))
 		}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"github.com/walrusfs/walrusfs/cache"
@@ -62,6 +63,9 @@ type mountOptions struct {
 	minFree    int64
 	suiListen  string
 	keepEpochs uint32
+	// Encryption.
+	public       bool
+	identityFile string
 	// Reclaiming storage.
 	permanent     bool
 	keepSnapshots int
@@ -117,6 +121,8 @@ The mount is private to its user unless --allow-other is given.`,
 	f.Int64Var(&o.cacheSize, "cache-size", 256<<20, "bytes of content read from the network kept in memory")
 	f.Int64Var(&o.chunkSize, "chunk-size", 64<<20, "largest blob a file is cut into (also bounded by the network's largest blob)")
 	f.Uint32Var(&o.epochs, "epochs", 52, "epochs to store each new blob for")
+	f.BoolVar(&o.public, "public", false, "store files and the tree unencrypted, readable by anyone who learns their blob IDs (default: encrypted to your identity, as age files)")
+	f.StringVar(&o.identityFile, "identity", "", "the age identity file that opens the tree (default: STATE/keys/identity.txt, created on first use)")
 	f.BoolVar(&o.permanent, "permanent", false, "store permanent blobs, which cannot be deleted: the storage of deleted and overwritten files is then not reclaimed")
 	f.IntVar(&o.keepSnapshots, "keep-snapshots", 3, "keep this many published manifests (snapshots of the tree, with the content they point at); older ones are deleted and their storage reclaimed")
 	f.DurationVar(&o.gcGrace, "gc-grace", 10*time.Minute, "how long content no file points at is kept before its blob is deleted and its storage reclaimed")
@@ -287,6 +293,10 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		return fmt.Errorf("state: %w", err)
 	}
 	metaDir := filepath.Join(fsDir, "meta")
+	keys, haveKeys, err := openKeys(o.state, o.identityFile, o.public)
+	if err != nil {
+		return err
+	}
 	if o.snapshot != "" {
 		// A past tree, read-only, beside any live mount of the same state.
 		id, err := encoding.ParseBlobID(o.snapshot)
@@ -298,7 +308,10 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			return fmt.Errorf("state: %w", err)
 		}
 		defer os.RemoveAll(snapDir)
-		tree, err := manifest.Fetch(ctx, c, id)
+		tree, err := manifest.Fetch(ctx, c, id, keys.identities())
+		if errors.Is(err, manifest.ErrEncrypted) {
+			return errNeedIdentity
+		}
 		if err != nil {
 			return err
 		}
@@ -313,7 +326,17 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			return fmt.Errorf("state %s is in use by another mount: %w", fsDir, err)
 		}
 		defer release()
-		if err := restoreIfLost(ctx, metaDir, ch, c, owner, o.name, log); err != nil {
+		err = restoreIfLost(ctx, metaDir, ch, c, owner, o.name, keys.identities(), log)
+		if errors.Is(err, manifest.ErrEncrypted) {
+			return errNeedIdentity
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !haveKeys {
+		// No tree on the network needs another identity: this one is new.
+		if keys, err = createKeys(o.state, cmd.ErrOrStderr()); err != nil {
 			return err
 		}
 	}
@@ -333,7 +356,10 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if err := os.MkdirAll(files.Dir, 0o700); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.cacheSize, Logger: log.With("component", "reader")})
+	if err := checkTreeKey(m, keys); err != nil {
+		return err
+	}
+	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.cacheSize, Identities: keys.identities(), Logger: log.With("component", "reader")})
 	var fsys *walrusfs.FS
 	stored := cache.RecordingStorer{BlobStorer: c, Meta: m}
 	renewer := cache.NewRenewer(m, ch, cache.RenewerOptions{
@@ -356,7 +382,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	var inUse sync.RWMutex
 	collector := cache.NewCollector(m, ch, cache.CollectorOptions{Grace: o.gcGrace, InUse: &inUse, Logger: log.With("component", "collector")})
 	uploader := cache.NewUploader(m, files, stored, cache.UploaderOptions{
-		Fresh: renewer.Fresh, Deletable: !o.permanent, InUse: &inUse,
+		Fresh: renewer.Fresh, Deletable: !o.permanent, InUse: &inUse, Seal: keys.seal(), Sum: keys.sum(),
 		ChunkSize: int(chunkSize), Epochs: o.epochs, Logger: log.With("component", "uploader"),
 		OnCertified: func(ino uint64) {
 			if fsys != nil {
@@ -430,7 +456,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	var pub *manifest.Publisher
 	if o.snapshot == "" && !o.readOnly {
 		pub = &manifest.Publisher{Meta: m, Blobs: recordingBlobs{RecordingStorer: stored, reader: c}, Chain: ch, Owner: owner, Name: o.name, Epochs: o.epochs,
-			Settle: o.settle, Deletable: !o.permanent, KeepSnapshots: o.keepSnapshots, Logger: log.With("component", "manifest")}
+			Settle: o.settle, Deletable: !o.permanent, KeepSnapshots: o.keepSnapshots, Seal: keys.seal(), Logger: log.With("component", "manifest")}
 		src.publisher = pub
 		pubCtx, stopPub := context.WithCancel(context.Background())
 		pubDone := make(chan struct{})
@@ -481,13 +507,13 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 // restoreIfLost rebuilds a missing local tree from the file system's
 // latest manifest, if the chain has one. It loads it beside the tree's
 // place and renames it into place, so that a crash leaves no partial tree.
-func restoreIfLost(ctx context.Context, metaDir string, ch chain.Chain, blobs manifest.Blobs, owner chain.Address, name string, log *slog.Logger) error {
+func restoreIfLost(ctx context.Context, metaDir string, ch chain.Chain, blobs manifest.Blobs, owner chain.Address, name string, ids []age.Identity, log *slog.Logger) error {
 	if _, err := os.Stat(metaDir); err == nil {
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("state: %w", err)
 	}
-	rec, tree, err := manifest.Latest(ctx, ch, blobs, owner, name)
+	rec, tree, err := manifest.Latest(ctx, ch, blobs, owner, name, ids)
 	if errors.Is(err, chain.ErrNotFound) {
 		return nil // a new file system
 	}

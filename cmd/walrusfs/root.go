@@ -59,6 +59,7 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 		newListBlobsCmd(g),
 		newExtendCmd(g),
 		newDeleteCmd(g),
+		newKeyCmd(),
 	)
 	return root
 }

@@ -6,7 +6,8 @@
 // past manifest can be mounted read-only.
 //
 // A manifest is "walrusfs-manifest 1\n" followed by the gzip-compressed
-// JSON of a meta.Tree. It is published only when the tree has settled:
+// JSON of a meta.Tree; an encrypted tree's manifest is that, as an age
+// file. It is published only when the tree has settled:
 // nothing queued for upload and every file's content certified, so that it
 // points only at blobs.
 package manifest
@@ -25,13 +26,19 @@ import (
 	"syscall"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
 const header = "walrusfs-manifest 1\n"
+
+// ageIntro begins every age file: an encrypted manifest.
+const ageIntro = "age-encryption.org/v1\n"
 
 // maxTreeBytes bounds a decoded manifest: a manifest comes from the
 // network and is not trusted to be small.
@@ -81,11 +88,27 @@ type Blobs interface {
 	Read(ctx context.Context, id encoding.BlobID) ([]byte, error)
 }
 
-// Fetch reads and decodes the manifest blob id.
-func Fetch(ctx context.Context, blobs Blobs, id encoding.BlobID) (*meta.Tree, error) {
+// ErrEncrypted means a manifest is encrypted and no identity that opens it
+// was given.
+var ErrEncrypted = errors.New("the tree is encrypted; its identity is needed to open it")
+
+// Fetch reads and decodes the manifest blob id, decrypting it with ids if
+// it is an age file.
+func Fetch(ctx context.Context, blobs Blobs, id encoding.BlobID, ids []age.Identity) (*meta.Tree, error) {
 	b, err := blobs.Read(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("manifest %s: %w", id, err)
+	}
+	if bytes.HasPrefix(b, []byte(ageIntro)) {
+		if len(ids) == 0 {
+			return nil, fmt.Errorf("manifest %s: %w", id, ErrEncrypted)
+		}
+		if b, err = crypt.Decrypt(b, ids); err != nil {
+			if errors.Is(err, crypt.ErrNoIdentity) {
+				return nil, fmt.Errorf("manifest %s: the identity given does not open this tree: %w", id, err)
+			}
+			return nil, fmt.Errorf("manifest %s: %w", id, err)
+		}
 	}
 	t, err := Decode(b)
 	if err != nil {
@@ -96,12 +119,12 @@ func Fetch(ctx context.Context, blobs Blobs, id encoding.BlobID) (*meta.Tree, er
 
 // Latest returns the owner's record for the file system name and its tree,
 // or an error wrapping chain.ErrNotFound when there is none.
-func Latest(ctx context.Context, ch chain.Chain, blobs Blobs, owner chain.Address, name string) (*chain.FsRecord, *meta.Tree, error) {
+func Latest(ctx context.Context, ch chain.Chain, blobs Blobs, owner chain.Address, name string, ids []age.Identity) (*chain.FsRecord, *meta.Tree, error) {
 	rec, err := ch.FsRecord(ctx, owner, name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("file system record %q: %w", name, err)
 	}
-	t, err := Fetch(ctx, blobs, rec.Manifest)
+	t, err := Fetch(ctx, blobs, rec.Manifest, ids)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -120,6 +143,9 @@ type Publisher struct {
 	// Deletable stores manifests as deletable blobs, whose storage comes
 	// back once they are no longer kept.
 	Deletable bool
+	// Seal, if set, encrypts manifests before they are stored: names,
+	// structure, modes and attributes are then hidden.
+	Seal func([]byte) ([]byte, error)
 	// KeepSnapshots is how many published manifests are kept, with the
 	// blobs they point at (at least the last one).
 	KeepSnapshots int
@@ -272,6 +298,11 @@ func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 			return nil // unchanged
 		}
 		prevVersion = prev.Version
+	}
+	if p.Seal != nil {
+		if b, err = p.Seal(b); err != nil {
+			return fmt.Errorf("encrypt manifest: %w", err)
+		}
 	}
 	res, err := p.Blobs.Store(ctx, b, p.Epochs, p.Deletable)
 	if err != nil {

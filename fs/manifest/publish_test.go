@@ -146,7 +146,7 @@ func TestPublishDoesNotWaitForStuckFiles(t *testing.T) {
 	if st := p.Status(); st.Published == nil || st.Behind != 2 {
 		t.Fatalf("status %+v: want a manifest published with 2 files behind", st)
 	}
-	tree, err := manifest.Fetch(ctx, blobs, mustParse(t, p.Status().Published.Manifest))
+	tree, err := manifest.Fetch(ctx, blobs, mustParse(t, p.Status().Published.Manifest), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -211,6 +211,31 @@ type Published struct {
 
 var publishedKey = []byte{'m'}
 
+func settingKey(name string) []byte { return append([]byte{'C'}, name...) }
+
+// Setting returns a setting of the tree ("" when unset).
+func (s *Store) Setting(name string) (string, error) {
+	var v string
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(settingKey(name))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		b, err := item.ValueCopy(nil)
+		v = string(b)
+		return err
+	})
+	return v, err
+}
+
+// SetSetting records a setting of the tree.
+func (s *Store) SetSetting(name, value string) error {
+	return s.db.Update(func(txn *badger.Txn) error { return txn.Set(settingKey(name), []byte(value)) })
+}
+
 // Published returns the record of the last published manifest, or ENOENT.
 func (s *Store) Published() (*Published, error) {
 	p := new(Published)

@@ -51,16 +51,31 @@ type Chunk struct {
 	Blob     encoding.BlobID `json:"blob"`
 	Size     uint64          `json:"size"`
 	Off      uint64          `json:"off,omitempty"`
-	BlobSize uint64          `json:"blobSize,omitempty"` // 0: Size
+	BlobSize uint64          `json:"blobSize,omitempty"` // 0: Stored()
+	// Enc is the length of the chunk's age file in the blob when its
+	// content is encrypted (Size is then the plaintext's); 0 when the blob
+	// holds the content as it is.
+	Enc uint64 `json:"enc,omitempty"`
+}
+
+// Encrypted tells whether the blob holds the chunk as an age file.
+func (c Chunk) Encrypted() bool { return c.Enc != 0 }
+
+// Stored returns the chunk's length in its blob.
+func (c Chunk) Stored() uint64 {
+	if c.Enc != 0 {
+		return c.Enc
+	}
+	return c.Size
 }
 
 // Whole tells whether the chunk is its blob, entire.
-func (c Chunk) Whole() bool { return c.Off == 0 && (c.BlobSize == 0 || c.BlobSize == c.Size) }
+func (c Chunk) Whole() bool { return c.Off == 0 && (c.BlobSize == 0 || c.BlobSize == c.Stored()) }
 
 // InBlob returns the size of the chunk's blob.
 func (c Chunk) InBlob() uint64 {
 	if c.BlobSize == 0 {
-		return c.Size
+		return c.Stored()
 	}
 	return c.BlobSize
 }

@@ -143,11 +143,14 @@ func (s *Store) KnownChunk(sum [32]byte, size uint64) (Chunk, bool, error) {
 			case len(c.Blob): // a whole blob
 				copy(c.Blob[:], b)
 				c.Size = size
-			case len(c.Blob) + 16:
+			case len(c.Blob) + 16, len(c.Blob) + 24:
 				copy(c.Blob[:], b)
 				c.Size = size
 				c.Off = binary.BigEndian.Uint64(b[32:])
 				c.BlobSize = binary.BigEndian.Uint64(b[40:])
+				if len(b) == len(c.Blob)+24 {
+					c.Enc = binary.BigEndian.Uint64(b[48:])
+				}
 			default:
 				return errors.New("meta: corrupt content hash entry")
 			}
@@ -164,13 +167,16 @@ func (s *Store) RememberChunk(sum [32]byte, c Chunk) error {
 }
 
 // chunkRecord is the dedup record of where a chunk's content is: the blob
-// ID, and for a range of a shared blob its offset and the blob's size (what
-// KnownChunk reads back).
+// ID, and for a range of a shared blob or an encrypted chunk its offset,
+// the blob's size and the age file's length (what KnownChunk reads back).
 func chunkRecord(c Chunk) []byte {
 	v := append([]byte(nil), c.Blob[:]...)
-	if !c.Whole() {
+	if !c.Whole() || c.Encrypted() {
 		v = binary.BigEndian.AppendUint64(v, c.Off)
 		v = binary.BigEndian.AppendUint64(v, c.InBlob())
+	}
+	if c.Encrypted() {
+		v = binary.BigEndian.AppendUint64(v, c.Enc)
 	}
 	return v
 }
