@@ -36,7 +36,7 @@ type Keyring struct {
 	Identity   age.Identity
 	Recipients []age.Recipient
 	// Public is the identity's own recipient, as text.
-	Public  string
+	Public   string
 	dedupKey []byte
 }
 
