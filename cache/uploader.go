@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
@@ -331,6 +332,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 		items = append(items, it)
 	}
 	if len(blob) > 0 {
+		blob = u.pad(blob)
 		u.mu.Lock()
 		u.current = &Progress{Ino: items[0].e.Ino, Version: items[0].e.Version, Bytes: int64(len(blob)), StartedAt: start}
 		u.mu.Unlock()
@@ -437,13 +439,14 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 			if err != nil {
 				return fmt.Errorf("chunk at %d of inode %d: %w", off, e.Ino, err)
 			}
+			stored = u.pad(stored)
 			res, err := u.blobs.Store(ctx, stored, u.opts.Epochs, u.opts.Deletable)
 			if err != nil {
 				return fmt.Errorf("store chunk at %d of inode %d: %w", off, e.Ino, err)
 			}
 			chunk = meta.Chunk{Blob: res.BlobID, Size: uint64(n)}
 			if enc > 0 {
-				chunk.Enc, chunk.BlobSize = enc, enc
+				chunk.Enc, chunk.BlobSize = enc, uint64(len(stored))
 			}
 			// Known at once: a retry after a later chunk fails stores
 			// this one no more.
@@ -482,6 +485,16 @@ func (u *Uploader) seal(data []byte) ([]byte, uint64, error) {
 		return nil, 0, fmt.Errorf("encrypt: %w", err)
 	}
 	return ct, uint64(len(ct)), nil
+}
+
+// pad pads a blob of encrypted content with zeros to its Padmé length, so
+// that its size says little of the content's; plaintext blobs stay as
+// they are.
+func (u *Uploader) pad(blob []byte) []byte {
+	if u.opts.Seal == nil {
+		return blob
+	}
+	return append(blob, make([]byte, crypt.Padded(uint64(len(blob)))-uint64(len(blob)))...)
 }
 
 // holdInUse holds InUse for reading, if set, and returns its release.

@@ -74,3 +74,24 @@ func TestRoundTrips(t *testing.T) {
 		t.Fatalf("identities: %v", err)
 	}
 }
+
+// TestPadded: lengths round up into Padmé's buckets, by at most 12%, and
+// never down.
+func TestPadded(t *testing.T) {
+	for _, c := range [][2]uint64{{0, 0}, {1, 1}, {9, 10}, {100, 104}, {1000, 1024}, {65536, 65536}, {65537, 67584}, {1_000_000, 1_015_808}} {
+		if got := Padded(c[0]); got != c[1] {
+			t.Errorf("Padded(%d) = %d, want %d", c[0], got, c[1])
+		}
+	}
+	seen := map[uint64]bool{}
+	for n := uint64(1); n < 1<<20; n += 97 {
+		p := Padded(n)
+		if p < n || float64(p-n) > 0.12*float64(n)+1 {
+			t.Fatalf("Padded(%d) = %d", n, p)
+		}
+		seen[p] = true
+	}
+	if len(seen) > 2000 {
+		t.Errorf("%d distinct lengths for 10,000 files up to 1 MiB: too many buckets", len(seen))
+	}
+}

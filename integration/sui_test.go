@@ -196,8 +196,9 @@ func TestMountOnSuiFace(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	// Another machine, with the identity the tree is encrypted to.
 	other := t.TempDir()
-	startMount(t, mnt, other, args...)
+	startMount(t, mnt, other, append(args, "--identity", filepath.Join(state, "keys", "identity.txt"))...)
 	for _, f := range files {
 		got, err := os.ReadFile(filepath.Join(mnt, f.name))
 		must(t, err)

@@ -78,9 +78,9 @@ func createKeys(state string, notice io.Writer) (mountKeys, error) {
 		fmt.Fprintf(notice, `walrusfs: created your encryption identity in %s.
   Everything your mounts store is encrypted to it: if you lose it, you lose
   your data. Back it up now: "walrusfs key export --passphrase" prints a copy
-  protected by a passphrase (plain "age -d" opens it too). Its public key is
-  %s
-`, filepath.Join(dir, crypt.IdentityFile), ring.Public)
+  protected by a passphrase (plain "age -d" opens it too); "walrusfs key
+  show" prints its public key.
+`, filepath.Join(dir, crypt.IdentityFile))
 	}
 	return mountKeys{ring: ring}, nil
 }

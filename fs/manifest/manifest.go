@@ -64,13 +64,19 @@ func Decode(b []byte) (*meta.Tree, error) {
 	if !ok {
 		return nil, errors.New("manifest: not a walrusfs manifest (or a newer format)")
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(rest))
+	br := bytes.NewReader(rest)
+	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, fmt.Errorf("manifest: decode: %w", err)
 	}
+	zr.Multistream(false)
 	raw, err := io.ReadAll(io.LimitReader(zr, maxTreeBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("manifest: decode: %w", err)
+	}
+	// Only zeros (padding) may follow the stream.
+	if pad, _ := io.ReadAll(br); bytes.ContainsFunc(pad, func(r rune) bool { return r != 0 }) {
+		return nil, errors.New("manifest: decode: bytes after the tree")
 	}
 	if len(raw) > maxTreeBytes {
 		return nil, errors.New("manifest: decode: tree over 1 GiB")
@@ -300,6 +306,9 @@ func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 		prevVersion = prev.Version
 	}
 	if p.Seal != nil {
+		// Zeros after the gzip stream pad the tree's size to its Padmé
+		// length, inside the encryption.
+		b = append(b, make([]byte, crypt.Padded(uint64(len(b)))-uint64(len(b)))...)
 		if b, err = p.Seal(b); err != nil {
 			return fmt.Errorf("encrypt manifest: %w", err)
 		}
