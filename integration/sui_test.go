@@ -604,8 +604,12 @@ func TestMountReclaimsStorage(t *testing.T) {
 		}
 		return out
 	}
-	aID := xattr(t, filepath.Join(mnt, "a"), "user.walrus.blob_id")
-	oldB := xattr(t, filepath.Join(mnt, "b"), "user.walrus.blob_id")
+	// The blob of a file (its xattr names a range when the blob is padded).
+	blobOf := func(name string) string {
+		id, _, _ := strings.Cut(xattr(t, filepath.Join(mnt, name), "user.walrus.blob_id"), ":")
+		return id
+	}
+	aID, oldB := blobOf("a"), blobOf("b")
 	before := listBlobs()
 	if !before[aID].Deletable || !before[oldB].Deletable {
 		t.Fatalf("file contents are not deletable blobs: %+v", before)
@@ -647,7 +651,7 @@ func TestMountReclaimsStorage(t *testing.T) {
 	again := makeFiles(t, t.TempDir(), map[string]int{"c": 300_000})
 	must(t, os.WriteFile(filepath.Join(mnt, "c"), again[0].data, 0o644))
 	waitPublished(t, state, 3)
-	cID := xattr(t, filepath.Join(mnt, "c"), "user.walrus.blob_id")
+	cID := blobOf("c")
 	if got := listBlobs()[cID]; got.Storage.ID != before[aID].Storage.ID {
 		t.Fatalf("c's blob is on storage %s, not on %s that a's deletion gave back", got.Storage.ID, before[aID].Storage.ID)
 	}

@@ -94,8 +94,19 @@ are certified. On exit, the upload queue is drained first (showing its
 progress) unless --no-drain is given; a second Ctrl-C stops waiting, and the
 queue resumes at the next mount.
 
-State (tree, upload queue, cached content, the embedded network) lives in
---state, by default $XDG_DATA_HOME/walrusfs (~/.local/share/walrusfs).
+Every Walrus blob is public, so everything is encrypted before it leaves
+the machine: each file (each chunk of a large one, each small file of a
+shared blob) and the tree's manifest is a standard age file
+(age-encryption.org), padded so that sizes say little, encrypted to your
+identity, a hybrid post-quantum age key the first mount creates in
+STATE/keys/identity.txt. Losing it loses the data: back it up with "walrusfs
+key export --passphrase"; on another machine, "walrusfs key import" or
+--identity FILE opens the tree, which is rebuilt from the network. A wrong
+or missing identity fails at mount time. --public stores files and the tree
+as they are, readable by anyone who learns a blob ID.
+
+State (tree, upload queue, cached content, keys, the embedded network) lives
+in --state, by default $XDG_DATA_HOME/walrusfs (~/.local/share/walrusfs).
 
 Once changes settle (every file certified, no change for --publish-after)
 and at exit, the tree is written to the network as a manifest blob, and the
@@ -400,7 +411,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if err != nil {
 		return err
 	}
-	src := &statusSource{mount: dir, state: fsDir, kind: kind, since: time.Now(), meta: m,
+	src := &statusSource{mount: dir, state: fsDir, kind: kind, since: time.Now(), meta: m, keys: keys,
 		uploader: uploader, reader: reader, files: files, chain: ch, wallet: wallet}
 	stopStatus, err := serveStatus(ctx, src, log)
 	if err != nil {

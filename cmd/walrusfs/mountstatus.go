@@ -49,6 +49,10 @@ type mountStatus struct {
 	Wallet   *walletStatus        `json:"wallet,omitempty"`
 	Renewal  *cache.RenewStatus   `json:"renewal,omitempty"`
 	Collect  *cache.CollectStatus `json:"collect,omitempty"`
+	// Encryption is "private" (contents and tree encrypted to Recipients
+	// age recipients) or "public".
+	Encryption string `json:"encryption"`
+	Recipients int    `json:"recipients,omitempty"`
 }
 
 // walletStatus is the Sui wallet of a mount on Walrus on Sui: its address,
@@ -126,6 +130,7 @@ type statusSource struct {
 	wallet             *sui.Client // nil off Sui
 	renewer            *cache.Renewer
 	collector          *cache.Collector
+	keys               mountKeys
 }
 
 func (s *statusSource) status(ctx context.Context) mountStatus {
@@ -142,6 +147,10 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 	if s.collector != nil {
 		c := s.collector.Status()
 		st.Collect = &c
+	}
+	st.Encryption = "public"
+	if s.keys.ring != nil {
+		st.Encryption, st.Recipients = "private", len(s.keys.ring.Recipients)
 	}
 	st.Queue.Entries = []queueItem{}
 	if q, err := s.meta.Queue(); err == nil {
@@ -407,6 +416,12 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 			health = "degraded: some shards down"
 		}
 		fmt.Fprintf(w, "  network   %s, epoch %d, %d/%d shards up: %s\n", n.Kind, n.Epoch, n.ShardsUp, n.Shards, health)
+		switch st.Encryption {
+		case "private":
+			fmt.Fprintf(w, "  privacy   private: files and the tree are age-encrypted to %d recipient(s)\n", st.Recipients)
+		case "public":
+			fmt.Fprintln(w, "  privacy   PUBLIC: files and the tree are stored unencrypted, readable by anyone with their blob IDs")
+		}
 		for _, nd := range n.Nodes {
 			if !nd.Up {
 				fmt.Fprintf(w, "            node %s (%s, %d shards) down: %s\n", nd.Name, nd.Address, nd.Shards, nd.Error)
