@@ -174,6 +174,12 @@ func TestMountEncrypts(t *testing.T) {
 		if got := ageOpen(identity, ct); !bytes.Equal(got, f.data) {
 			t.Fatalf("%s: age -d gives %d bytes, want %d", f.name, len(got), len(f.data))
 		}
+		// walrusfs read takes the attribute as it is, and decrypts.
+		o := filepath.Join(t.TempDir(), "o")
+		mustRun(t, time.Minute, "read", "--config", cfg, "--identity", identity, ref, "-o", o)
+		if !bytes.Equal(mustReadFile(t, o), f.data) {
+			t.Fatalf("%s: read --identity %s: wrong plaintext", f.name, ref)
+		}
 	}
 	if tree := ageOpen(identity, readRef(manifestID)); !bytes.HasPrefix(tree, []byte("walrusfs-manifest 1\n")) {
 		t.Fatal("the manifest does not open to a walrusfs manifest")

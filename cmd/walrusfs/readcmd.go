@@ -27,7 +27,7 @@ func newReadCmd(g *globals) *cobra.Command {
 		identities []string
 	)
 	cmd := &cobra.Command{
-		Use:   "read --network FILE BLOB_ID [-o FILE] [--range OFF:LEN] [--identity FILE]...",
+		Use:   "read --network FILE BLOB_ID[:OFF:LEN] [-o FILE] [--range OFF:LEN] [--identity FILE]...",
 		Short: "Read a blob back",
 		Long: `Read a blob: fetch its metadata and enough slivers from the storage nodes,
 verify them, decode, and write the blob to standard output, or to FILE with
@@ -37,14 +37,18 @@ reads LEN bytes from byte OFF only, fetching only the slivers that hold them.
 Progress is shown on standard error when it is a terminal. A blob ID that
 starts with "-" may be given as it is.
 
+BLOB_ID:OFF:LEN, as user.walrus.blob_id names a file's content in a shared
+or padded blob, reads LEN bytes from OFF of the blob (--range is then within
+them).
+
 With --identity (an age identity file, as age -i takes it; repeatable) the
-blob is an age file, decrypted on the way: what "walrusfs store
+blob (or its part) is an age file, decrypted on the way: what "walrusfs store
 --encrypt-to" or "age -e" wrote. --range then counts plaintext bytes, and
 only the slivers of the encrypted chunks that hold them are fetched.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := encoding.ParseBlobID(args[0])
+			id, part, err := parseBlobRef(args[0])
 			if err != nil {
 				return usageError{err}
 			}
@@ -71,12 +75,19 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 			cl := client.New(nw.chain, client.Options{Logger: log.With("component", "client"), Progress: bar.update})
 			var data []byte
 			switch {
-			case ids != nil && ranged:
-				data, err = readDecryptedRange(ctx, cl, id, off, length, ids)
+			case ids != nil && (ranged || part != nil):
+				data, err = readDecrypted(ctx, cl, id, part, ranged, off, length, ids)
 			case ids != nil:
 				if data, err = cl.Read(ctx, id); err == nil {
 					data, err = crypt.Decrypt(data, ids)
 				}
+			case part != nil && ranged:
+				if off > part[1] || length > part[1]-off {
+					return usageError{fmt.Errorf("--range %d:%d is outside the %d bytes of %s", off, length, part[1], args[0])}
+				}
+				data, err = cl.ReadRange(ctx, id, part[0]+off, length)
+			case part != nil:
+				data, err = cl.ReadRange(ctx, id, part[0], part[1])
 			case ranged:
 				data, err = cl.ReadRange(ctx, id, off, length)
 			default:
@@ -102,16 +113,41 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 	return cmd
 }
 
-// readDecryptedRange reads a plaintext range of an age-encrypted blob,
-// fetching the header, the last chunk and the chunks that hold the range.
-func readDecryptedRange(ctx context.Context, cl *client.Client, id encoding.BlobID, off, length uint64, ids []age.Identity) ([]byte, error) {
-	size, err := cl.Size(ctx, id)
+// parseBlobRef parses a blob ID, or ID:OFFSET:LENGTH, a part of a blob as
+// user.walrus.blob_id names a file's content in a shared or padded blob.
+func parseBlobRef(s string) (encoding.BlobID, *[2]uint64, error) {
+	idText, rng, ok := strings.Cut(s, ":")
+	id, err := encoding.ParseBlobID(idText)
+	if err != nil || !ok {
+		return id, nil, err
+	}
+	off, length, err := parseRange(rng)
+	if err != nil {
+		return id, nil, fmt.Errorf("%s: %w", s, err)
+	}
+	return id, &[2]uint64{off, length}, nil
+}
+
+// readDecrypted reads the plaintext of an age file, the whole blob or a
+// part of it, all of it or a range: only the header, the last chunk and
+// the chunks that hold the range are fetched.
+func readDecrypted(ctx context.Context, cl *client.Client, id encoding.BlobID, part *[2]uint64, ranged bool, off, length uint64, ids []age.Identity) ([]byte, error) {
+	var start, size uint64
+	if part != nil {
+		start, size = part[0], part[1]
+	} else {
+		var err error
+		if size, err = cl.Size(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	src := io.NewSectionReader(cl.ReaderAt(ctx, id), int64(start), int64(size))
+	plain, n, err := crypt.OpenAt(src, int64(size), ids)
 	if err != nil {
 		return nil, err
 	}
-	plain, n, err := crypt.OpenAt(cl.ReaderAt(ctx, id), int64(size), ids)
-	if err != nil {
-		return nil, err
+	if !ranged {
+		off, length = 0, uint64(n)
 	}
 	if off > uint64(n) || length > uint64(n)-off {
 		return nil, fmt.Errorf("range [%d, %d) outside the %d bytes of plaintext", off, off+length, n)
