@@ -263,19 +263,28 @@ func (u *Uploader) packs(entries []meta.QueueEntry) (packs [][]meta.QueueEntry, 
 		}
 		cur, curBytes = nil, 0
 	}
-	for _, e := range entries {
-		in, err := u.meta.Inode(e.Ino)
-		if err != nil || int64(in.Size) > packFileMax || int64(in.Size) > int64(u.opts.ChunkSize) {
-			alone = append(alone, e)
-			continue
+	// Public and private files never share a blob.
+	for _, public := range []bool{false, true} {
+		for _, e := range entries {
+			in, err := u.meta.Inode(e.Ino)
+			if err != nil || in.Public != public {
+				if err != nil && !public {
+					alone = append(alone, e)
+				}
+				continue
+			}
+			if int64(in.Size) > packFileMax || int64(in.Size) > int64(u.opts.ChunkSize) {
+				alone = append(alone, e)
+				continue
+			}
+			if curBytes+int64(in.Size) > packMax || len(cur) == packFiles {
+				flush()
+			}
+			cur = append(cur, e)
+			curBytes += int64(in.Size)
 		}
-		if curBytes+int64(in.Size) > packMax || len(cur) == packFiles {
-			flush()
-		}
-		cur = append(cur, e)
-		curBytes += int64(in.Size)
+		flush()
 	}
-	flush()
 	return packs, alone
 }
 
@@ -292,8 +301,9 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 		inPack bool
 	}
 	var (
-		items []item
-		blob  []byte
+		items  []item
+		blob   []byte
+		public bool
 	)
 	for _, e := range entries {
 		in, err := u.meta.Inode(e.Ino)
@@ -305,7 +315,8 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 			u.failed(e, err)
 			continue
 		}
-		it := item{e: e, size: int64(len(data)), sum: u.sum(data)}
+		public = in.Public // a pack is all public or all private
+		it := item{e: e, size: int64(len(data)), sum: u.sum(data, in.Public)}
 		if len(data) > 0 {
 			c, known, err := u.meta.KnownChunk(it.sum, uint64(len(data)))
 			if err != nil {
@@ -318,7 +329,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 			} else {
 				// Each file of a pack is an age file of its own when
 				// encrypted: readable alone.
-				stored, enc, err := u.seal(data)
+				stored, enc, err := u.seal(data, in.Public)
 				if err != nil {
 					u.failed(e, err)
 					continue
@@ -332,7 +343,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 		items = append(items, it)
 	}
 	if len(blob) > 0 {
-		blob = u.pad(blob)
+		blob = u.pad(blob, public)
 		u.mu.Lock()
 		u.current = &Progress{Ino: items[0].e.Ino, Version: items[0].e.Version, Bytes: int64(len(blob)), StartedAt: start}
 		u.mu.Unlock()
@@ -428,18 +439,18 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 			return fmt.Errorf("read data of inode %d at %d: %w", e.Ino, off, err)
 		}
 		data := buf[:n]
-		sum := u.sum(data)
+		sum := u.sum(data, in.Public)
 		chunk, known, err := u.meta.KnownChunk(sum, uint64(n))
 		if err != nil {
 			return err
 		}
 		known = known && u.fresh(chunk.Blob)
 		if !known {
-			stored, enc, err := u.seal(data)
+			stored, enc, err := u.seal(data, in.Public)
 			if err != nil {
 				return fmt.Errorf("chunk at %d of inode %d: %w", off, e.Ino, err)
 			}
-			stored = u.pad(stored)
+			stored = u.pad(stored, in.Public)
 			res, err := u.blobs.Store(ctx, stored, u.opts.Epochs, u.opts.Deletable)
 			if err != nil {
 				return fmt.Errorf("store chunk at %d of inode %d: %w", off, e.Ino, err)
@@ -467,17 +478,18 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 }
 
 // sum is the dedup hash of content: keyed when content is encrypted.
-func (u *Uploader) sum(data []byte) [32]byte {
-	if u.opts.Sum != nil {
+func (u *Uploader) sum(data []byte, public bool) [32]byte {
+	if u.opts.Sum != nil && !public {
 		return u.opts.Sum(data)
 	}
 	return sha256.Sum256(data)
 }
 
 // seal returns what to store for content: the content, or its age file
-// when encrypting, with the file's length (0 for plaintext).
-func (u *Uploader) seal(data []byte) ([]byte, uint64, error) {
-	if u.opts.Seal == nil {
+// when encrypting (not a file public on purpose), with the file's length
+// (0 for plaintext).
+func (u *Uploader) seal(data []byte, public bool) ([]byte, uint64, error) {
+	if u.opts.Seal == nil || public {
 		return data, 0, nil
 	}
 	ct, err := u.opts.Seal(data)
@@ -490,8 +502,8 @@ func (u *Uploader) seal(data []byte) ([]byte, uint64, error) {
 // pad pads a blob of encrypted content with zeros to its Padmé length, so
 // that its size says little of the content's; plaintext blobs stay as
 // they are.
-func (u *Uploader) pad(blob []byte) []byte {
-	if u.opts.Seal == nil {
+func (u *Uploader) pad(blob []byte, public bool) []byte {
+	if u.opts.Seal == nil || public {
 		return blob
 	}
 	return append(blob, make([]byte, crypt.Padded(uint64(len(blob)))-uint64(len(blob)))...)

@@ -46,7 +46,9 @@ type Config struct {
 	// MinFree is the space kept free on the cache's disk: writes that
 	// would eat into it fail with ENOSPC (0: no check).
 	MinFree int64
-	Logger  *slog.Logger
+	// Public says the whole mount stores content unencrypted.
+	Public bool
+	Logger *slog.Logger
 }
 
 // FS is a mounted tree.
@@ -255,6 +257,9 @@ func caller(ctx context.Context) (uint32, uint32) {
 const (
 	xattrBlobID = "user.walrus.blob_id"
 	xattrState  = "user.walrus.state"
+	// xattrPublic ("1" or "0") marks a file stored unencrypted on purpose,
+	// or a directory whose new entries are; users set it.
+	xattrPublic = "user.walrus.public"
 )
 
 func isWalrusXattr(name string) bool { return strings.HasPrefix(name, "user.walrus.") }

@@ -259,6 +259,7 @@ func (n *Node) newChild(ctx context.Context, name string, tmpl meta.Inode, out *
 	}
 	tmpl.UID, tmpl.GID = caller(ctx)
 	n.mu.Lock()
+	tmpl.Public = n.in.Public // a public directory's entries are public
 	if n.in.Mode&syscall.S_ISGID != 0 {
 		// A set-group-ID directory passes its group on, and its bit to
 		// subdirectories.
@@ -419,6 +420,19 @@ func (n *Node) Rename(ctx context.Context, name string, newParent fusefs.InodeEm
 	if replaced != nil {
 		n.fs.removed(replaced)
 	}
+	if moved != nil && moved.IsRegular() && np != n {
+		np.mu.Lock()
+		public := np.in.Public
+		np.mu.Unlock()
+		if moved.Public != public {
+			// Moved between a private and a public directory: stored
+			// again as the new place wants.
+			if node := n.fs.node(moved.Ino); node != nil {
+				return node.setPublic(ctx, public)
+			}
+			return n.fs.setPublicIno(ctx, moved.Ino, public)
+		}
+	}
 	return 0
 }
 
@@ -488,6 +502,12 @@ func (n *Node) walrusXattr(name string) ([]byte, syscall.Errno) {
 	in := n.in
 	written := n.written
 	n.mu.Unlock()
+	if name == xattrPublic {
+		if in.Public || n.fs.cfg.Public {
+			return []byte("1"), 0
+		}
+		return []byte("0"), 0
+	}
 	if !in.IsRegular() {
 		return nil, syscall.ENODATA
 	}
@@ -509,16 +529,20 @@ func (n *Node) walrusXattr(name string) ([]byte, syscall.Errno) {
 		}
 		return []byte(strings.Join(ids, " ")), 0
 	case xattrState:
+		suffix := ""
+		if in.Public || n.fs.cfg.Public {
+			suffix = " public" // readable by anyone with the blob ID
+		}
 		switch {
 		case certified:
-			return []byte("certified"), 0
+			return []byte("certified" + suffix), 0
 		case written:
-			return []byte("dirty"), 0
+			return []byte("dirty" + suffix), 0
 		}
 		if e, err := n.fs.meta.Queued(n.ino); err == nil && e.Version == in.Version {
-			return []byte("uploading"), 0
+			return []byte("uploading" + suffix), 0
 		}
-		return []byte("dirty"), 0
+		return []byte("dirty" + suffix), 0
 	}
 	return nil, syscall.ENODATA
 }
@@ -551,6 +575,17 @@ func (n *Node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, 
 func (n *Node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
 	if n.fs.cfg.ReadOnly {
 		return syscall.EROFS
+	}
+	if attr == xattrPublic {
+		var public bool
+		switch strings.TrimSpace(string(data)) {
+		case "1", "true", "yes":
+			public = true
+		case "0", "false", "no":
+		default:
+			return syscall.EINVAL
+		}
+		return n.setPublic(ctx, public)
 	}
 	if isWalrusXattr(attr) {
 		return syscall.EPERM
@@ -586,8 +621,11 @@ func (n *Node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errn
 		return 0, n.fs.errno("listxattr", err)
 	}
 	n.mu.Lock()
-	regular := n.in.IsRegular()
+	regular, dir := n.in.IsRegular(), n.in.IsDir()
 	n.mu.Unlock()
+	if regular || dir {
+		names = append(names, xattrPublic)
+	}
 	if regular {
 		for _, a := range []string{xattrBlobID, xattrState} {
 			if _, errno := n.walrusXattr(a); errno == 0 {

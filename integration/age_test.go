@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // ageVersion is the age release whose command judges walrusfs's encryption.
@@ -239,4 +241,78 @@ func walrusfsIn(t *testing.T, stdin string, args ...string) []byte {
 		t.Fatalf("walrusfs %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return out
+}
+
+// TestPublicDirectory: in a private mount, a directory marked
+// user.walrus.public=1 stores what is created in it unencrypted (its blob
+// holds the file as it is, and user.walrus.state says public); a file moved
+// out of it into a private directory is stored again, encrypted, and one
+// moved in is stored again in the clear.
+func TestPublicDirectory(t *testing.T) {
+	ageCmd, _ := ageTools(t)
+	dir := t.TempDir()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
+	d.wait(t, time.Minute)
+	cfg, _ := devnetSetup(t, dir)
+	state, mnt := t.TempDir(), t.TempDir()
+	startMount(t, mnt, state, "--config", cfg, "--chunk-size", "1048576", "--publish-after", "300ms")
+	identity := filepath.Join(state, "keys", "identity.txt")
+	pub, priv := filepath.Join(mnt, "pub"), filepath.Join(mnt, "priv")
+	must(t, os.Mkdir(pub, 0o755))
+	must(t, os.Mkdir(priv, 0o755))
+	must(t, unix.Setxattr(pub, "user.walrus.public", []byte("1"), 0))
+	if v := xattr(t, pub, "user.walrus.public"); v != "1" {
+		t.Fatalf("user.walrus.public of the directory: %q", v)
+	}
+	shown := bytes.Repeat([]byte("for everyone. "), 3000)
+	hidden := bytes.Repeat([]byte("for me alone. "), 3000)
+	must(t, os.WriteFile(filepath.Join(pub, "shown"), shown, 0o644))
+	must(t, os.WriteFile(filepath.Join(priv, "hidden"), hidden, 0o644))
+	waitPublished(t, state, 1)
+	content := func(path string) []byte {
+		t.Helper()
+		o := filepath.Join(t.TempDir(), "o")
+		ref := xattr(t, path, "user.walrus.blob_id")
+		argv := []string{"read", "--config", cfg, ref, "-o", o}
+		if id, rng, shared := strings.Cut(ref, ":"); shared {
+			argv = []string{"read", "--config", cfg, id, "--range", rng, "-o", o}
+		}
+		mustRun(t, time.Minute, argv...)
+		return mustReadFile(t, o)
+	}
+	if st := xattr(t, filepath.Join(pub, "shown"), "user.walrus.state"); st != "certified public" {
+		t.Fatalf("state of the public file: %q", st)
+	}
+	if st := xattr(t, filepath.Join(priv, "hidden"), "user.walrus.state"); st != "certified" {
+		t.Fatalf("state of the private file: %q", st)
+	}
+	if got := content(filepath.Join(pub, "shown")); !bytes.Equal(got, shown) {
+		t.Fatal("the public file's blob does not hold it as it is")
+	}
+	if got := content(filepath.Join(priv, "hidden")); bytes.Contains(got, hidden[:28]) {
+		t.Fatal("the private file is on the network in the clear")
+	}
+
+	// Moves across: each is stored again as its new place wants.
+	must(t, os.Rename(filepath.Join(pub, "shown"), filepath.Join(priv, "shown")))
+	must(t, os.Rename(filepath.Join(priv, "hidden"), filepath.Join(pub, "hidden")))
+	for _, p := range []string{filepath.Join(priv, "shown"), filepath.Join(pub, "hidden")} {
+		for deadline := time.Now().Add(time.Minute); !strings.HasPrefix(xattr(t, p, "user.walrus.state"), "certified"); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not stored again", p)
+			}
+		}
+	}
+	if got := content(filepath.Join(pub, "hidden")); !bytes.Equal(got, hidden) {
+		t.Fatal("a file moved into the public directory is not stored in the clear")
+	}
+	ct := content(filepath.Join(priv, "shown"))
+	c := exec.Command(ageCmd, "-d", "-i", identity)
+	c.Stdin = bytes.NewReader(ct)
+	if out, err := c.Output(); err != nil || !bytes.Equal(out, shown) {
+		t.Fatalf("a file moved out of the public directory is not stored encrypted: %v", err)
+	}
+	if got, err := os.ReadFile(filepath.Join(priv, "shown")); err != nil || !bytes.Equal(got, shown) {
+		t.Fatalf("the moved file reads %d bytes, %v", len(got), err)
+	}
 }

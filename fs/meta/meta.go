@@ -95,6 +95,9 @@ type Inode struct {
 	Ctime int64 `json:"ctime"`
 	// Target is a symlink's target.
 	Target string `json:"target,omitempty"`
+	// Public marks content stored unencrypted on purpose (a directory so
+	// marked passes it to what is created in it).
+	Public bool `json:"public,omitempty"`
 	// Parent is a directory's parent (a directory has one).
 	Parent uint64 `json:"parent,omitempty"`
 	// Seq counts the stored changes of the inode, so that a cached copy
