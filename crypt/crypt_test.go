@@ -95,3 +95,40 @@ func TestPadded(t *testing.T) {
 		t.Errorf("%d distinct lengths for 10,000 files up to 1 MiB: too many buckets", len(seen))
 	}
 }
+
+// TestKeyring: a new keyring's identity file is 0600 and its dedup hash is
+// keyed by the identity (the same content gives unrelated hashes under two
+// identities, the same under one, also after a reload); an export with a
+// passphrase imports back to the same identity, and not without it.
+func TestKeyring(t *testing.T) {
+	a, created, err := CreateKeyring(filepath.Join(t.TempDir(), "a"))
+	if err != nil || !created {
+		t.Fatalf("create: %v %v", created, err)
+	}
+	if fi, err := os.Stat(filepath.Join(a.Dir, IdentityFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("identity file: %v, %v", fi, err)
+	}
+	b, _, err := CreateKeyring(filepath.Join(t.TempDir(), "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("the same content")
+	if a.Sum(data) == b.Sum(data) {
+		t.Fatal("two identities give the same dedup hash")
+	}
+	again, created, err := CreateKeyring(a.Dir)
+	if err != nil || created || again.Sum(data) != a.Sum(data) || again.Public != a.Public {
+		t.Fatalf("reloaded keyring differs: %v %v", created, err)
+	}
+	exp, err := a.Export("correct horse")
+	if err != nil || !Protected(exp) || bytes.Contains(exp, []byte("AGE-SECRET-KEY")) {
+		t.Fatalf("export: %v", err)
+	}
+	if _, err := ImportKeyring(filepath.Join(t.TempDir(), "c"), exp, "wrong"); err == nil {
+		t.Fatal("imported with a wrong passphrase")
+	}
+	c, err := ImportKeyring(filepath.Join(t.TempDir(), "d"), exp, "correct horse")
+	if err != nil || c.Public != a.Public || c.Sum(data) != a.Sum(data) {
+		t.Fatalf("import: %v", err)
+	}
+}
