@@ -157,16 +157,7 @@ func TestMountEncrypts(t *testing.T) {
 		}
 		return out
 	}
-	readRef := func(ref string) []byte {
-		t.Helper()
-		o := filepath.Join(t.TempDir(), "o")
-		argv := []string{"read", "--config", cfg, ref, "-o", o}
-		if id, rng, shared := strings.Cut(ref, ":"); shared {
-			argv = []string{"read", "--config", cfg, id, "--range", rng, "-o", o}
-		}
-		mustRun(t, time.Minute, argv...)
-		return mustReadFile(t, o)
-	}
+	readRef := func(ref string) []byte { return readRef(t, []string{"--config", cfg}, ref) }
 	for _, f := range files {
 		ref := xattr(t, filepath.Join(mnt, f.name), "user.walrus.blob_id")
 		ct := readRef(ref)
@@ -270,15 +261,7 @@ func TestPublicDirectory(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(priv, "hidden"), hidden, 0o644))
 	waitPublished(t, state, 1)
 	content := func(path string) []byte {
-		t.Helper()
-		o := filepath.Join(t.TempDir(), "o")
-		ref := xattr(t, path, "user.walrus.blob_id")
-		argv := []string{"read", "--config", cfg, ref, "-o", o}
-		if id, rng, shared := strings.Cut(ref, ":"); shared {
-			argv = []string{"read", "--config", cfg, id, "--range", rng, "-o", o}
-		}
-		mustRun(t, time.Minute, argv...)
-		return mustReadFile(t, o)
+		return readRef(t, []string{"--config", cfg}, xattr(t, path, "user.walrus.blob_id"))
 	}
 	if st := xattr(t, filepath.Join(pub, "shown"), "user.walrus.state"); st != "certified public" {
 		t.Fatalf("state of the public file: %q", st)

@@ -370,15 +370,9 @@ func contentFromNetwork(t *testing.T, netArgs []string, refs, state string) []by
 	}
 	var whole []byte
 	for _, ref := range strings.Fields(refs) {
-		out := filepath.Join(t.TempDir(), "blob")
-		args := append(append([]string{"read"}, netArgs...), ref, "-o", out)
-		if id, rng, shared := strings.Cut(ref, ":"); shared {
-			args = append(append([]string{"read"}, netArgs...), id, "--range", rng, "-o", out)
-		}
-		mustRun(t, time.Minute, args...)
-		b, err := os.ReadFile(out)
-		must(t, err)
+		b := readRef(t, netArgs, ref)
 		if ids != nil {
+			var err error
 			if b, err = crypt.Decrypt(b, ids); err != nil {
 				t.Fatalf("%s: %v", ref, err)
 			}
@@ -386,4 +380,19 @@ func contentFromNetwork(t *testing.T, netArgs []string, refs, state string) []by
 		whole = append(whole, b...)
 	}
 	return whole
+}
+
+// readRef reads one piece of a file's content as stored: a whole blob by
+// its ID, or ID:OFFSET:LENGTH of a shared or padded blob.
+func readRef(t *testing.T, netArgs []string, ref string) []byte {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "blob")
+	args := append(append([]string{"read"}, netArgs...), ref, "-o", out)
+	if id, rng, shared := strings.Cut(ref, ":"); shared {
+		args = append(append([]string{"read"}, netArgs...), id, "--range", rng, "-o", out)
+	}
+	mustRun(t, time.Minute, args...)
+	b, err := os.ReadFile(out)
+	must(t, err)
+	return b
 }
