@@ -58,13 +58,27 @@ func ParseRecipients(args []string) ([]age.Recipient, error) {
 }
 
 // ReadIdentities reads identity files as age -i does: AGE-SECRET-KEY-…
-// lines (X25519 or hybrid post-quantum), with # comments.
-func ReadIdentities(paths []string) ([]age.Identity, error) {
+// lines (X25519 or hybrid post-quantum), with # comments. A file that is
+// itself encrypted with a passphrase ("walrusfs key export --passphrase",
+// "age -p") is opened with the one passphrase returns, when it is given.
+func ReadIdentities(paths []string, passphrase ...func() (string, error)) ([]age.Identity, error) {
 	var out []age.Identity
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("identity file: %w", err)
+		}
+		if Protected(b) {
+			if len(passphrase) == 0 {
+				return nil, fmt.Errorf("identity file %s is protected by a passphrase", p)
+			}
+			pass, err := passphrase[0]()
+			if err != nil {
+				return nil, err
+			}
+			if b, err = openProtected(b, pass); err != nil {
+				return nil, fmt.Errorf("identity file %s: %w", p, err)
+			}
 		}
 		ids, err := age.ParseIdentities(bytes.NewReader(b))
 		if err != nil {

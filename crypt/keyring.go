@@ -95,11 +95,24 @@ func LoadKeyring(dir string) (*Keyring, error) {
 }
 
 // LoadKeyringFile reads a keyring from an identity file alone (no added
-// recipients): a mount given --identity.
-func LoadKeyringFile(path string) (*Keyring, error) {
+// recipients): a mount given --identity. A file protected by a passphrase
+// is opened with the one passphrase returns, when it is given.
+func LoadKeyringFile(path string, passphrase ...func() (string, error)) (*Keyring, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read the identity: %w", err)
+	}
+	if Protected(b) {
+		if len(passphrase) == 0 {
+			return nil, fmt.Errorf("identity file %s is protected by a passphrase", path)
+		}
+		pass, err := passphrase[0]()
+		if err != nil {
+			return nil, err
+		}
+		if b, err = openProtected(b, pass); err != nil {
+			return nil, err
+		}
 	}
 	return keyringFrom("", string(b))
 }
@@ -233,25 +246,35 @@ func Protected(exported []byte) bool {
 	return bytes.HasPrefix(exported, []byte(armor.Header)) || bytes.HasPrefix(exported, []byte("age-encryption.org/v1\n"))
 }
 
+// openProtected opens a passphrase-protected age file, armored or not.
+func openProtected(b []byte, passphrase string) ([]byte, error) {
+	id, err := age.NewScryptIdentity(passphrase)
+	if err != nil {
+		return nil, err
+	}
+	var src io.Reader = bytes.NewReader(b)
+	if bytes.HasPrefix(b, []byte(armor.Header)) {
+		src = armor.NewReader(src)
+	}
+	r, err := age.Decrypt(src, id)
+	if err != nil {
+		return nil, fmt.Errorf("open the exported identity (wrong passphrase?): %w", err)
+	}
+	text, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("open the exported identity: %w", err)
+	}
+	return text, nil
+}
+
 // ImportKeyring writes an exported identity into dir (which must have
 // none), opening it with the passphrase if it was exported with one.
 func ImportKeyring(dir string, exported []byte, passphrase string) (*Keyring, error) {
 	text := exported
 	if Protected(exported) {
-		id, err := age.NewScryptIdentity(passphrase)
-		if err != nil {
+		var err error
+		if text, err = openProtected(exported, passphrase); err != nil {
 			return nil, err
-		}
-		var src io.Reader = bytes.NewReader(exported)
-		if bytes.HasPrefix(exported, []byte(armor.Header)) {
-			src = armor.NewReader(src)
-		}
-		r, err := age.Decrypt(src, id)
-		if err != nil {
-			return nil, fmt.Errorf("open the exported identity (wrong passphrase?): %w", err)
-		}
-		if text, err = io.ReadAll(r); err != nil {
-			return nil, fmt.Errorf("open the exported identity: %w", err)
 		}
 	}
 	if _, err := keyringFrom(dir, string(text)); err != nil {

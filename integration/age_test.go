@@ -209,6 +209,11 @@ func TestMountEncrypts(t *testing.T) {
 	}
 	expFile := filepath.Join(t.TempDir(), "exported")
 	must(t, os.WriteFile(expFile, exp, 0o600))
+	// The protected copy opens a file directly, asking its passphrase.
+	bigRef := xattr(t, filepath.Join(mnt, "big"), "user.walrus.blob_id")
+	if got := walrusfsIn(t, "pass phrase\n", "read", "--config", cfg, "--identity", expFile, bigRef); !bytes.Equal(got, fileData(files, "big")) {
+		t.Fatal("read --identity with the protected export: wrong plaintext")
+	}
 	other, otherMnt := t.TempDir(), t.TempDir()
 	walrusfsIn(t, "pass phrase\n", "key", "--state", other, "import", expFile)
 	startMount(t, otherMnt, other, args...)
@@ -298,4 +303,13 @@ func TestPublicDirectory(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(priv, "shown")); err != nil || !bytes.Equal(got, shown) {
 		t.Fatalf("the moved file reads %d bytes, %v", len(got), err)
 	}
+}
+
+func fileData(files []*blobFile, name string) []byte {
+	for _, f := range files {
+		if f.name == name {
+			return f.data
+		}
+	}
+	return nil
 }

@@ -304,7 +304,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		return fmt.Errorf("state: %w", err)
 	}
 	metaDir := filepath.Join(fsDir, "meta")
-	keys, haveKeys, err := openKeys(o.state, o.identityFile, o.public)
+	keys, haveKeys, err := openKeys(o.state, o.identityFile, o.public, func() (string, error) { return readPassphrase(cmd, false) })
 	if err != nil {
 		return err
 	}

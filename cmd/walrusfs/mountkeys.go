@@ -45,12 +45,12 @@ func (k mountKeys) sum() func([]byte) [32]byte {
 // openKeys opens the keyring of a private mount: the identity file given,
 // or the state directory's. ok is false when the state directory has none
 // yet: createKeys makes it, once the network has no tree it cannot open.
-func openKeys(state, identityFile string, public bool) (keys mountKeys, ok bool, err error) {
+func openKeys(state, identityFile string, public bool, passphrase func() (string, error)) (keys mountKeys, ok bool, err error) {
 	if public {
 		return mountKeys{}, true, nil
 	}
 	if identityFile != "" {
-		ring, err := crypt.LoadKeyringFile(identityFile)
+		ring, err := crypt.LoadKeyringFile(identityFile, passphrase)
 		if err != nil {
 			return mountKeys{}, false, fmt.Errorf("--identity: %w", err)
 		}

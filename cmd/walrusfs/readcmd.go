@@ -61,7 +61,8 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 			}
 			var ids []age.Identity
 			if len(identities) > 0 {
-				if ids, err = crypt.ReadIdentities(identities); err != nil {
+				ask := func() (string, error) { return readPassphrase(cmd, false) }
+				if ids, err = crypt.ReadIdentities(identities, ask); err != nil {
 					return usageError{fmt.Errorf("--identity: %w", err)}
 				}
 			}
