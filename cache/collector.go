@@ -15,13 +15,13 @@ import (
 
 // The collector gives back the storage of blobs nothing points at any more:
 // content of deleted and overwritten files, and manifests older than the
-// kept snapshots. A blob is in use while a file of the tree points at it,
-// or a kept snapshot (whose manifest the blob may be), or the upload in
-// progress; one found unused on two passes at least Grace apart is marked
-// deleted, so that new content never points at it again, then deleted on
-// chain, which returns its Storage resource to the wallet for the next
-// registrations. Permanent blobs cannot be deleted: they are left to
-// expire.
+// kept snapshots. The tree keeps a count of the files that point at each
+// blob (meta's reference counts) and lists the blobs whose count fell to
+// zero; a listed blob that no kept snapshot holds (as its manifest or
+// content) and that stayed unused for Grace is marked deleted, so that new
+// content never points at it again, then deleted on chain, which returns
+// its Storage resource to the wallet for the next registrations. Permanent
+// blobs cannot be deleted: they are left to expire.
 
 // CollectChain deletes blobs; chain.Chain does.
 type CollectChain interface {
