@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -302,6 +303,15 @@ func TestPublicDirectory(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(priv, "shown")); err != nil || !bytes.Equal(got, shown) {
 		t.Fatalf("the moved file reads %d bytes, %v", len(got), err)
+	}
+	// Status counts the public files: one, "hidden" in pub.
+	var st []struct {
+		Encryption  string `json:"encryption"`
+		PublicFiles uint64 `json:"publicFiles"`
+	}
+	must(t, json.Unmarshal(mustRun(t, 30*time.Second, "status", "--state", state, "--json").stdout, &st))
+	if len(st) != 1 || st[0].Encryption != "private" || st[0].PublicFiles != 1 {
+		t.Fatalf("status: %+v", st)
 	}
 }
 

@@ -53,6 +53,9 @@ type mountStatus struct {
 	// age recipients) or "public".
 	Encryption string `json:"encryption"`
 	Recipients int    `json:"recipients,omitempty"`
+	// PublicFiles counts the files of a private mount stored unencrypted
+	// on purpose (user.walrus.public).
+	PublicFiles uint64 `json:"publicFiles,omitempty"`
 }
 
 // walletStatus is the Sui wallet of a mount on Walrus on Sui: its address,
@@ -151,6 +154,7 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 	st.Encryption = "public"
 	if s.keys.ring != nil {
 		st.Encryption, st.Recipients = "private", len(s.keys.ring.Recipients)
+		st.PublicFiles, _ = s.meta.PublicFiles()
 	}
 	st.Queue.Entries = []queueItem{}
 	if q, err := s.meta.Queue(); err == nil {
@@ -418,7 +422,11 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 		fmt.Fprintf(w, "  network   %s, epoch %d, %d/%d shards up: %s\n", n.Kind, n.Epoch, n.ShardsUp, n.Shards, health)
 		switch st.Encryption {
 		case "private":
-			fmt.Fprintf(w, "  privacy   private: files and the tree are age-encrypted to %d recipient(s)\n", st.Recipients)
+			fmt.Fprintf(w, "  privacy   private: files and the tree are age-encrypted to %d recipient(s)", st.Recipients)
+			if st.PublicFiles > 0 {
+				fmt.Fprintf(w, "; %d file(s) PUBLIC on purpose (user.walrus.public; user.walrus.state says which)", st.PublicFiles)
+			}
+			fmt.Fprintln(w)
 		case "public":
 			fmt.Fprintln(w, "  privacy   PUBLIC: files and the tree are stored unencrypted, readable by anyone with their blob IDs")
 		}

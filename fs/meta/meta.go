@@ -295,7 +295,11 @@ func (s *Store) Update(ino uint64, fn func(*Inode) error) (*Inode, error) {
 		if in, err = getInode(txn, ino); err != nil {
 			return err
 		}
+		was := publicFile(in)
 		if err := fn(in); err != nil {
+			return err
+		}
+		if err := countPublic(txn, was, publicFile(in)); err != nil {
 			return err
 		}
 		return putInode(txn, in)
@@ -437,6 +441,9 @@ func (s *Store) Create(parent uint64, name string, tmpl Inode) (*Inode, error) {
 			in.Local = true // an empty local file until written and uploaded
 		}
 		if err := putInode(txn, &in); err != nil {
+			return err
+		}
+		if err := countPublic(txn, false, publicFile(&in)); err != nil {
 			return err
 		}
 		if err := putDirent(txn, parent, Dirent{Name: name, Ino: in.Ino, Mode: in.Mode}); err != nil {
@@ -700,6 +707,9 @@ func (s *Store) Forget(ino uint64) (bool, error) {
 			return err
 		}
 		if err := moveRefs(txn, in.Chunks, nil, time.Now()); err != nil {
+			return err
+		}
+		if err := countPublic(txn, publicFile(in), false); err != nil {
 			return err
 		}
 		if err := txn.Delete(inodeKey(ino)); err != nil {

@@ -26,6 +26,41 @@ func unusedKey(id encoding.BlobID) []byte { return append([]byte{'U'}, id[:]...)
 
 var refsBuiltKey = []byte("zR")
 
+// publicKey counts the regular files marked public (stored unencrypted on
+// purpose), kept as inodes change.
+var publicKey = []byte("zP")
+
+func publicFile(in *Inode) bool { return in.Public && in.IsRegular() }
+
+// countPublic moves the public-file count for an inode that was or was not
+// a public file and now is or is not.
+func countPublic(txn *badger.Txn, was, is bool) error {
+	if was == is {
+		return nil
+	}
+	n, err := readU64(txn, publicKey)
+	if err != nil {
+		return err
+	}
+	if is {
+		n++
+	} else if n > 0 {
+		n--
+	}
+	return txn.Set(publicKey, u64(n))
+}
+
+// PublicFiles returns how many files are stored unencrypted on purpose.
+func (s *Store) PublicFiles() (uint64, error) {
+	var n uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		n, err = readU64(txn, publicKey)
+		return err
+	})
+	return n, err
+}
+
 // distinctBlobs lists the blobs of chunks, each once.
 func distinctBlobs(chunks []Chunk) []encoding.BlobID {
 	var out []encoding.BlobID
@@ -111,9 +146,13 @@ func readU64(txn *badger.Txn, key []byte) (uint64, error) {
 // listed as unused from now.
 func (s *Store) buildRefs() error {
 	counts := map[encoding.BlobID]uint64{}
+	var public uint64
 	if _, err := s.inodesWhere(func(in *Inode) bool {
 		for _, id := range distinctBlobs(in.Chunks) {
 			counts[id]++
+		}
+		if publicFile(in) {
+			public++
 		}
 		return false
 	}); err != nil {
@@ -137,6 +176,9 @@ func (s *Store) buildRefs() error {
 				return err
 			}
 		}
+	}
+	if err := wb.Set(publicKey, u64(public)); err != nil {
+		return err
 	}
 	if err := wb.Set(refsBuiltKey, nil); err != nil {
 		return err
