@@ -234,15 +234,9 @@ func testRealTools(t *testing.T) {
 		p := filepath.Join(tm.Dir, "mapped")
 		want := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
 		must(t, os.WriteFile(p, make([]byte, len(want)), 0o644))
-		f, err := os.OpenFile(p, os.O_RDWR, 0)
-		must(t, err)
-		m, err := syscall.Mmap(int(f.Fd()), 0, len(want), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-		must(t, err)
-		copy(m, want)
-		must(t, unix.Msync(m, unix.MS_SYNC))
-		must(t, syscall.Munmap(m))
-		must(t, f.Sync())
-		must(t, f.Close())
+		ref := filepath.Join(t.TempDir(), "want")
+		must(t, os.WriteFile(ref, want, 0o644))
+		mmapInChild(t, "write", p, ref)
 		checkFile(t, p, want)
 		// What was written through the map is what gets uploaded.
 		tm.drain(t)
@@ -251,10 +245,38 @@ func testRealTools(t *testing.T) {
 		checkFile(t, p, want)
 	})
 	t.Run("mmap", func(t *testing.T) {
-		p := filepath.Join(tm.Dir, "cp", "big.bin")
-		want, err := os.ReadFile(filepath.Join(src, "big.bin"))
-		must(t, err)
-		f, err := os.Open(p)
+		mmapInChild(t, "read", filepath.Join(tm.Dir, "cp", "big.bin"), filepath.Join(src, "big.bin"))
+	})
+}
+
+// mmapInChild maps a file of the mount in another process and reads it
+// (comparing it with ref) or writes ref's bytes through the map. Not in
+// this process, which serves the mount: a page fault on the mount blocks
+// its thread in the kernel, and the runtime's preemption signals, sent
+// while the garbage collector waits for it, interrupt the fault again and
+// again.
+func mmapInChild(t *testing.T, op, path, ref string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMmapChild$")
+	cmd.Env = append(os.Environ(), "WALRUSFS_MMAP_CHILD="+op, "WALRUSFS_MMAP_PATH="+path, "WALRUSFS_MMAP_REF="+ref)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mmap %s of %s: %v\n%s", op, path, err, out)
+	}
+}
+
+// TestMmapChild is mmapInChild's other process; it does nothing unless
+// run as one.
+func TestMmapChild(t *testing.T) {
+	op := os.Getenv("WALRUSFS_MMAP_CHILD")
+	if op == "" {
+		t.Skip("runs only as mmapInChild's process")
+	}
+	path, ref := os.Getenv("WALRUSFS_MMAP_PATH"), os.Getenv("WALRUSFS_MMAP_REF")
+	want, err := os.ReadFile(ref)
+	must(t, err)
+	switch op {
+	case "read":
+		f, err := os.Open(path)
 		must(t, err)
 		defer f.Close()
 		m, err := syscall.Mmap(int(f.Fd()), 0, len(want), syscall.PROT_READ, syscall.MAP_SHARED)
@@ -263,7 +285,19 @@ func testRealTools(t *testing.T) {
 		if sha256.Sum256(m) != sha256.Sum256(want) {
 			t.Fatal("mmap read differs")
 		}
-	})
+	case "write":
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		must(t, err)
+		m, err := syscall.Mmap(int(f.Fd()), 0, len(want), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+		must(t, err)
+		copy(m, want)
+		must(t, unix.Msync(m, unix.MS_SYNC))
+		must(t, syscall.Munmap(m))
+		must(t, f.Sync())
+		must(t, f.Close())
+	default:
+		t.Fatalf("unknown operation %q", op)
+	}
 }
 
 func checkFile(t *testing.T, p string, want []byte) {
