@@ -156,11 +156,14 @@ func (f *FS) Mount(dir string, allowOther bool) (*fuse.Server, error) {
 			MaxReadAhead: 1 << 20,
 			Options:      []string{"default_permissions"},
 		},
-		EntryTimeout:   &timeout,
-		AttrTimeout:    &timeout,
-		RootStableAttr: &fusefs.StableAttr{Ino: meta.RootIno},
-		UID:            uint32(os.Getuid()),
-		GID:            uint32(os.Getgid()),
+		EntryTimeout: &timeout,
+		AttrTimeout:  &timeout,
+		// Modes as stored: a file created with mode 0 has mode 0 (go-fuse
+		// would otherwise show 0644).
+		NullPermissions: true,
+		RootStableAttr:  &fusefs.StableAttr{Ino: meta.RootIno},
+		UID:             uint32(os.Getuid()),
+		GID:             uint32(os.Getgid()),
 	}
 	if f.cfg.ReadOnly {
 		opts.MountOptions.Options = append(opts.MountOptions.Options, "ro")

@@ -174,6 +174,9 @@ func (n *Node) OnForget() {
 }
 
 func (n *Node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
+	if errno := checkName(name); errno != 0 {
+		return nil, errno
+	}
 	in, err := n.fs.meta.Lookup(n.ino, name)
 	if err != nil {
 		return nil, n.fs.errno("lookup", err)
@@ -253,7 +256,24 @@ func (n *Node) Setattr(ctx context.Context, fh fusefs.FileHandle, sa *fuse.SetAt
 	return 0
 }
 
+// nameMax is the longest name, in bytes, as on ext4 (statfs says so).
+const nameMax = 255
+
+// checkName refuses a name longer than nameMax, as every call taking a
+// name does on ext4.
+func checkName(names ...string) syscall.Errno {
+	for _, name := range names {
+		if len(name) > nameMax {
+			return syscall.ENAMETOOLONG
+		}
+	}
+	return 0
+}
+
 func (n *Node) newChild(ctx context.Context, name string, tmpl meta.Inode, out *fuse.EntryOut) (*fusefs.Inode, *meta.Inode, syscall.Errno) {
+	if errno := checkName(name); errno != 0 {
+		return nil, nil, errno
+	}
 	if n.fs.cfg.ReadOnly {
 		return nil, nil, syscall.EROFS
 	}
@@ -327,6 +347,9 @@ func (n *Node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 }
 
 func (n *Node) Link(ctx context.Context, target fusefs.InodeEmbedder, name string, out *fuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
+	if errno := checkName(name); errno != 0 {
+		return nil, errno
+	}
 	if n.fs.cfg.ReadOnly {
 		return nil, syscall.EROFS
 	}
@@ -369,6 +392,9 @@ func (f *FS) removed(in *meta.Inode) {
 }
 
 func (n *Node) Unlink(ctx context.Context, name string) syscall.Errno {
+	if errno := checkName(name); errno != 0 {
+		return errno
+	}
 	if n.fs.cfg.ReadOnly {
 		return syscall.EROFS
 	}
@@ -382,6 +408,9 @@ func (n *Node) Unlink(ctx context.Context, name string) syscall.Errno {
 }
 
 func (n *Node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	if errno := checkName(name); errno != 0 {
+		return errno
+	}
 	if n.fs.cfg.ReadOnly {
 		return syscall.EROFS
 	}
@@ -395,6 +424,9 @@ func (n *Node) Rmdir(ctx context.Context, name string) syscall.Errno {
 }
 
 func (n *Node) Rename(ctx context.Context, name string, newParent fusefs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	if errno := checkName(name, newName); errno != 0 {
+		return errno
+	}
 	if n.fs.cfg.ReadOnly {
 		return syscall.EROFS
 	}

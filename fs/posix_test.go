@@ -2,6 +2,7 @@ package fs_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -81,4 +82,48 @@ func TestWalrusXattrs(t *testing.T) {
 		t.Fatalf("state while written %q, %v", buf[:n], err)
 	}
 	f.Close()
+}
+
+// TestNameLimits: names of more than 255 bytes fail with ENAMETOOLONG in
+// every call that takes one, as on ext4 (statfs says 255); 255 works.
+func TestNameLimits(t *testing.T) {
+	tm := mount(t, startNet(t), t.TempDir(), 1<<20)
+	long := filepath.Join(tm.Dir, string(bytes.Repeat([]byte("n"), 256)))
+	ok := filepath.Join(tm.Dir, string(bytes.Repeat([]byte("n"), 255)))
+	must(t, os.WriteFile(ok, []byte("fits"), 0o644))
+	a := filepath.Join(tm.Dir, "a")
+	must(t, os.WriteFile(a, nil, 0o644))
+	for name, call := range map[string]func() error{
+		"create":  func() error { return os.WriteFile(long, nil, 0o644) },
+		"mkdir":   func() error { return os.Mkdir(long, 0o755) },
+		"symlink": func() error { return os.Symlink("a", long) },
+		"link":    func() error { return os.Link(a, long) },
+		"rename":  func() error { return os.Rename(a, long) },
+		"mknod":   func() error { return unix.Mknod(long, unix.S_IFIFO|0o644, 0) },
+		"stat":    func() error { _, err := os.Stat(long); return err },
+		"unlink":  func() error { return os.Remove(long) },
+	} {
+		if err := call(); !errors.Is(err, syscall.ENAMETOOLONG) {
+			t.Errorf("%s of a 256-byte name: %v, want ENAMETOOLONG", name, err)
+		}
+	}
+	var st unix.Statfs_t
+	must(t, unix.Statfs(tm.Dir, &st))
+	if st.Namelen != 255 {
+		t.Errorf("statfs name length %d", st.Namelen)
+	}
+}
+
+// TestCreateModeZero: open(O_CREAT) with mode 0 makes a file with mode 0.
+func TestCreateModeZero(t *testing.T) {
+	tm := mount(t, startNet(t), t.TempDir(), 1<<20)
+	p := filepath.Join(tm.Dir, "zero")
+	fd, err := unix.Open(p, unix.O_CREAT|unix.O_WRONLY, 0)
+	must(t, err)
+	unix.Close(fd)
+	var st unix.Stat_t
+	must(t, unix.Stat(p, &st))
+	if st.Mode&0o7777 != 0 {
+		t.Fatalf("mode %o, want 0", st.Mode&0o7777)
+	}
 }
