@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -35,6 +36,22 @@ import (
 
 // Files names the local data files, one per inode, in a directory.
 type Files struct{ Dir string }
+
+// RemoveLeftovers deletes what a killed process left in the directory:
+// partial downloads (INO.download-*), which no mount can use. It returns
+// how many it removed.
+func (f Files) RemoveLeftovers() (int, error) {
+	names, err := filepath.Glob(filepath.Join(f.Dir, "*.download-*"))
+	if err != nil {
+		return 0, err
+	}
+	for _, n := range names {
+		if err := os.Remove(n); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return 0, fmt.Errorf("remove a partial download: %w", err)
+		}
+	}
+	return len(names), nil
+}
 
 // Path returns the data file of an inode.
 func (f Files) Path(ino uint64) string {

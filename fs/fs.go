@@ -72,6 +72,11 @@ func New(cfg Config) (*FS, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	f := &FS{cfg: cfg, meta: cfg.Meta, log: cfg.Logger, nodes: map[uint64]*Node{}}
+	if n, err := cfg.Files.RemoveLeftovers(); err != nil {
+		return nil, err
+	} else if n > 0 {
+		f.log.Info("removed partial downloads a killed process left", "files", n)
+	}
 	orphans, err := f.meta.Unlinked()
 	if err != nil {
 		return nil, err

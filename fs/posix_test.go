@@ -127,3 +127,22 @@ func TestCreateModeZero(t *testing.T) {
 		t.Fatalf("mode %o, want 0", st.Mode&0o7777)
 	}
 }
+
+// TestLeftoversRemoved: a partial download a killed process left in the
+// data directory is gone once the tree is mounted again; data files stay.
+func TestLeftoversRemoved(t *testing.T) {
+	state := t.TempDir()
+	data := filepath.Join(state, "data")
+	must(t, os.MkdirAll(data, 0o700))
+	left := filepath.Join(data, "7.download-123456")
+	keep := filepath.Join(data, "7")
+	must(t, os.WriteFile(left, []byte("half a download"), 0o600))
+	must(t, os.WriteFile(keep, []byte("a data file"), 0o600))
+	mount(t, startNet(t), state, 1<<20)
+	if _, err := os.Stat(left); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the partial download is still there: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Fatalf("a data file went: %v", err)
+	}
+}
