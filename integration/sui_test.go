@@ -641,8 +641,8 @@ func TestMountReclaimsStorage(t *testing.T) {
 		} `json:"collect"`
 	}
 	must(t, json.Unmarshal(mustRun(t, 30*time.Second, "status", "--state", state, "--json").stdout, &st))
-	if len(st) != 1 || st[0].Collect == nil || st[0].Collect.Deleted < 3 { // a, b's old content, a manifest
-		t.Fatalf("collector status: %+v", st)
+	if len(st) != 1 || st[0].Collect == nil || st[0].Collect.Deleted < 2 { // a and b's old content, at least
+		t.Fatalf("collector status: %+v", st[0].Collect)
 	}
 	// The storage nodes dropped the data: the blob no longer reads.
 	if res := walrusfs(t, time.Minute, "read", "--config", cfg, aID, "-o", filepath.Join(t.TempDir(), "o")); res.code == 0 {
