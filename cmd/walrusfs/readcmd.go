@@ -142,7 +142,7 @@ func readDecrypted(ctx context.Context, cl *client.Client, id encoding.BlobID, p
 			return nil, err
 		}
 	}
-	src := io.NewSectionReader(cl.ReaderAt(ctx, id), int64(start), int64(size))
+	src := io.NewSectionReader(cl.ReaderAt(ctx, id, start+size), int64(start), int64(size))
 	plain, n, err := crypt.OpenAt(src, int64(size), ids)
 	if err != nil {
 		return nil, err

@@ -105,27 +105,24 @@ func (c *Client) Size(ctx context.Context, id encoding.BlobID) (uint64, error) {
 	return m.UnencodedLength, nil
 }
 
-// ReaderAt reads a blob of size bytes at random offsets, each read
-// fetching only the slivers that hold its range.
-func (c *Client) ReaderAt(ctx context.Context, id encoding.BlobID) io.ReaderAt {
-	return blobReaderAt{ctx: ctx, c: c, id: id}
+// ReaderAt reads a blob at random offsets up to end (its length, or less),
+// each read fetching only the slivers that hold its range.
+func (c *Client) ReaderAt(ctx context.Context, id encoding.BlobID, end uint64) io.ReaderAt {
+	return blobReaderAt{ctx: ctx, c: c, id: id, end: end}
 }
 
 type blobReaderAt struct {
 	ctx context.Context
 	c   *Client
 	id  encoding.BlobID
+	end uint64
 }
 
 func (r blobReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	size, err := r.c.Size(r.ctx, r.id)
-	if err != nil {
-		return 0, err
-	}
-	if off < 0 || uint64(off) >= size {
+	if off < 0 || uint64(off) >= r.end {
 		return 0, io.EOF
 	}
-	n := min(uint64(len(p)), size-uint64(off))
+	n := min(uint64(len(p)), r.end-uint64(off))
 	b, err := r.c.ReadRange(r.ctx, r.id, uint64(off), n)
 	if err != nil {
 		return 0, err
