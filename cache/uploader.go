@@ -245,6 +245,21 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 	return wait
 }
 
+// lost records a queued version whose data file is gone (deleted behind
+// the mount's back): nothing is left to upload, and retrying would only
+// log the same error forever.
+func (u *Uploader) lost(e meta.QueueEntry) {
+	first, err := u.meta.MarkLost(meta.LostFile{Ino: e.Ino, Version: e.Version, Path: e.Path, Reason: "local copy missing before upload"})
+	if err != nil {
+		u.log.Error("recording a lost file", "ino", e.Ino, "err", err)
+		return
+	}
+	if first {
+		u.log.Error("a file is lost: its only copy was local and is gone; reads fail with EIO until it is rewritten or deleted",
+			"path", e.Path, "ino", e.Ino)
+	}
+}
+
 // failed records a failed attempt and returns the backoff before the next.
 func (u *Uploader) failed(e meta.QueueEntry, err error) time.Duration {
 	backoff := min(u.opts.MaxBackoff, u.opts.MinBackoff<<min(e.Attempts, 16))
@@ -328,12 +343,16 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 			continue // deleted or superseded; a newer version has its entry
 		}
 		data, err := readData(u.files.Path(e.Ino), int64(in.Size))
+		if errors.Is(err, fs.ErrNotExist) {
+			u.lost(e)
+			continue
+		}
 		if err != nil {
 			u.failed(e, err)
 			continue
 		}
 		public = in.Public // a pack is all public or all private
-		it := item{e: e, size: int64(len(data)), sum: u.sum(data, in.Public)}
+		it := item{e: e, size: int64(len(data)), sum: u.Sum(data, in.Public)}
 		if len(data) > 0 {
 			c, known, err := u.meta.KnownChunk(it.sum, uint64(len(data)))
 			if err != nil {
@@ -390,6 +409,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 		var chunks []meta.Chunk
 		var hashes [][32]byte
 		if it.size > 0 {
+			it.chunk.Sum = append([]byte(nil), it.sum[:]...)
 			chunks, hashes = []meta.Chunk{it.chunk}, [][32]byte{it.sum}
 		}
 		if err := u.certified(it.e, it.size, chunks, hashes, start); err != nil {
@@ -428,6 +448,13 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		return nil // superseded; the newer version has its own entry
 	}
 	f, err := os.Open(u.files.Path(e.Ino))
+	if errors.Is(err, fs.ErrNotExist) {
+		if in.Size > 0 {
+			u.lost(e)
+			return nil
+		}
+		return u.certified(e, 0, nil, nil, time.Now()) // empty: no data file needed
+	}
 	if err != nil {
 		return fmt.Errorf("open data of inode %d: %w", e.Ino, err)
 	}
@@ -456,7 +483,7 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 			return fmt.Errorf("read data of inode %d at %d: %w", e.Ino, off, err)
 		}
 		data := buf[:n]
-		sum := u.sum(data, in.Public)
+		sum := u.Sum(data, in.Public)
 		chunk, known, err := u.meta.KnownChunk(sum, uint64(n))
 		if err != nil {
 			return err
@@ -483,6 +510,7 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 			}
 		}
 		u.count(known)
+		chunk.Sum = append([]byte(nil), sum[:]...)
 		chunks = append(chunks, chunk)
 		hashes = append(hashes, sum)
 		off += n
@@ -494,8 +522,9 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 	return u.certified(e, size, chunks, hashes, start)
 }
 
-// sum is the dedup hash of content: keyed when content is encrypted.
-func (u *Uploader) sum(data []byte, public bool) [32]byte {
+// Sum is the dedup hash of content: keyed when content is encrypted. It
+// is also each chunk's Sum, which checks local copies.
+func (u *Uploader) Sum(data []byte, public bool) [32]byte {
 	if u.opts.Sum != nil && !public {
 		return u.opts.Sum(data)
 	}

@@ -17,25 +17,48 @@ func (f *FS) Evict(ino uint64) error {
 	f.mu.Lock()
 	n := f.nodes[ino]
 	if n == nil {
-		// Holding f.mu keeps a lookup from making a node meanwhile.
-		defer f.mu.Unlock()
+		// No lock is held across the store's sync and the unlink: a node
+		// made meanwhile waits for the eviction before it opens the file.
+		done := make(chan struct{})
+		if f.evicting == nil {
+			f.evicting = map[uint64]chan struct{}{}
+		}
+		f.evicting[ino] = done
+		f.mu.Unlock()
 		_, err := f.evict(ino)
+		f.mu.Lock()
+		delete(f.evicting, ino)
+		f.mu.Unlock()
+		close(done)
 		return err
 	}
 	f.mu.Unlock()
+	// The content lock keeps opens (and so writes) away; the node's lock
+	// is not held across the sync and the unlink.
 	n.content.Lock()
 	defer n.content.Unlock()
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.handles > 0 || n.written || n.attrDirty {
+	busy := n.handles > 0 || n.written || n.attrDirty
+	n.mu.Unlock()
+	if busy {
 		return errBusy
 	}
 	in, err := f.evict(ino)
 	if err != nil {
 		return err
 	}
-	n.applyLocked(in)
+	n.refresh(in)
 	return nil
+}
+
+// waitEviction waits until no eviction of a file without a node runs.
+func (f *FS) waitEviction(ino uint64) {
+	f.mu.Lock()
+	done := f.evicting[ino]
+	f.mu.Unlock()
+	if done != nil {
+		<-done
+	}
 }
 
 func (f *FS) evict(ino uint64) (*meta.Inode, error) {

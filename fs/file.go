@@ -115,28 +115,20 @@ func (n *Node) syncPassthroughLocked() {
 }
 
 // open opens the node for a new handle. A writable handle needs the content
-// local: a file only on the network is downloaded first (unless truncated).
+// local: a file only on the network is downloaded first (unless truncated),
+// without holding the content lock, so that other opens of the file, read
+// only ones above all, go on meanwhile.
 func (n *Node) open(ctx context.Context, flags uint32, writable bool) (*handle, syscall.Errno) {
+	trunc := writable && flags&syscall.O_TRUNC != 0
 	n.content.Lock()
 	defer n.content.Unlock()
-	// Where the content lives is decided by the store, read again here:
-	// an eviction may have raced the lookup that made this node.
-	if in, err := n.fs.meta.Inode(n.ino); err == nil {
-		n.refresh(in)
-	}
-	trunc := writable && flags&syscall.O_TRUNC != 0
-	n.mu.Lock()
-	local, size := n.in.Local, n.in.Size
-	n.mu.Unlock()
-	if writable && !local {
-		if err := n.makeLocal(ctx, trunc || size == 0); err != nil {
-			return nil, n.fs.errno("open", err)
-		}
-		local = true
+	local, errno := n.prepare(ctx, writable, trunc)
+	if errno != 0 {
+		return nil, errno
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if local && n.file == nil {
+	if local && n.file == nil && !n.lost {
 		f, errno := n.openDataLocked()
 		if errno != 0 {
 			return nil, errno
@@ -163,6 +155,60 @@ func (n *Node) open(ctx context.Context, flags uint32, writable bool) (*handle, 
 	return &handle{n: n, writable: writable}, 0
 }
 
+// prepare readies a file's content for a new handle, under the content
+// lock: it checks a local copy, and makes the content local for a writer.
+// The download runs without the content lock, so that other opens of the
+// file, read-only ones above all, go on meanwhile; if the file changed
+// meanwhile, it looks again.
+func (n *Node) prepare(ctx context.Context, writable, trunc bool) (local bool, errno syscall.Errno) {
+	var download *os.File // a downloaded copy, to install
+	defer func() {
+		if download != nil {
+			download.Close()
+			os.Remove(download.Name())
+		}
+	}()
+	for {
+		// Where the content lives is decided by the store, read again
+		// here: an eviction may have raced the lookup that made this node.
+		n.fs.waitEviction(n.ino)
+		if in, err := n.fs.meta.Inode(n.ino); err == nil {
+			n.refresh(in)
+		}
+		if errno := n.checkLocalCopy(writable, trunc); errno != 0 {
+			return false, errno
+		}
+		n.mu.Lock()
+		local, size, version := n.in.Local, n.in.Size, n.in.Version
+		n.mu.Unlock()
+		if !writable || local {
+			return local, 0
+		}
+		empty := trunc || size == 0
+		if !empty && download == nil {
+			n.content.Unlock()
+			var err error
+			download, err = n.download(ctx, version)
+			n.content.Lock()
+			if err != nil {
+				return false, n.fs.errno("open", err)
+			}
+			continue
+		}
+		switch err := n.makeLocal(download, version, empty); {
+		case errors.Is(err, errStale):
+			download.Close()
+			os.Remove(download.Name())
+			download = nil
+		case err != nil:
+			return false, n.fs.errno("open", err)
+		default:
+			download = nil // installed
+			return true, 0
+		}
+	}
+}
+
 // openDataLocked opens the local data file of a local file. An empty file
 // gets an empty data file, whatever an earlier life of the inode number
 // left there; a missing data file of a non-empty file is an error, never
@@ -184,29 +230,52 @@ func (n *Node) openDataLocked() (*os.File, syscall.Errno) {
 	return f, 0
 }
 
-// makeLocal gives a file whose content is on the network a local data file
-// with that content (or an empty one if empty is set, for a truncation).
-// The content does not change, so neither does its version.
-func (n *Node) makeLocal(ctx context.Context, empty bool) error {
+// errStale: the file changed while its content was downloaded.
+var errStale = errors.New("file changed during download")
+
+// download fetches a version of a file's content from the network into a
+// temporary data file, after checking there is room for it.
+func (n *Node) download(ctx context.Context, version uint64) (*os.File, error) {
 	n.mu.Lock()
-	chunks := n.in.Chunks
+	chunks, size := n.in.Chunks, n.in.Size
 	n.mu.Unlock()
-	path := n.fs.cfg.Files.Path(n.ino)
+	if errno := n.fs.roomFor(int64(size)); errno != 0 {
+		return nil, fmt.Errorf("download inode %d (%d bytes): %w", n.ino, size, errno)
+	}
 	tmp, err := os.CreateTemp(n.fs.cfg.Files.Dir, fmt.Sprintf("%d.download-*", n.ino))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if !empty {
-		if err := n.fs.cfg.Reader.Download(ctx, chunks, tmp); err != nil {
-			return fmt.Errorf("download inode %d: %w", n.ino, err)
+	err = n.fs.cfg.Reader.Download(ctx, chunks, tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("download inode %d version %d: %w", n.ino, version, err)
+	}
+	return tmp, nil
+}
+
+// makeLocal gives a file whose content is on the network a local data file:
+// downloaded, the copy of version download holds, or empty if empty is set
+// (for a truncation). It fails with errStale if the file is local or at
+// another version by now. The caller holds the content lock, under which
+// every change of where the content lives happens. The content does not
+// change, so neither does its version.
+func (n *Node) makeLocal(downloaded *os.File, version uint64, empty bool) error {
+	path := n.fs.cfg.Files.Path(n.ino)
+	if cur, err := n.fs.meta.Inode(n.ino); err != nil {
+		return err
+	} else if cur.Local || cur.Version != version {
+		return errStale
+	}
+	if empty {
+		if err := os.WriteFile(path, nil, 0o600); err != nil {
+			return err
 		}
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	} else if err := os.Rename(downloaded.Name(), path); err != nil {
 		return err
 	}
 	in, err := n.fs.meta.Update(n.ino, func(in *meta.Inode) error {
@@ -220,6 +289,9 @@ func (n *Node) makeLocal(ctx context.Context, empty bool) error {
 	})
 	if err != nil {
 		return err
+	}
+	if downloaded != nil {
+		downloaded.Close()
 	}
 	n.mu.Lock()
 	truncated := empty && n.in.Size > 0
@@ -252,6 +324,16 @@ func (n *Node) markWrittenLocked() syscall.Errno {
 }
 
 func (n *Node) truncateLocked(size uint64) syscall.Errno {
+	if n.lost {
+		if size > 0 {
+			return syscall.EIO
+		}
+		f, err := os.OpenFile(n.fs.cfg.Files.Path(n.ino), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return n.fs.errno("truncate", err)
+		}
+		n.file, n.lost = f, false
+	}
 	if errno := n.markWrittenLocked(); errno != 0 {
 		return errno
 	}
@@ -289,7 +371,9 @@ func (n *Node) truncate(ctx context.Context, size uint64) syscall.Errno {
 	last := n.writers == 1
 	n.mu.Unlock()
 	if errno == 0 && last {
-		errno = n.commit(true, false)
+		if errno = n.commit(true, false); errno != 0 {
+			n.fs.recoverLater(n.ino)
+		}
 	}
 	fh.release()
 	return errno
@@ -298,10 +382,13 @@ func (n *Node) truncate(ctx context.Context, size uint64) syscall.Errno {
 func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	n := h.n
 	n.mu.Lock()
-	local, f, size, chunks := n.in.Local, n.file, n.in.Size, n.in.Chunks
+	local, f, size, chunks, lost := n.in.Local, n.file, n.in.Size, n.in.Chunks, n.lost
 	n.mu.Unlock()
 	if off < 0 {
 		return nil, syscall.EINVAL
+	}
+	if lost {
+		return nil, syscall.EIO
 	}
 	if uint64(off) >= size {
 		return fuse.ReadResultData(nil), 0
@@ -328,6 +415,9 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 	n := h.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.lost {
+		return 0, syscall.EIO
+	}
 	if errno := n.fs.roomFor(off + int64(len(data)) - int64(n.in.Size)); errno != 0 {
 		return 0, errno
 	}
@@ -349,17 +439,26 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 
 // commit makes the file's content and attributes durable, and with enqueue
 // queues a changed content for upload. Unless force (fsync), a file with
-// nothing new to make durable costs no sync.
+// nothing new to make durable costs no sync. The data file's sync runs
+// without the node's lock, so that stat and reads of the file go on
+// meanwhile; commits of one file run one at a time.
 func (n *Node) commit(enqueue, force bool) syscall.Errno {
+	n.commitMu.Lock()
+	defer n.commitMu.Unlock()
 	n.mu.Lock()
 	n.syncPassthroughLocked()
 	changed := n.unsynced || n.attrDirty
-	if n.unsynced && n.file != nil {
-		if err := unix.Fdatasync(int(n.file.Fd())); err != nil {
+	if file := n.file; n.unsynced && file != nil {
+		// Writes from now on need a sync of their own.
+		n.unsynced = false
+		n.mu.Unlock()
+		if err := datasync(file); err != nil {
+			n.mu.Lock()
+			n.unsynced = true
 			n.mu.Unlock()
 			return n.fs.errno("fsync", err)
 		}
-		n.unsynced = false
+		n.mu.Lock()
 	}
 	if n.attrDirty {
 		size, mtime, ctime := n.in.Size, n.in.Mtime, n.in.Ctime
@@ -394,6 +493,20 @@ func (n *Node) commit(enqueue, force bool) syscall.Errno {
 	return 0
 }
 
+// datasync is fdatasync(2) of an open file; the file may be closed
+// meanwhile (the descriptor is held while in use, never reused under us).
+func datasync(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var syncErr error
+	if err := rc.Control(func(fd uintptr) { syncErr = unix.Fdatasync(int(fd)) }); err != nil {
+		return err
+	}
+	return syncErr
+}
+
 func (h *handle) Flush(ctx context.Context) syscall.Errno {
 	if !h.writable {
 		return 0
@@ -420,6 +533,7 @@ func (h *handle) Release(ctx context.Context) syscall.Errno {
 		if pending {
 			if errno := n.commit(true, false); errno != 0 {
 				n.fs.log.Error("committing a closed file", "ino", n.ino, "errno", errno)
+				n.fs.recoverLater(n.ino)
 			}
 		}
 	}
@@ -466,6 +580,9 @@ func (h *handle) Allocate(ctx context.Context, off uint64, size uint64, mode uin
 	n := h.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.lost {
+		return syscall.EIO
+	}
 	if mode&unix.FALLOC_FL_PUNCH_HOLE == 0 {
 		if errno := n.fs.roomFor(int64(off+size) - int64(n.in.Size)); errno != 0 {
 			return errno

@@ -14,9 +14,11 @@
 package fs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -48,6 +50,9 @@ type Config struct {
 	MinFree int64
 	// Public says the whole mount stores content unencrypted.
 	Public bool
+	// Sum is the uploader's content hash (Uploader.Sum), which checks local
+	// copies against their chunks' sums; nil skips the check.
+	Sum    func(data []byte, public bool) [32]byte
 	Logger *slog.Logger
 }
 
@@ -59,6 +64,11 @@ type FS struct {
 
 	mu    sync.Mutex
 	nodes map[uint64]*Node // nodes the kernel knows, by inode number
+	// evicting: evictions of files without nodes, under way (see Evict).
+	evicting map[uint64]chan struct{}
+
+	recoverMu sync.Mutex
+	toRecover map[uint64]bool // see recoverLater
 
 	spaceMu   sync.Mutex
 	spaceFree int64
@@ -92,43 +102,103 @@ func New(cfg Config) (*FS, error) {
 
 // Recover queues every changed local file whose current version has no
 // queue entry and that no one is writing, with its size taken from its data
-// file: what a crash (or a commit that failed at close) left between a
-// change and its close. It runs at start, now and then (Maintain), and
-// after unmounting.
+// file: what a crash left between a change and its close. It runs at start
+// and after unmounting; while mounted, only files whose commit failed are
+// looked at again (Maintain), so no periodic work scans the tree.
 func (f *FS) Recover() error {
 	files, err := f.meta.Unsettled()
 	if err != nil {
 		return err
 	}
-	for _, in := range files {
-		if e, err := f.meta.Queued(in.Ino); err == nil && e.Version == in.Version {
-			continue
-		}
-		if f.changing(in.Ino) {
-			continue // its writers' close queues it
-		}
-		fi, err := os.Stat(f.cfg.Files.Path(in.Ino))
-		if err != nil {
-			f.log.Error("a changed file has no local copy", "ino", in.Ino, "err", err)
-			continue
-		}
-		if size := uint64(fi.Size()); size != in.Size {
-			if _, err := f.meta.Update(in.Ino, func(in *meta.Inode) error {
-				in.Size, in.Mtime = size, fi.ModTime().UnixNano()
-				return nil
-			}); err != nil {
-				return err
-			}
-		}
-		if _, err := f.meta.Enqueue(in.Ino, ""); err != nil {
+	for i := range files {
+		if err := f.recoverFile(&files[i]); err != nil {
 			return err
 		}
-		f.log.Info("queued a file changed before the last stop", "ino", in.Ino, "bytes", fi.Size())
 	}
 	if len(files) > 0 && f.cfg.Uploader != nil {
 		f.cfg.Uploader.Kick()
 	}
 	return f.meta.Sync()
+}
+
+// recoverLater has Maintain look at a file again: its commit failed, so
+// no close may queue its change.
+func (f *FS) recoverLater(ino uint64) {
+	f.recoverMu.Lock()
+	defer f.recoverMu.Unlock()
+	if f.toRecover == nil {
+		f.toRecover = map[uint64]bool{}
+	}
+	f.toRecover[ino] = true
+}
+
+// recoverFailed queues the files recoverLater named, keeping those that
+// fail again for the next time.
+func (f *FS) recoverFailed() error {
+	f.recoverMu.Lock()
+	inos := f.toRecover
+	f.toRecover = nil
+	f.recoverMu.Unlock()
+	var firstErr error
+	for ino := range inos {
+		in, err := f.meta.Inode(ino)
+		if errors.Is(err, syscall.ENOENT) {
+			continue
+		}
+		if err == nil && in.IsRegular() && in.Local && in.Nlink > 0 && in.Certified != in.Version {
+			err = f.recoverFile(in)
+		}
+		if err != nil {
+			f.recoverLater(ino)
+			firstErr = cmp.Or(firstErr, err)
+		}
+	}
+	if len(inos) > 0 && f.cfg.Uploader != nil {
+		f.cfg.Uploader.Kick()
+	}
+	return firstErr
+}
+
+// recoverFile queues a changed file (see Recover).
+func (f *FS) recoverFile(in *meta.Inode) error {
+	if e, err := f.meta.Queued(in.Ino); err == nil && e.Version == in.Version {
+		return nil
+	}
+	if f.changing(in.Ino) {
+		return nil // its writers' close queues it
+	}
+	fi, err := os.Stat(f.cfg.Files.Path(in.Ino))
+	switch {
+	case errors.Is(err, iofs.ErrNotExist) && in.Size > 0:
+		f.markLost(in.Ino, in.Version, f.queuedPath(in.Ino), "local copy missing")
+		return nil
+	case errors.Is(err, iofs.ErrNotExist):
+		// Empty: queued as it is; its data file is made at open.
+	case err != nil:
+		return fmt.Errorf("recover inode %d: %w", in.Ino, err)
+	case uint64(fi.Size()) != in.Size:
+		size := uint64(fi.Size())
+		if _, err := f.meta.Update(in.Ino, func(in *meta.Inode) error {
+			in.Size, in.Mtime = size, fi.ModTime().UnixNano()
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	if _, err := f.meta.Enqueue(in.Ino, ""); err != nil {
+		return err
+	}
+	f.log.Info("queued a changed file no close queued", "ino", in.Ino, "bytes", in.Size)
+	return nil
+}
+
+// queuedPath returns the path a file had when it was last queued, if any:
+// a name for messages about a file no node stands for.
+func (f *FS) queuedPath(ino uint64) string {
+	if e, err := f.meta.Queued(ino); err == nil {
+		return e.Path
+	}
+	return ""
 }
 
 // Root returns the root directory's node.

@@ -1,9 +1,12 @@
 package fs_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +26,27 @@ type testMount struct {
 	FS       *walrusfs.FS
 	Meta     *meta.Store
 	Uploader *cache.Uploader
-	unmount  func()
+	// Logs holds what the file system and the uploader logged.
+	Logs    *syncBuffer
+	unmount func()
+}
+
+// syncBuffer is a buffer that goroutines may write at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // noPassthroughEnv, when set, turns FUSE passthrough off in test mounts, as
@@ -84,12 +107,14 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 	}
 	c := n.Client(chain.Address{0xf5}, client.Options{})
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: cacheBytes, Window: 64 << 10, Timeout: 20 * time.Second})
-	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m}
-	tm.Uploader = cache.NewUploader(m, files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5,
+	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Logs: &syncBuffer{}}
+	log := slog.New(slog.NewTextHandler(tm.Logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	tm.Uploader = cache.NewUploader(m, files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,
 		OnCertified: func(ino uint64) { tm.FS.Certified(ino) },
 		Busy:        func(ino uint64) bool { return tm.FS.Busy(ino) }})
-	tm.FS, err = walrusfs.New(walrusfs.Config{Passthrough: os.Getenv(noPassthroughEnv) == "", MinFree: minFree, Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader})
+	tm.FS, err = walrusfs.New(walrusfs.Config{Passthrough: os.Getenv(noPassthroughEnv) == "", MinFree: minFree, Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader,
+		Sum: tm.Uploader.Sum, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

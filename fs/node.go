@@ -32,6 +32,8 @@ type state struct {
 	// content serializes changes of where the content lives (download,
 	// truncation, eviction) without blocking attribute requests.
 	content sync.Mutex
+	// commitMu serializes commits (see commit).
+	commitMu sync.Mutex
 
 	mu sync.Mutex
 	// in caches the inode; while a file is written, its size and times
@@ -49,6 +51,11 @@ type state struct {
 	// Handles in passthrough mode: the kernel reads and writes their data
 	// file itself, so writes are not seen one by one (see passthrough).
 	ptHandles, ptWriters int
+	// checked is 1 + the version whose local copy was found sound.
+	checked uint64
+	// lost: the content's only copy is gone (see checkLocalCopy); reads
+	// and writes fail until a truncation to nothing gives it new content.
+	lost bool
 }
 
 var (
@@ -128,8 +135,8 @@ func (n *Node) reload() {
 }
 
 // child returns the kernel-side inode of a stored inode, with the state the
-// inode's other Node objects share. A new state reads the inode again
-// under f.mu, which Evict holds while it changes an inode no Node has.
+// inode's other Node objects share. A new state reads the inode again; an
+// eviction under way meanwhile is waited for at open (waitEviction).
 func (n *Node) child(ctx context.Context, in *meta.Inode, out *fuse.EntryOut) *fusefs.Inode {
 	f := n.fs
 	f.mu.Lock()
@@ -375,13 +382,13 @@ func (f *FS) removed(in *meta.Inode) {
 		node.refresh(in)
 		node.mu.Lock()
 		open := node.handles > 0
+		node.mu.Unlock()
 		if open && in.Nlink == 0 {
 			// Its data lives on through the open descriptor; the data
 			// file's name goes now, as the file's last name did (an
 			// fstat of a passthrough file sees the data file).
 			_ = os.Remove(f.cfg.Files.Path(in.Ino))
 		}
-		node.mu.Unlock()
 		if open {
 			return // the last release deletes it
 		}
@@ -573,6 +580,9 @@ func (n *Node) walrusXattr(name string) ([]byte, syscall.Errno) {
 		}
 		if e, err := n.fs.meta.Queued(n.ino); err == nil && e.Version == in.Version {
 			return []byte("uploading" + suffix), 0
+		}
+		if lost, _ := n.fs.meta.IsLost(n.ino, in.Version); lost {
+			return []byte("lost"), 0
 		}
 		return []byte("dirty" + suffix), 0
 	}

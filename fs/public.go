@@ -58,9 +58,12 @@ func (n *Node) setPublic(ctx context.Context, public bool) syscall.Errno {
 		return 0
 	}
 	again := in.IsRegular() && in.Size > 0 && in.Certified == in.Version
-	if again && !in.Local {
-		if err := n.makeLocal(ctx, false); err != nil {
-			return n.fs.errno("setxattr", err)
+	if again {
+		// Local until the change is recorded: no eviction meanwhile.
+		n.content.Lock()
+		defer n.content.Unlock()
+		if _, errno := n.prepare(ctx, true, false); errno != 0 {
+			return errno
 		}
 	}
 	n.mu.Lock()

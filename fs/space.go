@@ -39,8 +39,8 @@ func (f *FS) roomFor(n int64) syscall.Errno {
 	return 0
 }
 
-// Maintain, every period until ctx ends, queues changed files no close
-// will queue (Recover), and drops local copies of certified content, least
+// Maintain, every period until ctx ends, queues changed files whose commit
+// failed (recoverLater), and drops local copies of certified content, least
 // recently modified first, whenever free space falls under twice MinFree.
 // Copies of content not yet certified are never dropped.
 func (f *FS) Maintain(ctx context.Context, every time.Duration) {
@@ -52,7 +52,7 @@ func (f *FS) Maintain(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		if err := f.Recover(); err != nil {
+		if err := f.recoverFailed(); err != nil {
 			f.log.Error("queueing changed files", "err", err)
 		}
 		if f.cfg.MinFree <= 0 {

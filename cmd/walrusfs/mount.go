@@ -403,7 +403,8 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		Busy: func(ino uint64) bool { return fsys != nil && fsys.Busy(ino) },
 	})
 	fsys, err = walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
-		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, MinFree: o.minFree, Public: o.public, Logger: log.With("component", "fs")})
+		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, MinFree: o.minFree, Public: o.public, Sum: uploader.Sum,
+		Logger: log.With("component", "fs")})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -56,7 +57,14 @@ type mountStatus struct {
 	// PublicFiles counts the files of a private mount stored unencrypted
 	// on purpose (user.walrus.public).
 	PublicFiles uint64 `json:"publicFiles,omitempty"`
+	// Lost names files whose only copy was local and is gone (the first
+	// lostShown of LostFiles).
+	LostFiles int             `json:"lostFiles,omitempty"`
+	Lost      []meta.LostFile `json:"lost,omitempty"`
 }
+
+// lostShown bounds the lost files status names.
+const lostShown = 10
 
 // walletStatus is the Sui wallet of a mount on Walrus on Sui: its address,
 // what it holds and what the mount spent (SUI in MIST, WAL in FROST).
@@ -156,6 +164,7 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 		st.Encryption, st.Recipients = "private", len(s.keys.ring.Recipients)
 		st.PublicFiles, _ = s.meta.PublicFiles()
 	}
+	st.Lost, st.LostFiles, _ = s.meta.Lost(lostShown)
 	st.Queue.Entries = []queueItem{}
 	if q, err := s.meta.Queue(); err == nil {
 		for _, e := range q {
@@ -298,6 +307,7 @@ func registerMountMetrics(reg *prometheus.Registry, src *statusSource) {
 	}
 	gauge("walrusfs_upload_queue_files", "Files waiting to be uploaded.", func() float64 { f, _ := queue(); return f })
 	gauge("walrusfs_upload_queue_bytes", "Bytes of the files waiting to be uploaded.", func() float64 { _, b := queue(); return b })
+	gauge("walrusfs_lost_files", "Files whose only copy was local and is gone.", func() float64 { _, n, _ := src.meta.Lost(1); return float64(n) })
 	counter("walrusfs_uploaded_files_total", "Files pointed at certified blobs.", func() float64 { return float64(src.uploader.Stats().Files) })
 	counter("walrusfs_uploaded_bytes_total", "Bytes of the files pointed at certified blobs.", func() float64 { return float64(src.uploader.Stats().Bytes) })
 	counter("walrusfs_blobs_stored_total", "Blobs stored.", func() float64 { return float64(src.uploader.Stats().Stored) })
@@ -474,6 +484,15 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 				c.Deleted, formatBytes(int64(c.ReclaimedBytes)), c.Waiting)
 			if c.LastError != "" {
 				fmt.Fprintf(w, "            deleting failing (retried): %s\n", c.LastError)
+			}
+		}
+		if st.LostFiles > 0 {
+			fmt.Fprintf(w, "  LOST      %d file(s) whose only copy was local are gone (their data files were deleted): reads fail until they are rewritten or deleted\n", st.LostFiles)
+			for _, l := range st.Lost {
+				fmt.Fprintf(w, "            %s (inode %d, %s)\n", cmp.Or(l.Path, "?"), l.Ino, l.Reason)
+			}
+			if st.LostFiles > len(st.Lost) {
+				fmt.Fprintf(w, "            ... %d more\n", st.LostFiles-len(st.Lost))
 			}
 		}
 		q := st.Queue

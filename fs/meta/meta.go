@@ -56,6 +56,10 @@ type Chunk struct {
 	// content is encrypted (Size is then the plaintext's); 0 when the blob
 	// holds the content as it is.
 	Enc uint64 `json:"enc,omitempty"`
+	// Sum is the content's hash as the uploader's dedup table keys it
+	// (keyed when the content is private): it checks a local copy without
+	// the network.
+	Sum []byte `json:"sum,omitempty"`
 }
 
 // Encrypted tells whether the blob holds the chunk as an age file.
@@ -716,6 +720,9 @@ func (s *Store) Forget(ino uint64) (bool, error) {
 			return err
 		}
 		if err := txn.Delete(queueKey(ino)); err != nil {
+			return err
+		}
+		if err := clearLost(txn, ino); err != nil {
 			return err
 		}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: xattrKey(ino, ""), PrefetchValues: false})

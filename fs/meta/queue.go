@@ -119,6 +119,9 @@ func (s *Store) Certified(ino, version uint64, chunks []Chunk, hashes [][32]byte
 		if err := putInode(txn, in); err != nil {
 			return err
 		}
+		if err := clearLost(txn, ino); err != nil {
+			return err
+		}
 		done = true
 		return txn.Delete(queueKey(ino))
 	})
