@@ -76,6 +76,7 @@ func (f *FS) evict(ino uint64) (*meta.Inode, error) {
 	if evicted {
 		// The store must not say "local" after a power cut once the
 		// copy is gone.
+		hook("evict")
 		if err := f.meta.Sync(); err != nil {
 			return nil, err
 		}

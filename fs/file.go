@@ -246,6 +246,7 @@ func (n *Node) download(ctx context.Context, version uint64) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	hook("download")
 	err = n.fs.cfg.Reader.Download(ctx, chunks, tmp)
 	if err == nil {
 		err = tmp.Sync()
@@ -496,6 +497,7 @@ func (n *Node) commit(enqueue, force bool) syscall.Errno {
 // datasync is fdatasync(2) of an open file; the file may be closed
 // meanwhile (the descriptor is held while in use, never reused under us).
 func datasync(f *os.File) error {
+	hook("datasync")
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return err

@@ -31,8 +31,8 @@ func (n *Node) checkLocalCopy(writable, trunc bool) syscall.Errno {
 	in := n.in
 	open, checked := n.file != nil, n.checked == in.Version+1
 	n.mu.Unlock()
-	if !in.Local || open || checked || !in.IsRegular() {
-		return 0
+	if !in.Local || open || checked || !in.IsRegular() || in.Size == 0 {
+		return 0 // an empty file's data file is made at open
 	}
 	path := n.fs.cfg.Files.Path(n.ino)
 	fi, err := os.Stat(path)
@@ -41,7 +41,7 @@ func (n *Node) checkLocalCopy(writable, trunc bool) syscall.Errno {
 	}
 	missing := err != nil
 	if in.Certified != in.Version || !chunksCover(in.Chunks, in.Size) {
-		if !missing || in.Size == 0 {
+		if !missing {
 			return n.markChecked(in.Version)
 		}
 		if trunc {

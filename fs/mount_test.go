@@ -26,6 +26,7 @@ type testMount struct {
 	FS       *walrusfs.FS
 	Meta     *meta.Store
 	Uploader *cache.Uploader
+	Data     cache.Files
 	// Logs holds what the file system and the uploader logged.
 	Logs    *syncBuffer
 	unmount func()
@@ -107,7 +108,7 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 	}
 	c := n.Client(chain.Address{0xf5}, client.Options{})
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: cacheBytes, Window: 64 << 10, Timeout: 20 * time.Second})
-	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Logs: &syncBuffer{}}
+	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Data: files, Logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(tm.Logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tm.Uploader = cache.NewUploader(m, files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,
