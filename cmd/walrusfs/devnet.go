@@ -220,7 +220,14 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 	if err != nil {
 		return fmt.Errorf("devnet: serve the ledger: %w", err)
 	}
-	ledgerSrv := serve(lis, ledger.NewHandler(l), log, "ledger")
+	// A new admin token each run; "walrusfs devnet join|stake|leave" read
+	// it from the ledger's directory, which only this user can.
+	adminToken, err := ledger.NewAdminToken(filepath.Join(ledgerDir, ledger.AdminTokenFile))
+	if err != nil {
+		lis.Close()
+		return fmt.Errorf("devnet: %w", err)
+	}
+	ledgerSrv := serve(lis, ledger.NewHandler(l, ledger.HandlerOptions{AdminToken: adminToken}), log, "ledger")
 	defer ledgerSrv.shutdown(time.Second)
 	ledgerURL := "http://" + ledgerSrv.addr
 	if o.metricsListen != "" {
