@@ -85,6 +85,10 @@ runs. Each node serves its Prometheus metrics (requests, bytes, errors,
 latencies, stored slivers) on its metrics port; with --metrics-listen the
 devnet serves the ledger's there, on /metrics.
 
+The ledger's transactions must be signed by their senders' keys; its admin
+endpoints, which "walrusfs devnet join|stake|leave" use, take a token that
+each run writes to DIR/ledger/admin-token, readable by this user only.
+
 On SIGINT or SIGTERM it sends the nodes SIGTERM, kills those still running
 after --stop-grace, and closes the ledger.`,
 		DisableFlagsInUseLine: true,
