@@ -82,10 +82,22 @@
 //     as an event exists, and return nothing (no error) when the context's
 //     deadline passes first, so a consumer polls with a per-call timeout and
 //     never spins; a context already done is an error.
-//   - The HTTP API trusts the sender header and serves the admin endpoint:
-//     it is for processes of one operator on a trusted network, as a local
-//     Sui network would be. Errors travel as codes that the client maps back
-//     to the chain.Err* sentinels.
+//   - The HTTP API believes no header on its own. Reads are open: chain
+//     state, the committee and the nodes' TLS pins with it, is public.
+//     Every transaction is signed by its sender's Sui Ed25519 key over the
+//     chain ID, method, path, body digest, time and a nonce; the server
+//     derives the sender from the public key, as Sui does, and accepts each
+//     signed request once, within RequestWindow of its clock (the memory of
+//     requests is in the handler, so requests signed before it started are
+//     refused too). Sync reports are the exception: the member's BLS
+//     signature in them is the proof. Admin requests (epoch changes,
+//     stakes, hence the committee) need the operator's bearer token, kept
+//     in a 0600 file (the devnet's DIR/ledger/admin-token, new each run),
+//     and are refused from other hosts over plain HTTP. A token was chosen
+//     over a unix socket so that one listener serves everything and the
+//     CLI needs only the devnet's directory. Errors travel as codes that the
+//     client maps back to the chain.Err* sentinels (401 Unauthenticated,
+//     403 Forbidden for these refusals).
 //
 // Limits: the whole state, events included, lives in memory, and the log is
 // never compacted, so opening replays every transaction (about 4 µs per

@@ -21,4 +21,13 @@ var (
 	// ledger no longer knows what is on disk; it accepts no transaction until
 	// it is reopened, which replays what the disk really holds.
 	ErrFailed = errors.New("ledger failed")
+	// ErrUnauthenticated means the HTTP API refused a request that does not
+	// prove who sent it: a transaction not signed by its sender's key, signed
+	// too long ago, or received before (a replay), or an admin request
+	// without the operator's token.
+	ErrUnauthenticated = errors.New("request not authenticated")
+	// ErrForbidden means the HTTP API serves no admin endpoint to this
+	// request: the server has no admin token, or the request came over
+	// plain HTTP from another host.
+	ErrForbidden = errors.New("forbidden")
 )

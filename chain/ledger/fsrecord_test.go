@@ -279,9 +279,9 @@ func TestFsRecordRestart(t *testing.T) {
 // and the client's errors.Is and errors.As.
 func TestFsRecordHTTP(t *testing.T) {
 	h := newHarness(t, "local")
-	srv := httptest.NewServer(ledger.NewHandler(h.l))
+	srv := httptest.NewServer(ledger.NewHandler(h.l, ledger.HandlerOptions{}))
 	defer srv.Close()
-	c := ledger.Dial(srv.URL, alice)
+	c := ledger.Dial(srv.URL, accountKey(t, alice))
 	m := h.manifest(t, c, "wire", 5, false)
 	publish(t, c, "home", m, 0)
 
@@ -323,7 +323,11 @@ func TestFsRecordHTTP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req.Header.Set(ledger.SenderHeader, ledger.FormatAddress(alice))
+			if method == http.MethodPost {
+				if err := ledger.SignRequest(req, accountKey(t, alice), h.l.ChainID(), []byte(tc.body)); err != nil {
+					t.Fatal(err)
+				}
+			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

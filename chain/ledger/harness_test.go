@@ -3,13 +3,14 @@ package ledger_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/ledger/ledgertest"
+	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/messages"
 )
@@ -46,10 +47,9 @@ func newHarness(t *testing.T, transport string) *harness {
 		h.as = func(a chain.Address) chain.Chain { return l.As(a) }
 		h.admin = l.AdvanceEpoch
 	case "http":
-		srv := httptest.NewServer(ledger.NewHandler(l))
-		t.Cleanup(srv.Close) // runs before the ledger's Close
-		h.as = func(a chain.Address) chain.Chain { return ledger.Dial(srv.URL, a) }
-		h.admin = ledger.Dial(srv.URL, chain.Address{}).AdvanceEpoch
+		url := ledgertest.Serve(t, l) // closes before the ledger does
+		h.as = func(a chain.Address) chain.Chain { return ledger.Dial(url, accountKey(t, a)) }
+		h.admin = ledger.Dial(url, nil).WithAdminToken(ledgertest.AdminToken).AdvanceEpoch
 	default:
 		t.Fatalf("unknown transport %q", transport)
 	}
@@ -64,6 +64,27 @@ func transports(t *testing.T, run func(t *testing.T, h *harness)) {
 			run(t, newHarness(t, tr))
 		})
 	}
+}
+
+// accountKeys maps the test accounts' addresses to their keys.
+var accountKeys = sync.OnceValue(func() map[chain.Address]*suikey.KeyPair {
+	m := map[chain.Address]*suikey.KeyPair{}
+	for i := range 256 {
+		k := ledgertest.AccountKey(i)
+		m[chain.Address(k.Address())] = k
+	}
+	return m
+})
+
+// accountKey returns the key of a test account (ledgertest.Address(i) for
+// i < 256).
+func accountKey(t testing.TB, a chain.Address) *suikey.KeyPair {
+	t.Helper()
+	k, ok := accountKeys()[a]
+	if !ok {
+		t.Fatalf("no key for account %s", ledger.FormatAddress(a))
+	}
+	return k
 }
 
 func testContext(t *testing.T) context.Context {

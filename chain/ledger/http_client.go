@@ -11,35 +11,67 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/messages"
 )
 
 // Client is a client of a ledger served by NewHandler, for one sender
-// account. Errors from the server unwrap to the chain.Err* sentinels (see
-// RemoteError); contexts bound every call.
+// account whose key signs its transactions. Errors from the server unwrap
+// to the chain.Err* sentinels (see RemoteError); contexts bound every call.
 type Client struct {
-	base   string
-	sender chain.Address
-	hc     *http.Client
+	base       string
+	key        *suikey.KeyPair // nil: reads and sync reports only
+	adminToken string
+	hc         *http.Client
+	chain      *chainIDCache // shared by the clients As and With* derive
+}
+
+// chainIDCache holds the server's chain ID, which signed requests name,
+// once a request has fetched it.
+type chainIDCache struct {
+	mu sync.Mutex
+	id string
 }
 
 var _ chain.Chain = (*Client)(nil)
 
 // Dial returns a client of the ledger served at baseURL (such as
-// "http://127.0.0.1:7070") sending as sender. It does no I/O.
-func Dial(baseURL string, sender chain.Address) *Client {
-	return &Client{base: strings.TrimRight(baseURL, "/"), sender: sender, hc: &http.Client{}}
+// "http://127.0.0.1:7070") sending as the account of key, which signs its
+// transactions. With a nil key the client reads, and sends only what
+// carries its own signature (ReportEpochSync); its other transactions fail
+// with ErrUnauthenticated. It does no I/O.
+func Dial(baseURL string, key *suikey.KeyPair) *Client {
+	return &Client{base: strings.TrimRight(baseURL, "/"), key: key, hc: &http.Client{}, chain: &chainIDCache{}}
 }
 
-// As returns a client of the same ledger for another sender.
-func (c *Client) As(sender chain.Address) *Client {
+// As returns a client of the same ledger for another account.
+func (c *Client) As(key *suikey.KeyPair) *Client {
 	out := *c
-	out.sender = sender
+	out.key = key
+	return &out
+}
+
+// Sender returns the account that sends the transactions: the address of
+// the client's key, or the zero address without one.
+func (c *Client) Sender() chain.Address {
+	if c.key == nil {
+		return chain.Address{}
+	}
+	return chain.Address(c.key.Address())
+}
+
+// WithAdminToken returns a client that sends token with admin requests
+// (AdvanceEpoch, SetStake): the server's HandlerOptions.AdminToken, as
+// ReadAdminToken reads it.
+func (c *Client) WithAdminToken(token string) *Client {
+	out := *c
+	out.adminToken = token
 	return &out
 }
 
@@ -51,23 +83,49 @@ func (c *Client) WithHTTPClient(hc *http.Client) *Client {
 	return &out
 }
 
+// How a request proves who sends it.
+type auth int
+
+const (
+	authOpen   auth = iota // reads, and requests that carry their own signature
+	authSigned             // transactions: signed by the sender's key
+	authAdmin              // admin requests: the operator's token
+)
+
 // do sends one request and decodes its JSON answer into out.
-func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
+func (c *Client) do(ctx context.Context, a auth, method, path string, in, out any) error {
+	var body []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("ledger %s: encode request: %w", path, err)
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("ledger %s: %w", path, err)
 	}
-	req.Header.Set(SenderHeader, FormatAddress(c.sender))
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	switch a {
+	case authSigned:
+		if c.key == nil {
+			return fmt.Errorf("ledger %s: %w: this client has no key to sign transactions with", path, ErrUnauthenticated)
+		}
+		id, err := c.chainID(ctx)
+		if err != nil {
+			return err
+		}
+		if err := signRequest(req, c.key, id, body, time.Now()); err != nil {
+			return fmt.Errorf("ledger %s: sign: %w", path, err)
+		}
+	case authAdmin:
+		if c.adminToken == "" {
+			return fmt.Errorf("ledger %s: %w: this client has no admin token", path, ErrUnauthenticated)
+		}
+		req.Header.Set("Authorization", "Bearer "+c.adminToken)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -83,6 +141,24 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	return nil
 }
 
+// chainID returns the server's chain ID, fetching it the first time.
+func (c *Client) chainID(ctx context.Context) (string, error) {
+	c.chain.mu.Lock()
+	defer c.chain.mu.Unlock()
+	if c.chain.id != "" {
+		return c.chain.id, nil
+	}
+	var out chainBody
+	if err := c.do(ctx, authOpen, http.MethodGet, "/v1/chain", nil, &out); err != nil {
+		return "", err
+	}
+	if out.ChainID == "" {
+		return "", fmt.Errorf("ledger /v1/chain: no chain ID in the answer")
+	}
+	c.chain.id = out.ChainID
+	return out.ChainID, nil
+}
+
 // remoteError turns an error response into a RemoteError.
 func remoteError(resp *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -96,7 +172,7 @@ func remoteError(resp *http.Response) error {
 // Committee returns the committee of the current epoch.
 func (c *Client) Committee(ctx context.Context) (*chain.Committee, error) {
 	var out chain.Committee
-	if err := c.do(ctx, http.MethodGet, "/v1/committee", nil, &out); err != nil {
+	if err := c.do(ctx, authOpen, http.MethodGet, "/v1/committee", nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -105,7 +181,7 @@ func (c *Client) Committee(ctx context.Context) (*chain.Committee, error) {
 // ReserveStorage buys size bytes of encoded length for epochs epochs.
 func (c *Client) ReserveStorage(ctx context.Context, size uint64, epochs uint32) (chain.Storage, error) {
 	var out chain.Storage
-	err := c.do(ctx, http.MethodPost, "/v1/tx/reserve-storage", reserveTx{Size: size, Epochs: epochs}, &out)
+	err := c.do(ctx, authSigned, http.MethodPost, "/v1/tx/reserve-storage", reserveTx{Size: size, Epochs: epochs}, &out)
 	return out, err
 }
 
@@ -113,48 +189,48 @@ func (c *Client) ReserveStorage(ctx context.Context, size uint64, epochs uint32)
 func (c *Client) RegisterBlob(ctx context.Context, storage chain.ObjectID, blobID encoding.BlobID, root encoding.Hash, size uint64, encodingType byte, deletable bool) (chain.Blob, error) {
 	var out chain.Blob
 	in := registerTx{Storage: id32(storage), BlobID: blobID, Root: root, Size: size, EncodingType: encodingType, Deletable: deletable}
-	err := c.do(ctx, http.MethodPost, "/v1/tx/register-blob", in, &out)
+	err := c.do(ctx, authSigned, http.MethodPost, "/v1/tx/register-blob", in, &out)
 	return out, err
 }
 
 // CertifyBlob certifies a blob of the sender's.
 func (c *Client) CertifyBlob(ctx context.Context, blob chain.ObjectID, cert messages.Certificate) (chain.Blob, error) {
 	var out chain.Blob
-	err := c.do(ctx, http.MethodPost, "/v1/tx/certify-blob", certifyTx{Blob: id32(blob), Cert: toWireCert(cert)}, &out)
+	err := c.do(ctx, authSigned, http.MethodPost, "/v1/tx/certify-blob", certifyTx{Blob: id32(blob), Cert: toWireCert(cert)}, &out)
 	return out, err
 }
 
 // InvalidateBlobID marks a blob ID invalid.
 func (c *Client) InvalidateBlobID(ctx context.Context, cert messages.Certificate) error {
 	var out struct{}
-	return c.do(ctx, http.MethodPost, "/v1/tx/invalidate-blob-id", invalidateTx{Cert: toWireCert(cert)}, &out)
+	return c.do(ctx, authSigned, http.MethodPost, "/v1/tx/invalidate-blob-id", invalidateTx{Cert: toWireCert(cert)}, &out)
 }
 
 // DeleteBlob deletes a deletable blob of the sender's and returns its storage.
 func (c *Client) DeleteBlob(ctx context.Context, blob chain.ObjectID) (chain.Storage, error) {
 	var out chain.Storage
-	err := c.do(ctx, http.MethodPost, "/v1/tx/delete-blob", deleteTx{Blob: id32(blob)}, &out)
+	err := c.do(ctx, authSigned, http.MethodPost, "/v1/tx/delete-blob", deleteTx{Blob: id32(blob)}, &out)
 	return out, err
 }
 
 // ExtendBlob extends a certified blob of the sender's by epochs epochs.
 func (c *Client) ExtendBlob(ctx context.Context, blob chain.ObjectID, epochs uint32) (chain.Blob, error) {
 	var out chain.Blob
-	err := c.do(ctx, http.MethodPost, "/v1/tx/extend-blob", extendTx{Blob: id32(blob), Epochs: epochs}, &out)
+	err := c.do(ctx, authSigned, http.MethodPost, "/v1/tx/extend-blob", extendTx{Blob: id32(blob), Epochs: epochs}, &out)
 	return out, err
 }
 
 // Blob returns a blob object.
 func (c *Client) Blob(ctx context.Context, id chain.ObjectID) (chain.Blob, error) {
 	var out chain.Blob
-	err := c.do(ctx, http.MethodGet, "/v1/blobs/"+FormatObjectID(id), nil, &out)
+	err := c.do(ctx, authOpen, http.MethodGet, "/v1/blobs/"+FormatObjectID(id), nil, &out)
 	return out, err
 }
 
 // BlobStatus returns what the ledger knows of a blob ID.
 func (c *Client) BlobStatus(ctx context.Context, blobID encoding.BlobID) (chain.BlobStatus, error) {
 	var out chain.BlobStatus
-	err := c.do(ctx, http.MethodGet, "/v1/blob-status/"+blobID.String(), nil, &out)
+	err := c.do(ctx, authOpen, http.MethodGet, "/v1/blob-status/"+blobID.String(), nil, &out)
 	return out, err
 }
 
@@ -167,7 +243,7 @@ func (c *Client) PublishManifest(ctx context.Context, name string, manifest enco
 		return chain.FsRecord{}, fmt.Errorf("publish manifest: %w", err)
 	}
 	var out chain.FsRecord
-	err := c.do(ctx, http.MethodPost, "/v1/tx/publish-manifest", publishTx{Name: name, Manifest: manifest, PrevVersion: prevVersion}, &out)
+	err := c.do(ctx, authSigned, http.MethodPost, "/v1/tx/publish-manifest", publishTx{Name: name, Manifest: manifest, PrevVersion: prevVersion}, &out)
 	return out, err
 }
 
@@ -177,14 +253,14 @@ func (c *Client) FsRecord(ctx context.Context, owner chain.Address, name string)
 	// The name goes in the query: in the path, names such as ".." or ones
 	// holding "/" would be cleaned or split by the server's router.
 	q := url.Values{"name": {name}}
-	err := c.do(ctx, http.MethodGet, "/v1/fs-records/"+FormatAddress(owner)+"?"+q.Encode(), nil, &out)
+	err := c.do(ctx, authOpen, http.MethodGet, "/v1/fs-records/"+FormatAddress(owner)+"?"+q.Encode(), nil, &out)
 	return out, err
 }
 
 // AdvanceEpoch calls the admin endpoint: see Ledger.AdvanceEpoch.
 func (c *Client) AdvanceEpoch(ctx context.Context, next []NodeRegistration) (chain.Committee, error) {
 	var out chain.Committee
-	err := c.do(ctx, http.MethodPost, "/v1/admin/advance-epoch", epochTx{Nodes: toNodeRecords(next)}, &out)
+	err := c.do(ctx, authAdmin, http.MethodPost, "/v1/admin/advance-epoch", epochTx{Nodes: toNodeRecords(next)}, &out)
 	return out, err
 }
 
@@ -194,13 +270,13 @@ func (c *Client) SetStake(ctx context.Context, node chain.ObjectID, stake uint64
 	if reg != nil {
 		tx.Register = &toNodeRecords([]NodeRegistration{*reg})[0]
 	}
-	return c.do(ctx, http.MethodPost, "/v1/admin/stake", tx, &struct{}{})
+	return c.do(ctx, authAdmin, http.MethodPost, "/v1/admin/stake", tx, &struct{}{})
 }
 
 // ReportEpochSync sends a member's signed sync report: see
 // Ledger.ReportEpochSync.
 func (c *Client) ReportEpochSync(ctx context.Context, epoch chain.Epoch, node chain.ObjectID, sig bls.Signature) error {
-	return c.do(ctx, http.MethodPost, "/v1/tx/epoch-sync-done", syncDoneTx{Node: id32(node), Epoch: epoch, Signature: sig[:]}, &struct{}{})
+	return c.do(ctx, authOpen, http.MethodPost, "/v1/tx/epoch-sync-done", syncDoneTx{Node: id32(node), Epoch: epoch, Signature: sig[:]}, &struct{}{})
 }
 
 // Poll lengths of Events: a request without a context deadline is held up to
@@ -241,7 +317,7 @@ func (c *Client) Events(ctx context.Context, from chain.Cursor, limit int) ([]ch
 			"limit": {strconv.Itoa(max(limit, 0))},
 			"wait":  {strconv.FormatInt(max(wait.Milliseconds(), 1), 10)},
 		}
-		err := c.do(ctx, http.MethodGet, "/v1/events?"+q.Encode(), nil, &out)
+		err := c.do(ctx, authOpen, http.MethodGet, "/v1/events?"+q.Encode(), nil, &out)
 		switch {
 		case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 			return nil, nil

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,14 +16,24 @@ import (
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
+// HandlerOptions configure NewHandler.
+type HandlerOptions struct {
+	// AdminToken, when set, is the bearer token that admin requests must
+	// carry (see NewAdminToken); without it no admin endpoint is served.
+	AdminToken string
+	// Now is the clock that signed requests' times are checked against;
+	// time.Now by default.
+	Now func() time.Time
+}
+
 // NewHandler serves l over HTTP so that separate processes share one
-// ledger; Dial is its client. Transactions are POSTs whose JSON bodies are
-// the records' own transaction fields; the sender is the SenderHeader (hex
-// address), trusted as given: the ledger authenticates nobody, and the admin
-// endpoint is served too, so bind the server to an address only trusted
-// processes reach. Events requests are held up to MaxPollWait milliseconds:
-// a server's WriteTimeout must be longer.
+// ledger; Dial is its client. Reads are open to anyone, as chain state is
+// public. Transactions are POSTs whose JSON bodies are the records' own
+// transaction fields, signed by the sender's Sui key (see "Trust" below).
+// Events requests are held up to MaxPollWait milliseconds: a server's
+// WriteTimeout must be longer.
 //
+//	GET  /v1/chain                                                      → {"chainId"}
 //	GET  /v1/committee                                                  → Committee
 //	GET  /v1/blobs/{objectID}                                           → Blob
 //	GET  /v1/blob-status/{blobID}                                       → BlobStatus
@@ -46,9 +57,31 @@ import (
 // writes them (object IDs and addresses as arrays of 32 numbers, as long as
 // those types have no text form). Errors are {"error": {"code", "message"}},
 // with a code per sentinel (NotFound, NotOwner, InvalidCertificate, ...).
-func NewHandler(l *Ledger) http.Handler {
-	h := &handler{l: l}
+//
+// Trust: no header is believed on its own. A /v1/tx/ request names its
+// sender in SenderHeader and carries, in SignatureHeader, the sender's Sui
+// Ed25519 signature (as a personal message, so it can never pass for a Sui
+// transaction) over the chain ID, sender, method, path, body digest,
+// TimeHeader and NonceHeader; the server derives the signer's address from
+// the public key, as Sui does, and accepts a request only if it is the
+// sender's, signed within RequestWindow of its clock and not received
+// before. Missing, bad or replayed signatures get 401 Unauthenticated. The
+// exception is epoch-sync-done, which the member's BLS signature inside it
+// authenticates. Admin requests carry opts.AdminToken as a bearer token: a
+// random secret in a 0600 file of the operator's, so that only the
+// operator's processes (and root) can read it, whatever port the server
+// listens on. It was chosen over a unix socket so that one listener serves
+// all and the CLI needs only the devnet's directory. Plain-HTTP admin
+// requests from other hosts are refused (403) even with the token, since it
+// would have crossed the network in the clear.
+func NewHandler(l *Ledger, opts HandlerOptions) http.Handler {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	h := &handler{l: l, adminToken: opts.AdminToken, now: now, seen: newReplayGuard(now())}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/chain", h.chainInfo)
 	mux.HandleFunc("GET /v1/committee", h.committee)
 	mux.HandleFunc("GET /v1/blobs/{id}", h.blob)
 	mux.HandleFunc("GET /v1/blob-status/{blobID}", h.blobStatus)
@@ -81,8 +114,8 @@ func NewHandler(l *Ledger) http.Handler {
 	mux.HandleFunc("POST /v1/tx/publish-manifest", transaction(h, func(ctx context.Context, a *Account, in *publishTx) (any, error) {
 		return a.PublishManifest(ctx, in.Name, in.Manifest, in.PrevVersion)
 	}))
-	mux.HandleFunc("POST /v1/admin/advance-epoch", h.advanceEpoch)
-	mux.HandleFunc("POST /v1/admin/stake", h.setStake)
+	mux.HandleFunc("POST /v1/admin/advance-epoch", h.admin(h.advanceEpoch))
+	mux.HandleFunc("POST /v1/admin/stake", h.admin(h.setStake))
 	mux.HandleFunc("POST /v1/tx/epoch-sync-done", h.reportEpochSync)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: no endpoint %s %s", chain.ErrNotFound, r.Method, r.URL.Path))
@@ -90,24 +123,29 @@ func NewHandler(l *Ledger) http.Handler {
 	return mux
 }
 
-type handler struct{ l *Ledger }
+type handler struct {
+	l          *Ledger
+	adminToken string
+	now        func() time.Time
+	seen       *replayGuard
+}
 
-// transaction adapts a transaction to an HTTP handler: sender from the
-// header, input from the JSON body.
+// transaction adapts a transaction to an HTTP handler: the sender is the
+// signer of the request, the input its JSON body.
 func transaction[T any](h *handler, run func(context.Context, *Account, *T) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		raw := r.Header.Get(SenderHeader)
-		if raw == "" {
-			h.fail(w, r, fmt.Errorf("%w: missing %s header", chain.ErrInvalidArgument, SenderHeader))
+		body, err := readBody(w, r)
+		if err != nil {
+			h.fail(w, r, err)
 			return
 		}
-		sender, err := ParseAddress(raw)
+		sender, err := h.authenticate(r, body)
 		if err != nil {
-			h.fail(w, r, fmt.Errorf("sender: %w", err))
+			h.fail(w, r, err)
 			return
 		}
 		in := new(T)
-		if err := decodeBody(w, r, in); err != nil {
+		if err := decodeJSON(body, in); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -120,13 +158,47 @@ func transaction[T any](h *handler, run func(context.Context, *Account, *T) (any
 	}
 }
 
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+// admin lets only the operator's requests through to next.
+func (h *handler) admin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h.checkAdmin(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		next(w, r)
+	}
+}
+
+// readBody reads a request body of up to maxBodyBytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%w: request body: %w", chain.ErrInvalidArgument, err)
+	}
+	return b, nil
+}
+
+// decodeJSON decodes a request body; an empty one leaves v as it is.
+func decodeJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("%w: request body: %w", chain.ErrInvalidArgument, err)
 	}
 	return nil
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, v)
+}
+
+// chainInfo names the ledger; clients sign requests for this chain ID.
+func (h *handler) chainInfo(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, chainBody{ChainID: h.l.ChainID()})
 }
 
 func (h *handler) committee(w http.ResponseWriter, r *http.Request) {

@@ -18,24 +18,25 @@ import (
 // bodies with codes, and the statuses of the sentinels.
 func TestHTTPErrors(t *testing.T) {
 	h := newHarness(t, "local")
-	srv := httptest.NewServer(ledger.NewHandler(h.l))
+	srv := httptest.NewServer(ledger.NewHandler(h.l, ledger.HandlerOptions{}))
 	defer srv.Close()
 	for _, tc := range []struct {
 		name, method, path, sender, body string
+		signed                           bool
 		status                           int
 		code                             string
 	}{
-		{"no sender", "POST", "/v1/tx/reserve-storage", "", `{"size":1,"epochs":1}`, 400, "InvalidArgument"},
-		{"bad sender", "POST", "/v1/tx/reserve-storage", "0x12", `{"size":1,"epochs":1}`, 400, "InvalidArgument"},
-		{"bad JSON", "POST", "/v1/tx/reserve-storage", ledger.FormatAddress(alice), `{"size":`, 400, "InvalidArgument"},
-		{"unknown field", "POST", "/v1/tx/reserve-storage", ledger.FormatAddress(alice), `{"size":1,"epochs":1,"price":2}`, 400, "InvalidArgument"},
-		{"rule", "POST", "/v1/tx/reserve-storage", ledger.FormatAddress(alice), `{"size":0,"epochs":1}`, 400, "InvalidArgument"},
-		{"no blob", "GET", "/v1/blobs/0x" + strings.Repeat("ab", 32), "", "", 404, "NotFound"},
-		{"bad object ID", "GET", "/v1/blobs/xyz", "", "", 400, "InvalidArgument"},
-		{"bad blob ID", "GET", "/v1/blob-status/!!", "", "", 400, "InvalidArgument"},
-		{"bad cursor", "GET", "/v1/events?from=-1", "", "", 400, "InvalidArgument"},
-		{"no endpoint", "GET", "/v2/nothing", "", "", 404, "NotFound"},
-		{"wrong method", "DELETE", "/v1/committee", "", "", 404, "NotFound"},
+		{"no sender", "POST", "/v1/tx/reserve-storage", "", `{"size":1,"epochs":1}`, false, 401, "Unauthenticated"},
+		{"bad sender", "POST", "/v1/tx/reserve-storage", "0x12", `{"size":1,"epochs":1}`, false, 401, "Unauthenticated"},
+		{"bad JSON", "POST", "/v1/tx/reserve-storage", "", `{"size":`, true, 400, "InvalidArgument"},
+		{"unknown field", "POST", "/v1/tx/reserve-storage", "", `{"size":1,"epochs":1,"price":2}`, true, 400, "InvalidArgument"},
+		{"rule", "POST", "/v1/tx/reserve-storage", "", `{"size":0,"epochs":1}`, true, 400, "InvalidArgument"},
+		{"no blob", "GET", "/v1/blobs/0x" + strings.Repeat("ab", 32), "", "", false, 404, "NotFound"},
+		{"bad object ID", "GET", "/v1/blobs/xyz", "", "", false, 400, "InvalidArgument"},
+		{"bad blob ID", "GET", "/v1/blob-status/!!", "", "", false, 400, "InvalidArgument"},
+		{"bad cursor", "GET", "/v1/events?from=-1", "", "", false, 400, "InvalidArgument"},
+		{"no endpoint", "GET", "/v2/nothing", "", "", false, 404, "NotFound"},
+		{"wrong method", "DELETE", "/v1/committee", "", "", false, 404, "NotFound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequestWithContext(testContext(t), tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
@@ -44,6 +45,11 @@ func TestHTTPErrors(t *testing.T) {
 			}
 			if tc.sender != "" {
 				req.Header.Set(ledger.SenderHeader, tc.sender)
+			}
+			if tc.signed {
+				if err := ledger.SignRequest(req, accountKey(t, alice), h.l.ChainID(), []byte(tc.body)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -65,9 +71,9 @@ func TestHTTPErrors(t *testing.T) {
 // errors.As as in process, and that contexts bound calls.
 func TestClientErrors(t *testing.T) {
 	h := newHarness(t, "local")
-	srv := httptest.NewServer(ledger.NewHandler(h.l))
+	srv := httptest.NewServer(ledger.NewHandler(h.l, ledger.HandlerOptions{}))
 	defer srv.Close()
-	c := ledger.Dial(srv.URL+"/", alice)
+	c := ledger.Dial(srv.URL+"/", accountKey(t, alice))
 
 	_, err := c.Blob(testContext(t), chain.ObjectID{1})
 	var re *ledger.RemoteError
@@ -83,7 +89,7 @@ func TestClientErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = ledger.Dial(stuck.URL, alice).Committee(ctx)
+	_, err = ledger.Dial(stuck.URL, nil).Committee(ctx)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
 		t.Fatalf("stuck server: %v after %v", err, time.Since(start))
 	}
@@ -92,7 +98,7 @@ func TestClientErrors(t *testing.T) {
 	if _, err := c.ReserveStorage(testContext(t), 1, 1); !errors.Is(err, ledger.ErrClosed) {
 		t.Fatalf("closed ledger: %v", err)
 	}
-	if _, err := ledger.Dial("http://127.0.0.1:1", alice).Committee(testContext(t)); err == nil {
+	if _, err := ledger.Dial("http://127.0.0.1:1", nil).Committee(testContext(t)); err == nil {
 		t.Fatal("no server: no error")
 	}
 }

@@ -9,9 +9,6 @@ import (
 )
 
 const (
-	// SenderHeader carries the sender's address on transactions.
-	SenderHeader = "Walrusfs-Sender"
-
 	// MaxPollWait caps how long the server holds an events request.
 	MaxPollWait  = 30_000 // milliseconds
 	maxBodyBytes = 1 << 20
@@ -27,6 +24,10 @@ type wireError struct {
 	Message string `json:"message"`
 }
 
+type chainBody struct {
+	ChainID string `json:"chainId"`
+}
+
 type eventsBody struct {
 	Events []chain.Event `json:"events"`
 }
@@ -38,6 +39,8 @@ var wireErrors = []struct {
 	err    error
 	status int
 }{
+	{"Unauthenticated", ErrUnauthenticated, http.StatusUnauthorized},
+	{"Forbidden", ErrForbidden, http.StatusForbidden},
 	{"NotFound", chain.ErrNotFound, http.StatusNotFound},
 	{"NotOwner", chain.ErrNotOwner, http.StatusForbidden},
 	{"InvalidBlobID", chain.ErrInvalidBlobID, http.StatusUnprocessableEntity},

@@ -99,9 +99,9 @@ func TestRestart(t *testing.T) {
 func TestRestartBehindHTTP(t *testing.T) {
 	h := newHarness(t, "local")
 	busyLedger(t, h)
-	srv := httptest.NewServer(ledger.NewHandler(h.l))
+	srv := httptest.NewServer(ledger.NewHandler(h.l, ledger.HandlerOptions{}))
 	cursor := h.l.NextCursor()
-	seen := readEvents(t, ledger.Dial(srv.URL, alice), 0, cursor)
+	seen := readEvents(t, ledger.Dial(srv.URL, accountKey(t, alice)), 0, cursor)
 	srv.Close()
 	h.l.Close()
 
@@ -110,9 +110,9 @@ func TestRestartBehindHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	srv = httptest.NewServer(ledger.NewHandler(l))
+	srv = httptest.NewServer(ledger.NewHandler(l, ledger.HandlerOptions{}))
 	defer srv.Close()
-	c := ledger.Dial(srv.URL, alice)
+	c := ledger.Dial(srv.URL, accountKey(t, alice))
 	if again := readEvents(t, c, 0, cursor); !slices.EqualFunc(seen, again, func(a, b chain.Event) bool { return a == b }) {
 		t.Fatal("events differ after restart")
 	}

@@ -85,6 +85,10 @@ runs. Each node serves its Prometheus metrics (requests, bytes, errors,
 latencies, stored slivers) on its metrics port; with --metrics-listen the
 devnet serves the ledger's there, on /metrics.
 
+The ledger's transactions must be signed by their senders' keys; its admin
+endpoints, which "walrusfs devnet join|stake|leave" use, take a token that
+each run writes to DIR/ledger/admin-token, readable by this user only.
+
 On SIGINT or SIGTERM it sends the nodes SIGTERM, kills those still running
 after --stop-grace, and closes the ledger.`,
 		DisableFlagsInUseLine: true,
@@ -220,7 +224,14 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 	if err != nil {
 		return fmt.Errorf("devnet: serve the ledger: %w", err)
 	}
-	ledgerSrv := serve(lis, ledger.NewHandler(l), log, "ledger")
+	// A new admin token each run; "walrusfs devnet join|stake|leave" read
+	// it from the ledger's directory, which only this user can.
+	adminToken, err := ledger.NewAdminToken(filepath.Join(ledgerDir, ledger.AdminTokenFile))
+	if err != nil {
+		lis.Close()
+		return fmt.Errorf("devnet: %w", err)
+	}
+	ledgerSrv := serve(lis, ledger.NewHandler(l, ledger.HandlerOptions{AdminToken: adminToken}), log, "ledger")
 	defer ledgerSrv.shutdown(time.Second)
 	ledgerURL := "http://" + ledgerSrv.addr
 	if o.metricsListen != "" {

@@ -22,7 +22,8 @@ import (
 )
 
 // The devnet's staking verbs stand in for Walrus's staking with WAL: they
-// set a node's stake through the ledger's admin endpoint, and the committee
+// set a node's stake through the ledger's admin endpoint (with the token the
+// devnet wrote to DIR/ledger/admin-token), and the committee
 // follows at the next election, half an epoch before the epoch change. With
 // --now (the default) the epoch changes at once, electing the committee
 // from the new stakes, as a devnet without --epoch-duration needs.
@@ -40,7 +41,11 @@ func openDevnetAdmin(ctx context.Context, dir string) (*devnetAdmin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("is the devnet running? %w", err)
 	}
-	admin := ledger.Dial(cfg.Ledger, chain.Address{})
+	token, err := ledger.ReadAdminToken(filepath.Join(dir, "ledger", ledger.AdminTokenFile))
+	if err != nil {
+		return nil, fmt.Errorf("the ledger's admin endpoints need its token: %w", err)
+	}
+	admin := ledger.Dial(cfg.Ledger, nil).WithAdminToken(token)
 	com, err := admin.Committee(ctx)
 	if err != nil {
 		return nil, err

@@ -108,7 +108,9 @@ func connectDevnet(ctx context.Context, path string, log *slog.Logger) (*network
 		nw.what = path
 		return nw, nil
 	}
-	ch := ledger.Dial(cfg.Ledger, cfg.Account)
+	// Without walrus_config there is no key: the ledger refuses unsigned
+	// transactions, so such a network serves reads only.
+	ch := ledger.Dial(cfg.Ledger, nil)
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	com, err := ch.Committee(cctx)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/messages"
@@ -61,10 +62,19 @@ func Key(tb testing.TB, i int) *bls.PrivateKey {
 	return k
 }
 
-// Address returns a test account address.
-func Address(i int) chain.Address {
-	return chain.Address(sha256.Sum256(fmt.Appendf(nil, "ledgertest account %d", i)))
+// AccountKey returns the Sui key of test account i, which signs its
+// transactions over HTTP.
+func AccountKey(i int) *suikey.KeyPair {
+	seed := sha256.Sum256(fmt.Appendf(nil, "ledgertest account %d", i))
+	k, err := suikey.FromSeed(seed[:])
+	if err != nil {
+		panic(err) // a 32-byte seed is always a key
+	}
+	return k
 }
+
+// Address returns the address of test account i.
+func Address(i int) chain.Address { return chain.Address(AccountKey(i).Address()) }
 
 // Genesis returns a genesis with this committee and manual epochs.
 func (c *Committee) Genesis() ledger.Genesis {
@@ -126,11 +136,15 @@ func Open(tb testing.TB, g ledger.Genesis, opts ledger.Options) (*ledger.Ledger,
 	return l, dir
 }
 
-// Serve serves l over HTTP on a loopback port until the test ends and
-// returns its base URL, for ledger.Dial.
+// AdminToken is the admin token of the servers Serve starts.
+const AdminToken = "ledgertest-admin-token"
+
+// Serve serves l over HTTP on a loopback port until the test ends, with
+// AdminToken as its admin token, and returns its base URL, for
+// ledger.Dial.
 func Serve(tb testing.TB, l *ledger.Ledger) string {
 	tb.Helper()
-	srv := httptest.NewServer(ledger.NewHandler(l))
+	srv := httptest.NewServer(ledger.NewHandler(l, ledger.HandlerOptions{AdminToken: AdminToken}))
 	tb.Cleanup(srv.Close)
 	return srv.URL
 }
