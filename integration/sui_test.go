@@ -213,7 +213,9 @@ func TestMountOnSuiFace(t *testing.T) {
 
 // TestMountWithEmptyWallet mounts a devnet with a wallet that holds no coins:
 // written files stay queued, with the reason shown in the status, and none
-// is lost; a store from the command line says what is missing.
+// is lost; a store from the command line says what is missing. Stopping
+// such a mount waits for its uploads at most --drain-timeout, and a second
+// SIGTERM stops the wait at once; the queue is kept for the next mount.
 func TestMountWithEmptyWallet(t *testing.T) {
 	dir := t.TempDir()
 	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
@@ -235,7 +237,7 @@ func TestMountWithEmptyWallet(t *testing.T) {
 	}
 
 	state, mnt := t.TempDir(), t.TempDir()
-	startMount(t, mnt, state, "--config", poor.ClientConfig)
+	m := startMount(t, mnt, state, "--config", poor.ClientConfig)
 	must(t, os.WriteFile(filepath.Join(mnt, "kept"), []byte("kept while unpaid"), 0o644))
 	for deadline := time.Now().Add(time.Minute); ; {
 		var st []struct {
@@ -261,6 +263,46 @@ func TestMountWithEmptyWallet(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(mnt, "kept")); err != nil || string(got) != "kept while unpaid" {
 		t.Fatalf("the unpaid file reads %q, %v", got, err)
+	}
+
+	// SIGTERM unmounts and waits for the upload that cannot happen; a
+	// second SIGTERM ends the wait.
+	must(t, m.cmd.Process.Signal(syscall.SIGTERM))
+	waitLog(t, m, "waiting for 1 file(s)")
+	must(t, m.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-m.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the mount still waits 20 s after a second SIGTERM:\n%s", m.logTail(20))
+	}
+	if code := m.cmd.ProcessState.ExitCode(); code != 0 || !strings.Contains(m.logTail(5), "1 file(s) stay queued") {
+		t.Fatalf("exit %d after a second SIGTERM; log:\n%s", code, m.logTail(20))
+	}
+
+	// Unmounted from outside, the mount waits --drain-timeout at most.
+	m = startMount(t, mnt, state, "--config", poor.ClientConfig, "--drain-timeout", "2s")
+	if got, err := os.ReadFile(filepath.Join(mnt, "kept")); err != nil || string(got) != "kept while unpaid" {
+		t.Fatalf("after the restart the unpaid file reads %q, %v", got, err)
+	}
+	mustRun(t, 30*time.Second, "umount", mnt)
+	select {
+	case <-m.exited:
+	case <-time.After(time.Minute):
+		t.Fatalf("the mount still waits a minute after unmounting with --drain-timeout 2s:\n%s", m.logTail(20))
+	}
+	if !strings.Contains(m.logTail(10), "1 file(s) stay queued") {
+		t.Fatalf("no word of the file left queued:\n%s", m.logTail(20))
+	}
+}
+
+// waitLog waits until a mount's log holds text.
+func waitLog(t *testing.T, m *mountProc, text string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(m.logTail(50), text); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the mount's log after a minute:\n%s", text, m.logTail(20))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -52,30 +52,33 @@ func run(args []string) int {
 }
 
 // signalContext returns a context that the first SIGINT or SIGTERM cancels,
-// so that daemons shut down gracefully and transfers stop cleanly. After
-// it, a second SIGINT (Ctrl-C) kills the process as usual, but further
-// SIGTERMs are ignored: a node whose devnet dies gets its parent-death
-// SIGTERM once per exiting thread of the devnet, and must not die of the
-// second in the middle of closing its store. Shutdowns are bounded anyway.
+// so that daemons shut down gracefully and transfers stop cleanly. The
+// second signal cancels the context hurried returns: a mount then stops
+// waiting for its uploads at once. After that, a third SIGINT (Ctrl-C)
+// kills the process as usual, but further SIGTERMs are ignored: a node
+// whose devnet dies gets its parent-death SIGTERM once per exiting thread
+// of the devnet, and must not die of one in the middle of closing its
+// store. Shutdowns are bounded anyway.
 func signalContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
+	hurry, hurryNow := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), hurryKey{}, hurry))
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
 		defer signal.Stop(sigs)
-		select {
-		case <-sigs:
-			cancel()
-			signal.Reset(os.Interrupt)
-		case <-done:
-			return
-		}
-		for {
+		for i := 0; ; i++ {
 			select {
 			case <-sigs:
 			case <-done:
 				return
+			}
+			switch i {
+			case 0:
+				cancel()
+			case 1:
+				hurryNow()
+				signal.Reset(os.Interrupt)
 			}
 		}
 	}()
@@ -83,7 +86,19 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return ctx, func() {
 		once.Do(func() {
 			cancel()
+			hurryNow()
 			close(done)
 		})
 	}
+}
+
+type hurryKey struct{}
+
+// hurried returns the context the second signal cancels (see
+// signalContext); one that nothing cancels outside a signal context.
+func hurried(ctx context.Context) context.Context {
+	if h, ok := ctx.Value(hurryKey{}).(context.Context); ok {
+		return h
+	}
+	return context.Background()
 }

@@ -55,6 +55,7 @@ type mountOptions struct {
 	chunkSize  int64
 	epochs     uint32
 	noDrain    bool
+	drainFor   time.Duration
 	metrics    string
 	name       string
 	snapshot   string
@@ -91,8 +92,9 @@ wallet's WAL and SUI; with --network it uses a devnet's ledger directly.
 Writes land in a local cache and are durable there on fsync and close; a
 closed file is uploaded in the background, and points at its blobs once they
 are certified. On exit, the upload queue is drained first (showing its
-progress) unless --no-drain is given; a second Ctrl-C stops waiting, and the
-queue resumes at the next mount.
+progress) for at most --drain-timeout unless --no-drain is given; a second
+Ctrl-C or SIGTERM stops waiting at once. What is left stays queued, and
+resumes at the next mount.
 
 Every Walrus blob is public, so everything is encrypted before it leaves
 the machine: each file (each chunk of a large one, each small file of a
@@ -139,6 +141,7 @@ The mount is private to its user unless --allow-other is given.`,
 	f.DurationVar(&o.gcGrace, "gc-grace", 10*time.Minute, "how long content no file points at is kept before its blob is deleted and its storage reclaimed")
 	f.Uint32Var(&o.keepEpochs, "keep-epochs", 0, "keep the tree's blobs stored this many epochs ahead, renewing each once fewer than half are left (default --epochs)")
 	f.BoolVar(&o.noDrain, "no-drain", false, "exit without waiting for queued uploads (they resume at the next mount)")
+	f.DurationVar(&o.drainFor, "drain-timeout", 10*time.Minute, "at exit, wait at most this long for queued uploads (the rest resume at the next mount)")
 	f.StringVar(&o.metrics, "metrics-listen", "", "host:port to serve Prometheus metrics on (/metrics); none when empty")
 	f.StringVar(&o.name, "name", "default", "the file system's name: the chain keeps its latest manifest under it, for this account")
 	f.StringVar(&o.snapshot, "snapshot", "", "mount the tree of this manifest blob ID read-only")
@@ -489,6 +492,9 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		srv.Wait()
 		close(served)
 	}()
+	// The wait for uploads ends with the next signal: the second one if a
+	// signal unmounted, else the first.
+	stopWaiting := ctx
 	select {
 	case <-served: // unmounted from outside
 	case <-ctx.Done():
@@ -496,6 +502,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			return err
 		}
 		<-served
+		stopWaiting = hurried(ctx)
 	}
 	log.Info("unmounted", "dir", dir)
 	if o.noDrain || pub == nil {
@@ -505,8 +512,15 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if err := fsys.Recover(); err != nil {
 		return err
 	}
-	if err := drain(cmd.ErrOrStderr(), uploader); err != nil {
-		return err
+	dctx, stop := context.WithTimeout(stopWaiting, o.drainFor)
+	defer stop()
+	if err := drain(dctx, cmd.ErrOrStderr(), uploader); err != nil {
+		if stopWaiting.Err() != nil {
+			return nil // asked to stop now: no publishing either
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
 	}
 	pctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -583,11 +597,13 @@ func unmount(srv *fuse.Server, dir string) error {
 	return fmt.Errorf("unmount %s (is it busy?): %w", dir, err)
 }
 
-// drain waits for the upload queue to empty, showing its progress; a
-// second interrupt stops the wait (the process exits as Ctrl-C does).
-func drain(w io.Writer, u *cache.Uploader) error {
+// drain waits for the upload queue to empty, showing its progress, until
+// ctx ends; what is left then stays queued, and the user is told so.
+func drain(ctx context.Context, w io.Writer, u *cache.Uploader) error {
 	last := time.Time{}
-	err := u.Drain(context.Background(), func(files int, bytes int64, errs []string) {
+	left := 0
+	err := u.Drain(ctx, func(files int, bytes int64, errs []string) {
+		left = files
 		if time.Since(last) < 2*time.Second {
 			return
 		}
@@ -598,6 +614,9 @@ func drain(w io.Writer, u *cache.Uploader) error {
 		}
 		fmt.Fprintln(w, msg)
 	})
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintf(w, "walrusfs: stopped waiting: %d file(s) stay queued, and upload at the next mount\n", left)
+	}
 	if err != nil {
 		return fmt.Errorf("drain the upload queue: %w", err)
 	}
