@@ -39,13 +39,18 @@ func (f *FS) roomFor(n int64) syscall.Errno {
 	return 0
 }
 
+// gcEvery is how often Maintain reclaims the tree store's stale values.
+const gcEvery = 10 * time.Minute
+
 // Maintain, every period until ctx ends, queues changed files whose commit
-// failed (recoverLater), and drops local copies of certified content, least
+// failed (recoverLater), reclaims the tree store's stale values now and
+// then, and drops local copies of certified content, least
 // recently modified first, whenever free space falls under twice MinFree.
 // Copies of content not yet certified are never dropped.
 func (f *FS) Maintain(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	lastGC := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -54,6 +59,14 @@ func (f *FS) Maintain(ctx context.Context, every time.Duration) {
 		}
 		if err := f.recoverFailed(); err != nil {
 			f.log.Error("queueing changed files", "err", err)
+		}
+		if time.Since(lastGC) >= gcEvery {
+			lastGC = time.Now()
+			if n, err := f.meta.CollectGarbage(); err != nil {
+				f.log.Warn("collecting the tree's garbage", "err", err)
+			} else if n > 0 {
+				f.log.Debug("rewrote value-log files of the tree", "files", n)
+			}
 		}
 		if f.cfg.MinFree <= 0 {
 			continue

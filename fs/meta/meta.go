@@ -163,7 +163,10 @@ func Open(dir string, uid, gid uint32, log *slog.Logger) (*Store, error) {
 		WithMetricsEnabled(false).
 		WithCompression(options.None).
 		WithMemTableSize(16 << 20).
-		WithValueThreshold(1 << 10).
+		// Values up to 1 MiB (inodes of up to ~8,000 chunks) stay in the
+		// LSM tree, whose compactions drop their old versions; only larger
+		// ones go to the value log, which CollectGarbage reclaims.
+		WithValueThreshold(1 << 20).
 		WithValueLogFileSize(64 << 20).
 		WithBlockCacheSize(32 << 20).
 		WithIndexCacheSize(16 << 20).
