@@ -310,16 +310,27 @@ func (f *FS) errno(op string, err error) syscall.Errno {
 }
 
 // deleteInode removes an inode with no links left and its data file.
+// The data file goes first: a crash between the two leaves an unlinked
+// inode, which the next start deletes again, where the other order would
+// leave a data file nothing refers to.
 func (f *FS) deleteInode(ino uint64) {
-	deleted, err := f.meta.Forget(ino)
+	in, err := f.meta.Inode(ino)
+	if errors.Is(err, syscall.ENOENT) {
+		return
+	}
 	if err != nil {
 		f.log.Error("deleting an unlinked file", "ino", ino, "err", err)
 		return
 	}
-	if deleted {
-		if err := os.Remove(f.cfg.Files.Path(ino)); err != nil && !os.IsNotExist(err) {
-			f.log.Warn("removing the data of an unlinked file", "ino", ino, "err", err)
-		}
+	if in.Nlink > 0 || ino == meta.RootIno {
+		return
+	}
+	if err := os.Remove(f.cfg.Files.Path(ino)); err != nil && !os.IsNotExist(err) {
+		f.log.Warn("removing the data of an unlinked file", "ino", ino, "err", err)
+		return
+	}
+	if _, err := f.meta.Forget(ino); err != nil {
+		f.log.Error("deleting an unlinked file", "ino", ino, "err", err)
 	}
 }
 

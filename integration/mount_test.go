@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -351,7 +352,24 @@ func TestMountRebuildsFromNetwork(t *testing.T) {
 
 	// The first manifest, read-only, beside the live mount.
 	snap := t.TempDir()
-	startMount(t, snap, state, "--network", d.network, "--snapshot", first, "--identity", backup)
+	snapArgs := []string{"--network", d.network, "--snapshot", first, "--identity", backup}
+	killed := startMount(t, snap, state, snapArgs...)
+	if got, err := os.ReadFile(filepath.Join(snap, "sub", "note")); err != nil || string(got) != "version one\n" {
+		t.Fatalf("snapshot: %q, %v", got, err)
+	}
+	// Killed, a snapshot mount leaves its tree; the next one removes it
+	// (once it is a minute old: younger ones may be starting mounts').
+	killed.kill(t)
+	left := snapshotTrees(t, state)
+	if len(left) != 1 {
+		t.Fatalf("snapshot trees after a kill: %v, want the killed mount's", left)
+	}
+	old := time.Now().Add(-2 * time.Minute)
+	must(t, os.Chtimes(left[0], old, old))
+	startMount(t, snap, state, snapArgs...)
+	if now := snapshotTrees(t, state); len(now) != 1 || now[0] == left[0] {
+		t.Fatalf("snapshot trees with a new snapshot mount: %v; the killed one's (%s) should be gone", now, left[0])
+	}
 	if got, err := os.ReadFile(filepath.Join(snap, "sub", "note")); err != nil || string(got) != "version one\n" {
 		t.Fatalf("snapshot: %q, %v", got, err)
 	}
@@ -361,6 +379,24 @@ func TestMountRebuildsFromNetwork(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(snap, "x"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
 		t.Fatalf("write into a snapshot: %v, want EROFS", err)
 	}
+}
+
+// snapshotTrees lists the snapshot trees in a state directory.
+func snapshotTrees(t *testing.T, state string) []string {
+	t.Helper()
+	var dirs []string
+	err := filepath.WalkDir(state, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), "snapshot-") {
+			dirs = append(dirs, p)
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	must(t, err)
+	return dirs
 }
 
 func mustCmd(t *testing.T, name string, args ...string) {

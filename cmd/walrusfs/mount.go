@@ -317,11 +317,18 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		if err != nil {
 			return usageError{fmt.Errorf("--snapshot: %w", err)}
 		}
+		removeStaleSnapshots(fsDir, log)
 		snapDir, err := os.MkdirTemp(fsDir, "snapshot-")
 		if err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
 		defer os.RemoveAll(snapDir)
+		// Held while mounted: a later mount removes only unheld ones.
+		release, err := lockDir(filepath.Join(snapDir, snapshotLock))
+		if err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		defer release()
 		tree, err := manifest.Fetch(ctx, c, id, keys.identities())
 		if errors.Is(err, manifest.ErrEncrypted) {
 			return errNeedIdentity
@@ -340,6 +347,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			return fmt.Errorf("state %s is in use by another mount: %w", fsDir, err)
 		}
 		defer release()
+		removeStaleSnapshots(fsDir, log)
 		err = restoreIfLost(ctx, metaDir, ch, c, owner, o.name, keys.identities(), log)
 		if errors.Is(err, manifest.ErrEncrypted) {
 			return errNeedIdentity
@@ -528,6 +536,33 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		return fmt.Errorf("publish the tree's manifest: %w", err)
 	}
 	return nil
+}
+
+// snapshotLock is the lock file a --snapshot mount holds in its tree's
+// directory while it runs.
+const snapshotLock = ".snapshot.lock"
+
+// removeStaleSnapshots removes the snapshot trees that killed --snapshot
+// mounts left in a file system's state directory: those whose lock no
+// running mount holds.
+func removeStaleSnapshots(fsDir string, log *slog.Logger) {
+	dirs, _ := filepath.Glob(filepath.Join(fsDir, "snapshot-*"))
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < time.Minute {
+			continue // maybe a mount starting now, before it locks
+		}
+		release, err := lockDir(filepath.Join(d, snapshotLock))
+		if err != nil {
+			continue // in use, or not ours to judge
+		}
+		err = os.RemoveAll(d)
+		release()
+		if err != nil {
+			log.Warn("removing a snapshot tree a killed mount left", "dir", d, "err", err)
+			continue
+		}
+		log.Info("removed a snapshot tree a killed mount left", "dir", d)
+	}
 }
 
 // restoreIfLost rebuilds a missing local tree from the file system's
