@@ -58,7 +58,9 @@ func Encode(t *meta.Tree) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Decode parses a manifest.
+// Decode parses a manifest, which comes from the network: the tree is read
+// with bounds on what it may make the decoder allocate and must be a valid
+// tree (meta.Tree.Validate), else the error wraps meta.ErrCorrupt.
 func Decode(b []byte) (*meta.Tree, error) {
 	rest, ok := bytes.CutPrefix(b, []byte(header))
 	if !ok {
@@ -70,20 +72,18 @@ func Decode(b []byte) (*meta.Tree, error) {
 		return nil, fmt.Errorf("manifest: decode: %w", err)
 	}
 	zr.Multistream(false)
-	raw, err := io.ReadAll(io.LimitReader(zr, maxTreeBytes+1))
+	lr := &io.LimitedReader{R: zr, N: maxTreeBytes + 1}
+	// DecodeTree reads to the stream's end, where gzip checks its CRC.
+	t, err := meta.DecodeTree(lr)
+	if lr.N == 0 {
+		return nil, errors.New("manifest: decode: tree over 1 GiB")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("manifest: decode: %w", err)
 	}
 	// Only zeros (padding) may follow the stream.
 	if pad, _ := io.ReadAll(br); bytes.ContainsFunc(pad, func(r rune) bool { return r != 0 }) {
 		return nil, errors.New("manifest: decode: bytes after the tree")
-	}
-	if len(raw) > maxTreeBytes {
-		return nil, errors.New("manifest: decode: tree over 1 GiB")
-	}
-	t := new(meta.Tree)
-	if err := json.Unmarshal(raw, t); err != nil {
-		return nil, fmt.Errorf("manifest: decode: %w", err)
 	}
 	return t, nil
 }

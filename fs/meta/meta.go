@@ -150,9 +150,6 @@ type Store struct {
 // Open opens or creates the tree in dir; a new tree has an empty root
 // directory owned by uid:gid with mode 0755.
 func Open(dir string, uid, gid uint32, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	opts := badger.DefaultOptions(dir).
 		WithLogger(nil).
 		WithSyncWrites(false).
@@ -165,6 +162,15 @@ func Open(dir string, uid, gid uint32, log *slog.Logger) (*Store, error) {
 		WithIndexCacheSize(16 << 20).
 		WithNumCompactors(2).
 		WithNumGoroutines(2)
+	return openWith(opts, uid, gid, log)
+}
+
+// openWith opens a store with Badger options of its own (in memory, for tests).
+func openWith(opts badger.Options, uid, gid uint32, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dir := opts.Dir
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("meta: open %s: %w", dir, err)
@@ -544,8 +550,10 @@ const (
 )
 
 // isAncestor tells whether a is dir or one of its ancestors: a directory
-// must not move into itself.
+// must not move into itself. It runs under the store's lock, so a loop of
+// parents in a corrupt store is an error, never an endless walk.
 func isAncestor(txn *badger.Txn, a, dir uint64) (bool, error) {
+	seen := map[uint64]bool{}
 	for cur := dir; ; {
 		if cur == a {
 			return true, nil
@@ -553,9 +561,22 @@ func isAncestor(txn *badger.Txn, a, dir uint64) (bool, error) {
 		if cur == RootIno {
 			return false, nil
 		}
+		if seen[cur] {
+			return false, fmt.Errorf("meta: %w: the parents of directory %d loop through %d", ErrCorrupt, dir, cur)
+		}
+		seen[cur] = true
 		in, err := getInode(txn, cur)
+		if errors.Is(err, syscall.ENOENT) {
+			return false, fmt.Errorf("meta: %w: directory %d, on the way up from %d, does not exist", ErrCorrupt, cur, dir)
+		}
 		if err != nil {
 			return false, err
+		}
+		if !in.IsDir() && cur == dir {
+			return false, syscall.ENOTDIR
+		}
+		if !in.IsDir() {
+			return false, fmt.Errorf("meta: %w: inode %d, on the way up from %d, is not a directory", ErrCorrupt, cur, dir)
 		}
 		cur = in.Parent
 	}
