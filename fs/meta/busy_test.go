@@ -19,8 +19,8 @@ import (
 func openMem(tb testing.TB) *Store {
 	tb.Helper()
 	opts := badger.DefaultOptions("").WithInMemory(true).WithLogger(nil).
-		WithMemTableSize(4 << 20).WithValueThreshold(1 << 10).WithCompression(options.None).WithBlockCacheSize(0).WithIndexCacheSize(0).
-		WithNumCompactors(2).WithNumGoroutines(1)
+		WithMemTableSize(8 << 20).WithValueThreshold(1 << 20).WithCompression(options.None).WithBlockCacheSize(0).WithIndexCacheSize(0).
+		WithNumCompactors(2).WithNumGoroutines(1).WithNumMemtables(1)
 	s, err := openWith(opts, 1000, 1000, nil)
 	if err != nil {
 		tb.Fatal(err)
