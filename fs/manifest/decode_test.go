@@ -3,14 +3,18 @@ package manifest_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
+	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
 func gzipManifest(t *testing.T, tree string) []byte {
@@ -87,5 +91,40 @@ func TestDecodeBomb(t *testing.T) {
 	}
 	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
 		t.Fatalf("decoding %d bytes allocated %d MB", len(b), got>>20)
+	}
+}
+
+// refusingBlobs fails a test that stores or reads a blob.
+type refusingBlobs struct{ t *testing.T }
+
+func (b refusingBlobs) Store(context.Context, []byte, uint32, bool) (*client.StoreResult, error) {
+	b.t.Fatal("a blob was stored")
+	return nil, nil
+}
+
+func (b refusingBlobs) Read(context.Context, encoding.BlobID) ([]byte, error) {
+	b.t.Fatal("a blob was read")
+	return nil, nil
+}
+
+// TestPublishRefusesInvalidTree: a local tree that breaks a rule (here a
+// directory's link count, as a damaged store might have it) is not
+// published, since its manifest would not load; the error says why.
+func TestPublishRefusesInvalidTree(t *testing.T) {
+	m := openMeta(t)
+	d, err := m.Create(meta.RootIno, "d", meta.Inode{Mode: syscall.S_IFDIR | 0o755})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Update(d.Ino, func(in *meta.Inode) error { in.Nlink = 7; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	p := &manifest.Publisher{Meta: m, Blobs: refusingBlobs{t}, Owner: chain.Address{1}, Name: "bad"}
+	err = p.PublishNow(context.Background())
+	if !errors.Is(err, meta.ErrCorrupt) || !strings.Contains(err.Error(), "directory 2 has 7 links") {
+		t.Fatalf("publish of a tree with a wrong link count: %v", err)
+	}
+	if st := p.Status(); st.Published != nil || !strings.Contains(st.LastError, "would not load") {
+		t.Fatalf("status %+v", st)
 	}
 }

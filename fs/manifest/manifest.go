@@ -286,6 +286,11 @@ func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 	p.mu.Lock()
 	p.behind = behind
 	p.mu.Unlock()
+	// A tree that would not load is not published: the record keeps
+	// pointing at the last one that does.
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("the tree would not load from a manifest: %w", err)
+	}
 	b, err := Encode(t)
 	if err != nil {
 		return err
