@@ -9,7 +9,9 @@
 // JSON of a meta.Tree; an encrypted tree's manifest is that, as an age
 // file. It is published only when the tree has settled:
 // nothing queued for upload and every file's content certified, so that it
-// points only at blobs.
+// points only at blobs, and only if it would load (meta.Tree.Validate): a
+// manifest read back is validated before use, and a hostile one is refused
+// with an error wrapping meta.ErrCorrupt.
 package manifest
 
 import (

@@ -18,6 +18,12 @@
 //	'h' | sha256           blob holding content with that hash (dedup)
 //	'n'                    next inode number
 //
+// A tree from a manifest comes from the network and is not trusted:
+// DecodeTree reads it with bounds and Load refuses it unless it keeps every
+// rule the store keeps (Tree.Validate), so that no later walk of it, a
+// rename's of parents say, can loop under the store's lock. Errors for a
+// broken tree wrap ErrCorrupt.
+//
 // Writes are not synced one by one (they survive kill -9, as Badger's logs
 // are memory-mapped files); Sync makes everything before it durable, and the
 // file system calls it on fsync, on close of a written file and on fsyncdir.
@@ -566,14 +572,17 @@ func isAncestor(txn *badger.Txn, a, dir uint64) (bool, error) {
 		}
 		seen[cur] = true
 		in, err := getInode(txn, cur)
+		if cur == dir && err == nil && !in.IsDir() {
+			err = syscall.ENOTDIR
+		}
+		if cur == dir && err != nil {
+			return false, err // the target directory itself: the caller's mistake
+		}
 		if errors.Is(err, syscall.ENOENT) {
 			return false, fmt.Errorf("meta: %w: directory %d, on the way up from %d, does not exist", ErrCorrupt, cur, dir)
 		}
 		if err != nil {
 			return false, err
-		}
-		if !in.IsDir() && cur == dir {
-			return false, syscall.ENOTDIR
 		}
 		if !in.IsDir() {
 			return false, fmt.Errorf("meta: %w: inode %d, on the way up from %d, is not a directory", ErrCorrupt, cur, dir)

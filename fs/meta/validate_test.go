@@ -183,6 +183,22 @@ func TestLoadSelfParentRefused(t *testing.T) {
 	}
 }
 
+// damageParent sets a directory's parent in the store, as a bug or damage
+// might.
+func damageParent(t *testing.T, s *Store, ino, parent uint64) {
+	t.Helper()
+	if err := s.db.Update(func(txn *badger.Txn) error {
+		in, err := getInode(txn, ino)
+		if err != nil {
+			return err
+		}
+		in.Parent = parent
+		return putInode(txn, in)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestRenameInCorruptStoreEnds: even a store whose directories' parents
 // loop (written by some older bug, or damaged) makes a rename fail with
 // ErrCorrupt instead of spinning under the lock, and other changes go on.
@@ -192,17 +208,7 @@ func TestRenameInCorruptStoreEnds(t *testing.T) {
 	a := in(s.Create(RootIno, "a", dir()))
 	b := in(s.Create(a.Ino, "b", dir()))
 	in(s.Create(RootIno, "c", dir()))
-	// Damage the store: a's parent becomes b, b's is a.
-	if err := s.db.Update(func(txn *badger.Txn) error {
-		x, err := getInode(txn, a.Ino)
-		if err != nil {
-			return err
-		}
-		x.Parent = b.Ino
-		return putInode(txn, x)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	damageParent(t, s, a.Ino, b.Ino) // a's parent is b, b's is a
 	done := make(chan error, 1)
 	go func() {
 		_, err := s.Rename(RootIno, "c", b.Ino, "c", 0)
@@ -217,6 +223,13 @@ func TestRenameInCorruptStoreEnds(t *testing.T) {
 		t.Fatal("rename into a loop of parents still running after 10 s")
 	}
 	in(s.Create(RootIno, "after", file(0o644)))
+
+	// A directory whose parent is gone.
+	orphan := in(s.Create(RootIno, "orphan", dir()))
+	damageParent(t, s, orphan.Ino, 999)
+	if _, err := s.Rename(RootIno, "c", orphan.Ino, "c", 0); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "999") {
+		t.Fatalf("rename under a directory whose parent is gone: %v, want ErrCorrupt", err)
+	}
 
 	// A rename into something that is not a directory is refused as such.
 	f := in(s.Create(RootIno, "f", file(0o644)))
