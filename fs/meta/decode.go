@@ -126,6 +126,19 @@ type wireInode struct {
 type chunkList []Chunk
 
 func (l *chunkList) UnmarshalJSON(b []byte) error {
+	if len(b) <= 64<<10 {
+		// Short: decoded at once, at most a few MB even of empty
+		// elements, and checked before the next inode.
+		if err := json.Unmarshal(b, (*[]Chunk)(l)); err != nil {
+			return err
+		}
+		for i, c := range *l {
+			if err := checkChunk(c); err != nil {
+				return fmt.Errorf("chunks[%d]: %w", i, err)
+			}
+		}
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	chunks, err := decodeList(dec, "chunks", maxFileChunks, func(c *Chunk) (Chunk, error) {
 		return *c, checkChunk(*c)
