@@ -9,7 +9,9 @@
 // JSON of a meta.Tree; an encrypted tree's manifest is that, as an age
 // file. It is published only when the tree has settled:
 // nothing queued for upload and every file's content certified, so that it
-// points only at blobs.
+// points only at blobs, and only if it would load (meta.Tree.Validate): a
+// manifest read back is validated before use, and a hostile one is refused
+// with an error wrapping meta.ErrCorrupt.
 package manifest
 
 import (
@@ -58,7 +60,9 @@ func Encode(t *meta.Tree) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Decode parses a manifest.
+// Decode parses a manifest, which comes from the network: the tree is read
+// with bounds on what it may make the decoder allocate and must be a valid
+// tree (meta.Tree.Validate), else the error wraps meta.ErrCorrupt.
 func Decode(b []byte) (*meta.Tree, error) {
 	rest, ok := bytes.CutPrefix(b, []byte(header))
 	if !ok {
@@ -70,20 +74,18 @@ func Decode(b []byte) (*meta.Tree, error) {
 		return nil, fmt.Errorf("manifest: decode: %w", err)
 	}
 	zr.Multistream(false)
-	raw, err := io.ReadAll(io.LimitReader(zr, maxTreeBytes+1))
+	lr := &io.LimitedReader{R: zr, N: maxTreeBytes + 1}
+	// DecodeTree reads to the stream's end, where gzip checks its CRC.
+	t, err := meta.DecodeTree(lr)
+	if lr.N == 0 {
+		return nil, errors.New("manifest: decode: tree over 1 GiB")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("manifest: decode: %w", err)
 	}
 	// Only zeros (padding) may follow the stream.
 	if pad, _ := io.ReadAll(br); bytes.ContainsFunc(pad, func(r rune) bool { return r != 0 }) {
 		return nil, errors.New("manifest: decode: bytes after the tree")
-	}
-	if len(raw) > maxTreeBytes {
-		return nil, errors.New("manifest: decode: tree over 1 GiB")
-	}
-	t := new(meta.Tree)
-	if err := json.Unmarshal(raw, t); err != nil {
-		return nil, fmt.Errorf("manifest: decode: %w", err)
 	}
 	return t, nil
 }
@@ -286,6 +288,11 @@ func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 	p.mu.Lock()
 	p.behind = behind
 	p.mu.Unlock()
+	// A tree that would not load is not published: the record keeps
+	// pointing at the last one that does.
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("the tree would not load from a manifest: %w", err)
+	}
 	b, err := Encode(t)
 	if err != nil {
 		return err

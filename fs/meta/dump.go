@@ -114,44 +114,19 @@ func (s *Store) dump(strict bool) (*Tree, int, error) {
 }
 
 // Load replaces the tree of a store that holds nothing but an empty root
-// with t (whose files' contents are on the network, not local). It checks
-// that t is a tree: one root directory, every entry's directory and inode
-// present, every directory named once.
+// with t (whose files' contents are on the network, not local). t comes
+// from a manifest, which is not trusted: it must pass Validate, so that no
+// later walk of the tree (a rename's of parents, say) can loop.
 func (s *Store) Load(t *Tree) error {
-	inodes := map[uint64]*Inode{}
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("meta: load: %w", err)
+	}
+	inodes := make(map[uint64]*Inode, len(t.Inodes))
 	var maxIno uint64
 	for i := range t.Inodes {
 		in := &t.Inodes[i]
-		if in.Ino == 0 || inodes[in.Ino] != nil {
-			return fmt.Errorf("meta: load: inode %d twice or zero", in.Ino)
-		}
-		if in.IsRegular() {
-			var size uint64
-			for _, c := range in.Chunks {
-				size += c.Size
-			}
-			if size != in.Size {
-				return fmt.Errorf("meta: load: inode %d of %d bytes has chunks of %d", in.Ino, in.Size, size)
-			}
-		}
 		inodes[in.Ino] = in
 		maxIno = max(maxIno, in.Ino)
-	}
-	if root := inodes[RootIno]; root == nil || !root.IsDir() {
-		return errors.New("meta: load: no root directory")
-	}
-	named := map[uint64]bool{}
-	for _, e := range t.Entries {
-		dir, child := inodes[e.Parent], inodes[e.Ino]
-		if dir == nil || !dir.IsDir() || child == nil || e.Name == "" || e.Ino == RootIno {
-			return fmt.Errorf("meta: load: bad entry %q in %d", e.Name, e.Parent)
-		}
-		if child.IsDir() {
-			if named[e.Ino] {
-				return fmt.Errorf("meta: load: directory %d named twice", e.Ino)
-			}
-			named[e.Ino] = true
-		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -184,9 +159,6 @@ func (s *Store) Load(t *Tree) error {
 		}
 	}
 	for _, x := range t.Xattrs {
-		if inodes[x.Ino] == nil {
-			return fmt.Errorf("meta: load: attribute of missing inode %d", x.Ino)
-		}
 		if err := set(xattrKey(x.Ino, x.Name), x.Value); err != nil {
 			return err
 		}

@@ -18,6 +18,12 @@
 //	'h' | sha256           blob holding content with that hash (dedup)
 //	'n'                    next inode number
 //
+// A tree from a manifest comes from the network and is not trusted:
+// DecodeTree reads it with bounds and Load refuses it unless it keeps every
+// rule the store keeps (Tree.Validate), so that no later walk of it, a
+// rename's of parents say, can loop under the store's lock. Errors for a
+// broken tree wrap ErrCorrupt.
+//
 // Writes are not synced one by one (they survive kill -9, as Badger's logs
 // are memory-mapped files); Sync makes everything before it durable, and the
 // file system calls it on fsync, on close of a written file and on fsyncdir.
@@ -154,9 +160,6 @@ type Store struct {
 // Open opens or creates the tree in dir; a new tree has an empty root
 // directory owned by uid:gid with mode 0755.
 func Open(dir string, uid, gid uint32, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	opts := badger.DefaultOptions(dir).
 		WithLogger(nil).
 		WithSyncWrites(false).
@@ -172,6 +175,15 @@ func Open(dir string, uid, gid uint32, log *slog.Logger) (*Store, error) {
 		WithIndexCacheSize(16 << 20).
 		WithNumCompactors(2).
 		WithNumGoroutines(2)
+	return openWith(opts, uid, gid, log)
+}
+
+// openWith opens a store with Badger options of its own (in memory, for tests).
+func openWith(opts badger.Options, uid, gid uint32, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dir := opts.Dir
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("meta: open %s: %w", dir, err)
@@ -551,8 +563,10 @@ const (
 )
 
 // isAncestor tells whether a is dir or one of its ancestors: a directory
-// must not move into itself.
+// must not move into itself. It runs under the store's lock, so a loop of
+// parents in a corrupt store is an error, never an endless walk.
 func isAncestor(txn *badger.Txn, a, dir uint64) (bool, error) {
+	seen := map[uint64]bool{}
 	for cur := dir; ; {
 		if cur == a {
 			return true, nil
@@ -560,9 +574,25 @@ func isAncestor(txn *badger.Txn, a, dir uint64) (bool, error) {
 		if cur == RootIno {
 			return false, nil
 		}
+		if seen[cur] {
+			return false, fmt.Errorf("meta: %w: the parents of directory %d loop through %d", ErrCorrupt, dir, cur)
+		}
+		seen[cur] = true
 		in, err := getInode(txn, cur)
+		if cur == dir && err == nil && !in.IsDir() {
+			err = syscall.ENOTDIR
+		}
+		if cur == dir && err != nil {
+			return false, err // the target directory itself: the caller's mistake
+		}
+		if errors.Is(err, syscall.ENOENT) {
+			return false, fmt.Errorf("meta: %w: directory %d, on the way up from %d, does not exist", ErrCorrupt, cur, dir)
+		}
 		if err != nil {
 			return false, err
+		}
+		if !in.IsDir() {
+			return false, fmt.Errorf("meta: %w: inode %d, on the way up from %d, is not a directory", ErrCorrupt, cur, dir)
 		}
 		cur = in.Parent
 	}
