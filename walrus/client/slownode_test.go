@@ -105,7 +105,9 @@ func TestStoreWithAStalledNode(t *testing.T) {
 	if s.held.Load() == 0 {
 		t.Fatal("the stalled node was never asked: the test proves nothing")
 	}
-	waitFor(t, 10*time.Second, func() bool { return c.BackgroundUploads() <= 4 })
+	// The stalled node's uploads would last until its requests time out
+	// (twice 5 s): those past MaxBackground are cancelled instead.
+	waitFor(t, 3*time.Second, func() bool { return c.BackgroundUploads() <= 4 })
 
 	// Another client, which did not compute the metadata itself.
 	reader := n.Client(chain.Address{2}, client.Options{RequestTimeout: time.Second})

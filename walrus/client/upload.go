@@ -51,9 +51,14 @@ func (c *Client) finish(up *upload, stored bool) {
 	deadline := time.AfterFunc(c.opts.BackgroundTimeout, up.cancel)
 	c.mu.Lock()
 	c.uploads = append(c.uploads, up)
-	if len(c.uploads) > c.opts.MaxBackground {
-		// Memory is bounded by blobs in flight: the oldest goes.
-		c.uploads[0].cancel()
+	// Memory is bounded by the blobs still uploading: the oldest go.
+	live := 0
+	for i := len(c.uploads) - 1; i >= 0; i-- {
+		if u := c.uploads[i]; u.ctx.Err() == nil {
+			if live++; live > c.opts.MaxBackground {
+				u.cancel()
+			}
+		}
 	}
 	c.mu.Unlock()
 	go func() {
