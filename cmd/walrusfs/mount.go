@@ -296,6 +296,9 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			}
 		}
 	}
+	// Before the network and its connections close: ends the uploads
+	// that stores left to slow nodes.
+	defer c.Close()
 	if o.name == "" {
 		return usageError{errors.New("--name must not be empty")}
 	}

@@ -216,7 +216,7 @@ func (c *Client) fetchMetadata(ctx context.Context, com *chain.Committee, id enc
 	for _, m := range members {
 		// Another node is the retry: trying them in turn beats waiting on one.
 		var md *encoding.Metadata
-		err := c.retryN(ctx, 0, func(ctx context.Context) error {
+		err := c.retryN(ctx, 0, metadataSize(com.NShards), func(ctx context.Context) error {
 			var err error
 			md, err = m.api.GetMetadata(ctx, id, com.NShards)
 			return err
@@ -328,7 +328,7 @@ func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []
 			defer wg.Done()
 			defer func() { <-sem }()
 			var s *encoding.Sliver
-			err := c.retry(ctx, func(ctx context.Context) error {
+			err := c.retry(ctx, int64(p.PrimarySliverSize()), func(ctx context.Context) error {
 				var err error
 				s, err = mem.api.GetSliver(ctx, id, pair, encoding.Primary, p.PrimarySliverSize())
 				return err

@@ -89,7 +89,7 @@ func (c *Client) nodeBlobStatus(ctx context.Context, com *chain.Committee, id en
 		asked++
 		go func() {
 			var st chain.BlobStatus
-			err := c.retryN(ctx, 1, func(ctx context.Context) error {
+			err := c.retryN(ctx, 1, 0, func(ctx context.Context) error {
 				var err error
 				st, err = m.api.BlobStatus(ctx, id)
 				return err

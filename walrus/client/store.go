@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -52,11 +53,19 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	eb, err := enc.Encode(blob)
+	// Uploads outlive the call: they must not read the caller's buffer,
+	// which the systematic slivers would alias.
+	eb, err := enc.Encode(bytes.Clone(blob))
 	if err != nil {
 		return nil, fmt.Errorf("store: encode: %w", err)
 	}
-	defer eb.Release()
+	up, err := c.startUpload(eb)
+	if err != nil {
+		eb.Release()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	stored := false
+	defer func() { c.finish(up, stored) }()
 	lap(&tm.Encode)
 
 	var obj chain.Blob
@@ -88,7 +97,7 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	)
 	for attempt := 0; ; attempt++ {
 		var cert messages.Certificate
-		cert, weight, err = c.uploadAndConfirm(ctx, com, c.members(com), eb, objectID)
+		cert, weight, err = c.uploadAndConfirm(ctx, up, com, c.members(com), objectID)
 		if err == nil {
 			lap(&tm.Upload)
 			if certified, err = c.chain.CertifyBlob(ctx, obj.ID, cert); err != nil {
@@ -108,6 +117,7 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 		c.log.Info("the epoch changed during the store; confirming with the new committee", "blob", eb.ID, "epoch", next.Epoch)
 		com = next
 	}
+	stored = true
 	c.log.Info("certified blob", "blob", eb.ID, "confirmed_shards", weight)
 	// This client computed the metadata itself: reads need not fetch it.
 	c.cacheMetadata(eb.ID, com.NShards, eb.Metadata)
@@ -115,58 +125,71 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	return &StoreResult{BlobID: eb.ID, Object: certified, ConfirmedShards: weight, Timings: tm}, nil
 }
 
-// uploadAndConfirm sends every node its metadata and slivers, and collects
-// verified confirmations until they reach a quorum of shards.
-func (c *Client) uploadAndConfirm(ctx context.Context, com *chain.Committee, members []member, eb *encoding.EncodedBlob, object *messages.ObjectID) (messages.Certificate, int, error) {
+// uploadArgs is what every node's upload of a blob shares.
+type uploadArgs struct {
+	want   []byte // the confirmation's expected bytes
+	object *messages.ObjectID
+	sent   *atomic.Int64 // sliver bytes sent, for Progress
+	total  int64
+}
+
+// uploadAndConfirm sends every node its metadata and slivers, as part of up,
+// and collects verified confirmations until they cover a quorum of shards,
+// then for a grace period. The uploads still going on are left to up.
+func (c *Client) uploadAndConfirm(ctx context.Context, up *upload, com *chain.Committee, members []member, object *messages.ObjectID) (messages.Certificate, int, error) {
+	eb := up.eb
 	expected := messages.StorageConfirmation{Epoch: com.Epoch, BlobID: eb.ID}
 	if object != nil {
 		expected.Deletable, expected.ObjectID = true, *object
 	}
-	want := expected.Marshal()
-
-	var total int64
+	args := uploadArgs{want: expected.Marshal(), object: object, sent: new(atomic.Int64)}
+	pending := 0 // shards whose nodes have not answered
 	for _, m := range members {
-		total += int64(len(m.node.Shards)) * int64(eb.Params.PrimarySliverSize()+eb.Params.SecondarySliverSize())
+		args.total += int64(len(m.node.Shards)) * int64(eb.Params.PrimarySliverSize()+eb.Params.SecondarySliverSize())
+		pending += len(m.node.Shards)
 	}
-	var sent atomic.Int64
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sem := make(chan struct{}, c.opts.Concurrency)
+	start := time.Now()
+	results := make(chan nodeResult, len(members))
+	for _, m := range members {
+		c.uploadNode(up, m, args, results)
+	}
 	var (
-		mu      sync.Mutex
 		signers []int
 		signed  []messages.SignedMessage
 		weight  int
 		errs    []error
-		wg      sync.WaitGroup
+		grace   <-chan time.Time
 	)
-	for _, m := range members {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			conf, err := c.uploadTo(ctx, sem, m, eb, object, &sent, total)
-			if err == nil {
-				err = c.checkConfirmation(conf, want, m)
+wait:
+	for range members {
+		var r nodeResult
+		select {
+		case r = <-results:
+		case <-grace:
+			break wait // the rest go on in the background
+		case <-ctx.Done():
+			return messages.Certificate{}, weight, ctx.Err()
+		}
+		pending -= len(r.m.node.Shards)
+		if r.err != nil {
+			errs = append(errs, r.err)
+			if !com.IsQuorum(weight + pending) {
+				break wait // no quorum possible any more
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if ctx.Err() == nil {
-					c.log.Warn("node did not confirm", "node", m.node.Name, "addr", m.node.Address, "err", err)
-					errs = append(errs, fmt.Errorf("node %s: %w", m.node.Name, err))
-				}
-				return
-			}
-			signers = append(signers, m.index)
-			signed = append(signed, conf)
-			weight += len(m.node.Shards)
-			// Nodes past the quorum still receive their slivers; only
-			// waiting for them is optional, so the upload goes on until
-			// every node is done or failed.
-		}()
+			continue
+		}
+		signers = append(signers, r.m.index)
+		signed = append(signed, r.conf)
+		weight += len(r.m.node.Shards)
+		if grace == nil && com.IsQuorum(weight) {
+			// Counted in shards, as the chain counts: a few nodes may
+			// hold most of them.
+			t := time.NewTimer(c.opts.QuorumGrace + time.Duration(c.opts.QuorumGraceFactor*float64(time.Since(start))))
+			defer t.Stop()
+			grace = t.C
+		}
 	}
-	wg.Wait()
 	if !com.IsQuorum(weight) {
 		return messages.Certificate{}, weight, fmt.Errorf("%w: %d of %d shards confirmed: %w", ErrCertificationFailed, weight, com.NShards, errors.Join(errs...))
 	}
@@ -177,78 +200,89 @@ func (c *Client) uploadAndConfirm(ctx context.Context, com *chain.Committee, mem
 	return cert, weight, nil
 }
 
+// metadataSize is the size of a blob's metadata on the wire.
+func metadataSize(nShards int) int64 { return 16 + 66*int64(nShards) }
+
 // uploadTo sends one node the metadata and the sliver pairs of its shards,
-// then fetches its confirmation.
-func (c *Client) uploadTo(ctx context.Context, sem chan struct{}, m member, eb *encoding.EncodedBlob, object *messages.ObjectID, sent *atomic.Int64, total int64) (messages.SignedMessage, error) {
+// then fetches its confirmation. It stops at the first request that fails
+// for good: the node then recovers the blob once it is certified.
+func (c *Client) uploadTo(up *upload, m member, args uploadArgs) (messages.SignedMessage, error) {
 	if len(m.node.Shards) == 0 {
 		return messages.SignedMessage{}, errors.New("holds no shards")
 	}
-	acquire := func() bool {
-		select {
-		case sem <- struct{}{}:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	if !acquire() {
-		return messages.SignedMessage{}, ctx.Err()
-	}
-	err := c.retry(ctx, func(ctx context.Context) error { return m.api.PutMetadata(ctx, eb.ID, eb.Metadata, true) })
-	<-sem
+	eb := up.eb
+	ctx, cancel := context.WithCancel(up.ctx)
+	defer cancel()
+	slots := c.nodeSlot(m.node.Address)
+	err := c.retrySlots(ctx, c.opts.Retries, metadataSize(eb.Params.NShards), slots, func(ctx context.Context) error {
+		return m.api.PutMetadata(ctx, eb.ID, eb.Metadata, true)
+	})
 	if err != nil {
 		return messages.SignedMessage{}, fmt.Errorf("metadata: %w", err)
 	}
-	n := eb.Params.NShards
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*len(m.node.Shards))
+
+	type sliverRef struct {
+		pair int
+		axis encoding.Axis
+	}
+	var todo []sliverRef
 	for _, shard := range m.node.Shards {
-		pair := eb.ID.PairForShard(int(shard), n)
-		for _, axis := range []encoding.Axis{encoding.Primary, encoding.Secondary} {
-			if !acquire() {
-				errs <- ctx.Err()
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				s := eb.Sliver(axis, pair)
-				err := c.retry(ctx, func(ctx context.Context) error { return m.api.PutSliver(ctx, eb.ID, pair, s, true) })
-				if err != nil {
-					errs <- fmt.Errorf("%s sliver of pair %d: %w", axis, pair, err)
+		pair := eb.ID.PairForShard(int(shard), eb.Params.NShards)
+		todo = append(todo, sliverRef{pair, encoding.Primary}, sliverRef{pair, encoding.Secondary})
+	}
+	// As many workers as the node takes requests at once; each takes the
+	// next sliver until none is left or one failed.
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	for range min(c.opts.NodeConcurrency, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(todo) {
 					return
 				}
-				done := sent.Add(int64(len(s.Data)))
-				if c.opts.Progress != nil {
-					c.opts.Progress(done, total)
+				ref := todo[i]
+				s := eb.Sliver(ref.axis, ref.pair)
+				err := c.retrySlots(ctx, c.opts.Retries, int64(len(s.Data)), slots, func(ctx context.Context) error {
+					return m.api.PutSliver(ctx, eb.ID, ref.pair, s, true)
+				})
+				if err != nil {
+					errOnce.Do(func() {
+						firstErr = fmt.Errorf("%s sliver of pair %d: %w", ref.axis, ref.pair, err)
+						cancel() // the node's other slivers would fare no better
+					})
+					return
 				}
-			}()
-		}
+				done := args.sent.Add(int64(len(s.Data)))
+				if c.opts.Progress != nil && up.foreground.Load() {
+					c.opts.Progress(done, args.total)
+				}
+			}
+		}()
 	}
 	wg.Wait()
-	close(errs)
-	if err := errors.Join(collect(errs)...); err != nil {
+	if firstErr != nil {
+		return messages.SignedMessage{}, firstErr
+	}
+	if err := ctx.Err(); err != nil {
 		return messages.SignedMessage{}, err
 	}
 	var conf messages.SignedMessage
-	err = c.retry(ctx, func(ctx context.Context) error {
+	err = c.retrySlots(ctx, c.opts.Retries, 0, slots, func(ctx context.Context) error {
 		var err error
-		conf, err = m.api.Confirmation(ctx, eb.ID, object)
+		conf, err = m.api.Confirmation(ctx, eb.ID, args.object)
 		return err
 	})
 	if err != nil {
 		return messages.SignedMessage{}, fmt.Errorf("confirmation: %w", err)
 	}
 	return conf, nil
-}
-
-func collect(ch <-chan error) []error {
-	var out []error
-	for err := range ch {
-		out = append(out, err)
-	}
-	return out
 }
 
 // checkConfirmation verifies a node's confirmation: the exact bytes expected

@@ -33,7 +33,10 @@ type Config struct {
 	Dir     string // where the ledger and the nodes keep their data
 	Nodes   int
 	NShards int
-	Logger  *slog.Logger // nil discards logs
+	// Shards, if set, gives each node's number of shards (summing to
+	// NShards), assigned in runs in node order; nil spreads them evenly.
+	Shards []int
+	Logger *slog.Logger // nil discards logs
 	// Handler, if set, wraps node i's API handler (to make a node lie, say).
 	Handler func(i int, h http.Handler) http.Handler
 	// TLS serves each node's API over TLS with a self-signed certificate
@@ -83,7 +86,7 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	shards, err := ledger.AssignShards(cfg.NShards, cfg.Nodes)
+	shards, err := assignShards(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +180,31 @@ func (n *Network) AddNode(ctx context.Context, stake uint64) (*Node, error) {
 			return nd, err
 		}
 	}
+}
+
+// assignShards gives each node its shards: as cfg.Shards says, or evenly.
+func assignShards(cfg Config) ([][]uint16, error) {
+	if cfg.Shards == nil {
+		return ledger.AssignShards(cfg.NShards, cfg.Nodes)
+	}
+	if len(cfg.Shards) != cfg.Nodes {
+		return nil, fmt.Errorf("localnet: %d shard counts for %d nodes", len(cfg.Shards), cfg.Nodes)
+	}
+	out := make([][]uint16, cfg.Nodes)
+	next := 0
+	for i, count := range cfg.Shards {
+		if count <= 0 || next+count > cfg.NShards {
+			return nil, fmt.Errorf("localnet: node %d cannot hold %d shards (%d of %d assigned before)", i, count, next, cfg.NShards)
+		}
+		for range count {
+			out[i] = append(out[i], uint16(next))
+			next++
+		}
+	}
+	if next != cfg.NShards {
+		return nil, fmt.Errorf("localnet: shard counts sum to %d, not %d", next, cfg.NShards)
+	}
+	return out, nil
 }
 
 func closeAll(ls []net.Listener) {
