@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
@@ -75,10 +76,17 @@ func (c *Client) doHeader(ctx context.Context, method, path string, query url.Va
 			readers[i] = bytes.NewReader(p)
 			length += int64(len(p))
 		}
-		rd = io.MultiReader(readers...)
+		body := &watchedBody{Reader: io.MultiReader(readers...), closed: make(chan struct{})}
+		// The transport may read the body after Do returns; the caller may
+		// reuse (or unmap) the parts' memory once this returns.
+		defer body.wait()
+		rd = body
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
+		if b, ok := rd.(*watchedBody); ok {
+			b.Close() // no transport got it
+		}
 		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if parts != nil {
@@ -95,6 +103,22 @@ func (c *Client) doHeader(ctx context.Context, method, path string, query url.Va
 	defer resp.Body.Close()
 	return c.response(resp, method, path, limit)
 }
+
+// watchedBody is a request body that tells when the transport is done
+// with it: the transport always closes a request's body, even on errors,
+// though maybe after Do returns.
+type watchedBody struct {
+	io.Reader
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (b *watchedBody) Close() error {
+	b.once.Do(func() { close(b.closed) })
+	return nil
+}
+
+func (b *watchedBody) wait() { <-b.closed }
 
 // response reads a response: the body of a 2xx one, or an *api.Error.
 func (c *Client) response(resp *http.Response, method, path string, limit int64) (int, []byte, error) {
