@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/walrusfs/walrusfs/crypt"
@@ -104,9 +105,10 @@ type Uploader struct {
 	log   *slog.Logger
 	wake  chan struct{}
 
-	mu        sync.Mutex
-	current   *Progress
-	notBefore map[uint64]time.Time // backoff of failed entries
+	mu       sync.Mutex
+	current  *Progress
+	sched    *schedule
+	lastErrs []string // the latest failures' messages, for Drain
 
 	stats UploaderStats
 }
@@ -148,12 +150,28 @@ func NewUploader(m *meta.Store, files Files, blobs BlobStorer, opts UploaderOpti
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	u := &Uploader{meta: m, files: files, blobs: blobs, opts: opts, log: opts.Logger,
-		wake: make(chan struct{}, 1), notBefore: map[uint64]time.Time{}}
+		wake: make(chan struct{}, 1), sched: newSchedule()}
 	return u
 }
 
-// Kick tells the uploader the queue changed.
+// Queued tells the uploader that a file's current version was queued.
+func (u *Uploader) Queued(ino uint64) {
+	u.mu.Lock()
+	u.sched.add(ino)
+	u.mu.Unlock()
+	u.wakeUp()
+}
+
+// Kick tells the uploader the queue changed in ways it was not told of
+// (Queued): it reads the queue whole at its next look.
 func (u *Uploader) Kick() {
+	u.mu.Lock()
+	u.sched.rescan = true
+	u.mu.Unlock()
+	u.wakeUp()
+}
+
+func (u *Uploader) wakeUp() {
 	select {
 	case u.wake <- struct{}{}:
 	default:
@@ -188,34 +206,36 @@ func (u *Uploader) Run(ctx context.Context) {
 	}
 }
 
-// runOnce works through the queue once; it returns how long until a
-// failed entry may be retried (0: none waits).
+// batchFiles bounds the files one look at the queue takes on: enough to
+// fill packs, few enough that newly queued files get their turn.
+const batchFiles = 4 * packFiles
+
+// runOnce uploads the files due now (a batch of them); it returns how
+// long until more are due (0: none waits).
 func (u *Uploader) runOnce(ctx context.Context) time.Duration {
-	q, err := u.meta.Queue()
-	if err != nil {
+	if err := u.rescan(); err != nil {
 		u.log.Error("reading the upload queue", "err", err)
 		return u.opts.MinBackoff
 	}
-	var wait time.Duration
-	later := func(d time.Duration) {
-		if d > 0 && (wait == 0 || d < wait) {
-			wait = d
-		}
-	}
+	u.mu.Lock()
+	inos := u.sched.take(time.Now(), batchFiles)
+	u.mu.Unlock()
 	var ready []meta.QueueEntry
-	for _, e := range q {
-		u.mu.Lock()
-		nb := u.notBefore[e.Ino]
-		u.mu.Unlock()
-		if d := time.Until(nb); d > 0 {
-			later(d)
+	for _, ino := range inos {
+		e, err := u.meta.Queued(ino)
+		if errors.Is(err, syscall.ENOENT) {
+			continue // certified, lost or deleted meanwhile
+		}
+		if err != nil {
+			u.log.Error("reading a queue entry", "ino", ino, "err", err)
+			u.retryIn(ino, u.opts.MinBackoff)
 			continue
 		}
-		if u.opts.Busy != nil && u.opts.Busy(e.Ino) {
-			later(u.opts.MinBackoff)
+		if u.opts.Busy != nil && u.opts.Busy(ino) {
+			u.retryIn(ino, u.opts.MinBackoff)
 			continue
 		}
-		ready = append(ready, e)
+		ready = append(ready, *e)
 	}
 	// Small files go several to a blob: a blob costs its 2n slivers'
 	// requests whatever its size, so one per small file would bound a
@@ -225,7 +245,7 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 		if ctx.Err() != nil {
 			return 0
 		}
-		later(u.uploadPack(ctx, p))
+		u.uploadPack(ctx, p)
 	}
 	for _, e := range alone {
 		if ctx.Err() != nil {
@@ -235,14 +255,44 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 			if ctx.Err() != nil {
 				return 0
 			}
-			later(u.failed(e, err))
-			continue
+			u.failed(e, err)
 		}
-		u.mu.Lock()
-		delete(u.notBefore, e.Ino)
-		u.mu.Unlock()
 	}
-	return wait
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.sched.next(time.Now())
+}
+
+// rescan reads the store's queue whole if Kick asked for it (and at the
+// start), making due what is neither due nor backing off.
+func (u *Uploader) rescan() error {
+	u.mu.Lock()
+	again := u.sched.rescan
+	u.sched.rescan = false
+	u.mu.Unlock()
+	if !again {
+		return nil
+	}
+	q, err := u.meta.Queue()
+	if err != nil {
+		u.mu.Lock()
+		u.sched.rescan = true
+		u.mu.Unlock()
+		return err
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, e := range q {
+		u.sched.addIfIdle(e.Ino)
+	}
+	return nil
+}
+
+// retryIn makes a file due again after d.
+func (u *Uploader) retryIn(ino uint64, d time.Duration) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.sched.retry(ino, time.Now().Add(d))
 }
 
 // lost records a queued version whose data file is gone (deleted behind
@@ -268,8 +318,12 @@ func (u *Uploader) failed(e meta.QueueEntry, err error) time.Duration {
 		u.log.Error("recording an upload failure", "ino", e.Ino, "err", err)
 	}
 	u.mu.Lock()
-	u.notBefore[e.Ino] = time.Now().Add(backoff)
+	u.sched.retry(e.Ino, time.Now().Add(backoff))
 	u.stats.Failures++
+	u.lastErrs = append(u.lastErrs, err.Error())
+	if len(u.lastErrs) > 3 {
+		u.lastErrs = u.lastErrs[1:]
+	}
 	u.mu.Unlock()
 	return backoff
 }
@@ -414,11 +468,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 		}
 		if err := u.certified(it.e, it.size, chunks, hashes, start); err != nil {
 			u.failed(it.e, err)
-			continue
 		}
-		u.mu.Lock()
-		delete(u.notBefore, it.e.Ino)
-		u.mu.Unlock()
 	}
 	return 0
 }
@@ -603,27 +653,19 @@ func (u *Uploader) Drain(ctx context.Context, progress func(files int, bytes int
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
-		q, err := u.meta.Queue()
+		files, bytes, err := u.meta.QueueTotals()
 		if err != nil {
 			return err
 		}
-		if len(q) == 0 {
+		if files == 0 {
 			return nil
 		}
-		var bytes int64
-		var errs []string
-		for _, e := range q {
-			if in, err := u.meta.Inode(e.Ino); err == nil {
-				bytes += int64(in.Size)
-			}
-			if e.LastError != "" {
-				errs = append(errs, e.LastError)
-			}
-		}
 		if progress != nil {
-			progress(len(q), bytes, errs)
+			u.mu.Lock()
+			errs := append([]string(nil), u.lastErrs...)
+			u.mu.Unlock()
+			progress(int(files), int64(bytes), errs)
 		}
-		u.Kick()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

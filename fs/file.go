@@ -488,8 +488,8 @@ func (n *Node) commit(enqueue, force bool) syscall.Errno {
 			return n.fs.errno("fsync", err)
 		}
 	}
-	if queued && n.fs.cfg.Uploader != nil {
-		n.fs.cfg.Uploader.Kick()
+	if queued {
+		n.fs.queued(n.ino)
 	}
 	return 0
 }

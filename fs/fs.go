@@ -115,9 +115,6 @@ func (f *FS) Recover() error {
 			return err
 		}
 	}
-	if len(files) > 0 && f.cfg.Uploader != nil {
-		f.cfg.Uploader.Kick()
-	}
 	return f.meta.Sync()
 }
 
@@ -153,9 +150,6 @@ func (f *FS) recoverFailed() error {
 			firstErr = cmp.Or(firstErr, err)
 		}
 	}
-	if len(inos) > 0 && f.cfg.Uploader != nil {
-		f.cfg.Uploader.Kick()
-	}
 	return firstErr
 }
 
@@ -188,6 +182,7 @@ func (f *FS) recoverFile(in *meta.Inode) error {
 	if _, err := f.meta.Enqueue(in.Ino, ""); err != nil {
 		return err
 	}
+	f.queued(in.Ino)
 	f.log.Info("queued a changed file no close queued", "ino", in.Ino, "bytes", in.Size)
 	return nil
 }

@@ -38,7 +38,7 @@ func (f *FS) setPublicIno(_ context.Context, ino uint64, public bool) syscall.Er
 		if _, err := f.meta.Enqueue(ino, ""); err != nil {
 			return f.errno("setxattr", err)
 		}
-		f.kick()
+		f.queued(ino)
 	} else if in.IsRegular() && in.Size > 0 {
 		f.log.Warn("a file moved between private and public stays as it was stored until it is written again", "ino", ino)
 	}
@@ -89,14 +89,14 @@ func (n *Node) setPublic(ctx context.Context, public bool) syscall.Errno {
 		if err := n.fs.meta.Sync(); err != nil {
 			return n.fs.errno("setxattr", err)
 		}
-		n.fs.kick()
+		n.fs.queued(n.ino)
 	}
 	return 0
 }
 
-// kick wakes the uploader, if there is one.
-func (f *FS) kick() {
+// queued tells the uploader, if there is one, that a file was queued.
+func (f *FS) queued(ino uint64) {
 	if f.cfg.Uploader != nil {
-		f.cfg.Uploader.Kick()
+		f.cfg.Uploader.Queued(ino)
 	}
 }

@@ -63,8 +63,12 @@ type mountStatus struct {
 	Lost      []meta.LostFile `json:"lost,omitempty"`
 }
 
-// lostShown bounds the lost files status names.
-const lostShown = 10
+// lostShown bounds the lost files status names; queueShown the queue
+// entries it lists.
+const (
+	lostShown  = 10
+	queueShown = 100
+)
 
 // walletStatus is the Sui wallet of a mount on Walrus on Sui: its address,
 // what it holds and what the mount spent (SUI in MIST, WAL in FROST).
@@ -142,6 +146,36 @@ type statusSource struct {
 	renewer            *cache.Renewer
 	collector          *cache.Collector
 	keys               mountKeys
+
+	// The local copies' count and size, from a walk of the data
+	// directory at most once per localEvery (status --watch asks often).
+	localMu    sync.Mutex
+	localAt    time.Time
+	localFiles int
+	localBytes int64
+}
+
+const localEvery = 30 * time.Second
+
+// localCopies returns the number and size of the local data files.
+func (s *statusSource) localCopies() (int, int64) {
+	s.localMu.Lock()
+	defer s.localMu.Unlock()
+	if time.Since(s.localAt) < localEvery {
+		return s.localFiles, s.localBytes
+	}
+	s.localFiles, s.localBytes = 0, 0
+	_ = filepath.WalkDir(s.files.Dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				s.localFiles++
+				s.localBytes += fi.Size()
+			}
+		}
+		return nil
+	})
+	s.localAt = time.Now()
+	return s.localFiles, s.localBytes
 }
 
 func (s *statusSource) status(ctx context.Context) mountStatus {
@@ -166,16 +200,13 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 	}
 	st.Lost, st.LostFiles, _ = s.meta.Lost(lostShown)
 	st.Queue.Entries = []queueItem{}
-	if q, err := s.meta.Queue(); err == nil {
+	if files, bytes, err := s.meta.QueueTotals(); err == nil {
+		st.Queue.Files, st.Queue.Bytes = int(files), int64(bytes)
+	}
+	if q, err := s.meta.QueueHead(queueShown); err == nil {
 		for _, e := range q {
-			item := queueItem{Ino: e.Ino, Path: e.Path, Version: e.Version, Since: e.Since,
-				Attempts: e.Attempts, LastError: e.LastError}
-			if in, err := s.meta.Inode(e.Ino); err == nil {
-				item.Bytes = int64(in.Size)
-			}
-			st.Queue.Files++
-			st.Queue.Bytes += item.Bytes
-			st.Queue.Entries = append(st.Queue.Entries, item)
+			st.Queue.Entries = append(st.Queue.Entries, queueItem{Ino: e.Ino, Path: e.Path, Version: e.Version, Since: e.Since,
+				Bytes: int64(e.Bytes), Attempts: e.Attempts, LastError: e.LastError})
 		}
 	}
 	st.Queue.Current = s.uploader.Current()
@@ -184,15 +215,7 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 		st.Manifest = &ms
 	}
 	st.Cache.ReaderStats = s.reader.Stats()
-	_ = filepath.WalkDir(s.files.Dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if fi, err := d.Info(); err == nil {
-				st.Cache.LocalFiles++
-				st.Cache.LocalBytes += fi.Size()
-			}
-		}
-		return nil
-	})
+	st.Cache.LocalFiles, st.Cache.LocalBytes = s.localCopies()
 	var sfs syscall.Statfs_t
 	if syscall.Statfs(s.files.Dir, &sfs) == nil {
 		st.Cache.DiskFree = int64(sfs.Bavail) * sfs.Bsize
@@ -296,14 +319,8 @@ func registerMountMetrics(reg *prometheus.Registry, src *statusSource) {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
 	}
 	queue := func() (files, bytes float64) {
-		q, _ := src.meta.Queue()
-		for _, e := range q {
-			files++
-			if in, err := src.meta.Inode(e.Ino); err == nil {
-				bytes += float64(in.Size)
-			}
-		}
-		return files, bytes
+		f, b, _ := src.meta.QueueTotals()
+		return float64(f), float64(b)
 	}
 	gauge("walrusfs_upload_queue_files", "Files waiting to be uploaded.", func() float64 { f, _ := queue(); return f })
 	gauge("walrusfs_upload_queue_bytes", "Bytes of the files waiting to be uploaded.", func() float64 { _, b := queue(); return b })
@@ -503,7 +520,7 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 		}
 		for j, e := range q.Entries {
 			if j == 10 {
-				fmt.Fprintf(w, "            ... %d more\n", len(q.Entries)-j)
+				fmt.Fprintf(w, "            ... %d more\n", q.Files-j)
 				break
 			}
 			line := fmt.Sprintf("            %s (%s), queued %s ago", queuedName(e), formatBytes(e.Bytes), time.Since(e.Since).Round(time.Second))

@@ -43,7 +43,7 @@ func (s *Store) MarkLost(f LostFile) (bool, error) {
 		var e QueueEntry
 		switch err := getJSON(txn, queueKey(f.Ino), &e); {
 		case err == nil && e.Version == f.Version:
-			if err := txn.Delete(queueKey(f.Ino)); err != nil {
+			if err := deleteQueueEntry(txn, f.Ino); err != nil {
 				return err
 			}
 		case err != nil && !errors.Is(err, syscall.ENOENT):

@@ -141,8 +141,10 @@ type Dirent struct {
 type QueueEntry struct {
 	Ino uint64 `json:"ino"`
 	// Path is a name of the file when it was queued, for display.
-	Path      string    `json:"path,omitempty"`
-	Version   uint64    `json:"version"`
+	Path    string `json:"path,omitempty"`
+	Version uint64 `json:"version"`
+	// Bytes is the file's size when it was queued.
+	Bytes     uint64    `json:"bytes,omitempty"`
 	Since     time.Time `json:"since"`
 	Attempts  int       `json:"attempts"`
 	LastError string    `json:"last_error,omitempty"`
@@ -203,6 +205,9 @@ func openWith(opts badger.Options, uid, gid uint32, log *slog.Logger) (*Store, e
 	})
 	if err == nil {
 		err = s.ensureRefs()
+	}
+	if err == nil {
+		err = s.ensureQueueTotals()
 	}
 	if err != nil {
 		db.Close()
@@ -752,7 +757,7 @@ func (s *Store) Forget(ino uint64) (bool, error) {
 		if err := txn.Delete(inodeKey(ino)); err != nil {
 			return err
 		}
-		if err := txn.Delete(queueKey(ino)); err != nil {
+		if err := deleteQueueEntry(txn, ino); err != nil {
 			return err
 		}
 		if err := clearLost(txn, ino); err != nil {

@@ -34,11 +34,13 @@ func (s *Store) Enqueue(ino uint64, path string) (*QueueEntry, error) {
 		case err == nil && old.Version == in.Version:
 			e = old
 			return nil
-		case err != nil && !errors.Is(err, syscall.ENOENT):
+		case errors.Is(err, syscall.ENOENT):
+			old = nil
+		case err != nil:
 			return err
 		}
-		e = &QueueEntry{Ino: ino, Path: path, Version: in.Version, Since: time.Now()}
-		return setJSON(txn, queueKey(ino), e)
+		e = &QueueEntry{Ino: ino, Path: path, Version: in.Version, Since: time.Now(), Bytes: in.Size}
+		return setQueueEntry(txn, e, old)
 	})
 	return e, err
 }
@@ -123,7 +125,7 @@ func (s *Store) Certified(ino, version uint64, chunks []Chunk, hashes [][32]byte
 			return err
 		}
 		done = true
-		return txn.Delete(queueKey(ino))
+		return deleteQueueEntry(txn, ino)
 	})
 	return done, err
 }
@@ -191,4 +193,24 @@ func sortQueue(q []QueueEntry) {
 // RememberBlob records the blob holding content with a hash, for dedup.
 func (s *Store) RememberBlob(sum [32]byte, id encoding.BlobID) error {
 	return s.update(func(txn *badger.Txn) error { return txn.Set(hashKey(sum), id[:]) })
+}
+
+// QueueHead returns at most limit entries of the upload queue, oldest
+// first among them: for display, without reading a long queue whole.
+func (s *Store) QueueHead(limit int) ([]QueueEntry, error) {
+	var out []QueueEntry
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'q'}})
+		defer it.Close()
+		for it.Rewind(); it.Valid() && len(out) < limit; it.Next() {
+			var e QueueEntry
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
+				return fmt.Errorf("meta: corrupt queue entry: %w", err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	sortQueue(out)
+	return out, err
 }

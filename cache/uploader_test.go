@@ -1,0 +1,111 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/fs/meta"
+	"github.com/walrusfs/walrusfs/walrus/client"
+)
+
+// failingStorer fails every store, counting them.
+type failingStorer struct{ calls atomic.Int64 }
+
+func (f *failingStorer) Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*client.StoreResult, error) {
+	f.calls.Add(1)
+	return nil, errors.New("network down")
+}
+
+// queueFile creates a file of size bytes with a local copy and queues it.
+func queueFile(tb testing.TB, m *meta.Store, files Files, name string, size int) uint64 {
+	tb.Helper()
+	in, err := m.Create(meta.RootIno, name, meta.Inode{Mode: 0o100644})
+	if err == nil {
+		err = os.WriteFile(files.Path(in.Ino), make([]byte, size), 0o600)
+	}
+	if err == nil {
+		_, err = m.Update(in.Ino, func(x *meta.Inode) error { x.Version, x.Size, x.Local = 1, uint64(size), true; return nil })
+	}
+	if err == nil {
+		_, err = m.Enqueue(in.Ino, name)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return in.Ino
+}
+
+func waitUntil(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			tb.Fatalf("still waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestUploaderTriesNewFilesFirst: with a backlog of files backing off
+// after failures, a newly queued file is tried at once and alone, and the
+// backlog waits out its backoff; the queue's totals count them all.
+func TestUploaderTriesNewFilesFirst(t *testing.T) {
+	m := openMeta(t)
+	files := Files{Dir: t.TempDir()}
+	const backlog = 600 // more than a pack holds
+	for i := range backlog {
+		queueFile(t, m, files, fmt.Sprintf("f%d", i), 100)
+	}
+	storer := &failingStorer{}
+	u := NewUploader(m, files, storer, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go u.Run(ctx)
+	waitUntil(t, "the backlog's first attempts", func() bool { return u.Stats().Failures == backlog })
+	calls := storer.calls.Load()
+
+	ino := queueFile(t, m, files, "new", 100)
+	u.Queued(ino)
+	waitUntil(t, "the new file's attempt", func() bool { return u.Stats().Failures == backlog+1 })
+	time.Sleep(200 * time.Millisecond)
+	if got := u.Stats().Failures; got != backlog+1 || storer.calls.Load() != calls+1 {
+		t.Fatalf("after queueing one file: %d failures, %d stores; want %d and %d (the backlog backs off)",
+			got, storer.calls.Load(), backlog+1, calls+1)
+	}
+	if n, bytes, err := m.QueueTotals(); err != nil || n != backlog+1 || bytes != 100*(backlog+1) {
+		t.Fatalf("queue totals %d files, %d bytes, %v; want %d and %d", n, bytes, err, backlog+1, 100*(backlog+1))
+	}
+}
+
+// BenchmarkQueuedWithBacklog: the cost of queueing one more file (close)
+// while 10,000 queued files back off, as when the network is down. The
+// uploader used to read the whole queue for each.
+func BenchmarkQueuedWithBacklog(b *testing.B) {
+	m, err := meta.Open(b.TempDir(), 0, 0, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	files := Files{Dir: b.TempDir()}
+	const backlog = 10_000
+	for i := range backlog {
+		queueFile(b, m, files, fmt.Sprintf("f%d", i), 100)
+	}
+	u := NewUploader(m, files, &failingStorer{}, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go u.Run(ctx)
+	waitUntil(b, "the backlog's first attempts", func() bool { return u.Stats().Failures == backlog })
+	b.ResetTimer()
+	for i := range b.N {
+		ino := queueFile(b, m, files, fmt.Sprintf("new%d", i), 100)
+		u.Queued(ino)
+		for u.Stats().Failures != int64(backlog+i+1) {
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
+}
