@@ -15,6 +15,48 @@ import (
 // eventBatch is how many events the node asks the chain for at a time.
 const eventBatch = 256
 
+// Following the chain: a failure to read events or to apply one is retried
+// after a pause that doubles from followBackoffMin to followBackoffMax, so
+// that a chain or store in trouble is not hammered. A blob event that fails
+// maxEventAttempts times in a row is parked (kept in the store, retried
+// every parkedRetryInterval) and the node moves on: one event must not hold
+// back every later one. Epoch events are never parked: without the
+// committee they bring, the node cannot tell which shards it serves.
+const (
+	followBackoffMin    = 250 * time.Millisecond
+	followBackoffMax    = 30 * time.Second
+	maxEventAttempts    = 5
+	parkedRetryInterval = time.Minute
+)
+
+// backoff is a pause that doubles up to a cap.
+type backoff struct{ next time.Duration }
+
+// wait sleeps for the current pause and doubles it; false if ctx ended.
+func (b *backoff) wait(ctx context.Context) bool {
+	b.next = min(max(b.next, followBackoffMin), followBackoffMax)
+	t := time.NewTimer(b.next)
+	defer t.Stop()
+	b.next *= 2
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func (b *backoff) reset() { b.next = 0 }
+
+// parkable tells whether an event may be set aside when it keeps failing.
+func parkable(k chain.EventKind) bool {
+	switch k {
+	case chain.EventBlobRegistered, chain.EventBlobCertified, chain.EventBlobDeleted, chain.EventInvalidBlobID:
+		return true
+	}
+	return false
+}
+
 // Run follows the chain's events from the stored cursor, and rebuilds the
 // slivers of certified blobs this node missed, until ctx ends. It returns
 // ctx's error then, or the first error it cannot get past.
@@ -46,7 +88,21 @@ func (n *Node) Run(ctx context.Context) error {
 	n.requestTakeover(takeover{})
 	poke() // resume the recovery queue of the previous run
 
+	if err := n.rebuildStates(ctx); err != nil {
+		return err
+	}
+	if parked, err := n.store.ParkedEvents(); err == nil {
+		n.metrics.parked.Set(float64(len(parked)))
+	}
+	var pause backoff
+	var failing chain.Cursor // the event failing now, attempts times
+	attempts := 0
+	nextParked := time.Now().Add(parkedRetryInterval)
 	for {
+		if time.Now().After(nextParked) {
+			n.retryParked(ctx)
+			nextParked = time.Now().Add(parkedRetryInterval)
+		}
 		cursor, err := n.store.Cursor()
 		if err != nil {
 			return err
@@ -58,41 +114,162 @@ func (n *Node) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			n.log.Warn("reading chain events", "err", err)
-			select {
-			case <-ctx.Done():
+			n.metrics.eventFailures.Inc()
+			n.followLog(pause.next == 0, "reading chain events; will retry", "err", err)
+			if !pause.wait(ctx) {
 				return ctx.Err()
-			case <-time.After(time.Second):
 			}
 			continue
 		}
+		failed := false
 		for _, ev := range events {
-			if err := n.handle(ctx, ev); err != nil {
-				// The cursor stays before this event, which is retried.
-				n.log.Warn("handling chain event", "kind", ev.Kind, "blob", ev.BlobID, "err", err)
-				break
-			}
-			if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeStart || ev.Kind == chain.EventEpochChangeDone {
+			if err := n.handle(ctx, ev, false); err != nil {
+				n.metrics.eventFailures.Inc()
+				if ev.Cursor != failing || attempts == 0 {
+					failing, attempts = ev.Cursor, 0
+				}
+				attempts++
+				if !parkable(ev.Kind) || attempts < maxEventAttempts {
+					// The cursor stays before this event, which is retried.
+					n.followLog(attempts == 1, "handling chain event; will retry", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "attempt", attempts, "err", err)
+					failed = true
+					break
+				}
+				if err := n.store.ParkEvent(ev); err != nil {
+					return fmt.Errorf("node: park event %d: %w", ev.Cursor, err)
+				}
+				n.metrics.parked.Inc()
+				n.metrics.parkedTotal.Inc()
+				n.log.Warn("chain event keeps failing; parked, to retry later", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "attempts", attempts, "err", err)
+				attempts = 0
+			} else if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeStart || ev.Kind == chain.EventEpochChangeDone {
 				poke()
 			}
 			if err := n.store.SetCursor(ev.Cursor + 1); err != nil {
 				return err
 			}
 		}
+		if failed {
+			if !pause.wait(ctx) {
+				return ctx.Err()
+			}
+			continue
+		}
+		pause.reset()
 	}
 }
 
-// handle applies one event to the node's state.
-func (n *Node) handle(ctx context.Context, ev chain.Event) error {
+// followLog logs a failure of the follow loop: at warning level when first
+// seen, at debug level while it repeats.
+func (n *Node) followLog(first bool, msg string, args ...any) {
+	if first {
+		n.log.Warn(msg, args...)
+		return
+	}
+	n.log.Debug(msg, args...)
+}
+
+// retryParked applies the parked events again; those that succeed are
+// forgotten.
+func (n *Node) retryParked(ctx context.Context) {
+	parked, err := n.store.ParkedEvents()
+	if err != nil {
+		n.log.Warn("reading parked chain events", "err", err)
+		return
+	}
+	n.metrics.parked.Set(float64(len(parked)))
+	for _, ev := range parked {
+		if err := n.handle(ctx, ev, true); err != nil {
+			n.log.Debug("parked chain event still fails", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "err", err)
+			continue
+		}
+		if err := n.store.UnparkEvent(ev.Cursor); err != nil {
+			n.log.Warn("forgetting a parked chain event", "cursor", ev.Cursor, "err", err)
+			continue
+		}
+		n.metrics.parked.Dec()
+		n.log.Info("parked chain event applied", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID)
+	}
+}
+
+// rebuildStates gives a store that followed the chain before it kept blob
+// states (see store.Followed) the states of every event before its cursor,
+// replayed from the chain once, so that expiry and deletion can be decided
+// locally.
+func (n *Node) rebuildStates(ctx context.Context) error {
+	followed, err := n.store.Followed()
+	if err != nil || followed {
+		return err
+	}
+	until, err := n.store.Cursor()
+	if err != nil {
+		return err
+	}
+	n.log.Info("rebuilding blob states from the chain's events", "events", until)
+	var pause backoff
+	for from := chain.Cursor(0); from < until; {
+		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		events, err := n.chain.Events(rctx, from, eventBatch)
+		cancel()
+		if err == nil && len(events) == 0 {
+			err = fmt.Errorf("no events from %d, before the cursor %d", from, until)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			n.followLog(pause.next == 0, "rebuilding blob states; will retry", "err", err)
+			if !pause.wait(ctx) {
+				return ctx.Err()
+			}
+			continue
+		}
+		pause.reset()
+		for _, ev := range events {
+			if ev.Cursor >= until {
+				break
+			}
+			if parkable(ev.Kind) {
+				if err := n.store.RebuildState(ev); err != nil {
+					return err
+				}
+			}
+			from = ev.Cursor + 1
+		}
+	}
+	if err := n.store.SetFollowed(); err != nil {
+		return err
+	}
+	c, _, _ := n.view()
+	return n.expire(c.Epoch)
+}
+
+// apply records a blob event in the store: in order, moving the cursor, or
+// late for a parked one.
+func (n *Node) apply(ev chain.Event, late bool) error {
+	var err error
+	if late {
+		_, err = n.store.ReapplyEvent(ev)
+	} else {
+		_, err = n.store.ApplyEvent(ev)
+	}
+	return err
+}
+
+// handle applies one event to the node's state; late is set for a parked
+// event applied after later ones.
+func (n *Node) handle(ctx context.Context, ev chain.Event, late bool) error {
 	switch ev.Kind {
-	case chain.EventBlobRegistered:
-		return n.store.Promote(ev.BlobID)
+	case chain.EventBlobRegistered, chain.EventBlobDeleted, chain.EventInvalidBlobID:
+		// The store's blob states promote pending data on registration and
+		// remove the data of a blob no live object covers any more.
+		return n.apply(ev, late)
 	case chain.EventBlobCertified:
+		if err := n.apply(ev, late); err != nil {
+			return err
+		}
 		if ev.IsExtension {
 			return nil
-		}
-		if err := n.store.Promote(ev.BlobID); err != nil {
-			return err
 		}
 		missing, err := n.missingSlivers(ev.BlobID)
 		if err != nil {
@@ -107,19 +284,6 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 			return n.store.QueueRecovery(ev.BlobID)
 		}
 		return nil
-	case chain.EventBlobDeleted:
-		st, err := n.chain.BlobStatus(ctx, ev.BlobID)
-		if err != nil {
-			return err
-		}
-		if st.Exists {
-			return nil // another object still covers the blob
-		}
-		n.log.Info("deleting data of a deleted blob", "blob", ev.BlobID)
-		return n.store.DeleteBlob(ev.BlobID)
-	case chain.EventInvalidBlobID:
-		n.log.Info("deleting data of an invalid blob", "blob", ev.BlobID)
-		return n.store.DeleteBlob(ev.BlobID)
 	case chain.EventEpochChangeStart:
 		prev, before, _ := n.view()
 		if err := n.refreshCommittee(ctx); err != nil {
@@ -133,9 +297,23 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 		if err := n.refreshCommittee(ctx); err != nil {
 			return err
 		}
-		return n.dropExpired(ctx)
+		if err := n.expire(ev.Epoch); err != nil {
+			// What is left expires at the next epoch change.
+			n.log.Warn("removing expired blobs", "epoch", ev.Epoch, "err", err)
+		}
+		return nil
 	}
 	return nil
+}
+
+// expire removes the data of blobs whose every object ended by epoch, as
+// the store's blob states know them: no chain call per blob.
+func (n *Node) expire(epoch chain.Epoch) error {
+	removed, err := n.store.ExpireBlobs(epoch)
+	if removed > 0 {
+		n.log.Info("removed the data of expired blobs", "epoch", epoch, "blobs", removed)
+	}
+	return err
 }
 
 // takeover asks for the shards the committee gave this node to be filled;
@@ -307,30 +485,4 @@ func (n *Node) reportSync(ctx context.Context) (retry bool) {
 	n.reported = max(n.reported, c.Epoch)
 	n.mu.Unlock()
 	return false
-}
-
-// dropExpired deletes the data of blobs that no live object covers any more:
-// their storage ended with the epoch that just closed.
-func (n *Node) dropExpired(ctx context.Context) error {
-	var gone []encoding.BlobID
-	err := n.store.ForEachBlob(encoding.BlobID{}, func(id encoding.BlobID) error {
-		st, err := n.chain.BlobStatus(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !st.Exists {
-			gone = append(gone, id)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("list expired blobs: %w", err)
-	}
-	for _, id := range gone {
-		n.log.Info("deleting data of an expired blob", "blob", id)
-		if err := n.store.DeleteBlob(id); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -43,6 +43,14 @@ func (n *Node) SliversSynced() float64 {
 	return m.GetCounter().GetValue()
 }
 
+// EventsParked returns the blob events this node set aside after they
+// failed repeatedly, since it started.
+func (n *Node) EventsParked() float64 {
+	var m dto.Metric
+	_ = n.metrics.parkedTotal.Write(&m)
+	return m.GetCounter().GetValue()
+}
+
 // PeerBytesReceived returns the bytes this node has downloaded from other
 // nodes: recovery symbols, metadata and synced slivers.
 func (n *Node) PeerBytesReceived() float64 {
