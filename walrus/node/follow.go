@@ -23,11 +23,14 @@ const eventBatch = 256
 // back every later one. Epoch events are never parked: without the
 // committee they bring, the node cannot tell which shards it serves.
 const (
-	followBackoffMin    = 250 * time.Millisecond
-	followBackoffMax    = 30 * time.Second
-	maxEventAttempts    = 5
-	parkedRetryInterval = time.Minute
+	followBackoffMin = 250 * time.Millisecond
+	followBackoffMax = 30 * time.Second
+	maxEventAttempts = 5
 )
+
+// parkedRetryInterval is how often parked events are retried (a variable
+// for tests).
+var parkedRetryInterval = time.Minute
 
 // backoff is a pause that doubles up to a cap.
 type backoff struct{ next time.Duration }
@@ -91,23 +94,31 @@ func (n *Node) Run(ctx context.Context) error {
 	if err := n.rebuildStates(ctx); err != nil {
 		return err
 	}
-	if parked, err := n.store.ParkedEvents(); err == nil {
-		n.metrics.parked.Set(float64(len(parked)))
+	parked, err := n.store.ParkedEvents()
+	if err != nil {
+		return err
 	}
+	n.metrics.parked.Set(float64(len(parked)))
+	waiting := len(parked) // parked events
 	var pause backoff
 	var failing chain.Cursor // the event failing now, attempts times
 	attempts := 0
 	nextParked := time.Now().Add(parkedRetryInterval)
 	for {
 		if time.Now().After(nextParked) {
-			n.retryParked(ctx)
+			waiting = n.retryParked(ctx)
 			nextParked = time.Now().Add(parkedRetryInterval)
 		}
 		cursor, err := n.store.Cursor()
 		if err != nil {
 			return err
 		}
-		pollCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		poll := 20 * time.Second
+		if waiting > 0 {
+			// A quiet chain must not put the retry off.
+			poll = max(min(poll, time.Until(nextParked)), time.Millisecond)
+		}
+		pollCtx, cancel := context.WithTimeout(ctx, poll)
 		events, err := n.chain.Events(pollCtx, cursor, eventBatch)
 		cancel()
 		if ctx.Err() != nil {
@@ -138,10 +149,12 @@ func (n *Node) Run(ctx context.Context) error {
 				if err := n.store.ParkEvent(ev); err != nil {
 					return fmt.Errorf("node: park event %d: %w", ev.Cursor, err)
 				}
+				waiting++
 				n.metrics.parked.Inc()
 				n.metrics.parkedTotal.Inc()
 				n.log.Warn("chain event keeps failing; parked, to retry later", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "attempts", attempts, "err", err)
 				attempts = 0
+				pause.reset() // the next failure is another event's first
 			} else if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeStart || ev.Kind == chain.EventEpochChangeDone {
 				poke()
 			}
@@ -170,14 +183,14 @@ func (n *Node) followLog(first bool, msg string, args ...any) {
 }
 
 // retryParked applies the parked events again; those that succeed are
-// forgotten.
-func (n *Node) retryParked(ctx context.Context) {
+// forgotten. It returns how many remain.
+func (n *Node) retryParked(ctx context.Context) int {
 	parked, err := n.store.ParkedEvents()
 	if err != nil {
 		n.log.Warn("reading parked chain events", "err", err)
-		return
+		return 1 // try again at the next retry
 	}
-	n.metrics.parked.Set(float64(len(parked)))
+	left := len(parked)
 	for _, ev := range parked {
 		if err := n.handle(ctx, ev, true); err != nil {
 			n.log.Debug("parked chain event still fails", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "err", err)
@@ -187,9 +200,11 @@ func (n *Node) retryParked(ctx context.Context) {
 			n.log.Warn("forgetting a parked chain event", "cursor", ev.Cursor, "err", err)
 			continue
 		}
-		n.metrics.parked.Dec()
+		left--
 		n.log.Info("parked chain event applied", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID)
 	}
+	n.metrics.parked.Set(float64(left))
+	return left
 }
 
 // rebuildStates gives a store that followed the chain before it kept blob
