@@ -99,24 +99,20 @@ func (n *Node) Run(ctx context.Context) error {
 		return err
 	}
 	n.metrics.parked.Set(float64(len(parked)))
-	waiting := len(parked) // parked events
-	var pause backoff
-	var failing chain.Cursor // the event failing now, attempts times
-	attempts := 0
-	nextParked := time.Now().Add(parkedRetryInterval)
+	f := &follow{parked: len(parked), nextParked: time.Now().Add(parkedRetryInterval)}
 	for {
-		if time.Now().After(nextParked) {
-			waiting = n.retryParked(ctx)
-			nextParked = time.Now().Add(parkedRetryInterval)
+		if time.Now().After(f.nextParked) {
+			f.parked = n.retryParked(ctx)
+			f.nextParked = time.Now().Add(parkedRetryInterval)
 		}
 		cursor, err := n.store.Cursor()
 		if err != nil {
 			return err
 		}
 		poll := 20 * time.Second
-		if waiting > 0 {
+		if f.parked > 0 {
 			// A quiet chain must not put the retry off.
-			poll = max(min(poll, time.Until(nextParked)), time.Millisecond)
+			poll = max(min(poll, time.Until(f.nextParked)), time.Millisecond)
 		}
 		pollCtx, cancel := context.WithTimeout(ctx, poll)
 		events, err := n.chain.Events(pollCtx, cursor, eventBatch)
@@ -124,52 +120,64 @@ func (n *Node) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		failed := false
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			n.metrics.eventFailures.Inc()
-			n.followLog(pause.next == 0, "reading chain events; will retry", "err", err)
-			if !pause.wait(ctx) {
-				return ctx.Err()
-			}
-			continue
+			n.followLog(f.pause.next == 0, "reading chain events; will retry", "err", err)
+			failed = true
+		} else if failed, err = n.applyEvents(ctx, f, events, poke); err != nil {
+			return err
 		}
-		failed := false
-		for _, ev := range events {
-			if err := n.handle(ctx, ev, false); err != nil {
-				n.metrics.eventFailures.Inc()
-				if ev.Cursor != failing || attempts == 0 {
-					failing, attempts = ev.Cursor, 0
-				}
-				attempts++
-				if !parkable(ev.Kind) || attempts < maxEventAttempts {
-					// The cursor stays before this event, which is retried.
-					n.followLog(attempts == 1, "handling chain event; will retry", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "attempt", attempts, "err", err)
-					failed = true
-					break
-				}
-				if err := n.store.ParkEvent(ev); err != nil {
-					return fmt.Errorf("node: park event %d: %w", ev.Cursor, err)
-				}
-				waiting++
-				n.metrics.parked.Inc()
-				n.metrics.parkedTotal.Inc()
-				n.log.Warn("chain event keeps failing; parked, to retry later", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "attempts", attempts, "err", err)
-				attempts = 0
-				pause.reset() // the next failure is another event's first
-			} else if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeStart || ev.Kind == chain.EventEpochChangeDone {
-				poke()
-			}
-			if err := n.store.SetCursor(ev.Cursor + 1); err != nil {
-				return err
-			}
+		if !failed {
+			f.pause.reset()
+		} else if !f.pause.wait(ctx) {
+			return ctx.Err()
 		}
-		if failed {
-			if !pause.wait(ctx) {
-				return ctx.Err()
-			}
-			continue
-		}
-		pause.reset()
 	}
+}
+
+// follow is the state of Run's loop over the events.
+type follow struct {
+	pause      backoff
+	failing    chain.Cursor // the event failing now, attempts times in a row
+	attempts   int
+	parked     int // events parked
+	nextParked time.Time
+}
+
+// applyEvents handles events in order, moving the cursor past each. It
+// stops at one that fails (failed, to be retried after a pause) unless it
+// parks it; err is an error Run cannot get past.
+func (n *Node) applyEvents(ctx context.Context, f *follow, events []chain.Event, poke func()) (failed bool, err error) {
+	for _, ev := range events {
+		if err := n.handle(ctx, ev, false); err != nil {
+			n.metrics.eventFailures.Inc()
+			if ev.Cursor != f.failing || f.attempts == 0 {
+				f.failing, f.attempts = ev.Cursor, 0
+			}
+			f.attempts++
+			if !parkable(ev.Kind) || f.attempts < maxEventAttempts {
+				// The cursor stays before this event, which is retried.
+				n.followLog(f.attempts == 1, "handling chain event; will retry", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "attempt", f.attempts, "err", err)
+				return true, nil
+			}
+			if err := n.store.ParkEvent(ev); err != nil {
+				return false, fmt.Errorf("node: park event %d: %w", ev.Cursor, err)
+			}
+			f.parked++
+			n.metrics.parked.Inc()
+			n.metrics.parkedTotal.Inc()
+			n.log.Warn("chain event keeps failing; parked, to retry later", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "attempts", f.attempts, "err", err)
+			f.attempts = 0
+			f.pause.reset() // the next failure is another event's first
+		} else if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeStart || ev.Kind == chain.EventEpochChangeDone {
+			poke()
+		}
+		if err := n.store.SetCursor(ev.Cursor + 1); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 // followLog logs a failure of the follow loop: at warning level when first
@@ -227,7 +235,7 @@ func (n *Node) rebuildStates(ctx context.Context) error {
 		events, err := n.chain.Events(rctx, from, eventBatch)
 		cancel()
 		if err == nil && len(events) == 0 {
-			err = fmt.Errorf("no events from %d, before the cursor %d", from, until)
+			return fmt.Errorf("node: rebuild blob states: the chain has no events from %d, before the store's cursor %d", from, until)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
