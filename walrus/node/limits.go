@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log"
 	"mime"
-	"net"
 	"net/http"
 	"os"
 	"sync"
 	"time"
-
-	"golang.org/x/net/netutil"
 
 	"github.com/walrusfs/walrusfs/internal/bufpool"
 	"github.com/walrusfs/walrusfs/walrus/api"
@@ -56,6 +52,9 @@ const (
 	budgetWait = 2 * time.Second
 	// firstChunk is the buffer a body starts in; it doubles as bytes come.
 	firstChunk = 32 << 10
+	// answerTimeout bounds checking and storing a body once read, and
+	// writing the answer: a slow upload must not eat the time of both.
+	answerTimeout = 2 * time.Minute
 )
 
 func (l Limits) withDefaults() Limits {
@@ -177,6 +176,10 @@ func (n *Node) readBody(w http.ResponseWriter, r *http.Request, limit int64, too
 	paced := &pacedBody{r: http.MaxBytesReader(w, r.Body, limit), rc: http.NewResponseController(w),
 		start: time.Now(), rate: n.limits.MinBodyRate, grace: n.limits.BodyGrace}
 	body, err := readGrowing(paced, most)
+	// The body is in (or refused): the rest is checking it and answering,
+	// which the connection's pacing must not cut short.
+	_ = paced.rc.SetReadDeadline(time.Time{})
+	_ = paced.rc.SetWriteDeadline(time.Now().Add(answerTimeout))
 	var tooBig *http.MaxBytesError
 	switch {
 	case err == nil:
@@ -215,51 +218,4 @@ func readGrowing(r io.Reader, most int64) ([]byte, error) {
 			return nil, err
 		}
 	}
-}
-
-// ServerOptions configure the HTTP server of a node's API; the zero value
-// means the defaults.
-type ServerOptions struct {
-	// ReadHeaderTimeout bounds reading a request's headers (default 10 s),
-	// ReadTimeout reading a whole request (default 1 min; a sliver's body
-	// gets longer as long as it keeps coming, see Limits), WriteTimeout
-	// handling a request and writing its response (default 5 min: large
-	// slivers to slow readers), IdleTimeout a kept-alive connection
-	// between requests (default 2 min).
-	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
-	// ErrorLog receives the server's errors; nil means the log package's
-	// default logger, as for http.Server.
-	ErrorLog *log.Logger
-}
-
-// NewServer returns an HTTP server for a node's API handler with timeouts
-// suited to slivers. Serve it on a listener from LimitListener.
-func NewServer(h http.Handler, o ServerOptions) *http.Server {
-	orDefault := func(d, def time.Duration) time.Duration {
-		if d <= 0 {
-			return def
-		}
-		return d
-	}
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: orDefault(o.ReadHeaderTimeout, 10*time.Second),
-		ReadTimeout:       orDefault(o.ReadTimeout, time.Minute),
-		WriteTimeout:      orDefault(o.WriteTimeout, 5*time.Minute),
-		IdleTimeout:       orDefault(o.IdleTimeout, 2*time.Minute),
-		ErrorLog:          o.ErrorLog,
-	}
-}
-
-// DefaultMaxConns is the connection limit of LimitListener with max ≤ 0.
-const DefaultMaxConns = 1024
-
-// LimitListener bounds the connections a node's server holds at once to
-// max (DefaultMaxConns if max ≤ 0): further ones wait in the kernel's
-// accept queue, costing the node nothing.
-func LimitListener(lis net.Listener, max int) net.Listener {
-	if max <= 0 {
-		max = DefaultMaxConns
-	}
-	return netutil.LimitListener(lis, max)
 }
