@@ -188,7 +188,7 @@ func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
 	if o.fault != "" {
 		log.Warn("this node lies on purpose", "fault", o.fault)
 	}
-	api := serve(lis, handler, log, "API")
+	api := serveWith(node.LimitListener(lis, 0), node.NewServer(handler, node.ServerOptions{}), log, "API")
 	var metrics *server
 	if o.metricsListen != "" {
 		mlis, err := listen(ctx, o.metricsListen, 10*time.Second)

@@ -66,16 +66,15 @@ type server struct {
 
 // serve serves h on lis until shutdown; a failure is logged.
 func serve(lis net.Listener, h http.Handler, log *slog.Logger, what string) *server {
-	s := &server{
-		srv: &http.Server{
-			Handler:           h,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-		},
-		addr: lis.Addr().String(),
-		done: make(chan struct{}),
+	return serveWith(lis, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}, log, what)
+}
+
+// serveWith serves srv on lis until shutdown; a failure is logged.
+func serveWith(lis net.Listener, srv *http.Server, log *slog.Logger, what string) *server {
+	if srv.ErrorLog == nil {
+		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	}
+	s := &server{srv: srv, addr: lis.Addr().String(), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		if err := s.srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -270,7 +270,7 @@ func (nd *Node) start(ctx context.Context, lis net.Listener) error {
 		h = wrap(nd.Index, h)
 	}
 	nd.Node, nd.Store, nd.cancel, nd.done = wn, st, cancel, make(chan struct{})
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := node.NewServer(h, node.ServerOptions{})
 	if nd.TLSKey != nil {
 		cert, err := tlspin.Certificate(nd.TLSKey, nd.Addr)
 		if err != nil {
@@ -282,7 +282,7 @@ func (nd *Node) start(ctx context.Context, lis net.Listener) error {
 		lis = tls.NewListener(lis, tlspin.ServerConfig(cert))
 	}
 	nd.server = srv
-	go func() { _ = srv.Serve(lis) }()
+	go func() { _ = srv.Serve(node.LimitListener(lis, 0)) }()
 	go func() {
 		defer close(nd.done)
 		if err := wn.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {

@@ -15,6 +15,51 @@ import (
 // eventBatch is how many events the node asks the chain for at a time.
 const eventBatch = 256
 
+// Following the chain: a failure to read events or to apply one is retried
+// after a pause that doubles from followBackoffMin to followBackoffMax, so
+// that a chain or store in trouble is not hammered. A blob event that fails
+// maxEventAttempts times in a row is parked (kept in the store, retried
+// every parkedRetryInterval) and the node moves on: one event must not hold
+// back every later one. Epoch events are never parked: without the
+// committee they bring, the node cannot tell which shards it serves.
+const (
+	followBackoffMin = 250 * time.Millisecond
+	followBackoffMax = 30 * time.Second
+	maxEventAttempts = 5
+)
+
+// parkedRetryInterval is how often parked events are retried (a variable
+// for tests).
+var parkedRetryInterval = time.Minute
+
+// backoff is a pause that doubles up to a cap.
+type backoff struct{ next time.Duration }
+
+// wait sleeps for the current pause and doubles it; false if ctx ended.
+func (b *backoff) wait(ctx context.Context) bool {
+	b.next = min(max(b.next, followBackoffMin), followBackoffMax)
+	t := time.NewTimer(b.next)
+	defer t.Stop()
+	b.next *= 2
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func (b *backoff) reset() { b.next = 0 }
+
+// parkable tells whether an event may be set aside when it keeps failing.
+func parkable(k chain.EventKind) bool {
+	switch k {
+	case chain.EventBlobRegistered, chain.EventBlobCertified, chain.EventBlobDeleted, chain.EventInvalidBlobID:
+		return true
+	}
+	return false
+}
+
 // Run follows the chain's events from the stored cursor, and rebuilds the
 // slivers of certified blobs this node missed, until ctx ends. It returns
 // ctx's error then, or the first error it cannot get past.
@@ -46,53 +91,208 @@ func (n *Node) Run(ctx context.Context) error {
 	n.requestTakeover(takeover{})
 	poke() // resume the recovery queue of the previous run
 
+	if err := n.rebuildStates(ctx); err != nil {
+		return err
+	}
+	parked, err := n.store.ParkedEvents()
+	if err != nil {
+		return err
+	}
+	n.metrics.parked.Set(float64(len(parked)))
+	f := &follow{parked: len(parked), nextParked: time.Now().Add(parkedRetryInterval)}
 	for {
+		if time.Now().After(f.nextParked) {
+			f.parked = n.retryParked(ctx)
+			f.nextParked = time.Now().Add(parkedRetryInterval)
+		}
 		cursor, err := n.store.Cursor()
 		if err != nil {
 			return err
 		}
-		pollCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		poll := 20 * time.Second
+		if f.parked > 0 {
+			// A quiet chain must not put the retry off.
+			poll = max(min(poll, time.Until(f.nextParked)), time.Millisecond)
+		}
+		pollCtx, cancel := context.WithTimeout(ctx, poll)
 		events, err := n.chain.Events(pollCtx, cursor, eventBatch)
 		cancel()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		failed := false
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			n.log.Warn("reading chain events", "err", err)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Second):
-			}
-			continue
+			n.metrics.eventFailures.Inc()
+			n.followLog(f.pause.next == 0, "reading chain events; will retry", "err", err)
+			failed = true
+		} else if failed, err = n.applyEvents(ctx, f, events, poke); err != nil {
+			return err
 		}
-		for _, ev := range events {
-			if err := n.handle(ctx, ev); err != nil {
-				// The cursor stays before this event, which is retried.
-				n.log.Warn("handling chain event", "kind", ev.Kind, "blob", ev.BlobID, "err", err)
-				break
-			}
-			if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeStart || ev.Kind == chain.EventEpochChangeDone {
-				poke()
-			}
-			if err := n.store.SetCursor(ev.Cursor + 1); err != nil {
-				return err
-			}
+		if !failed {
+			f.pause.reset()
+		} else if !f.pause.wait(ctx) {
+			return ctx.Err()
 		}
 	}
 }
 
-// handle applies one event to the node's state.
-func (n *Node) handle(ctx context.Context, ev chain.Event) error {
+// follow is the state of Run's loop over the events.
+type follow struct {
+	pause      backoff
+	failing    chain.Cursor // the event failing now, attempts times in a row
+	attempts   int
+	parked     int // events parked
+	nextParked time.Time
+}
+
+// applyEvents handles events in order, moving the cursor past each. It
+// stops at one that fails (failed, to be retried after a pause) unless it
+// parks it; err is an error Run cannot get past.
+func (n *Node) applyEvents(ctx context.Context, f *follow, events []chain.Event, poke func()) (failed bool, err error) {
+	for _, ev := range events {
+		if err := n.handle(ctx, ev, false); err != nil {
+			n.metrics.eventFailures.Inc()
+			if ev.Cursor != f.failing || f.attempts == 0 {
+				f.failing, f.attempts = ev.Cursor, 0
+			}
+			f.attempts++
+			if !parkable(ev.Kind) || f.attempts < maxEventAttempts {
+				// The cursor stays before this event, which is retried.
+				n.followLog(f.attempts == 1, "handling chain event; will retry", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "attempt", f.attempts, "err", err)
+				return true, nil
+			}
+			if err := n.store.ParkEvent(ev); err != nil {
+				return false, fmt.Errorf("node: park event %d: %w", ev.Cursor, err)
+			}
+			f.parked++
+			n.metrics.parked.Inc()
+			n.metrics.parkedTotal.Inc()
+			n.log.Warn("chain event keeps failing; parked, to retry later", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "attempts", f.attempts, "err", err)
+			f.attempts = 0
+			f.pause.reset() // the next failure is another event's first
+		} else if ev.Kind == chain.EventBlobCertified || ev.Kind == chain.EventEpochChangeStart || ev.Kind == chain.EventEpochChangeDone {
+			poke()
+		}
+		if err := n.store.SetCursor(ev.Cursor + 1); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// followLog logs a failure of the follow loop: at warning level when first
+// seen, at debug level while it repeats.
+func (n *Node) followLog(first bool, msg string, args ...any) {
+	if first {
+		n.log.Warn(msg, args...)
+		return
+	}
+	n.log.Debug(msg, args...)
+}
+
+// retryParked applies the parked events again; those that succeed are
+// forgotten. It returns how many remain.
+func (n *Node) retryParked(ctx context.Context) int {
+	parked, err := n.store.ParkedEvents()
+	if err != nil {
+		n.log.Warn("reading parked chain events", "err", err)
+		return 1 // try again at the next retry
+	}
+	left := len(parked)
+	for _, ev := range parked {
+		if err := n.handle(ctx, ev, true); err != nil {
+			n.log.Debug("parked chain event still fails", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID, "err", err)
+			continue
+		}
+		if err := n.store.UnparkEvent(ev.Cursor); err != nil {
+			n.log.Warn("forgetting a parked chain event", "cursor", ev.Cursor, "err", err)
+			continue
+		}
+		left--
+		n.log.Info("parked chain event applied", "kind", ev.Kind, "cursor", ev.Cursor, "blob", ev.BlobID)
+	}
+	n.metrics.parked.Set(float64(left))
+	return left
+}
+
+// rebuildStates gives a store that followed the chain before it kept blob
+// states (see store.Followed) the states of every event before its cursor,
+// replayed from the chain once, so that expiry and deletion can be decided
+// locally.
+func (n *Node) rebuildStates(ctx context.Context) error {
+	followed, err := n.store.Followed()
+	if err != nil || followed {
+		return err
+	}
+	until, err := n.store.Cursor()
+	if err != nil {
+		return err
+	}
+	n.log.Info("rebuilding blob states from the chain's events", "events", until)
+	var pause backoff
+	for from := chain.Cursor(0); from < until; {
+		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		events, err := n.chain.Events(rctx, from, eventBatch)
+		cancel()
+		if err == nil && len(events) == 0 {
+			return fmt.Errorf("node: rebuild blob states: the chain has no events from %d, before the store's cursor %d", from, until)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			n.followLog(pause.next == 0, "rebuilding blob states; will retry", "err", err)
+			if !pause.wait(ctx) {
+				return ctx.Err()
+			}
+			continue
+		}
+		pause.reset()
+		for _, ev := range events {
+			if ev.Cursor >= until {
+				break
+			}
+			if parkable(ev.Kind) {
+				if err := n.store.RebuildState(ev); err != nil {
+					return err
+				}
+			}
+			from = ev.Cursor + 1
+		}
+	}
+	if err := n.store.SetFollowed(); err != nil {
+		return err
+	}
+	c, _, _ := n.view()
+	return n.expire(c.Epoch)
+}
+
+// apply records a blob event in the store: in order, moving the cursor, or
+// late for a parked one.
+func (n *Node) apply(ev chain.Event, late bool) error {
+	var err error
+	if late {
+		_, err = n.store.ReapplyEvent(ev)
+	} else {
+		_, err = n.store.ApplyEvent(ev)
+	}
+	return err
+}
+
+// handle applies one event to the node's state; late is set for a parked
+// event applied after later ones.
+func (n *Node) handle(ctx context.Context, ev chain.Event, late bool) error {
 	switch ev.Kind {
-	case chain.EventBlobRegistered:
-		return n.store.Promote(ev.BlobID)
+	case chain.EventBlobRegistered, chain.EventBlobDeleted, chain.EventInvalidBlobID:
+		// The store's blob states promote pending data on registration and
+		// remove the data of a blob no live object covers any more.
+		return n.apply(ev, late)
 	case chain.EventBlobCertified:
+		if err := n.apply(ev, late); err != nil {
+			return err
+		}
 		if ev.IsExtension {
 			return nil
-		}
-		if err := n.store.Promote(ev.BlobID); err != nil {
-			return err
 		}
 		missing, err := n.missingSlivers(ev.BlobID)
 		if err != nil {
@@ -107,19 +307,6 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 			return n.store.QueueRecovery(ev.BlobID)
 		}
 		return nil
-	case chain.EventBlobDeleted:
-		st, err := n.chain.BlobStatus(ctx, ev.BlobID)
-		if err != nil {
-			return err
-		}
-		if st.Exists {
-			return nil // another object still covers the blob
-		}
-		n.log.Info("deleting data of a deleted blob", "blob", ev.BlobID)
-		return n.store.DeleteBlob(ev.BlobID)
-	case chain.EventInvalidBlobID:
-		n.log.Info("deleting data of an invalid blob", "blob", ev.BlobID)
-		return n.store.DeleteBlob(ev.BlobID)
 	case chain.EventEpochChangeStart:
 		prev, before, _ := n.view()
 		if err := n.refreshCommittee(ctx); err != nil {
@@ -133,9 +320,23 @@ func (n *Node) handle(ctx context.Context, ev chain.Event) error {
 		if err := n.refreshCommittee(ctx); err != nil {
 			return err
 		}
-		return n.dropExpired(ctx)
+		if err := n.expire(ev.Epoch); err != nil {
+			// What is left expires at the next epoch change.
+			n.log.Warn("removing expired blobs", "epoch", ev.Epoch, "err", err)
+		}
+		return nil
 	}
 	return nil
+}
+
+// expire removes the data of blobs whose every object ended by epoch, as
+// the store's blob states know them: no chain call per blob.
+func (n *Node) expire(epoch chain.Epoch) error {
+	removed, err := n.store.ExpireBlobs(epoch)
+	if removed > 0 {
+		n.log.Info("removed the data of expired blobs", "epoch", epoch, "blobs", removed)
+	}
+	return err
 }
 
 // takeover asks for the shards the committee gave this node to be filled;
@@ -307,30 +508,4 @@ func (n *Node) reportSync(ctx context.Context) (retry bool) {
 	n.reported = max(n.reported, c.Epoch)
 	n.mu.Unlock()
 	return false
-}
-
-// dropExpired deletes the data of blobs that no live object covers any more:
-// their storage ended with the epoch that just closed.
-func (n *Node) dropExpired(ctx context.Context) error {
-	var gone []encoding.BlobID
-	err := n.store.ForEachBlob(encoding.BlobID{}, func(id encoding.BlobID) error {
-		st, err := n.chain.BlobStatus(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !st.Exists {
-			gone = append(gone, id)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("list expired blobs: %w", err)
-	}
-	for _, id := range gone {
-		n.log.Info("deleting data of an expired blob", "blob", id)
-		if err := n.store.DeleteBlob(id); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,40 +61,6 @@ func (n *Node) pathPair(w http.ResponseWriter, r *http.Request) (int, encoding.A
 	return pair, axis, true
 }
 
-// readBody reads a BCS body of at most limit bytes, into a pooled buffer
-// when its length is announced; the caller may give it back to bufpool once
-// nothing refers to it.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64, tooLarge string) ([]byte, bool) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != api.ContentTypeBCS {
-			fail(w, http.StatusBadRequest, api.ReasonInvalidContentType, "content type %q, want %s", ct, api.ContentTypeBCS)
-			return nil, false
-		}
-	}
-	if r.ContentLength > limit {
-		fail(w, http.StatusBadRequest, tooLarge, "body of %d bytes exceeds %d", r.ContentLength, limit)
-		return nil, false
-	}
-	var body []byte
-	var err error
-	if r.ContentLength >= 0 {
-		// Sized up front: no copies while a large sliver arrives.
-		body = bufpool.Get(int(r.ContentLength))
-		_, err = io.ReadFull(r.Body, body)
-	} else {
-		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
-	}
-	if err != nil {
-		fail(w, http.StatusBadRequest, api.ReasonInvalidRequest, "read body: %v", err)
-		return nil, false
-	}
-	if int64(len(body)) > limit {
-		fail(w, http.StatusBadRequest, tooLarge, "body exceeds %d bytes", limit)
-		return nil, false
-	}
-	return body, true
-}
-
 // registration tells whether the chain has a live registration of the blob.
 func (n *Node) registration(r *http.Request, id encoding.BlobID) (registered, invalid bool, err error) {
 	st, err := n.chain.BlobStatus(r.Context(), id)
@@ -140,10 +104,11 @@ func (n *Node) putMetadata(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, _, _ := n.view()
-	body, ok := readBody(w, r, int64(64+66*c.NShards), api.ReasonInvalidMetadata)
+	body, release, ok := n.readBody(w, r, int64(64+66*c.NShards), api.ReasonInvalidMetadata)
 	if !ok {
 		return
 	}
+	defer release()
 	m, err := encoding.UnmarshalMetadata(body)
 	if err != nil {
 		fail(w, http.StatusBadRequest, api.ReasonInvalidMetadata, "%v", err)
@@ -282,11 +247,47 @@ func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
 		n.internal(w, r, err)
 		return
 	}
-	body, ok := readBody(w, r, int64(p.SliverSize(axis))+128, api.ReasonSliverTooLarge)
+	// Whether the chain registers the blob is settled before any byte of
+	// the body is read: only then is the size in its metadata the one its
+	// registration fixed, rather than one chosen by whoever uploaded
+	// pending metadata.
+	pending := false
+	if stored, err := n.store.HasMetadata(id, false); err != nil {
+		n.internal(w, r, err)
+		return
+	} else if !stored {
+		registered, invalid, err := n.registration(r, id)
+		switch {
+		case err != nil:
+			n.internal(w, r, err)
+			return
+		case invalid:
+			fail(w, http.StatusBadRequest, api.ReasonBlobInvalid, "blob %s was marked invalid", id)
+			return
+		case registered:
+			if err := n.store.Promote(id); err != nil {
+				n.internal(w, r, err)
+				return
+			}
+		case r.URL.Query().Get("pending") == "true":
+			pending = true
+		default:
+			fail(w, http.StatusBadRequest, api.ReasonNotRegistered, "blob %s is not registered", id)
+			return
+		}
+	}
+	limit := int64(p.SliverSize(axis)) + 128
+	if pending {
+		limit = min(limit, n.limits.MaxPendingSliver)
+	}
+	body, release, ok := n.readBody(w, r, limit, api.ReasonSliverTooLarge)
 	if !ok {
 		n.metrics.rejected.WithLabelValues(api.ReasonSliverTooLarge).Inc()
 		return
 	}
+	// The body's bytes stay charged to the budget until the sliver is
+	// verified (a re-encoding) and stored.
+	defer release()
 	// The sliver aliases body; the store keeps its own copy.
 	defer bufpool.Put(body)
 	s, err := encoding.UnmarshalSliver(axis, body)
@@ -309,32 +310,6 @@ func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {
 		n.log.Warn("rejected invalid sliver", "blob", id, "pair", pair, "axis", axis, "remote", r.RemoteAddr, "err", err)
 		fail(w, http.StatusBadRequest, api.ReasonInvalidSliver, "%v", err)
 		return
-	}
-	pending := false
-	if stored, err := n.store.HasMetadata(id, false); err != nil {
-		n.internal(w, r, err)
-		return
-	} else if !stored {
-		// Only buffered metadata: the blob was not registered when it came.
-		registered, invalid, err := n.registration(r, id)
-		switch {
-		case err != nil:
-			n.internal(w, r, err)
-			return
-		case invalid:
-			fail(w, http.StatusBadRequest, api.ReasonBlobInvalid, "blob %s was marked invalid", id)
-			return
-		case registered:
-			if err := n.store.Promote(id); err != nil {
-				n.internal(w, r, err)
-				return
-			}
-		case r.URL.Query().Get("pending") == "true":
-			pending = true
-		default:
-			fail(w, http.StatusBadRequest, api.ReasonNotRegistered, "blob %s is not registered", id)
-			return
-		}
 	}
 	if err := n.store.PutSliver(id, shard, s, pending); err != nil {
 		n.storeFailed(w, r, err)
@@ -513,11 +488,16 @@ func (n *Node) inconsistencyProof(w http.ResponseWriter, r *http.Request) {
 	p, _ := m.Params()
 	c, _, enc := n.view()
 	// At most k_s symbols, each with data and a proof of ⌈log2 n⌉+1 nodes.
-	limit := int64(p.SecondarySymbols) * int64(p.SymbolSize+16+33*(bitsLen(c.NShards)+1))
-	body, ok := readBody(w, r, limit+64, api.ReasonInvalidProof)
+	limit := int64(p.SecondarySymbols)*int64(p.SymbolSize+16+33*(bitsLen(c.NShards)+1)) + 64
+	if stored, err := n.store.HasMetadata(id, false); err != nil || !stored {
+		// Pending metadata's size is anyone's choice.
+		limit = min(limit, n.limits.MaxPendingSliver)
+	}
+	body, release, ok := n.readBody(w, r, limit, api.ReasonInvalidProof)
 	if !ok {
 		return
 	}
+	defer release()
 	proof, err := encoding.UnmarshalInconsistencyProof(axis, body)
 	if err != nil {
 		fail(w, http.StatusBadRequest, api.ReasonInvalidProof, "%v", err)

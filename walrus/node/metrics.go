@@ -16,7 +16,12 @@ import (
 //   - walrus_node_slivers_stored_total{axis}: slivers stored (uploaded or rebuilt);
 //   - walrus_node_slivers_rejected_total{reason}: slivers refused;
 //   - walrus_node_slivers_recovered_total and walrus_node_recovery_errors_total;
-//   - walrus_node_peer_bytes_received_total: bytes downloaded from other nodes.
+//   - walrus_node_peer_bytes_received_total: bytes downloaded from other nodes;
+//   - walrus_node_bodies_refused_total: request bodies refused for want of
+//     room in the body budget (429) or for arriving too slowly (408);
+//   - walrus_node_event_failures_total: failures to read or apply chain events;
+//   - walrus_node_events_parked (gauge) and _parked_total: blob events set
+//     aside after failing repeatedly, to retry later.
 type metrics struct {
 	requests          *prometheus.CounterVec
 	latency           *prometheus.HistogramVec
@@ -27,6 +32,10 @@ type metrics struct {
 	synced            prometheus.Counter
 	recoveryErrors    prometheus.Counter
 	peerBytes         prometheus.Counter
+	throttled         prometheus.Counter
+	eventFailures     prometheus.Counter
+	parked            prometheus.Gauge
+	parkedTotal       prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -42,9 +51,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		synced:         prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_slivers_synced_total", Help: "Slivers of gained shards pulled from their previous owner."}),
 		recoveryErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_recovery_errors_total", Help: "Failed sliver recoveries."}),
 		peerBytes:      prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_peer_bytes_received_total", Help: "Response body bytes received from other nodes (metadata and recovery symbols)."}),
+		throttled:      prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_bodies_refused_total", Help: "Request bodies refused: no room in the body budget, or too slow."}),
+		eventFailures:  prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_event_failures_total", Help: "Failures to read or apply chain events."}),
+		parked:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "walrus_node_events_parked", Help: "Blob events set aside after failing repeatedly, waiting for a retry."}),
+		parkedTotal:    prometheus.NewCounter(prometheus.CounterOpts{Name: "walrus_node_events_parked_total", Help: "Blob events set aside after failing repeatedly."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut, m.stored, m.rejected, m.recovered, m.synced, m.recoveryErrors, m.peerBytes)
+		reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut, m.stored, m.rejected, m.recovered, m.synced, m.recoveryErrors, m.peerBytes,
+			m.throttled, m.eventFailures, m.parked, m.parkedTotal)
 	}
 	return m
 }

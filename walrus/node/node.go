@@ -33,6 +33,8 @@ type Config struct {
 	// PeerClient is used to reach other nodes; nil means a client with
 	// sensible timeouts.
 	PeerClient *http.Client
+	// Limits bound what requests can make the node hold.
+	Limits Limits
 }
 
 // SliversSynced returns the slivers of gained shards this node pulled from
@@ -40,6 +42,14 @@ type Config struct {
 func (n *Node) SliversSynced() float64 {
 	var m dto.Metric
 	_ = n.metrics.synced.Write(&m)
+	return m.GetCounter().GetValue()
+}
+
+// EventsParked returns the blob events this node set aside after they
+// failed repeatedly, since it started.
+func (n *Node) EventsParked() float64 {
+	var m dto.Metric
+	_ = n.metrics.parkedTotal.Write(&m)
 	return m.GetCounter().GetValue()
 }
 
@@ -62,6 +72,8 @@ type Node struct {
 	metrics *metrics
 	peers   *nodeclient.Pool
 	started time.Time
+	limits  Limits
+	budget  *byteBudget // of request bodies being read and checked
 
 	mu        sync.RWMutex
 	committee *chain.Committee
@@ -101,7 +113,9 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n := &Node{
 		key: cfg.Key, id: cfg.ID, chain: cfg.Chain, store: cfg.Store,
 		log: log, metrics: m, peers: nodeclient.NewPool(peers), started: time.Now(),
+		limits: cfg.Limits.withDefaults(),
 	}
+	n.budget = newByteBudget(n.limits.BodyBudget)
 	if err := n.refreshCommittee(ctx); err != nil {
 		return nil, err
 	}

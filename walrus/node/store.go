@@ -48,4 +48,22 @@ type Store interface {
 	PendingRecoveries() ([]encoding.BlobID, error)
 	// Sync makes every write before it durable; writes alone need not be.
 	Sync() error
+
+	// Blob states, from the chain's events (see package store): ApplyEvent
+	// applies one in order and moves the cursor past it; ReapplyEvent
+	// applies a parked one late; RebuildState replays one into the states
+	// only. ExpireBlobs removes the blobs whose every object ended by an
+	// epoch, and returns how many.
+	ApplyEvent(ev chain.Event) (store.BlobState, error)
+	ReapplyEvent(ev chain.Event) (store.BlobState, error)
+	RebuildState(ev chain.Event) error
+	ExpireBlobs(epoch chain.Epoch) (int, error)
+	// Followed reports whether the states cover every event before the
+	// cursor; SetFollowed records that they do.
+	Followed() (bool, error)
+	SetFollowed() error
+	// Parked events: blob events set aside after failing, retried later.
+	ParkEvent(ev chain.Event) error
+	UnparkEvent(c chain.Cursor) error
+	ParkedEvents() ([]chain.Event, error)
 }

@@ -43,10 +43,11 @@ func (n *Node) syncShard(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnauthorized, api.ReasonInvalidRequest, "Authorization: the requesting node's BLS public key, base64: %v", err)
 		return
 	}
-	body, ok := readBody(w, r, 1024, api.ReasonInvalidRequest)
+	body, release, ok := n.readBody(w, r, 1024, api.ReasonInvalidRequest)
 	if !ok {
 		return
 	}
+	defer release()
 	sm, err := messages.ParseSignedMessageBCS(body)
 	if err == nil {
 		err = sm.Verify(pk)

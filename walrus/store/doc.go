@@ -34,6 +34,10 @@
 //	's' | blob ID                          blob state
 //	'r' | blob ID                          recovery queue entry
 //	'c'                                    event cursor
+//	'f'                                    blob states follow every event
+//	                                       before the cursor (see Followed)
+//	'h'                                    shards held as of an epoch
+//	'k' | cursor u64 (big-endian)          an event the node parked (JSON)
 //	'y'                                    counters saved by a clean Close
 //	'z'                                    schema version
 //

@@ -48,25 +48,60 @@ func (s *Store) BlobState(id encoding.BlobID) (BlobState, error) {
 // be applied in order, by one goroutine. It returns the blob's state after
 // the event (the zero state once the blob is removed or for other kinds).
 func (s *Store) ApplyEvent(ev chain.Event) (BlobState, error) {
+	return s.applyChecked(ev, applyInOrder, "apply")
+}
+
+// ReapplyEvent applies a blob event as ApplyEvent does, data included, but
+// whatever the cursor and without moving it: for an event the node skipped
+// when it failed and retries later. Applying an event twice changes nothing
+// more; one applied late may keep a blob longer (a registration after its
+// deletion), never remove data a live object covers.
+func (s *Store) ReapplyEvent(ev chain.Event) (BlobState, error) {
+	return s.applyChecked(ev, applyLate, "reapply")
+}
+
+// RebuildState applies a blob event to the blob's state only, whatever the
+// cursor: for replaying, in order, the events of a store that followed them
+// before it kept states (see Followed). No data is promoted or removed, as
+// the events replayed are not the present: a blob deleted then registered
+// again has data that its deletion must not remove.
+func (s *Store) RebuildState(ev chain.Event) error {
+	_, err := s.applyChecked(ev, applyStateOnly, "rebuild state from")
+	return err
+}
+
+// applyMode is how applyEvent treats the cursor and the blob's data.
+type applyMode int
+
+const (
+	applyInOrder   applyMode = iota // skip stale events, move the cursor, change data
+	applyLate                       // cursor untouched, data changed
+	applyStateOnly                  // cursor and data untouched
+)
+
+func (s *Store) applyChecked(ev chain.Event, mode applyMode, verb string) (BlobState, error) {
 	if len(ev.ID.TxDigest) > maxDigestLen {
-		return BlobState{}, fmt.Errorf("store: apply event %d: %w: digest of %d bytes", ev.Cursor, ErrMalformed, len(ev.ID.TxDigest))
+		return BlobState{}, fmt.Errorf("store: %s event %d: %w: digest of %d bytes", verb, ev.Cursor, ErrMalformed, len(ev.ID.TxDigest))
 	}
 	if err := s.enter(); err != nil {
 		return BlobState{}, err
 	}
 	defer s.exit()
-	st, err := s.applyEvent(ev)
+	st, err := s.applyEvent(ev, mode)
 	if err != nil {
-		return BlobState{}, fmt.Errorf("store: apply %s event %d for %s: %w", ev.Kind, ev.Cursor, ev.BlobID, err)
+		return BlobState{}, fmt.Errorf("store: %s %s event %d for %s: %w", verb, ev.Kind, ev.Cursor, ev.BlobID, err)
 	}
 	return st, nil
 }
 
-func (s *Store) applyEvent(ev chain.Event) (BlobState, error) {
+func (s *Store) applyEvent(ev chain.Event, mode applyMode) (BlobState, error) {
 	next := encodeU64(uint64(ev.Cursor) + 1)
 	switch ev.Kind {
 	case chain.EventBlobRegistered, chain.EventBlobCertified, chain.EventBlobDeleted, chain.EventInvalidBlobID:
 	default:
+		if mode != applyInOrder {
+			return BlobState{}, nil
+		}
 		return BlobState{}, s.update(func(txn *badger.Txn) error {
 			if stale, err := isStale(txn, ev.Cursor); stale || err != nil {
 				return err
@@ -80,8 +115,10 @@ func (s *Store) applyEvent(ev chain.Event) (BlobState, error) {
 	var stale bool
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		if stale, err = isStale(txn, ev.Cursor); err != nil {
-			return err
+		if mode == applyInOrder {
+			if stale, err = isStale(txn, ev.Cursor); err != nil {
+				return err
+			}
 		}
 		st, _, err = loadState(txn, id)
 		return err
@@ -91,18 +128,22 @@ func (s *Store) applyEvent(ev chain.Event) (BlobState, error) {
 	}
 	eff := st.apply(ev)
 	final := func(txn *badger.Txn) (Stats, error) {
-		if err := txn.Set(cursorKey, next); err != nil {
-			return Stats{}, err
+		if mode == applyInOrder {
+			if err := txn.Set(cursorKey, next); err != nil {
+				return Stats{}, err
+			}
 		}
 		if eff == removeAll {
 			return Stats{}, txn.Delete(blobKey(tagState, id))
 		}
 		return Stats{}, txn.Set(blobKey(tagState, id), encodeState(&st))
 	}
-	switch eff {
-	case promoteData:
+	switch {
+	case mode == applyStateOnly:
+		err = s.commit(nil, final)
+	case eff == promoteData:
 		err = s.promoteLocked(id, final)
-	case removeData, removeAll:
+	case eff == removeData || eff == removeAll:
 		err = s.removeLocked(id, final)
 	default:
 		err = s.commit(nil, final)

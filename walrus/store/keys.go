@@ -10,7 +10,9 @@ import (
 // Key tags; see the key layout in doc.go.
 const (
 	tagCursor   byte = 'c'
+	tagFollowed byte = 'f'
 	tagHeld     byte = 'h'
+	tagParked   byte = 'k'
 	tagMetadata byte = 'm'
 	tagPending  byte = 'p'
 	tagRecovery byte = 'r'
@@ -26,10 +28,11 @@ const (
 )
 
 var (
-	cursorKey = []byte{tagCursor}
-	heldKey   = []byte{tagHeld}
-	statsKey  = []byte{tagStats}
-	schemaKey = []byte{tagSchema}
+	cursorKey   = []byte{tagCursor}
+	followedKey = []byte{tagFollowed}
+	heldKey     = []byte{tagHeld}
+	statsKey    = []byte{tagStats}
+	schemaKey   = []byte{tagSchema}
 )
 
 // blobKey returns tag | blob ID, the key of per-blob records and the prefix
