@@ -24,8 +24,8 @@ import (
 	"fmt"
 
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/bls"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // Epoch numbers committee periods; epoch 0 is genesis.

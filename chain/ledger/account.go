@@ -8,8 +8,8 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/bls"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // Account is a client of an in-process ledger for one sender account.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/walrusfs/walrusfs/chain"
-	"github.com/walrusfs/walrusfs/walrus/bls"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // sigPolicy says how a transaction's BLS signatures are checked.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/walrusfs/walrusfs/chain"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
 // testGenesis is a genesis of 4 nodes with one shard each (this package's

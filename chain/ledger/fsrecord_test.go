@@ -16,7 +16,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/ledger/ledgertest"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // manifest stores and certifies a made-up blob for epochs epochs and returns

@@ -7,8 +7,8 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/bls"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // DefaultMaxEpochsAhead is how far ahead storage may be bought when Genesis

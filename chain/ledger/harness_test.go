@@ -12,7 +12,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger/ledgertest"
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // The test committee: 5 nodes sharing 12 shards as 3, 3, 2, 2, 2. A quorum

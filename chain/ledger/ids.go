@@ -9,7 +9,7 @@ import (
 	"golang.org/x/crypto/blake2b"
 
 	"github.com/walrusfs/walrusfs/chain"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
 // Domain separators of the hashes that name transactions and objects.

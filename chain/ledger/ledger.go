@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
 // Ledger is an open embedded ledger. It is safe for concurrent use; its

@@ -10,7 +10,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/ledger/ledgertest"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // busyLedger leaves a ledger with some of everything: blobs permanent and

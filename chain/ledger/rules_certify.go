@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/walrusfs/walrusfs/chain"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // prepareCertify certifies a registered blob of the sender's with a

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
-	"github.com/walrusfs/walrusfs/walrus/bls"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // DefaultStakePerShard is the stake a genesis node gets per shard when its

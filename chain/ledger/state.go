@@ -7,7 +7,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
 // state is everything the log's records add up to. It does no I/O and reads

@@ -14,8 +14,8 @@ import (
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/encoding/bcs"
-	"github.com/walrusfs/walrusfs/walrus/bls"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // The programmable-transaction interpreter runs a Sui transaction's commands

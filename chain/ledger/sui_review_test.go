@@ -10,7 +10,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/chain/sui/walrusptb"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // suiEnv is a ledger with a funded key that sends Walrus's transactions.

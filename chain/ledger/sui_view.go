@@ -8,7 +8,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
 // The ledger's state seen as Sui objects in Walrus's Move layouts, for the

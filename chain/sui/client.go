@@ -38,7 +38,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // Config says which Sui and which Walrus deployment to use, and who signs.

@@ -17,7 +17,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/chain/sui/walrusptb"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
 // objectMask asks for what the client decodes, as the SDK does.

@@ -8,7 +8,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
 	"github.com/walrusfs/walrusfs/chain/sui/walrusptb"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // ReserveAndRegister buys storage and registers a blob in one transaction,

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/crypto/blake2b"
 
 	"github.com/walrusfs/walrusfs/chain"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
 	"github.com/walrusfs/walrusfs/walrus/tlspin"
 )

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // upload is one store's slivers on their way to the nodes. Store waits for

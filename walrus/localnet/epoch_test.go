@@ -14,10 +14,10 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 	"github.com/walrusfs/walrusfs/walrus/api"
-	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/messages"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
 

@@ -20,10 +20,10 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/localnet"
-	"github.com/walrusfs/walrusfs/walrus/messages"
 	"github.com/walrusfs/walrusfs/walrus/node"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // eventBatch is how many events the node asks the chain for at a time.

@@ -12,8 +12,8 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/bufpool"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 	"github.com/walrusfs/walrusfs/walrus/api"
-	"github.com/walrusfs/walrusfs/walrus/messages"
 )
 
 // fail writes an error envelope.

@@ -15,8 +15,8 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/walrus/api"
-	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
 

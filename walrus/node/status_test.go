@@ -16,8 +16,8 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/officialsdk"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/walrus/api"
-	"github.com/walrusfs/walrusfs/walrus/bls"
 	"github.com/walrusfs/walrusfs/walrus/node"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )

@@ -10,9 +10,9 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 	"github.com/walrusfs/walrusfs/walrus/api"
-	"github.com/walrusfs/walrusfs/walrus/bls"
-	"github.com/walrusfs/walrusfs/walrus/messages"
 )
 
 // Shard migration: a node that gains a shard at an epoch change asks the

@@ -11,7 +11,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/walrus/localnet"
 	"github.com/walrusfs/walrusfs/walrus/node"
 	"github.com/walrusfs/walrusfs/walrus/store"

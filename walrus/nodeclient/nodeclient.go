@@ -22,9 +22,9 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/bufpool"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 	"github.com/walrusfs/walrusfs/walrus/api"
-	"github.com/walrusfs/walrusfs/walrus/bls"
-	"github.com/walrusfs/walrusfs/walrus/messages"
 )
 
 // maxJSONBody bounds JSON responses, which are all small.

@@ -17,8 +17,8 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/bls"
-	"github.com/walrusfs/walrusfs/walrus/messages"
+	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 )
 
 // Committee is a committee of storage nodes with their private keys. Member

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
 func TestSyncShardRequestRoundTrip(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/encoding/bcs"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
 // SyncShardRequest is what a node that gained a shard asks its previous

@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/walrus/bls"
+	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
 // Intent is the type of a protocol message.
