@@ -179,192 +179,30 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if err != nil {
 		return err
 	}
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return usageError{fmt.Errorf("no DIR given and no home directory: %w", err)}
-		}
-		dir = filepath.Join(home, "walrus")
+	if err := checkMountFlags(o); err != nil {
+		return err
 	}
-	// statfs is never answered from the kernel's caches: on a mount whose
-	// process is gone it fails with ENOTCONN.
-	var sfs syscall.Statfs_t
-	if err := syscall.Statfs(dir, &sfs); errors.Is(err, syscall.ENOTCONN) {
-		// Left mounted by a mount process that died (kill -9, a crash):
-		// detach it, as its data is safe in the state directory.
-		log.Warn("detaching a mount left by a process that is gone", "dir", dir)
-		if err := detach(dir); err != nil {
-			return fmt.Errorf("%s is a dead mount and cannot be detached: %w", dir, err)
-		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("mount point: %w", err)
+	if dir, err = mountPoint(dir, log); err != nil {
+		return err
 	}
 	if o.state == "" {
 		if o.state, err = defaultStateDir(); err != nil {
 			return err
 		}
 	}
-	if o.suiListen != "" {
-		if o.net.suiChosen() || o.net.devnetChosen() {
-			return usageError{errors.New("--sui-listen serves the embedded network; it does not go with --network or --config")}
-		}
-		if err := listenFlag("sui-listen", o.suiListen); err != nil {
-			return err
-		}
-	}
-	if o.chunkSize <= 0 || o.cacheSize <= 0 {
-		return usageError{errors.New("--chunk-size and --cache-size must be positive")}
-	}
-
-	// The network, and where this file system's state lives: one tree per
-	// network, as a tree's blobs live on one network.
-	var (
-		c       *client.Client
-		ch      chain.Chain
-		owner   chain.Address
-		kind    string
-		nShards int
-		fsDir   string
-		wallet  *sui.Client // on Sui: balances and spending for status
-		// maxAhead is the most epochs ahead the network sells storage;
-		// renewInterval how often the tree's blobs are looked at.
-		maxAhead      uint32 = ledger.DefaultMaxEpochsAhead
-		renewInterval        = 30 * time.Second
-		costPerEpoch  func(size uint64) uint64
-	)
-	if !o.net.suiChosen() && !o.net.devnetChosen() {
-		netDir := filepath.Join(o.state, "network")
-		if err := os.MkdirAll(netDir, 0o700); err != nil {
-			return fmt.Errorf("state: %w", err)
-		}
-		release, err := lockDir(filepath.Join(o.state, ".embedded.lock"))
-		if err != nil {
-			return fmt.Errorf("state %s is in use by another mount: %w", o.state, err)
-		}
-		defer release()
-		n, err := localnet.Open(ctx, localnet.Config{Dir: netDir, Nodes: embeddedNodes, NShards: embeddedShards,
-			EpochDuration: embeddedEpoch, Logger: log.With("component", "network")})
-		if err != nil {
-			return fmt.Errorf("embedded network: %w", err)
-		}
-		defer n.Close()
-		if o.suiListen != "" {
-			stop, cfgPath, err := serveEmbeddedFace(ctx, o.suiListen, netDir, n.Ledger, log)
-			if err != nil {
-				return err
-			}
-			defer stop()
-			log.Info("embedded network served as Sui", "listen", o.suiListen, "config", cfgPath)
-		}
-		owner = chain.Address{0xf5}
-		ch, kind = n.Chain(owner), "embedded"
-		c = client.New(ch, client.Options{Logger: log.With("component", "client")})
-		nShards = embeddedShards
-		fsDir = filepath.Join(o.state, "fs", "embedded")
-		log.Info("embedded network up", "dir", netDir, "nodes", embeddedNodes, "shards", embeddedShards)
-	} else {
-		nw, err := connect(ctx, o.net, log)
-		if err != nil {
-			return err
-		}
-		defer nw.Close()
-		owner = nw.owner
-		ch, kind = nw.chain, nw.what
-		c = client.New(ch, client.Options{Logger: log.With("component", "client")})
-		nShards = nw.committee.NShards
-		fsDir = filepath.Join(o.state, "fs", nw.id)
-		wallet = nw.sui
-		if wallet != nil {
-			info, err := wallet.Info(ctx)
-			if err != nil {
-				return err
-			}
-			maxAhead = info.MaxEpochsAhead
-			price, n := info.StoragePrice, info.NShards
-			costPerEpoch = func(size uint64) uint64 {
-				enc, err := moveobj.EncodedBlobLength(size, uint16(n))
-				if err != nil {
-					return 0
-				}
-				c, _ := moveobj.StorageCost(price, enc, 1)
-				return c
-			}
-			// A few looks per epoch, from a second to five minutes apart.
-			if info.EpochDuration > 0 {
-				renewInterval = min(max(info.EpochDuration/4, time.Second), 5*time.Minute)
-			}
-		}
-	}
-	// Before the network and its connections close: ends the uploads
-	// that stores left to slow nodes.
-	defer c.Close()
-	if o.name == "" {
-		return usageError{errors.New("--name must not be empty")}
-	}
-	if o.keepSnapshots < 1 || o.gcGrace < 0 {
-		return usageError{fmt.Errorf("--keep-snapshots %d must be at least 1, --gc-grace %v not negative", o.keepSnapshots, o.gcGrace)}
-	}
-	fsDir = filepath.Join(fsDir, o.name)
-	if err := os.MkdirAll(fsDir, 0o700); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	metaDir := filepath.Join(fsDir, "meta")
-	keys, haveKeys, err := openKeys(o.state, o.identityFile, o.public, func() (string, error) { return readPassphrase(cmd, false) })
+	nw, err := openMountNetwork(ctx, o, log)
 	if err != nil {
 		return err
 	}
-	if o.snapshot != "" {
-		// A past tree, read-only, beside any live mount of the same state.
-		id, err := encoding.ParseBlobID(o.snapshot)
-		if err != nil {
-			return usageError{fmt.Errorf("--snapshot: %w", err)}
-		}
-		removeStaleSnapshots(fsDir, log)
-		snapDir, err := os.MkdirTemp(fsDir, "snapshot-")
-		if err != nil {
-			return fmt.Errorf("state: %w", err)
-		}
-		defer os.RemoveAll(snapDir)
-		// Held while mounted: a later mount removes only unheld ones.
-		release, err := lockDir(filepath.Join(snapDir, snapshotLock))
-		if err != nil {
-			return fmt.Errorf("state: %w", err)
-		}
-		defer release()
-		tree, err := manifest.Fetch(ctx, c, id, keys.identities())
-		if errors.Is(err, manifest.ErrEncrypted) {
-			return errNeedIdentity
-		}
-		if err != nil {
-			return err
-		}
-		metaDir, fsDir, o.readOnly = filepath.Join(snapDir, "meta"), snapDir, true
-		if err := loadTree(metaDir, tree, nil, log); err != nil {
-			return err
-		}
-		log.Info("mounting a snapshot", "manifest", id, "inodes", len(tree.Inodes))
-	} else {
-		release, err := lockDir(filepath.Join(fsDir, ".mount.lock"))
-		if err != nil {
-			return fmt.Errorf("state %s is in use by another mount: %w", fsDir, err)
-		}
-		defer release()
-		removeStaleSnapshots(fsDir, log)
-		err = restoreIfLost(ctx, metaDir, ch, c, owner, o.name, keys.identities(), log)
-		if errors.Is(err, manifest.ErrEncrypted) {
-			return errNeedIdentity
-		}
-		if err != nil {
-			return err
-		}
+	defer nw.close()
+	c, ch, owner, kind, nShards, wallet := nw.client, nw.chain, nw.owner, nw.kind, nw.nShards, nw.wallet
+	maxAhead, renewInterval, costPerEpoch := nw.maxAhead, nw.renewInterval, nw.costPerEpoch
+	tree, err := openMountTree(ctx, cmd, o, nw, log)
+	if err != nil {
+		return err
 	}
-	if !haveKeys {
-		// No tree on the network needs another identity: this one is new.
-		if keys, err = createKeys(o.state, cmd.ErrOrStderr()); err != nil {
-			return err
-		}
-	}
+	defer tree.close()
+	fsDir, metaDir, keys := tree.fsDir, tree.metaDir, tree.keys
 
 	maxBlob, err := encoding.MaxBlobSize(nShards)
 	if err != nil {
@@ -519,13 +357,19 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if o.noDrain || pub == nil {
 		return nil
 	}
-	// Anything a failed commit at close left unqueued goes first.
+	return finishUploads(stopWaiting, cmd.ErrOrStderr(), o, fsys, uploader, pub)
+}
+
+// finishUploads, after unmounting, queues what a failed commit left,
+// waits for the queue to drain (at most --drain-timeout, or until
+// stopWaiting ends) and publishes the tree's manifest.
+func finishUploads(stopWaiting context.Context, w io.Writer, o *mountOptions, fsys *walrusfs.FS, uploader *cache.Uploader, pub *manifest.Publisher) error {
 	if err := fsys.Recover(); err != nil {
 		return err
 	}
 	dctx, stop := context.WithTimeout(stopWaiting, o.drainFor)
 	defer stop()
-	if err := drain(dctx, cmd.ErrOrStderr(), uploader); err != nil {
+	if err := drain(dctx, w, uploader); err != nil {
 		if stopWaiting.Err() != nil {
 			return nil // asked to stop now: no publishing either
 		}
@@ -539,6 +383,255 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		return fmt.Errorf("publish the tree's manifest: %w", err)
 	}
 	return nil
+}
+
+// checkMountFlags refuses bad flag values before anything is created on
+// disk or on the network.
+func checkMountFlags(o *mountOptions) error {
+	if o.suiListen != "" {
+		if o.net.suiChosen() || o.net.devnetChosen() {
+			return usageError{errors.New("--sui-listen serves the embedded network; it does not go with --network or --config")}
+		}
+		if err := listenFlag("sui-listen", o.suiListen); err != nil {
+			return err
+		}
+	}
+	if o.chunkSize <= 0 || o.cacheSize <= 0 {
+		return usageError{errors.New("--chunk-size and --cache-size must be positive")}
+	}
+	if o.name == "" {
+		return usageError{errors.New("--name must not be empty")}
+	}
+	if o.keepSnapshots < 1 || o.gcGrace < 0 {
+		return usageError{fmt.Errorf("--keep-snapshots %d must be at least 1, --gc-grace %v not negative", o.keepSnapshots, o.gcGrace)}
+	}
+	if o.drainFor < 0 {
+		return usageError{fmt.Errorf("--drain-timeout %v must not be negative", o.drainFor)}
+	}
+	if o.snapshot != "" {
+		if _, err := encoding.ParseBlobID(o.snapshot); err != nil {
+			return usageError{fmt.Errorf("--snapshot: %w", err)}
+		}
+	}
+	return nil
+}
+
+// mountPoint returns the directory to mount on (~/walrus by default),
+// made if missing; a dead mount left there by a killed process is detached.
+func mountPoint(dir string, log *slog.Logger) (string, error) {
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", usageError{fmt.Errorf("no DIR given and no home directory: %w", err)}
+		}
+		dir = filepath.Join(home, "walrus")
+	}
+	// statfs is never answered from the kernel's caches: on a mount whose
+	// process is gone it fails with ENOTCONN.
+	var sfs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &sfs); errors.Is(err, syscall.ENOTCONN) {
+		// Left mounted by a mount process that died (kill -9, a crash):
+		// detach it, as its data is safe in the state directory.
+		log.Warn("detaching a mount left by a process that is gone", "dir", dir)
+		if err := detach(dir); err != nil {
+			return "", fmt.Errorf("%s is a dead mount and cannot be detached: %w", dir, err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("mount point: %w", err)
+	}
+	return dir, nil
+}
+
+// mountNetwork is the network a mount stores on, and where the state of
+// its file systems on that network lives: one tree per network, as a
+// tree's blobs live on one network.
+type mountNetwork struct {
+	client  *client.Client
+	chain   chain.Chain
+	owner   chain.Address
+	kind    string
+	nShards int
+	fsDir   string
+	wallet  *sui.Client // on Sui: balances and spending for status
+	// maxAhead is the most epochs ahead the network sells storage;
+	// renewInterval how often the tree's blobs are looked at.
+	maxAhead      uint32
+	renewInterval time.Duration
+	costPerEpoch  func(size uint64) uint64
+	closers       []func()
+}
+
+// close ends what the network holds, the client first: it ends the
+// uploads that stores left to slow nodes before their connections close.
+func (nw *mountNetwork) close() {
+	if nw.client != nil {
+		nw.client.Close()
+	}
+	for i := len(nw.closers) - 1; i >= 0; i-- {
+		nw.closers[i]()
+	}
+}
+
+// openMountNetwork starts the embedded network (by default) or connects
+// to the one the flags name.
+func openMountNetwork(ctx context.Context, o *mountOptions, log *slog.Logger) (_ *mountNetwork, err error) {
+	nw := &mountNetwork{maxAhead: ledger.DefaultMaxEpochsAhead, renewInterval: 30 * time.Second}
+	defer func() {
+		if err != nil {
+			nw.close()
+		}
+	}()
+	if !o.net.suiChosen() && !o.net.devnetChosen() {
+		netDir := filepath.Join(o.state, "network")
+		if err := os.MkdirAll(netDir, 0o700); err != nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+		release, err := lockDir(filepath.Join(o.state, ".embedded.lock"))
+		if err != nil {
+			return nil, fmt.Errorf("state %s is in use by another mount: %w", o.state, err)
+		}
+		nw.closers = append(nw.closers, release)
+		n, err := localnet.Open(ctx, localnet.Config{Dir: netDir, Nodes: embeddedNodes, NShards: embeddedShards,
+			EpochDuration: embeddedEpoch, Logger: log.With("component", "network")})
+		if err != nil {
+			return nil, fmt.Errorf("embedded network: %w", err)
+		}
+		nw.closers = append(nw.closers, n.Close)
+		if o.suiListen != "" {
+			stop, cfgPath, err := serveEmbeddedFace(ctx, o.suiListen, netDir, n.Ledger, log)
+			if err != nil {
+				return nil, err
+			}
+			nw.closers = append(nw.closers, stop)
+			log.Info("embedded network served as Sui", "listen", o.suiListen, "config", cfgPath)
+		}
+		nw.owner = chain.Address{0xf5}
+		nw.chain, nw.kind = n.Chain(nw.owner), "embedded"
+		nw.client = client.New(nw.chain, client.Options{Logger: log.With("component", "client")})
+		nw.nShards = embeddedShards
+		nw.fsDir = filepath.Join(o.state, "fs", "embedded")
+		log.Info("embedded network up", "dir", netDir, "nodes", embeddedNodes, "shards", embeddedShards)
+		return nw, nil
+	}
+	conn, err := connect(ctx, o.net, log)
+	if err != nil {
+		return nil, err
+	}
+	nw.closers = append(nw.closers, func() { conn.Close() })
+	nw.owner = conn.owner
+	nw.chain, nw.kind = conn.chain, conn.what
+	nw.client = client.New(nw.chain, client.Options{Logger: log.With("component", "client")})
+	nw.nShards = conn.committee.NShards
+	nw.fsDir = filepath.Join(o.state, "fs", conn.id)
+	nw.wallet = conn.sui
+	if nw.wallet == nil {
+		return nw, nil
+	}
+	info, err := nw.wallet.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	nw.maxAhead = info.MaxEpochsAhead
+	price, n := info.StoragePrice, info.NShards
+	nw.costPerEpoch = func(size uint64) uint64 {
+		enc, err := moveobj.EncodedBlobLength(size, uint16(n))
+		if err != nil {
+			return 0
+		}
+		c, _ := moveobj.StorageCost(price, enc, 1)
+		return c
+	}
+	// A few looks per epoch, from a second to five minutes apart.
+	if info.EpochDuration > 0 {
+		nw.renewInterval = min(max(info.EpochDuration/4, time.Second), 5*time.Minute)
+	}
+	return nw, nil
+}
+
+// mountTree is where a mounted tree's state lives and the keys it is
+// encrypted with.
+type mountTree struct {
+	fsDir, metaDir string
+	keys           mountKeys
+	closers        []func()
+}
+
+func (t *mountTree) close() {
+	for i := len(t.closers) - 1; i >= 0; i-- {
+		t.closers[i]()
+	}
+}
+
+// openMountTree readies the tree to mount: a snapshot's, loaded from its
+// manifest into a tree of its own, or the live one, locked for this mount
+// and rebuilt from the network if it was lost. An identity is created
+// only when no tree on the network needs another one.
+func openMountTree(ctx context.Context, cmd *cobra.Command, o *mountOptions, nw *mountNetwork, log *slog.Logger) (_ *mountTree, err error) {
+	t := &mountTree{fsDir: filepath.Join(nw.fsDir, o.name)}
+	defer func() {
+		if err != nil {
+			t.close()
+		}
+	}()
+	if err := os.MkdirAll(t.fsDir, 0o700); err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	t.metaDir = filepath.Join(t.fsDir, "meta")
+	keys, haveKeys, err := openKeys(o.state, o.identityFile, o.public, func() (string, error) { return readPassphrase(cmd, false) })
+	if err != nil {
+		return nil, err
+	}
+	if o.snapshot != "" {
+		// A past tree, read-only, beside any live mount of the same state.
+		id, _ := encoding.ParseBlobID(o.snapshot) // checked with the flags
+		removeStaleSnapshots(t.fsDir, log)
+		snapDir, err := os.MkdirTemp(t.fsDir, "snapshot-")
+		if err != nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+		t.closers = append(t.closers, func() { os.RemoveAll(snapDir) })
+		// Held while mounted: a later mount removes only unheld ones.
+		release, err := lockDir(filepath.Join(snapDir, snapshotLock))
+		if err != nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+		t.closers = append(t.closers, release)
+		tree, err := manifest.Fetch(ctx, nw.client, id, keys.identities())
+		if errors.Is(err, manifest.ErrEncrypted) {
+			return nil, errNeedIdentity
+		}
+		if err != nil {
+			return nil, err
+		}
+		t.metaDir, t.fsDir, o.readOnly = filepath.Join(snapDir, "meta"), snapDir, true
+		if err := loadTree(t.metaDir, tree, nil, log); err != nil {
+			return nil, err
+		}
+		log.Info("mounting a snapshot", "manifest", id, "inodes", len(tree.Inodes))
+	} else {
+		release, err := lockDir(filepath.Join(t.fsDir, ".mount.lock"))
+		if err != nil {
+			return nil, fmt.Errorf("state %s is in use by another mount: %w", t.fsDir, err)
+		}
+		t.closers = append(t.closers, release)
+		removeStaleSnapshots(t.fsDir, log)
+		err = restoreIfLost(ctx, t.metaDir, nw.chain, nw.client, nw.owner, o.name, keys.identities(), log)
+		if errors.Is(err, manifest.ErrEncrypted) {
+			return nil, errNeedIdentity
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !haveKeys {
+		// No tree on the network needs another identity: this one is new.
+		if keys, err = createKeys(o.state, cmd.ErrOrStderr()); err != nil {
+			return nil, err
+		}
+	}
+	t.keys = keys
+	return t, nil
 }
 
 // snapshotLock is the lock file a --snapshot mount holds in its tree's
