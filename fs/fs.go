@@ -23,6 +23,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,6 +67,8 @@ type FS struct {
 	nodes map[uint64]*Node // nodes the kernel knows, by inode number
 	// evicting: evictions of files without nodes, under way (see Evict).
 	evicting map[uint64]chan struct{}
+
+	dropped atomic.Int64 // bad local copies dropped (checkLocalCopy)
 
 	recoverMu sync.Mutex
 	toRecover map[uint64]bool // see recoverLater

@@ -84,9 +84,19 @@ func (n *Node) checkLocalCopy(writable, trunc bool) syscall.Errno {
 		return n.fs.errno("drop a damaged local copy", err)
 	}
 	n.refresh(evicted)
-	n.fs.log.Warn("a file's local copy is "+damage+"; reading it from the network", "path", n.Path(nil), "ino", n.ino)
+	// One warning; after it (a lost data directory: thousands), a count
+	// in status and debug lines.
+	log := n.fs.log.Debug
+	if n.fs.dropped.Add(1) == 1 {
+		log = n.fs.log.Warn
+	}
+	log("a file's local copy is "+damage+"; reading it from the network (status counts such copies)", "path", n.Path(nil), "ino", n.ino)
 	return 0
 }
+
+// DroppedCopies returns how many bad local copies of certified files were
+// dropped since the mount started.
+func (f *FS) DroppedCopies() int64 { return f.dropped.Load() }
 
 func (n *Node) markChecked(version uint64) syscall.Errno {
 	n.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -403,5 +404,49 @@ func mustCmd(t *testing.T, name string, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// TestMountWithoutItsDataDirectory copies a tree of many files into a
+// mount, unmounts, deletes the state's data directory (every local copy)
+// and mounts again: every file reads back whole from the network, with one
+// warning in the log and a count in the status, not an error per file.
+func TestMountWithoutItsDataDirectory(t *testing.T) {
+	state, mnt, src := t.TempDir(), t.TempDir(), t.TempDir()
+	m := startMount(t, mnt, state, "--publish-after", "300ms")
+	sizes := map[string]int{}
+	for i := range 300 {
+		sizes[fmt.Sprintf("d%d/f%03d", i%7, i)] = (i * 7919) % 70_000
+	}
+	sizes["big"] = 3<<20 + 17
+	for name := range sizes {
+		must(t, os.MkdirAll(filepath.Join(src, filepath.Dir(name)), 0o755))
+	}
+	makeFiles(t, src, sizes)
+	mustCmd(t, "cp", "-a", src+"/.", mnt)
+	waitPublished(t, state, 1)
+	mustRun(t, time.Minute, "umount", mnt)
+	<-m.exited
+
+	data, err := filepath.Glob(filepath.Join(state, "fs", "*", "*", "data"))
+	must(t, err)
+	if len(data) != 1 {
+		t.Fatalf("data directories: %v", data)
+	}
+	must(t, os.RemoveAll(data[0]))
+	m = startMount(t, mnt, state)
+	mustCmd(t, "diff", "-r", src, mnt)
+	if k := strings.Count(m.logTail(1000), "local copy is missing"); k != 1 {
+		t.Errorf("%d warnings about missing copies, want 1:\n%s", k, m.logTail(20))
+	}
+	nonEmpty := 0
+	for _, size := range sizes {
+		if size > 0 {
+			nonEmpty++ // an empty file needs no copy
+		}
+	}
+	status := string(mustRun(t, 30*time.Second, "status", "--state", state).stdout)
+	if !strings.Contains(status, fmt.Sprintf("%d local copies were missing", nonEmpty)) {
+		t.Errorf("status does not count the %d missing copies:\n%s", nonEmpty, status)
 	}
 }

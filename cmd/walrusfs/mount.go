@@ -264,7 +264,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if err != nil {
 		return err
 	}
-	src := &statusSource{mount: dir, state: fsDir, kind: kind, since: time.Now(), meta: m, keys: keys,
+	src := &statusSource{mount: dir, state: fsDir, kind: kind, since: time.Now(), meta: m, keys: keys, fs: fsys,
 		uploader: uploader, reader: reader, files: files, chain: ch, wallet: wallet}
 	stopStatus, err := serveStatus(ctx, src, log)
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
+	walrusfs "github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
@@ -130,6 +131,9 @@ type cacheStatus struct {
 	LocalFiles int   `json:"localFiles"`
 	LocalBytes int64 `json:"localBytes"`
 	DiskFree   int64 `json:"diskFree"`
+	// DroppedCopies counts local copies found missing, short or damaged
+	// since start, whose files are read from the network instead.
+	DroppedCopies int64 `json:"droppedCopies,omitempty"`
 }
 
 // statusSource gathers a mount's status.
@@ -138,6 +142,7 @@ type statusSource struct {
 	since              time.Time
 	meta               *meta.Store
 	uploader           *cache.Uploader
+	fs                 *walrusfs.FS
 	reader             *cache.Reader
 	files              cache.Files
 	chain              chain.Chain
@@ -216,6 +221,9 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 	}
 	st.Cache.ReaderStats = s.reader.Stats()
 	st.Cache.LocalFiles, st.Cache.LocalBytes = s.localCopies()
+	if s.fs != nil {
+		st.Cache.DroppedCopies = s.fs.DroppedCopies()
+	}
 	var sfs syscall.Statfs_t
 	if syscall.Statfs(s.files.Dir, &sfs) == nil {
 		st.Cache.DiskFree = int64(sfs.Bavail) * sfs.Bsize
@@ -547,6 +555,9 @@ func printStatus(w io.Writer, state string, all []mountStatus) {
 		c := st.Cache
 		fmt.Fprintf(w, "  cache     %d local file(s), %s; read cache %s of %s (%d hits, %d misses); %s free on disk\n",
 			c.LocalFiles, formatBytes(c.LocalBytes), formatBytes(c.Bytes), formatBytes(c.MaxBytes), c.Hits, c.Misses, formatBytes(c.DiskFree))
+		if c.DroppedCopies > 0 {
+			fmt.Fprintf(w, "            %d local copies were missing or damaged: their files are read from the network\n", c.DroppedCopies)
+		}
 	}
 }
 
