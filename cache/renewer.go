@@ -120,17 +120,36 @@ func (r *Renewer) Status() RenewStatus {
 	return r.status
 }
 
-// Run checks the blobs every Interval until ctx ends.
+// fullCheckEvery bounds how long Run goes without a full check while the
+// epoch stays the same (new blobs are bought for a while, so nothing falls
+// due in between; the status's counts catch up then).
+const fullCheckEvery = 10 * time.Minute
+
+// Run looks every Interval until ctx ends. A full check reads every kept
+// blob's record, so it runs only when the epoch moved, after a failure,
+// when woken, and every fullCheckEvery; other looks read the epoch alone.
 func (r *Renewer) Run(ctx context.Context) {
+	var last time.Time
+	var lastEpoch uint32
+	full := true
 	for {
-		if err := r.Check(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn("blob renewal", "err", err)
+		if !full && time.Since(last) < fullCheckEvery {
+			com, err := r.chain.Committee(ctx)
+			full = err != nil || com.Epoch != lastEpoch
+		}
+		if full || time.Since(last) >= fullCheckEvery {
+			err := r.Check(ctx)
+			if err != nil && ctx.Err() == nil {
+				r.log.Warn("blob renewal", "err", err)
+			}
+			last, lastEpoch, full = time.Now(), r.epoch.Load(), err != nil
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(r.opts.Interval):
 		case <-r.wake:
+			full = true
 		}
 	}
 }

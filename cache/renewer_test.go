@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
@@ -175,4 +176,35 @@ func TestRenewerBatches(t *testing.T) {
 	if st := r.Status(); st.Renewed != 250 || st.Transactions != 3 || st.EarliestEnd != 6 {
 		t.Fatalf("status %+v", st)
 	}
+}
+
+// TestRenewerLooksAgainWhenTheEpochMoves: between epochs, Run reads the
+// epoch alone (a full check reads every kept blob's record); once the
+// epoch moves it checks, and renews what fell due.
+func TestRenewerLooksAgainWhenTheEpochMoves(t *testing.T) {
+	m := openMeta(t)
+	blob, obj := encoding.BlobID{3}, chain.ObjectID{0xa3}
+	file(t, m, "f", blob)
+	if err := m.RecordBlob(meta.BlobInfo{Blob: blob, Object: obj, EndEpoch: 4, Size: 5}); err != nil {
+		t.Fatal(err)
+	}
+	ch := &fakeChain{ends: map[chain.ObjectID]chain.Epoch{obj: 4}}
+	r := NewRenewer(m, ch, RenewerOptions{Keep: 6, MaxAhead: 53, Interval: 5 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	waitUntil(t, "the first check", func() bool { return !r.Status().Checked.IsZero() })
+	first := r.Status().Checked
+	time.Sleep(100 * time.Millisecond) // some 20 looks
+	if got := r.Status().Checked; !got.Equal(first) {
+		t.Fatalf("checked again at %v (first %v) within one epoch", got, first)
+	}
+	ch.mu.Lock()
+	ch.epoch = 1 // 3 of 6 left: due
+	ch.mu.Unlock()
+	waitUntil(t, "the renewal in the next epoch", func() bool {
+		ch.mu.Lock()
+		defer ch.mu.Unlock()
+		return len(ch.extended) == 1
+	})
 }
