@@ -1,12 +1,10 @@
 package fs_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	walrusfs "github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/fs/meta"
+	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/localnet"
 )
@@ -28,26 +27,8 @@ type testMount struct {
 	Uploader *cache.Uploader
 	Data     cache.Files
 	// Logs holds what the file system and the uploader logged.
-	Logs    *syncBuffer
+	Logs    *testutil.SyncBuffer
 	unmount func()
-}
-
-// syncBuffer is a buffer that goroutines may write at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // noPassthroughEnv, when set, turns FUSE passthrough off in test mounts, as
@@ -108,7 +89,7 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 	}
 	c := n.Client(chain.Address{0xf5}, client.Options{})
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: cacheBytes, Window: 64 << 10, Timeout: 20 * time.Second})
-	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Data: files, Logs: &syncBuffer{}}
+	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Data: files, Logs: &testutil.SyncBuffer{}}
 	log := slog.New(slog.NewTextHandler(tm.Logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tm.Uploader = cache.NewUploader(m, files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,

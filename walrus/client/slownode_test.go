@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync/atomic"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/localnet"
 )
@@ -52,15 +52,6 @@ func startStalled(t *testing.T, cfg localnet.Config, opts client.Options, stall 
 	return n, c, s
 }
 
-func randomBlob(seed uint64, size int) []byte {
-	rng := rand.New(rand.NewPCG(seed, seed))
-	b := make([]byte, size)
-	for i := range b {
-		b[i] = byte(rng.Uint32())
-	}
-	return b
-}
-
 // TestStoreWithAStalledNode: with one node that never answers, each store
 // returns once the others confirmed (plus the grace period), with a
 // certificate the chain accepted and without the stalled node's shards;
@@ -81,7 +72,7 @@ func TestStoreWithAStalledNode(t *testing.T) {
 	var stored []*client.StoreResult
 	start := time.Now()
 	for i := range 10 {
-		blob := randomBlob(uint64(i), 300<<10)
+		blob := testutil.RandomBytes(uint64(i), 300<<10)
 		t0 := time.Now()
 		res, err := c.Store(ctx, blob, 3, false)
 		if err != nil {
@@ -128,7 +119,7 @@ func TestBackgroundUploadsEnd(t *testing.T) {
 	n, c, _ := startStalled(t, localnet.Config{Nodes: 7, NShards: 100},
 		client.Options{RequestTimeout: 10 * time.Minute, BackgroundTimeout: 2 * time.Second}, 0)
 	ctx := context.Background()
-	if _, err := c.Store(ctx, randomBlob(1, 100<<10), 3, false); err != nil {
+	if _, err := c.Store(ctx, testutil.RandomBytes(1, 100<<10), 3, false); err != nil {
 		t.Fatal(err)
 	}
 	returned := time.Now()
@@ -141,7 +132,7 @@ func TestBackgroundUploadsEnd(t *testing.T) {
 	}
 
 	closing := n.Client(chain.Address{1}, client.Options{RequestTimeout: 10 * time.Minute, BackgroundTimeout: 10 * time.Minute})
-	if _, err := closing.Store(ctx, randomBlob(2, 100<<10), 3, false); err != nil {
+	if _, err := closing.Store(ctx, testutil.RandomBytes(2, 100<<10), 3, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := closing.BackgroundUploads(); got != 1 {
@@ -157,7 +148,7 @@ func TestBackgroundUploadsEnd(t *testing.T) {
 	if got := closing.BackgroundUploads(); got != 0 {
 		t.Fatalf("%d background uploads after Close", got)
 	}
-	if _, err := closing.Store(ctx, randomBlob(3, 10), 3, false); !errors.Is(err, client.ErrClosed) {
+	if _, err := closing.Store(ctx, testutil.RandomBytes(3, 10), 3, false); !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("store after Close: %v, want ErrClosed", err)
 	}
 }
@@ -174,7 +165,7 @@ func TestQuorumCountsShards(t *testing.T) {
 	t.Run("big node alone", func(t *testing.T) {
 		_, c, _ := startStalled(t, cfg, client.Options{}, 1, 2, 3)
 		t0 := time.Now()
-		res, err := c.Store(ctx, randomBlob(4, 200<<10), 3, false)
+		res, err := c.Store(ctx, testutil.RandomBytes(4, 200<<10), 3, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +179,7 @@ func TestQuorumCountsShards(t *testing.T) {
 	t.Run("small nodes without it", func(t *testing.T) {
 		_, c, _ := startStalled(t, cfg, client.Options{RequestTimeout: time.Second}, 0)
 		t0 := time.Now()
-		_, err := c.Store(ctx, randomBlob(5, 200<<10), 3, false)
+		_, err := c.Store(ctx, testutil.RandomBytes(5, 200<<10), 3, false)
 		if !errors.Is(err, client.ErrCertificationFailed) {
 			t.Fatalf("store with 33 of 100 shards answering: %v, want ErrCertificationFailed", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
@@ -24,7 +25,7 @@ func BenchmarkLatencyAcrossEpochs(b *testing.B) {
 	ctx := context.Background()
 	var within, across [2][]time.Duration // [store, read]
 	for i := 0; b.Loop(); i++ {
-		data := randomBlob(uint64(5000+i), 64<<10)
+		data := testutil.RandomBytes(uint64(5000+i), 64<<10)
 		before := n.Ledger.Epoch()
 		start := time.Now()
 		res, err := c.Store(ctx, data, 30, false)

@@ -14,6 +14,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/protocol/messages"
 	"github.com/walrusfs/walrusfs/walrus/api"
@@ -48,7 +49,7 @@ func TestStoreAcrossAnEpochChange(t *testing.T) {
 	c := client.New(ch, client.Options{RequestTimeout: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	data := randomBlob(7, 50_000)
+	data := testutil.RandomBytes(7, 50_000)
 	res, err := c.Store(ctx, data, 3, false)
 	if err != nil {
 		t.Fatalf("store across an epoch change: %v", err)
@@ -74,7 +75,7 @@ func TestShardsMoveWithTheCommittee(t *testing.T) {
 	var blobs []*client.StoreResult
 	var data [][]byte
 	for i := range 3 {
-		d := randomBlob(uint64(100+i), 20_000*(i+1))
+		d := testutil.RandomBytes(uint64(100+i), 20_000*(i+1))
 		res, err := c.Store(ctx, d, 5, false)
 		if err != nil {
 			t.Fatal(err)
@@ -135,7 +136,7 @@ func TestShardsMoveWhenTheOwnerIsGone(t *testing.T) {
 	n, c := startNet(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d := randomBlob(300, 40_000)
+	d := testutil.RandomBytes(300, 40_000)
 	res, err := c.Store(ctx, d, 5, false)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +196,7 @@ func TestStoreAndReadThroughEpochs(t *testing.T) {
 	var data [][]byte
 	moved := false
 	for i := 0; n.Ledger.Epoch() < start+22; i++ {
-		d := randomBlob(uint64(1000+i), 3000+500*i)
+		d := testutil.RandomBytes(uint64(1000+i), 3000+500*i)
 		res, err := c.Store(ctx, d, 40, false)
 		if err != nil {
 			t.Fatalf("store %d in epoch %d: %v", i, n.Ledger.Epoch(), err)
@@ -251,7 +252,7 @@ func TestSyncShardRefusals(t *testing.T) {
 	n, c := startNet(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := c.Store(ctx, randomBlob(400, 10_000), 5, false)
+	res, err := c.Store(ctx, testutil.RandomBytes(400, 10_000), 5, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +342,7 @@ func TestCommitteeFollowsStake(t *testing.T) {
 	var joined *Node
 	step := 0
 	for i := 0; n.Ledger.Epoch() < start+22; i++ {
-		d := randomBlob(uint64(5000+i), 2000+300*i)
+		d := testutil.RandomBytes(uint64(5000+i), 2000+300*i)
 		res, err := c.Store(ctx, d, 50, false)
 		if err != nil {
 			t.Fatalf("store %d in epoch %d: %v", i, n.Ledger.Epoch(), err)
@@ -439,7 +440,7 @@ func TestNodeKilledMidMigration(t *testing.T) {
 	defer cancel()
 	var stored []*client.StoreResult
 	for i := range 12 {
-		res, err := c.Store(ctx, randomBlob(uint64(700+i), 60_000), 5, false)
+		res, err := c.Store(ctx, testutil.RandomBytes(uint64(700+i), 60_000), 5, false)
 		if err != nil {
 			t.Fatal(err)
 		}

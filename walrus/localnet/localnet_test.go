@@ -4,17 +4,16 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
@@ -31,33 +30,6 @@ func startNet(t *testing.T, handler func(int, http.Handler) http.Handler) (*Netw
 	}
 	t.Cleanup(n.Close)
 	return n, n.Client(chain.Address{1}, client.Options{RequestTimeout: 10 * time.Second, Retries: 2})
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func randomBlob(seed uint64, size int) []byte {
-	rng := rand.New(rand.NewPCG(seed, seed))
-	b := make([]byte, size)
-	for i := range b {
-		b[i] = byte(rng.Uint32())
-	}
-	return b
 }
 
 func blobID(t *testing.T, blob []byte) encoding.BlobID {
@@ -97,7 +69,7 @@ func TestStoreAndRead(t *testing.T) {
 	n, c := startNet(t, nil)
 	ctx := context.Background()
 	for i, size := range []int{0, 1, 1 << 20, 3<<20 + 17} {
-		blob := randomBlob(uint64(i), size)
+		blob := testutil.RandomBytes(uint64(i), size)
 		res, err := c.Store(ctx, blob, 5, i%2 == 1)
 		if err != nil {
 			t.Fatalf("store %d bytes: %v", size, err)
@@ -156,13 +128,13 @@ func TestReadWithFaults(t *testing.T) {
 		})
 	})
 	ctx := context.Background()
-	blob := randomBlob(42, 2<<20+3)
+	blob := testutil.RandomBytes(42, 2<<20+3)
 	res, err := c.Store(ctx, blob, 3, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lying.Store(true)
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	watched := n.Client(chain.Address{1}, client.Options{RequestTimeout: 10 * time.Second, Retries: 2,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	for range 3 {
@@ -197,7 +169,7 @@ func TestRecoveryAfterDowntime(t *testing.T) {
 	var ids []encoding.BlobID
 	var total int
 	for i, size := range []int{1 << 20, 4 << 20} {
-		blob := randomBlob(uint64(100+i), size)
+		blob := testutil.RandomBytes(uint64(100+i), size)
 		res, err := c.Store(ctx, blob, 3, false)
 		if err != nil {
 			t.Fatalf("store with f shards down: %v", err)
@@ -264,7 +236,7 @@ func TestTLS(t *testing.T) {
 	}
 	defer n.Close()
 	c := n.Client(chain.Address{1}, client.Options{RequestTimeout: 10 * time.Second})
-	blob := randomBlob(7, 100000)
+	blob := testutil.RandomBytes(7, 100000)
 	res, err := c.Store(context.Background(), blob, 2, false)
 	if err != nil {
 		t.Fatal(err)
@@ -289,15 +261,15 @@ func TestDeletionAndExpiry(t *testing.T) {
 	n, c := startNet(t, nil)
 	ctx := context.Background()
 	owner := n.Chain(chain.Address{1})
-	del, err := c.Store(ctx, randomBlob(5, 50000), 3, true)
+	del, err := c.Store(ctx, testutil.RandomBytes(5, 50000), 3, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	short, err := c.Store(ctx, randomBlob(6, 50000), 1, false)
+	short, err := c.Store(ctx, testutil.RandomBytes(6, 50000), 1, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keep, err := c.Store(ctx, randomBlob(7, 50000), 5, false)
+	keep, err := c.Store(ctx, testutil.RandomBytes(7, 50000), 5, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +318,7 @@ func TestRecoveryScalesWithN(t *testing.T) {
 		c := n.Client(chain.Address{1}, client.Options{RequestTimeout: 10 * time.Second, Retries: 1})
 		victim := n.Nodes[4] // holds n/5 shards, under f
 		victim.Stop()
-		res, err := c.Store(context.Background(), randomBlob(uint64(nShards), size), 2, false)
+		res, err := c.Store(context.Background(), testutil.RandomBytes(uint64(nShards), size), 2, false)
 		if err != nil {
 			n.Close()
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
@@ -30,7 +31,7 @@ func BenchmarkShardMove(b *testing.B) {
 		var ids []encoding.BlobID
 		var share float64 // one shard's slivers of every blob
 		for i := range blobs {
-			res, err := c.Store(ctx, randomBlob(uint64(i), size), 5, false)
+			res, err := c.Store(ctx, testutil.RandomBytes(uint64(i), size), 5, false)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -84,7 +85,7 @@ func BenchmarkShardJoin(b *testing.B) {
 		var ids []encoding.BlobID
 		var share float64
 		for i := range blobs {
-			res, err := c.Store(ctx, randomBlob(uint64(i), size), 5, false)
+			res, err := c.Store(ctx, testutil.RandomBytes(uint64(i), size), 5, false)
 			if err != nil {
 				b.Fatal(err)
 			}

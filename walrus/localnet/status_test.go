@@ -12,6 +12,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
@@ -72,15 +73,15 @@ func TestNodeBlobStatus(t *testing.T) {
 	}
 	f := encoding.MaxFaulty(testShards)
 
-	perm, err := c.Store(ctx, randomBlob(1, 5000), 3, false)
+	perm, err := c.Store(ctx, testutil.RandomBytes(1, 5000), 3, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	del, err := c.Store(ctx, randomBlob(2, 7000), 2, true)
+	del, err := c.Store(ctx, testutil.RandomBytes(2, 7000), 2, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gone, err := c.Store(ctx, randomBlob(3, 100), 2, true)
+	gone, err := c.Store(ctx, testutil.RandomBytes(3, 100), 2, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func TestNodeBlobStatusBounded(t *testing.T) {
 	defer close(block)
 	ctx := context.Background()
 	c := n.Client(chain.Address{1}, client.Options{RequestTimeout: 2 * time.Second, Retries: 1})
-	res, err := c.Store(ctx, randomBlob(9, 3000), 2, false)
+	res, err := c.Store(ctx, testutil.RandomBytes(9, 3000), 2, false)
 	if err != nil {
 		t.Fatal(err)
 	}
