@@ -377,7 +377,7 @@ func (n *Node) confirmation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A confirmation promises the slivers are kept: they must be on disk.
-	if err := n.store.Sync(); err != nil {
+	if err := n.syncs.Do(); err != nil {
 		n.internal(w, r, err)
 		return
 	}
@@ -446,6 +446,11 @@ func (n *Node) recoverySymbols(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !n.heavy.take(r.Context()) {
+		fail(w, http.StatusTooManyRequests, api.ReasonUnavailable, "too many recovery requests at once; retry later")
+		return
+	}
+	defer n.heavy.release()
 	source := target.Orthogonal()
 	var syms []encoding.RecoverySymbol
 	for shard := range n.ownedPairs(id) {

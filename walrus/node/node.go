@@ -74,6 +74,8 @@ type Node struct {
 	started time.Time
 	limits  Limits
 	budget  *byteBudget // of request bodies being read and checked
+	syncs   *groupSync  // the store's syncs that confirmations wait for
+	heavy   workSlots   // recovery-symbol work under way
 
 	mu        sync.RWMutex
 	committee *chain.Committee
@@ -116,6 +118,8 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		limits: cfg.Limits.withDefaults(),
 	}
 	n.budget = newByteBudget(n.limits.BodyBudget)
+	n.syncs = &groupSync{fn: n.store.Sync}
+	n.heavy = newWorkSlots()
 	if err := n.refreshCommittee(ctx); err != nil {
 		return nil, err
 	}
