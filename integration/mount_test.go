@@ -450,3 +450,32 @@ func TestMountWithoutItsDataDirectory(t *testing.T) {
 		t.Errorf("status does not count the %d missing copies:\n%s", nonEmpty, status)
 	}
 }
+
+// TestUmountLazy: a busy mount refuses a plain umount, and umount -z
+// detaches it at once; the mount process exits once the last open file is
+// closed.
+func TestUmountLazy(t *testing.T) {
+	state, mnt := t.TempDir(), t.TempDir()
+	m := startMount(t, mnt, state)
+	p := filepath.Join(mnt, "open")
+	must(t, os.WriteFile(p, []byte("kept open"), 0o644))
+	f, err := os.Open(p)
+	must(t, err)
+	if res := walrusfs(t, 30*time.Second, "umount", mnt); res.code == 0 {
+		t.Fatal("umount of a busy mount succeeded")
+	}
+	mustRun(t, 30*time.Second, "umount", "-z", mnt)
+	if isMounted(mnt) {
+		t.Fatal("still mounted after umount -z")
+	}
+	b := make([]byte, 9)
+	if _, err := f.ReadAt(b, 0); err != nil || string(b) != "kept open" {
+		t.Fatalf("the open file after a lazy unmount: %q, %v", b, err)
+	}
+	f.Close()
+	select {
+	case <-m.exited:
+	case <-time.After(time.Minute):
+		t.Fatalf("the mount process still runs a minute after its last file closed:\n%s", m.logTail(20))
+	}
+}

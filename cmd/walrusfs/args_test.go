@@ -63,3 +63,25 @@ func TestExitStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestSizeFlag(t *testing.T) {
+	for in, want := range map[string]int64{
+		"4096": 4096, "256M": 256 << 20, "256m": 256 << 20, "20G": 20 << 30, "1.5G": 3 << 29,
+		"64MiB": 64 << 20, "1KB": 1024, "2T": 2 << 40, "0": 0, " 8k ": 8 << 10,
+	} {
+		got, err := parseSize(in)
+		if err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "M", "-1G", "12X", "1e400", "9000P"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) accepted", in)
+		}
+	}
+	for _, n := range []int64{0, 1, 1000, 4096, 256 << 20, 3 << 29, 5<<40 + 1} {
+		if got, err := parseSize(formatSize(n)); err != nil || got != n {
+			t.Errorf("formatSize(%d) = %q reads back as %d, %v", n, formatSize(n), got, err)
+		}
+	}
+}

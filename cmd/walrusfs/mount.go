@@ -131,8 +131,10 @@ The mount is private to its user unless --allow-other is given.`,
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_DATA_HOME/walrusfs)")
 	f.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (needs user_allow_other in /etc/fuse.conf unless root)")
 	f.BoolVar(&o.readOnly, "read-only", false, "refuse every change")
-	f.Int64Var(&o.cacheSize, "cache-size", 256<<20, "bytes of content read from the network kept in memory")
-	f.Int64Var(&o.chunkSize, "chunk-size", 64<<20, "largest blob a file is cut into (also bounded by the network's largest blob)")
+	o.cacheSize = 256 << 20
+	f.Var((*sizeFlag)(&o.cacheSize), "cache-size", "content read from the network kept in memory (bytes, or with K, M, G: 256M)")
+	o.chunkSize = 64 << 20
+	f.Var((*sizeFlag)(&o.chunkSize), "chunk-size", "largest blob a file is cut into (also bounded by the network's largest blob)")
 	f.Uint32Var(&o.epochs, "epochs", 52, "epochs to store each new blob for")
 	f.BoolVar(&o.public, "public", false, "store files and the tree unencrypted, readable by anyone who learns their blob IDs (default: encrypted to your identity, as age files)")
 	f.StringVar(&o.identityFile, "identity", "", "the age identity file that opens the tree (default: STATE/keys/identity.txt, created on first use)")
@@ -146,7 +148,8 @@ The mount is private to its user unless --allow-other is given.`,
 	f.StringVar(&o.name, "name", "default", "the file system's name: the chain keeps its latest manifest under it, for this account")
 	f.StringVar(&o.snapshot, "snapshot", "", "mount the tree of this manifest blob ID read-only")
 	f.DurationVar(&o.settle, "publish-after", 5*time.Second, "publish the tree's manifest once changes stopped for this long")
-	f.Int64Var(&o.minFree, "min-free", 256<<20, "bytes kept free on the state directory's disk: writes that would eat into them fail with ENOSPC, and local copies of certified files are dropped to keep twice that free")
+	o.minFree = 256 << 20
+	f.Var((*sizeFlag)(&o.minFree), "min-free", "space kept free on the state directory's disk: writes that would eat into it fail with ENOSPC, and local copies of certified files are dropped to keep twice that free")
 	f.BoolVar(&o.noPassthru, "no-passthrough", false, "serve reads and writes of local content through this process, not by FUSE passthrough")
 	f.StringVar(&o.suiListen, "sui-listen", "", "with the embedded network: serve its ledger as Sui gRPC (and gRPC-Web) on host:port, and write a Walrus client configuration with a funded key to STATE/network/client_config.yaml, for the official SDK and `walrusfs --config`")
 	return cmd
@@ -782,12 +785,15 @@ func fuseUnmount(dir string, lazy bool) error {
 }
 
 func newUmountCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "umount DIR",
+	var lazy bool
+	cmd := &cobra.Command{
+		Use:   "umount [-z] DIR",
 		Short: "Unmount a walrusfs mount (its process then drains its upload queue and exits)",
 		Args:  exactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return fuseUnmount(args[0], false) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return fuseUnmount(args[0], lazy) },
 	}
+	cmd.Flags().BoolVarP(&lazy, "lazy", "z", false, "detach now, even while the mount is busy; it goes once no longer in use")
+	return cmd
 }
 
 // recordingBlobs stores (recording each blob for renewal) and reads blobs,

@@ -30,6 +30,7 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 2 on a usage error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 		// Runnable, so that an unknown command is a usage error.
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
