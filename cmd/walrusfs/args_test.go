@@ -85,3 +85,30 @@ func TestSizeFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestMountOptions(t *testing.T) {
+	g := &globals{}
+	cmd := newMountCmd(g)
+	flags := cmd.Flags()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(flags.Parse([]string{"--name", "given", "-o", "allow_other,ro,cache_size=20G,nodev,x-systemd.automount", "-o", "name=photos,drain_timeout=30s"}))
+	var opts []string
+	opts, _ = flags.GetStringArray("option")
+	must(applyMountOptions(flags, opts))
+	for name, want := range map[string]string{"allow-other": "true", "read-only": "true", "cache-size": "20G", "name": "given", "drain-timeout": "30s"} {
+		if got := flags.Lookup(name).Value.String(); got != want {
+			t.Errorf("--%s = %q, want %q", name, got, want)
+		}
+	}
+	for _, bad := range []string{"no_such_option", "cache_size", "cache_size=12X", "option=x"} {
+		cmd := newMountCmd(g)
+		if err := applyMountOptions(cmd.Flags(), []string{bad}); err == nil {
+			t.Errorf("-o %s accepted", bad)
+		}
+	}
+}

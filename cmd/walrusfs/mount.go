@@ -55,6 +55,7 @@ type mountOptions struct {
 	chunkSize  int64
 	epochs     uint32
 	noDrain    bool
+	options    []string // -o
 	drainFor   time.Duration
 	metrics    string
 	name       string
@@ -116,17 +117,25 @@ chain's record for --name points at it (on Sui: Walrus blob attributes on the
 manifest's Blob object, owned by the wallet). A mount whose local tree is gone
 rebuilds it from that manifest; --snapshot MANIFEST mounts a past one
 read-only.
-The mount is private to its user unless --allow-other is given.`,
+The mount is private to its user unless --allow-other is given.
+
+Flags can also be given as mount options, as mount(8) and fstab write them:
+-o allow_other,ro,cache_size=20G,name=photos (each option a flag, with _
+for -; flags given outright win).`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := ""
 			if len(args) == 1 {
 				dir = args[0]
 			}
+			if err := applyMountOptions(cmd.Flags(), o.options); err != nil {
+				return err
+			}
 			return runMount(cmd, g, o, dir)
 		},
 	}
 	f := cmd.Flags()
+	f.StringArrayVarP(&o.options, "option", "o", nil, "mount options, as mount(8) and fstab write them: -o allow_other,ro,cache_size=20G (each a flag of this command, with _ for -)")
 	addNetworkFlags(cmd, &o.net)
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_DATA_HOME/walrusfs)")
 	f.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (needs user_allow_other in /etc/fuse.conf unless root)")
