@@ -479,3 +479,63 @@ func TestUmountLazy(t *testing.T) {
 		t.Fatalf("the mount process still runs a minute after its last file closed:\n%s", m.logTail(20))
 	}
 }
+
+// TestMountDaemonAndHelper: mount --daemon returns once the file system is
+// mounted and leaves it served in the background; the same binary called
+// as mount(8)'s helper (mount.fuse.walrusfs SOURCE DIR -o OPTIONS, as
+// "mount -t fuse.walrusfs" and fstab run it) mounts the file system SOURCE
+// names with the options given.
+func TestMountDaemonAndHelper(t *testing.T) {
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		t.Skip("no /dev/fuse")
+	}
+	state, mnt := t.TempDir(), t.TempDir()
+	t.Cleanup(func() { forceUnmount(mnt) })
+	daemonPID := func(stderr []byte) int {
+		t.Helper()
+		var pid int
+		if i := bytes.Index(stderr, []byte("(pid ")); i < 0 {
+			t.Fatalf("no pid in %q", stderr)
+		} else if _, err := fmt.Sscanf(string(stderr[i:]), "(pid %d)", &pid); err != nil {
+			t.Fatalf("no pid in %q: %v", stderr, err)
+		}
+		t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+		return pid
+	}
+	res := mustRun(t, time.Minute, "mount", "--daemon", "--state", state, mnt)
+	if !isMountedAndLive(mnt) || !strings.Contains(string(res.stderr), "mounted in the background") {
+		t.Fatalf("after mount --daemon returned: mounted %v; %s", isMountedAndLive(mnt), res.stderr)
+	}
+	pid := daemonPID(res.stderr)
+	must(t, os.WriteFile(filepath.Join(mnt, "f"), []byte("daemon"), 0o644))
+	unmount := func(pid int) {
+		t.Helper()
+		mustRun(t, time.Minute, "umount", mnt)
+		for deadline := time.Now().Add(time.Minute); alive(pid); {
+			if time.Now().After(deadline) {
+				t.Fatal("the background mount still runs a minute after umount")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	unmount(pid)
+	// A daemon's failure reaches the one who started it.
+	if res := walrusfs(t, time.Minute, "mount", "--daemon", "--state", state, "--identity", "/nonexistent", mnt); res.code == 0 {
+		t.Fatalf("a failing background mount returned 0: %s", res.stderr)
+	}
+
+	helper := filepath.Join(t.TempDir(), "mount.fuse.walrusfs")
+	must(t, os.Symlink(bin, helper))
+	out, err := exec.Command(helper, "default", mnt, "-o", "rw,nodev,state="+state+",ro").CombinedOutput()
+	if err != nil {
+		t.Fatalf("mount helper: %v\n%s", err, out)
+	}
+	pid = daemonPID(out)
+	if got, err := os.ReadFile(filepath.Join(mnt, "f")); err != nil || string(got) != "daemon" {
+		t.Fatalf("through the helper's mount: %q, %v", got, err)
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "g"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
+		t.Fatalf("write with -o ro: %v, want EROFS", err)
+	}
+	unmount(pid)
+}

@@ -165,6 +165,9 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 		return fmt.Errorf("devnet: %w", err)
 	}
 	release, err := lockDir(filepath.Join(dir, ".devnet.lock"))
+	if errors.Is(err, errLocked) {
+		err = errors.New("another devnet is running on this directory")
+	}
 	if err != nil {
 		return fmt.Errorf("devnet %s: %w", dir, err)
 	}

@@ -9,9 +9,9 @@ import (
 	"syscall"
 )
 
-// lockDir takes an exclusive lock on DIR/.devnet.lock for the life of the
+// lockDir takes an exclusive lock on the file at path for the life of the
 // process (the kernel drops it when the process dies), so that two devnets
-// never share a directory, not even while creating it.
+// or two mounts never share a directory, not even while creating it.
 func lockDir(path string) (release func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -20,7 +20,7 @@ func lockDir(path string) (release func(), err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, errors.New("another devnet is running on this directory")
+			return nil, errLocked
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}

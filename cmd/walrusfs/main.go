@@ -22,6 +22,9 @@ const (
 // errPartial marks a command that reported its own per-item errors.
 var errPartial = errors.New("some items failed")
 
+// errLocked: another process holds a lock (lockDir).
+var errLocked = errors.New("another process holds it")
+
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
@@ -31,10 +34,16 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
+// commandLine is the command line run is running (after a mount helper's
+// is translated): --daemon runs it again.
+var commandLine []string
+
 func run(args []string) int {
 	ctx, cancel := signalContext()
 	defer cancel()
 	root := newRootCmd()
+	args = mountHelperArgs(os.Args[0], args)
+	commandLine = args
 	root.SetArgs(protectBlobIDs(args))
 	err := root.ExecuteContext(ctx)
 	switch {

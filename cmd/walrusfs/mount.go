@@ -56,6 +56,7 @@ type mountOptions struct {
 	epochs     uint32
 	noDrain    bool
 	options    []string // -o
+	daemon     bool
 	drainFor   time.Duration
 	metrics    string
 	name       string
@@ -131,10 +132,28 @@ for -; flags given outright win).`,
 			if err := applyMountOptions(cmd.Flags(), o.options); err != nil {
 				return err
 			}
+			if o.daemon && os.Getenv(readyFDEnv) == "" {
+				if err := checkMountFlags(o); err != nil {
+					return err
+				}
+				logPath := g.logFile
+				if logPath == "" {
+					state := o.state
+					if state == "" {
+						var err error
+						if state, err = defaultStateDir(); err != nil {
+							return err
+						}
+					}
+					logPath = filepath.Join(state, "mount.log")
+				}
+				return daemonize(withoutDaemonFlag(commandLine), logPath, cmd.ErrOrStderr())
+			}
 			return runMount(cmd, g, o, dir)
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&o.daemon, "daemon", false, "mount in the background: return once the file system is mounted (logs to --log-file, else STATE/mount.log)")
 	f.StringArrayVarP(&o.options, "option", "o", nil, "mount options, as mount(8) and fstab write them: -o allow_other,ro,cache_size=20G (each a flag of this command, with _ for -)")
 	addNetworkFlags(cmd, &o.net)
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_DATA_HOME/walrusfs)")
@@ -347,6 +366,9 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	}
 	log.Info("mounted", "dir", dir, "state", fsDir, "chunk_size", chunkSize, "allow_other", o.allowOther)
 	fmt.Fprintf(cmd.ErrOrStderr(), "walrusfs: mounted on %s; Ctrl-C or \"walrusfs umount %s\" to stop\n", dir, dir)
+	if err := tellReady(); err != nil {
+		log.Warn("telling the starting process the mount is ready", "err", err)
+	}
 
 	served := make(chan struct{})
 	go func() {
