@@ -91,7 +91,7 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: cacheBytes, Window: 64 << 10, Timeout: 20 * time.Second})
 	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Data: files, Logs: &testutil.SyncBuffer{}}
 	log := slog.New(slog.NewTextHandler(tm.Logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	tm.Uploader = cache.NewUploader(m, files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
+	tm.Uploader = cache.NewUploader(m, m.Book(), files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,
 		OnCertified: func(ino uint64) { tm.FS.Certified(ino) },
 		Busy:        func(ino uint64) bool { return tm.FS.Busy(ino) }})
@@ -136,7 +136,7 @@ func (tm *testMount) drain(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := tm.Uploader.Drain(ctx, nil); err != nil {
-		q, _ := tm.Meta.Queue()
+		q, _ := tm.Meta.Book().Queue()
 		for _, e := range q {
 			in, _ := tm.Meta.Inode(e.Ino)
 			t.Logf("queued: %+v; inode version %d certified %d; busy %v", e, in.Version, in.Certified, tm.FS.Busy(e.Ino))
