@@ -2,7 +2,9 @@
 // content of files written on this machine (durable before they are
 // uploaded), the uploader that turns closed files into certified Walrus
 // blobs in the background, and the read cache of content fetched from the
-// network.
+// network. It knows nothing of the file system's tree but
+// the little its consumers pass in (Tree, FileSystem); its persistent
+// bookkeeping is cache/state.
 //
 // The uploader works from the persistent queue kept in cache/state: an entry
 // names a file and the version of its content to upload. Content is read
@@ -73,11 +75,6 @@ type UploaderOptions struct {
 	// Backoff after a failed attempt starts at MinBackoff and doubles up to
 	// MaxBackoff (defaults 1 s and 1 min).
 	MinBackoff, MaxBackoff time.Duration
-	// OnCertified is called after a file was pointed at its blobs.
-	OnCertified func(ino uint64)
-	// Busy tells that a file is being written in a way whose changes are
-	// not versioned one by one (passthrough); it is uploaded once closed.
-	Busy func(ino uint64) bool
 	// Fresh, if set, tells whether content may point at a blob it is
 	// already stored in; if not (the blob ends too soon), it is stored anew.
 	Fresh func(encoding.BlobID) bool
@@ -110,6 +107,16 @@ type Tree interface {
 	Certified(ino, version uint64, chunks []state.Chunk, hashes [][32]byte) (bool, error)
 }
 
+// FileSystem is what the uploader asks and tells the file system it
+// uploads for (fs.FS implements it).
+type FileSystem interface {
+	// Busy tells that a file is being written in a way whose changes are
+	// not versioned one by one (passthrough); it is uploaded once closed.
+	Busy(ino uint64) bool
+	// Certified is called after a file was pointed at its blobs.
+	Certified(ino uint64)
+}
+
 // Uploader uploads queued files.
 type Uploader struct {
 	tree  Tree
@@ -119,6 +126,8 @@ type Uploader struct {
 	opts  UploaderOptions
 	log   *slog.Logger
 	wake  chan struct{}
+	// fsys is Run's: set when it starts, used only by its goroutine.
+	fsys FileSystem
 
 	mu       sync.Mutex
 	current  *Progress
@@ -204,8 +213,13 @@ func (u *Uploader) Current() *Progress {
 	return &p
 }
 
-// Run uploads queued files until ctx ends.
-func (u *Uploader) Run(ctx context.Context) {
+// Run uploads queued files until ctx ends, asking fsys (nil: none)
+// whether a file is busy and telling it which files got certified. The file
+// system comes here, not to NewUploader, because it is made after the
+// uploader (it queues files to it): so the uploader cannot reach a file
+// system that does not exist yet.
+func (u *Uploader) Run(ctx context.Context, fsys FileSystem) {
+	u.fsys = fsys
 	for {
 		next := u.runOnce(ctx)
 		var timer <-chan time.Time
@@ -246,7 +260,7 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 			u.retryIn(ino, u.opts.MinBackoff)
 			continue
 		}
-		if u.opts.Busy != nil && u.opts.Busy(ino) {
+		if u.fsys != nil && u.fsys.Busy(ino) {
 			u.retryIn(ino, u.opts.MinBackoff)
 			continue
 		}
@@ -655,8 +669,8 @@ func (u *Uploader) certified(e state.QueueEntry, size int64, chunks []state.Chun
 		u.stats.Bytes += size
 		u.mu.Unlock()
 		u.log.Info("file certified", "ino", e.Ino, "version", e.Version, "bytes", size, "chunks", len(chunks), "took", time.Since(start).Round(time.Millisecond))
-		if u.opts.OnCertified != nil {
-			u.opts.OnCertified(e.Ino)
+		if u.fsys != nil {
+			u.fsys.Certified(e.Ino)
 		}
 	}
 	return nil

@@ -64,7 +64,7 @@ func TestUploaderTriesNewFilesFirst(t *testing.T) {
 	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go u.Run(ctx)
+	go u.Run(ctx, nil)
 	waitUntil(t, "the backlog's first attempts", func() bool { return u.Stats().Failures == backlog })
 	calls := storer.calls.Load()
 
@@ -98,7 +98,7 @@ func BenchmarkQueuedWithBacklog(b *testing.B) {
 	u := NewUploader(m, m.Book(), files, &failingStorer{}, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go u.Run(ctx)
+	go u.Run(ctx, nil)
 	waitUntil(b, "the backlog's first attempts", func() bool { return u.Stats().Failures == backlog })
 	b.ResetTimer()
 	for i := range b.N {

@@ -57,6 +57,10 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// The uploader asks the file system which files are busy and tells it
+// which got certified.
+var _ cache.FileSystem = (*FS)(nil)
+
 // FS is a mounted tree.
 type FS struct {
 	cfg  Config

@@ -92,9 +92,7 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Data: files, Logs: &testutil.SyncBuffer{}}
 	log := slog.New(slog.NewTextHandler(tm.Logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tm.Uploader = cache.NewUploader(m, m.Book(), files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
-		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,
-		OnCertified: func(ino uint64) { tm.FS.Certified(ino) },
-		Busy:        func(ino uint64) bool { return tm.FS.Busy(ino) }})
+		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second})
 	tm.FS, err = walrusfs.New(walrusfs.Config{Passthrough: os.Getenv(noPassthroughEnv) == "", MinFree: minFree, Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader,
 		Sum: tm.Uploader.Sum, Logger: log})
 	if err != nil {
@@ -107,7 +105,7 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	maintained := make(chan struct{})
-	go func() { defer close(done); tm.Uploader.Run(ctx) }()
+	go func() { defer close(done); tm.Uploader.Run(ctx, tm.FS) }()
 	go func() { defer close(maintained); tm.FS.Maintain(ctx, 500*time.Millisecond) }()
 	unmounted := false
 	tm.unmount = func() {

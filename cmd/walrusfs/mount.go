@@ -227,7 +227,6 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		return err
 	}
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.cacheSize, Identities: keys.identities(), Logger: log.With("component", "reader")})
-	var fsys *walrusfs.FS
 	stored := cache.RecordingStorer{BlobStorer: c, Book: m.Book()}
 	renewer := cache.NewRenewer(m.Book(), ch, cache.RenewerOptions{
 		Keep: cmp.Or(o.keepEpochs, o.epochs), MaxAhead: maxAhead, Interval: renewInterval, CostPerEpoch: costPerEpoch, Logger: log.With("component", "renewer"),
@@ -251,14 +250,8 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	uploader := cache.NewUploader(m, m.Book(), files, stored, cache.UploaderOptions{
 		Fresh: renewer.Fresh, Deletable: !o.permanent, InUse: &inUse, Seal: keys.seal(), Sum: keys.sum(),
 		ChunkSize: int(chunkSize), Epochs: o.epochs, Logger: log.With("component", "uploader"),
-		OnCertified: func(ino uint64) {
-			if fsys != nil {
-				fsys.Certified(ino)
-			}
-		},
-		Busy: func(ino uint64) bool { return fsys != nil && fsys.Busy(ino) },
 	})
-	fsys, err = walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
+	fsys, err := walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
 		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, MinFree: o.minFree, Public: o.public, Sum: uploader.Sum,
 		Logger: log.With("component", "fs")})
 	if err != nil {
@@ -292,7 +285,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	uploadsDone := make(chan struct{})
 	go func() {
 		defer close(uploadsDone)
-		uploader.Run(upCtx)
+		uploader.Run(upCtx, fsys)
 	}()
 	maintained := make(chan struct{})
 	go func() {

@@ -48,7 +48,7 @@ func TestPublishedBusyTreeLoads(t *testing.T) {
 		Seal: keys.Seal, Sum: keys.Sum, MinBackoff: 10 * time.Millisecond})
 	upCtx, stopUp := context.WithCancel(ctx)
 	defer stopUp()
-	go up.Run(upCtx)
+	go up.Run(upCtx, nil)
 
 	must := func(err error) {
 		t.Helper()
