@@ -1,8 +1,9 @@
 // Package cache is walrusfs's local side: the data files that hold the
 // content of files written on this machine (durable before they are
 // uploaded), the uploader that turns closed files into certified Walrus
-// blobs in the background, and the read cache of content fetched from the
-// network. It knows nothing of the file system's tree but
+// blobs in the background, which copies of certified content to drop when
+// the disk runs short (Files.FreeSpace), and the read cache of content
+// fetched from the network. It knows nothing of the file system's tree but
 // the little its consumers pass in (Tree, FileSystem); its persistent
 // bookkeeping is cache/state.
 //
