@@ -8,15 +8,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/fs/meta"
 )
 
 // The collector gives back the storage of blobs nothing points at any more:
 // content of deleted and overwritten files, and manifests older than the
 // kept snapshots. The tree keeps a count of the files that point at each
-// blob (meta's reference counts) and lists the blobs whose count fell to
+// blob (cache/state's reference counts) and lists the blobs whose count fell to
 // zero; a listed blob that no kept snapshot holds (as its manifest or
 // content) and that stayed unused for Grace is marked deleted, so that new
 // content never points at it again, then deleted on chain, which returns
@@ -51,14 +51,14 @@ type CollectStatus struct {
 
 // Collector deletes the tree's unused deletable blobs.
 type Collector struct {
-	meta  *meta.Store
+	book  *state.Book
 	chain CollectChain
 	opts  CollectorOptions
 	log   *slog.Logger
 
 	// pending are the blobs given up and not yet deleted on chain; only
 	// Collect's caller touches them, one pass at a time.
-	pending []meta.BlobInfo
+	pending []state.BlobInfo
 	resumed bool
 
 	mu     sync.Mutex
@@ -66,7 +66,7 @@ type Collector struct {
 }
 
 // NewCollector returns a collector of m's blobs.
-func NewCollector(m *meta.Store, ch CollectChain, opts CollectorOptions) *Collector {
+func NewCollector(book *state.Book, ch CollectChain, opts CollectorOptions) *Collector {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -74,7 +74,7 @@ func NewCollector(m *meta.Store, ch CollectChain, opts CollectorOptions) *Collec
 	if opts.InUse == nil {
 		opts.InUse = new(sync.RWMutex)
 	}
-	return &Collector{meta: m, chain: ch, opts: opts, log: log}
+	return &Collector{book: book, chain: ch, opts: opts, log: log}
 }
 
 // Status returns what the collector has done.
@@ -119,7 +119,7 @@ func (c *Collector) collect(ctx context.Context) error {
 	if !c.resumed {
 		// Blobs given up before a restart, not yet deleted on chain: the
 		// only walk of the blob records, once.
-		blobs, err := c.meta.Blobs()
+		blobs, err := c.book.Blobs()
 		if err != nil {
 			return err
 		}
@@ -145,7 +145,7 @@ func (c *Collector) collect(ctx context.Context) error {
 			return fmt.Errorf("delete blob %s: %w", b.Blob, err)
 		}
 		b.Reclaimed = true
-		if err := c.meta.RecordBlob(b); err != nil {
+		if err := c.book.RecordBlob(b); err != nil {
 			return err
 		}
 		c.pending = c.pending[1:]
@@ -165,7 +165,7 @@ func (c *Collector) mark(epoch uint32, now time.Time) error {
 		return nil
 	}
 	defer c.opts.InUse.Unlock()
-	unused, err := c.meta.UnusedBlobs()
+	unused, err := c.book.UnusedBlobs()
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (c *Collector) mark(epoch uint32, now time.Time) error {
 	// the last published manifest whatever the snapshots say (a state from
 	// before they were kept).
 	kept := map[encoding.BlobID]bool{}
-	snaps, err := c.meta.Snapshots()
+	snaps, err := c.book.Snapshots()
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (c *Collector) mark(epoch uint32, now time.Time) error {
 			kept[id] = true
 		}
 	}
-	if pub, err := c.meta.Published(); err == nil {
+	if pub, err := c.book.Published(); err == nil {
 		if id, err := encoding.ParseBlobID(pub.Manifest); err == nil {
 			kept[id] = true
 		}
@@ -197,7 +197,7 @@ func (c *Collector) mark(epoch uint32, now time.Time) error {
 		if kept[u.Blob] {
 			continue // until the snapshot goes
 		}
-		b, ok, err := c.meta.BlobInfo(u.Blob)
+		b, ok, err := c.book.BlobInfo(u.Blob)
 		if err != nil {
 			return err
 		}
@@ -205,15 +205,15 @@ func (c *Collector) mark(epoch uint32, now time.Time) error {
 		case !ok || !b.Deletable || b.Deleted || b.EndEpoch <= epoch:
 			// Not ours to delete (stored before records were kept),
 			// permanent, given up already, or expired: nothing to do.
-			if err := c.meta.ForgetUnused(u.Blob); err != nil {
+			if err := c.book.ForgetUnused(u.Blob); err != nil {
 				return err
 			}
 		case now.Sub(u.Since) >= c.opts.Grace:
 			b.Deleted = true
-			if err := c.meta.RecordBlob(b); err != nil {
+			if err := c.book.RecordBlob(b); err != nil {
 				return err
 			}
-			if err := c.meta.ForgetUnused(u.Blob); err != nil {
+			if err := c.book.ForgetUnused(u.Blob); err != nil {
 				return err
 			}
 			c.pending = append(c.pending, b)

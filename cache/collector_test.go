@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/fs/meta"
 )
 
 // deletingChain records deletions.
@@ -34,16 +34,16 @@ func TestCollectorDeletesWhatNothingUses(t *testing.T) {
 	file(t, m, "f", used)
 	ch := &deletingChain{fakeChain: fakeChain{epoch: 1, ends: map[chain.ObjectID]chain.Epoch{}}}
 	for i, id := range []encoding.BlobID{used, unused, perm, snapBlob, snapManifest} {
-		if err := m.RecordBlob(meta.BlobInfo{Blob: id, Object: chain.ObjectID{0xa0 + byte(i)}, EndEpoch: 10, Size: uint64(100 * (i + 1)), Deletable: id != perm}); err != nil {
+		if err := m.Book().RecordBlob(state.BlobInfo{Blob: id, Object: chain.ObjectID{0xa0 + byte(i)}, EndEpoch: 10, Size: uint64(100 * (i + 1)), Deletable: id != perm}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := m.RecordSnapshot(meta.Snapshot{Version: 1, Manifest: snapManifest, Blobs: []encoding.BlobID{snapBlob}}, 1); err != nil {
+	if err := m.Book().RecordSnapshot(state.Snapshot{Version: 1, Manifest: snapManifest, Blobs: []encoding.BlobID{snapBlob}}, 1); err != nil {
 		t.Fatal(err)
 	}
 	var inUse sync.RWMutex
-	c := NewCollector(m, ch, CollectorOptions{Grace: 50 * time.Millisecond, InUse: &inUse})
-	r := NewRenewer(m, ch, RenewerOptions{Keep: 4})
+	c := NewCollector(m.Book(), ch, CollectorOptions{Grace: 50 * time.Millisecond, InUse: &inUse})
+	r := NewRenewer(m.Book(), ch, RenewerOptions{Keep: 4})
 	ctx := context.Background()
 
 	// First pass: the unused blobs start their grace.
@@ -76,7 +76,7 @@ func TestCollectorDeletesWhatNothingUses(t *testing.T) {
 
 	// The snapshot goes when a newer one replaces it (keep 1): its blobs
 	// and manifest follow after their grace.
-	if err := m.RecordSnapshot(meta.Snapshot{Version: 2, Manifest: encoding.BlobID{6}, Blobs: []encoding.BlobID{used}}, 1); err != nil {
+	if err := m.Book().RecordSnapshot(state.Snapshot{Version: 2, Manifest: encoding.BlobID{6}, Blobs: []encoding.BlobID{used}}, 1); err != nil {
 		t.Fatal(err)
 	}
 	c.Collect(ctx)

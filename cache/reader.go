@@ -12,9 +12,9 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/fs/meta"
 )
 
 // RangeReader reads byte ranges of certified blobs; the Walrus client does,
@@ -93,7 +93,7 @@ func NewReader(src RangeReader, opts ReaderOptions) *Reader {
 
 // ReadAt fills dest from offset off of the content made of chunks; it
 // returns fewer bytes only at the end of the content.
-func (r *Reader) ReadAt(ctx context.Context, chunks []meta.Chunk, dest []byte, off int64) (int, error) {
+func (r *Reader) ReadAt(ctx context.Context, chunks []state.Chunk, dest []byte, off int64) (int, error) {
 	n := 0
 	start := uint64(0)
 	for _, c := range chunks {
@@ -149,7 +149,7 @@ func (r *Reader) ReadAt(ctx context.Context, chunks []meta.Chunk, dest []byte, o
 // which does not reach past the chunk's end. The age file's chunks come
 // through the same windows as plain content: only those that hold the
 // range (and, once, the header and the last chunk) are fetched.
-func (r *Reader) readEncrypted(c meta.Chunk, dest []byte, pos uint64) (int, error) {
+func (r *Reader) readEncrypted(c state.Chunk, dest []byte, pos uint64) (int, error) {
 	plain, err := r.open(c)
 	if err != nil {
 		return 0, err
@@ -166,7 +166,7 @@ func (r *Reader) readEncrypted(c meta.Chunk, dest []byte, pos uint64) (int, erro
 
 // open returns the plaintext of an encrypted chunk, opening its age file
 // once (a few chunks are kept open).
-func (r *Reader) open(c meta.Chunk) (io.ReaderAt, error) {
+func (r *Reader) open(c state.Chunk) (io.ReaderAt, error) {
 	key := windowKey{c.Blob, c.Off}
 	r.mu.Lock()
 	plain, ok := r.opened[key]
@@ -177,7 +177,7 @@ func (r *Reader) open(c meta.Chunk) (io.ReaderAt, error) {
 	if len(r.opts.Identities) == 0 {
 		return nil, fmt.Errorf("blob %s holds encrypted content and no identity was given", c.Blob)
 	}
-	stored := meta.Chunk{Blob: c.Blob, Off: c.Off, Size: c.Enc, BlobSize: c.InBlob()}
+	stored := state.Chunk{Blob: c.Blob, Off: c.Off, Size: c.Enc, BlobSize: c.InBlob()}
 	plain, n, err := crypt.OpenAt(storedAt{r: r, c: stored}, int64(c.Enc), r.opts.Identities)
 	if err != nil {
 		return nil, fmt.Errorf("open encrypted content of blob %s at %d: %w", c.Blob, c.Off, err)
@@ -198,11 +198,11 @@ func (r *Reader) open(c meta.Chunk) (io.ReaderAt, error) {
 // reader's windows.
 type storedAt struct {
 	r *Reader
-	c meta.Chunk
+	c state.Chunk
 }
 
 func (s storedAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := s.r.ReadAt(context.Background(), []meta.Chunk{s.c}, p, off)
+	n, err := s.r.ReadAt(context.Background(), []state.Chunk{s.c}, p, off)
 	if err == nil && n < len(p) {
 		err = io.EOF
 	}
@@ -235,7 +235,7 @@ func (r *Reader) windowSize(ctx context.Context, id encoding.BlobID) (uint64, er
 }
 
 // window returns a window's bytes, fetching it if it is not cached.
-func (r *Reader) window(ctx context.Context, c meta.Chunk, index, size uint64) ([]byte, error) {
+func (r *Reader) window(ctx context.Context, c state.Chunk, index, size uint64) ([]byte, error) {
 	w := r.get(c, index, size)
 	select {
 	case <-w.ready:
@@ -246,7 +246,7 @@ func (r *Reader) window(ctx context.Context, c meta.Chunk, index, size uint64) (
 }
 
 // get returns the window's entry, starting its fetch if there is none.
-func (r *Reader) get(c meta.Chunk, index, size uint64) *window {
+func (r *Reader) get(c state.Chunk, index, size uint64) *window {
 	key := windowKey{c.Blob, index}
 	r.mu.Lock()
 	if w, ok := r.windows[key]; ok {
@@ -328,7 +328,7 @@ func (r *Reader) Stats() ReaderStats {
 // Download writes the whole content made of chunks to w, window by window
 // aligned to whole systematic slivers as reads are (so that no sliver is
 // fetched and verified twice), without keeping it in the cache.
-func (r *Reader) Download(ctx context.Context, chunks []meta.Chunk, w io.WriterAt) error {
+func (r *Reader) Download(ctx context.Context, chunks []state.Chunk, w io.WriterAt) error {
 	var off int64
 	for _, c := range chunks {
 		if c.Encrypted() {

@@ -9,9 +9,9 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/fs/meta"
 )
 
 // memBlobs serves blobs from memory, counting the bytes read.
@@ -51,7 +51,7 @@ func TestReaderDecryptsLazily(t *testing.T) {
 	bid := encoding.BlobID{7}
 	src := &memBlobs{blobs: map[encoding.BlobID][]byte{bid: blob}}
 	r := NewReader(src, ReaderOptions{Window: 64 << 10, Identities: []age.Identity{id}})
-	chunks := []meta.Chunk{{Blob: bid, Size: uint64(len(plain)), Off: 1000, BlobSize: uint64(len(blob)), Enc: uint64(len(ct))}}
+	chunks := []state.Chunk{{Blob: bid, Size: uint64(len(plain)), Off: 1000, BlobSize: uint64(len(blob)), Enc: uint64(len(ct))}}
 
 	dest := make([]byte, 100)
 	if n, err := r.ReadAt(context.Background(), chunks, dest, 5_000_000); err != nil || n != 100 || !bytes.Equal(dest, plain[5_000_000:5_000_100]) {

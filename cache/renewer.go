@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
@@ -64,7 +64,7 @@ type RenewStatus struct {
 
 // Renewer extends the tree's blobs before they expire.
 type Renewer struct {
-	meta  *meta.Store
+	book  *state.Book
 	chain RenewChain
 	opts  RenewerOptions
 	log   *slog.Logger
@@ -76,7 +76,7 @@ type Renewer struct {
 }
 
 // NewRenewer returns a renewer of m's blobs through ch.
-func NewRenewer(m *meta.Store, ch RenewChain, opts RenewerOptions) *Renewer {
+func NewRenewer(book *state.Book, ch RenewChain, opts RenewerOptions) *Renewer {
 	if opts.Interval <= 0 {
 		opts.Interval = 30 * time.Second
 	}
@@ -92,7 +92,7 @@ func NewRenewer(m *meta.Store, ch RenewChain, opts RenewerOptions) *Renewer {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Renewer{meta: m, chain: ch, opts: opts, log: opts.Logger, wake: make(chan struct{}, 1),
+	return &Renewer{book: book, chain: ch, opts: opts, log: opts.Logger, wake: make(chan struct{}, 1),
 		status: RenewStatus{Keep: opts.Keep}}
 }
 
@@ -106,7 +106,7 @@ func (r *Renewer) renewBelow() uint32 { return max(1, (r.opts.Keep+1)/2) }
 // A blob the tree has no record of is taken as fresh: it was stored before
 // records were kept.
 func (r *Renewer) Fresh(id encoding.BlobID) bool {
-	b, ok, err := r.meta.BlobInfo(id)
+	b, ok, err := r.book.BlobInfo(id)
 	if err != nil || !ok {
 		return err == nil
 	}
@@ -174,7 +174,7 @@ func (r *Renewer) check(ctx context.Context) error {
 	}
 	epoch := com.Epoch
 	r.epoch.Store(epoch)
-	kept, err := r.meta.ReferencedBlobs()
+	kept, err := r.book.ReferencedBlobs()
 	if err != nil {
 		return err
 	}
@@ -185,10 +185,10 @@ func (r *Renewer) check(ctx context.Context) error {
 	}
 	st := RenewStatus{Epoch: epoch, Keep: r.opts.Keep}
 	target := epoch + min(r.opts.Keep, r.opts.MaxAhead)
-	var due []meta.BlobInfo
+	var due []state.BlobInfo
 	ends := map[encoding.BlobID]uint32{}
 	for id := range kept {
-		b, ok, err := r.meta.BlobInfo(id)
+		b, ok, err := r.book.BlobInfo(id)
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (r *Renewer) check(ctx context.Context) error {
 
 // renew extends the due blobs to target, in batches where the chain can,
 // recording each new end epoch; the first failure stops it.
-func (r *Renewer) renew(ctx context.Context, due []meta.BlobInfo, target uint32, ends map[encoding.BlobID]uint32, st *RenewStatus) error {
+func (r *Renewer) renew(ctx context.Context, due []state.BlobInfo, target uint32, ends map[encoding.BlobID]uint32, st *RenewStatus) error {
 	batch := 1
 	many, ok := r.chain.(chain.BlobsExtender)
 	if ok {
@@ -260,7 +260,7 @@ func (r *Renewer) renew(ctx context.Context, due []meta.BlobInfo, target uint32,
 		}
 		for i, b := range part {
 			b.EndEpoch = ext[i].Storage.EndEpoch
-			if err := r.meta.RecordBlob(b); err != nil {
+			if err := r.book.RecordBlob(b); err != nil {
 				return err
 			}
 			ends[b.Blob] = b.EndEpoch
@@ -276,7 +276,7 @@ func (r *Renewer) renew(ctx context.Context, due []meta.BlobInfo, target uint32,
 // in the tree, for renewal.
 type RecordingStorer struct {
 	BlobStorer
-	Meta *meta.Store
+	Book *state.Book
 }
 
 // Store stores a blob and records it.
@@ -286,7 +286,7 @@ func (s RecordingStorer) Store(ctx context.Context, blob []byte, epochs uint32, 
 		return nil, err
 	}
 	o := res.Object
-	if err := s.Meta.RecordBlob(meta.BlobInfo{Blob: res.BlobID, Object: o.ID, EndEpoch: o.Storage.EndEpoch, Deletable: o.Deletable, Size: o.Size}); err != nil {
+	if err := s.Book.RecordBlob(state.BlobInfo{Blob: res.BlobID, Object: o.ID, EndEpoch: o.Storage.EndEpoch, Deletable: o.Deletable, Size: o.Size}); err != nil {
 		return nil, fmt.Errorf("record blob %s: %w", res.BlobID, err)
 	}
 	return res, nil

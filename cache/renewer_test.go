@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs/meta"
@@ -64,7 +65,7 @@ func file(t *testing.T, m *meta.Store, name string, blob encoding.BlobID) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := m.Certified(in.Ino, e.Version, []meta.Chunk{{Blob: blob, Size: 1}}, [][32]byte{{blob[0]}}); !ok || err != nil {
+	if ok, err := m.Certified(in.Ino, e.Version, []state.Chunk{{Blob: blob, Size: 1}}, [][32]byte{{blob[0]}}); !ok || err != nil {
 		t.Fatalf("certify %s: %v %v", name, ok, err)
 	}
 }
@@ -77,13 +78,13 @@ func TestRenewerExtendsWhatTheTreeUses(t *testing.T) {
 	used, unused := encoding.BlobID{1}, encoding.BlobID{2}
 	usedObj, unusedObj := chain.ObjectID{0xa1}, chain.ObjectID{0xa2}
 	file(t, m, "f", used)
-	for _, b := range []meta.BlobInfo{{Blob: used, Object: usedObj, EndEpoch: 4, Size: 5}, {Blob: unused, Object: unusedObj, EndEpoch: 4, Size: 7}} {
-		if err := m.RecordBlob(b); err != nil {
+	for _, b := range []state.BlobInfo{{Blob: used, Object: usedObj, EndEpoch: 4, Size: 5}, {Blob: unused, Object: unusedObj, EndEpoch: 4, Size: 7}} {
+		if err := m.Book().RecordBlob(b); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ch := &fakeChain{ends: map[chain.ObjectID]chain.Epoch{usedObj: 4, unusedObj: 4}}
-	r := NewRenewer(m, ch, RenewerOptions{Keep: 6, MaxAhead: 53, CostPerEpoch: func(size uint64) uint64 { return 10 * size }})
+	r := NewRenewer(m.Book(), ch, RenewerOptions{Keep: 6, MaxAhead: 53, CostPerEpoch: func(size uint64) uint64 { return 10 * size }})
 	ctx := context.Background()
 
 	if err := r.Check(ctx); err != nil || len(ch.extended) != 0 {
@@ -102,7 +103,7 @@ func TestRenewerExtendsWhatTheTreeUses(t *testing.T) {
 	if len(ch.extended) != 1 || ch.extended[0] != usedObj || ch.ends[usedObj] != 7 {
 		t.Fatalf("extended %v to %d; want only the used blob, to epoch 1+6", ch.extended, ch.ends[usedObj])
 	}
-	if b, _, _ := m.BlobInfo(used); b.EndEpoch != 7 {
+	if b, _, _ := m.Book().BlobInfo(used); b.EndEpoch != 7 {
 		t.Fatalf("record says end epoch %d, want 7", b.EndEpoch)
 	}
 	if st := r.Status(); st.Blobs != 1 || st.Renewed != 1 || st.EarliestEnd != 7 || st.LastError != "" {
@@ -162,11 +163,11 @@ func TestRenewerBatches(t *testing.T) {
 		obj := chain.ObjectID{byte(i), byte(i >> 8), 2}
 		file(t, m, fmt.Sprint("f", i), id)
 		ch.ends[obj] = 3
-		if err := m.RecordBlob(meta.BlobInfo{Blob: id, Object: obj, EndEpoch: 3}); err != nil {
+		if err := m.Book().RecordBlob(state.BlobInfo{Blob: id, Object: obj, EndEpoch: 3}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r := NewRenewer(m, ch, RenewerOptions{Keep: 4, MaxAhead: 53})
+	r := NewRenewer(m.Book(), ch, RenewerOptions{Keep: 4, MaxAhead: 53})
 	if err := r.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -185,11 +186,11 @@ func TestRenewerLooksAgainWhenTheEpochMoves(t *testing.T) {
 	m := openMeta(t)
 	blob, obj := encoding.BlobID{3}, chain.ObjectID{0xa3}
 	file(t, m, "f", blob)
-	if err := m.RecordBlob(meta.BlobInfo{Blob: blob, Object: obj, EndEpoch: 4, Size: 5}); err != nil {
+	if err := m.Book().RecordBlob(state.BlobInfo{Blob: blob, Object: obj, EndEpoch: 4, Size: 5}); err != nil {
 		t.Fatal(err)
 	}
 	ch := &fakeChain{ends: map[chain.ObjectID]chain.Epoch{obj: 4}}
-	r := NewRenewer(m, ch, RenewerOptions{Keep: 6, MaxAhead: 53, Interval: 5 * time.Millisecond})
+	r := NewRenewer(m.Book(), ch, RenewerOptions{Keep: 6, MaxAhead: 53, Interval: 5 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go r.Run(ctx)

@@ -1,10 +1,13 @@
 // Package cache is walrusfs's local side: the data files that hold the
 // content of files written on this machine (durable before they are
 // uploaded), the uploader that turns closed files into certified Walrus
-// blobs in the background, and the read cache of content fetched from the
-// network.
+// blobs in the background, which copies of certified content to drop when
+// the disk runs short (Files.FreeSpace), and the read cache of content
+// fetched from the network. It knows nothing of the file system's tree but
+// the little its consumers pass in (Tree, FileSystem); its persistent
+// bookkeeping is cache/state.
 //
-// The uploader works from the persistent queue kept in fs/meta: an entry
+// The uploader works from the persistent queue kept in cache/state: an entry
 // names a file and the version of its content to upload. Content is read
 // from the file's data file, cut into chunks of at most ChunkSize bytes,
 // and each chunk is stored as a blob (unless a blob with the same content
@@ -29,9 +32,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
@@ -73,11 +76,6 @@ type UploaderOptions struct {
 	// Backoff after a failed attempt starts at MinBackoff and doubles up to
 	// MaxBackoff (defaults 1 s and 1 min).
 	MinBackoff, MaxBackoff time.Duration
-	// OnCertified is called after a file was pointed at its blobs.
-	OnCertified func(ino uint64)
-	// Busy tells that a file is being written in a way whose changes are
-	// not versioned one by one (passthrough); it is uploaded once closed.
-	Busy func(ino uint64) bool
 	// Fresh, if set, tells whether content may point at a blob it is
 	// already stored in; if not (the blob ends too soon), it is stored anew.
 	Fresh func(encoding.BlobID) bool
@@ -96,14 +94,41 @@ type UploaderOptions struct {
 	Logger *slog.Logger
 }
 
+// Tree is what the uploader needs of the file system's tree (fs/meta
+// implements it).
+type Tree interface {
+	// FileContent returns a file's size, content version and whether it is
+	// public, or ENOENT once it is deleted.
+	FileContent(ino uint64) (state.FileContent, error)
+	// Certified points a file at the certified chunks of a version and
+	// records the chunks' hashes for dedup; it drops the file's queue entry
+	// and moves the blobs' reference counts in the same transaction. It
+	// reports false, having only recorded the hashes, if the file changed
+	// since that version or was deleted.
+	Certified(ino, version uint64, chunks []state.Chunk, hashes [][32]byte) (bool, error)
+}
+
+// FileSystem is what the uploader asks and tells the file system it
+// uploads for (fs.FS implements it).
+type FileSystem interface {
+	// Busy tells that a file is being written in a way whose changes are
+	// not versioned one by one (passthrough); it is uploaded once closed.
+	Busy(ino uint64) bool
+	// Certified is called after a file was pointed at its blobs.
+	Certified(ino uint64)
+}
+
 // Uploader uploads queued files.
 type Uploader struct {
-	meta  *meta.Store
+	tree  Tree
+	book  *state.Book
 	files Files
 	blobs BlobStorer
 	opts  UploaderOptions
 	log   *slog.Logger
 	wake  chan struct{}
+	// fsys is Run's: set when it starts, used only by its goroutine.
+	fsys FileSystem
 
 	mu       sync.Mutex
 	current  *Progress
@@ -139,7 +164,7 @@ type Progress struct {
 }
 
 // NewUploader returns an uploader; Run makes it work.
-func NewUploader(m *meta.Store, files Files, blobs BlobStorer, opts UploaderOptions) *Uploader {
+func NewUploader(tree Tree, book *state.Book, files Files, blobs BlobStorer, opts UploaderOptions) *Uploader {
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = time.Second
 	}
@@ -149,7 +174,7 @@ func NewUploader(m *meta.Store, files Files, blobs BlobStorer, opts UploaderOpti
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	u := &Uploader{meta: m, files: files, blobs: blobs, opts: opts, log: opts.Logger,
+	u := &Uploader{tree: tree, book: book, files: files, blobs: blobs, opts: opts, log: opts.Logger,
 		wake: make(chan struct{}, 1), sched: newSchedule()}
 	return u
 }
@@ -189,8 +214,13 @@ func (u *Uploader) Current() *Progress {
 	return &p
 }
 
-// Run uploads queued files until ctx ends.
-func (u *Uploader) Run(ctx context.Context) {
+// Run uploads queued files until ctx ends, asking fsys (nil: none)
+// whether a file is busy and telling it which files got certified. The file
+// system comes here, not to NewUploader, because it is made after the
+// uploader (it queues files to it): so the uploader cannot reach a file
+// system that does not exist yet.
+func (u *Uploader) Run(ctx context.Context, fsys FileSystem) {
+	u.fsys = fsys
 	for {
 		next := u.runOnce(ctx)
 		var timer <-chan time.Time
@@ -220,9 +250,9 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 	u.mu.Lock()
 	inos := u.sched.take(time.Now(), batchFiles)
 	u.mu.Unlock()
-	var ready []meta.QueueEntry
+	var ready []state.QueueEntry
 	for _, ino := range inos {
-		e, err := u.meta.Queued(ino)
+		e, err := u.book.Queued(ino)
 		if errors.Is(err, syscall.ENOENT) {
 			continue // certified, lost or deleted meanwhile
 		}
@@ -231,7 +261,7 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 			u.retryIn(ino, u.opts.MinBackoff)
 			continue
 		}
-		if u.opts.Busy != nil && u.opts.Busy(ino) {
+		if u.fsys != nil && u.fsys.Busy(ino) {
 			u.retryIn(ino, u.opts.MinBackoff)
 			continue
 		}
@@ -273,7 +303,7 @@ func (u *Uploader) rescan() error {
 	if !again {
 		return nil
 	}
-	q, err := u.meta.Queue()
+	q, err := u.book.Queue()
 	if err != nil {
 		u.mu.Lock()
 		u.sched.rescan = true
@@ -298,8 +328,8 @@ func (u *Uploader) retryIn(ino uint64, d time.Duration) {
 // lost records a queued version whose data file is gone (deleted behind
 // the mount's back): nothing is left to upload, and retrying would only
 // log the same error forever.
-func (u *Uploader) lost(e meta.QueueEntry) {
-	first, err := u.meta.MarkLost(meta.LostFile{Ino: e.Ino, Version: e.Version, Path: e.Path, Reason: "local copy missing before upload"})
+func (u *Uploader) lost(e state.QueueEntry) {
+	first, err := u.book.MarkLost(state.LostFile{Ino: e.Ino, Version: e.Version, Path: e.Path, Reason: "local copy missing before upload"})
 	if err != nil {
 		u.log.Error("recording a lost file", "ino", e.Ino, "err", err)
 		return
@@ -311,10 +341,10 @@ func (u *Uploader) lost(e meta.QueueEntry) {
 }
 
 // failed records a failed attempt and returns the backoff before the next.
-func (u *Uploader) failed(e meta.QueueEntry, err error) time.Duration {
+func (u *Uploader) failed(e state.QueueEntry, err error) time.Duration {
 	backoff := min(u.opts.MaxBackoff, u.opts.MinBackoff<<min(e.Attempts, 16))
 	u.log.Warn("upload failed; will retry", "ino", e.Ino, "version", e.Version, "attempt", e.Attempts+1, "retry_in", backoff, "err", err)
-	if err := u.meta.UploadFailed(e.Ino, e.Version, err); err != nil {
+	if err := u.book.UploadFailed(e.Ino, e.Version, err); err != nil {
 		u.log.Error("recording an upload failure", "ino", e.Ino, "err", err)
 	}
 	u.mu.Lock()
@@ -338,8 +368,8 @@ const (
 
 // packs groups the small files among entries into packs of two or more;
 // the rest upload alone.
-func (u *Uploader) packs(entries []meta.QueueEntry) (packs [][]meta.QueueEntry, alone []meta.QueueEntry) {
-	var cur []meta.QueueEntry
+func (u *Uploader) packs(entries []state.QueueEntry) (packs [][]state.QueueEntry, alone []state.QueueEntry) {
+	var cur []state.QueueEntry
 	var curBytes int64
 	flush := func() {
 		if len(cur) >= 2 {
@@ -352,7 +382,7 @@ func (u *Uploader) packs(entries []meta.QueueEntry) (packs [][]meta.QueueEntry, 
 	// Public and private files never share a blob.
 	for _, public := range []bool{false, true} {
 		for _, e := range entries {
-			in, err := u.meta.Inode(e.Ino)
+			in, err := u.tree.FileContent(e.Ino)
 			if err != nil || in.Public != public {
 				if err != nil && !public {
 					alone = append(alone, e)
@@ -376,14 +406,14 @@ func (u *Uploader) packs(entries []meta.QueueEntry) (packs [][]meta.QueueEntry, 
 
 // uploadPack stores small files in one blob, each file pointing at its
 // range of it; it returns the backoff of a failed attempt (0 on success).
-func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) time.Duration {
+func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) time.Duration {
 	defer u.holdInUse()()
 	start := time.Now()
 	type item struct {
-		e      meta.QueueEntry
+		e      state.QueueEntry
 		size   int64
 		sum    [32]byte
-		chunk  meta.Chunk
+		chunk  state.Chunk
 		inPack bool
 	}
 	var (
@@ -392,7 +422,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 		public bool
 	)
 	for _, e := range entries {
-		in, err := u.meta.Inode(e.Ino)
+		in, err := u.tree.FileContent(e.Ino)
 		if err != nil || in.Version != e.Version {
 			continue // deleted or superseded; a newer version has its entry
 		}
@@ -408,7 +438,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 		public = in.Public // a pack is all public or all private
 		it := item{e: e, size: int64(len(data)), sum: u.Sum(data, in.Public)}
 		if len(data) > 0 {
-			c, known, err := u.meta.KnownChunk(it.sum, uint64(len(data)))
+			c, known, err := u.book.KnownChunk(it.sum, uint64(len(data)))
 			if err != nil {
 				u.failed(e, err)
 				continue
@@ -424,7 +454,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 					u.failed(e, err)
 					continue
 				}
-				it.chunk = meta.Chunk{Size: uint64(len(data)), Off: uint64(len(blob)), Enc: enc}
+				it.chunk = state.Chunk{Size: uint64(len(data)), Off: uint64(len(blob)), Enc: enc}
 				it.inPack = true
 				blob = append(blob, stored...)
 			}
@@ -460,11 +490,11 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []meta.QueueEntry) ti
 		}
 	}
 	for _, it := range items {
-		var chunks []meta.Chunk
+		var chunks []state.Chunk
 		var hashes [][32]byte
 		if it.size > 0 {
 			it.chunk.Sum = append([]byte(nil), it.sum[:]...)
-			chunks, hashes = []meta.Chunk{it.chunk}, [][32]byte{it.sum}
+			chunks, hashes = []state.Chunk{it.chunk}, [][32]byte{it.sum}
 		}
 		if err := u.certified(it.e, it.size, chunks, hashes, start); err != nil {
 			u.failed(it.e, err)
@@ -489,8 +519,8 @@ func readData(path string, size int64) ([]byte, error) {
 }
 
 // upload stores one queued version of a file and points the file at it.
-func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
-	in, err := u.meta.Inode(e.Ino)
+func (u *Uploader) upload(ctx context.Context, e state.QueueEntry) error {
+	in, err := u.tree.FileContent(e.Ino)
 	if err != nil {
 		return fmt.Errorf("inode %d: %w", e.Ino, err)
 	}
@@ -520,7 +550,7 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		u.mu.Unlock()
 	}()
 	start := time.Now()
-	var chunks []meta.Chunk
+	var chunks []state.Chunk
 	var hashes [][32]byte
 	buf := make([]byte, min(int64(u.opts.ChunkSize), max(size, 1)))
 	for off := int64(0); off < size; {
@@ -534,7 +564,7 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 		}
 		data := buf[:n]
 		sum := u.Sum(data, in.Public)
-		chunk, known, err := u.meta.KnownChunk(sum, uint64(n))
+		chunk, known, err := u.book.KnownChunk(sum, uint64(n))
 		if err != nil {
 			return err
 		}
@@ -549,13 +579,13 @@ func (u *Uploader) upload(ctx context.Context, e meta.QueueEntry) error {
 			if err != nil {
 				return fmt.Errorf("store chunk at %d of inode %d: %w", off, e.Ino, err)
 			}
-			chunk = meta.Chunk{Blob: res.BlobID, Size: uint64(n)}
+			chunk = state.Chunk{Blob: res.BlobID, Size: uint64(n)}
 			if enc > 0 {
 				chunk.Enc, chunk.BlobSize = enc, uint64(len(stored))
 			}
 			// Known at once: a retry after a later chunk fails stores
 			// this one no more.
-			if err := u.meta.RememberChunk(sum, chunk); err != nil {
+			if err := u.book.RememberChunk(sum, chunk); err != nil {
 				return err
 			}
 		}
@@ -629,8 +659,8 @@ func (u *Uploader) count(known bool) {
 }
 
 // certified points a file at its chunks, if its version did not move.
-func (u *Uploader) certified(e meta.QueueEntry, size int64, chunks []meta.Chunk, hashes [][32]byte, start time.Time) error {
-	done, err := u.meta.Certified(e.Ino, e.Version, chunks, hashes)
+func (u *Uploader) certified(e state.QueueEntry, size int64, chunks []state.Chunk, hashes [][32]byte, start time.Time) error {
+	done, err := u.tree.Certified(e.Ino, e.Version, chunks, hashes)
 	if err != nil {
 		return fmt.Errorf("point inode %d at its blobs: %w", e.Ino, err)
 	}
@@ -640,8 +670,8 @@ func (u *Uploader) certified(e meta.QueueEntry, size int64, chunks []meta.Chunk,
 		u.stats.Bytes += size
 		u.mu.Unlock()
 		u.log.Info("file certified", "ino", e.Ino, "version", e.Version, "bytes", size, "chunks", len(chunks), "took", time.Since(start).Round(time.Millisecond))
-		if u.opts.OnCertified != nil {
-			u.opts.OnCertified(e.Ino)
+		if u.fsys != nil {
+			u.fsys.Certified(e.Ino)
 		}
 	}
 	return nil
@@ -653,7 +683,7 @@ func (u *Uploader) Drain(ctx context.Context, progress func(files int, bytes int
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
-		files, bytes, err := u.meta.QueueTotals()
+		files, bytes, err := u.book.QueueTotals()
 		if err != nil {
 			return err
 		}
@@ -675,7 +705,7 @@ func (u *Uploader) Drain(ctx context.Context, progress func(files int, bytes int
 }
 
 // BlobIDs lists the blob IDs of chunks, for display.
-func BlobIDs(chunks []meta.Chunk) []encoding.BlobID {
+func BlobIDs(chunks []state.Chunk) []encoding.BlobID {
 	out := make([]encoding.BlobID, len(chunks))
 	for i, c := range chunks {
 		out[i] = c.Blob

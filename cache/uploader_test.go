@@ -61,10 +61,10 @@ func TestUploaderTriesNewFilesFirst(t *testing.T) {
 		queueFile(t, m, files, fmt.Sprintf("f%d", i), 100)
 	}
 	storer := &failingStorer{}
-	u := NewUploader(m, files, storer, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go u.Run(ctx)
+	go u.Run(ctx, nil)
 	waitUntil(t, "the backlog's first attempts", func() bool { return u.Stats().Failures == backlog })
 	calls := storer.calls.Load()
 
@@ -76,7 +76,7 @@ func TestUploaderTriesNewFilesFirst(t *testing.T) {
 		t.Fatalf("after queueing one file: %d failures, %d stores; want %d and %d (the backlog backs off)",
 			got, storer.calls.Load(), backlog+1, calls+1)
 	}
-	if n, bytes, err := m.QueueTotals(); err != nil || n != backlog+1 || bytes != 100*(backlog+1) {
+	if n, bytes, err := m.Book().QueueTotals(); err != nil || n != backlog+1 || bytes != 100*(backlog+1) {
 		t.Fatalf("queue totals %d files, %d bytes, %v; want %d and %d", n, bytes, err, backlog+1, 100*(backlog+1))
 	}
 }
@@ -95,10 +95,10 @@ func BenchmarkQueuedWithBacklog(b *testing.B) {
 	for i := range backlog {
 		queueFile(b, m, files, fmt.Sprintf("f%d", i), 100)
 	}
-	u := NewUploader(m, files, &failingStorer{}, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	u := NewUploader(m, m.Book(), files, &failingStorer{}, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go u.Run(ctx)
+	go u.Run(ctx, nil)
 	waitUntil(b, "the backlog's first attempts", func() bool { return u.Stats().Failures == backlog })
 	b.ResetTimer()
 	for i := range b.N {

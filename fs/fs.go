@@ -57,6 +57,10 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// The uploader asks the file system which files are busy and tells it
+// which got certified.
+var _ cache.FileSystem = (*FS)(nil)
+
 // FS is a mounted tree.
 type FS struct {
 	cfg  Config
@@ -158,7 +162,7 @@ func (f *FS) recoverFailed() error {
 
 // recoverFile queues a changed file (see Recover).
 func (f *FS) recoverFile(in *meta.Inode) error {
-	if e, err := f.meta.Queued(in.Ino); err == nil && e.Version == in.Version {
+	if e, err := f.meta.Book().Queued(in.Ino); err == nil && e.Version == in.Version {
 		return nil
 	}
 	if f.changing(in.Ino) {
@@ -193,7 +197,7 @@ func (f *FS) recoverFile(in *meta.Inode) error {
 // queuedPath returns the path a file had when it was last queued, if any:
 // a name for messages about a file no node stands for.
 func (f *FS) queuedPath(ino uint64) string {
-	if e, err := f.meta.Queued(ino); err == nil {
+	if e, err := f.meta.Book().Queued(ino); err == nil {
 		return e.Path
 	}
 	return ""

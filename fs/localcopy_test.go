@@ -85,7 +85,7 @@ func TestLostLocalCopies(t *testing.T) {
 			t.Fatalf("reading a lost file: %v, want EIO", err)
 		}
 	}
-	lost, count, err := tm.Meta.Lost(0)
+	lost, count, err := tm.Meta.Book().Lost(0)
 	must(t, err)
 	if count != 1 || lost[0].Ino != inos["uncertified"] || lost[0].Path != "uncertified" {
 		t.Fatalf("lost files: %d %+v; want the uncertified one, by name", count, lost)
@@ -97,7 +97,7 @@ func TestLostLocalCopies(t *testing.T) {
 	if k := strings.Count(tm.Logs.String(), "a file is lost"); k != 1 {
 		t.Errorf("the loss was logged %d times, want once; log:\n%s", k, tm.Logs.String())
 	}
-	if q, err := tm.Meta.Queue(); err != nil || len(q) != 0 {
+	if q, err := tm.Meta.Book().Queue(); err != nil || len(q) != 0 {
 		t.Errorf("queue after the loss: %+v, %v; want nothing to upload", q, err)
 	}
 
@@ -109,7 +109,7 @@ func TestLostLocalCopies(t *testing.T) {
 	tm.drain(t)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, count, err := tm.Meta.Lost(0); err == nil && count == 0 {
+		if _, count, err := tm.Meta.Book().Lost(0); err == nil && count == 0 {
 			break
 		}
 		if time.Now().After(deadline) {

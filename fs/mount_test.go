@@ -91,10 +91,8 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: cacheBytes, Window: 64 << 10, Timeout: 20 * time.Second})
 	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Data: files, Logs: &testutil.SyncBuffer{}}
 	log := slog.New(slog.NewTextHandler(tm.Logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	tm.Uploader = cache.NewUploader(m, files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
-		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,
-		OnCertified: func(ino uint64) { tm.FS.Certified(ino) },
-		Busy:        func(ino uint64) bool { return tm.FS.Busy(ino) }})
+	tm.Uploader = cache.NewUploader(m, m.Book(), files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
+		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second})
 	tm.FS, err = walrusfs.New(walrusfs.Config{Passthrough: os.Getenv(noPassthroughEnv) == "", MinFree: minFree, Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader,
 		Sum: tm.Uploader.Sum, Logger: log})
 	if err != nil {
@@ -107,7 +105,7 @@ func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	maintained := make(chan struct{})
-	go func() { defer close(done); tm.Uploader.Run(ctx) }()
+	go func() { defer close(done); tm.Uploader.Run(ctx, tm.FS) }()
 	go func() { defer close(maintained); tm.FS.Maintain(ctx, 500*time.Millisecond) }()
 	unmounted := false
 	tm.unmount = func() {
@@ -136,7 +134,7 @@ func (tm *testMount) drain(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := tm.Uploader.Drain(ctx, nil); err != nil {
-		q, _ := tm.Meta.Queue()
+		q, _ := tm.Meta.Book().Queue()
 		for _, e := range q {
 			in, _ := tm.Meta.Inode(e.Ino)
 			t.Logf("queued: %+v; inode version %d certified %d; busy %v", e, in.Version, in.Certified, tm.FS.Busy(e.Ino))

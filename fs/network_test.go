@@ -62,7 +62,7 @@ func TestReadsWithNodesDown(t *testing.T) {
 	if err != nil || string(state[:k]) != "uploading" {
 		t.Fatalf("state while the network cannot certify: %q, %v", state[:k], err)
 	}
-	q, err := tm.Meta.Queue()
+	q, err := tm.Meta.Book().Queue()
 	if err != nil || len(q) != 1 || q[0].LastError == "" {
 		t.Fatalf("queue: %+v, %v; want one entry with its error", q, err)
 	}

@@ -578,10 +578,10 @@ func (n *Node) walrusXattr(name string) ([]byte, syscall.Errno) {
 		case written:
 			return []byte("dirty" + suffix), 0
 		}
-		if e, err := n.fs.meta.Queued(n.ino); err == nil && e.Version == in.Version {
+		if e, err := n.fs.meta.Book().Queued(n.ino); err == nil && e.Version == in.Version {
 			return []byte("uploading" + suffix), 0
 		}
-		if lost, _ := n.fs.meta.IsLost(n.ino, in.Version); lost {
+		if lost, _ := n.fs.meta.Book().IsLost(n.ino, in.Version); lost {
 			return []byte("lost"), 0
 		}
 		return []byte("dirty" + suffix), 0

@@ -2,8 +2,6 @@ package fs
 
 import (
 	"context"
-	"os"
-	"sort"
 	"syscall"
 	"time"
 )
@@ -44,9 +42,9 @@ const gcEvery = 10 * time.Minute
 
 // Maintain, every period until ctx ends, queues changed files whose commit
 // failed (recoverLater), reclaims the tree store's stale values now and
-// then, and drops local copies of certified content, least
-// recently modified first, whenever free space falls under twice MinFree.
-// Copies of content not yet certified are never dropped.
+// then, and has the cache drop local copies of certified content
+// (cache.Files.FreeSpace, through Evict) whenever free space falls under
+// twice MinFree. Copies of content not yet certified are never dropped.
 func (f *FS) Maintain(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -71,39 +69,17 @@ func (f *FS) Maintain(ctx context.Context, every time.Duration) {
 		if f.cfg.MinFree <= 0 {
 			continue
 		}
-		f.spaceMu.Lock()
-		f.spaceAt = time.Time{}
-		f.spaceMu.Unlock()
-		if f.freeBytes() >= 2*f.cfg.MinFree {
-			continue
-		}
-		inos, err := f.meta.CleanLocal()
-		if err != nil {
-			f.log.Error("listing local copies", "err", err)
-			continue
-		}
-		type copyInfo struct {
-			ino   uint64
-			mtime time.Time
-		}
-		var copies []copyInfo
-		for _, ino := range inos {
-			if fi, err := os.Stat(f.cfg.Files.Path(ino)); err == nil {
-				copies = append(copies, copyInfo{ino, fi.ModTime()})
-			}
-		}
-		sort.Slice(copies, func(i, j int) bool { return copies[i].mtime.Before(copies[j].mtime) })
-		dropped := 0
-		for _, c := range copies {
-			if f.Evict(c.ino) == nil {
-				dropped++
-			}
+		// Measured afresh each time: each eviction frees space.
+		free := func() int64 {
 			f.spaceMu.Lock()
 			f.spaceAt = time.Time{}
 			f.spaceMu.Unlock()
-			if f.freeBytes() >= 2*f.cfg.MinFree {
-				break
-			}
+			return f.freeBytes()
+		}
+		dropped, err := f.cfg.Files.FreeSpace(2*f.cfg.MinFree, free, f.meta.CleanLocal, f.Evict)
+		if err != nil {
+			f.log.Error("listing local copies", "err", err)
+			continue
 		}
 		if dropped > 0 {
 			f.log.Info("dropped local copies of certified files to keep space free", "files", dropped, "free", f.freeBytes())

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
@@ -254,18 +255,17 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		return err
 	}
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.cacheSize, Identities: keys.identities(), Logger: log.With("component", "reader")})
-	var fsys *walrusfs.FS
-	stored := cache.RecordingStorer{BlobStorer: c, Meta: m}
-	renewer := cache.NewRenewer(m, ch, cache.RenewerOptions{
+	stored := cache.RecordingStorer{BlobStorer: c, Book: m.Book()}
+	renewer := cache.NewRenewer(m.Book(), ch, cache.RenewerOptions{
 		Keep: cmp.Or(o.keepEpochs, o.epochs), MaxAhead: maxAhead, Interval: renewInterval, CostPerEpoch: costPerEpoch, Logger: log.With("component", "renewer"),
 		// The kept snapshots, their manifests and what they point at.
 		Also: func() []encoding.BlobID {
 			var out []encoding.BlobID
-			snaps, _ := m.Snapshots()
+			snaps, _ := m.Book().Snapshots()
 			for _, s := range snaps {
 				out = append(append(out, s.Manifest), s.Blobs...)
 			}
-			if pub, err := m.Published(); err == nil {
+			if pub, err := m.Book().Published(); err == nil {
 				if id, err := encoding.ParseBlobID(pub.Manifest); err == nil {
 					out = append(out, id)
 				}
@@ -274,18 +274,12 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		},
 	})
 	var inUse sync.RWMutex
-	collector := cache.NewCollector(m, ch, cache.CollectorOptions{Grace: o.gcGrace, InUse: &inUse, Logger: log.With("component", "collector")})
-	uploader := cache.NewUploader(m, files, stored, cache.UploaderOptions{
+	collector := cache.NewCollector(m.Book(), ch, cache.CollectorOptions{Grace: o.gcGrace, InUse: &inUse, Logger: log.With("component", "collector")})
+	uploader := cache.NewUploader(m, m.Book(), files, stored, cache.UploaderOptions{
 		Fresh: renewer.Fresh, Deletable: !o.permanent, InUse: &inUse, Seal: keys.seal(), Sum: keys.sum(),
 		ChunkSize: int(chunkSize), Epochs: o.epochs, Logger: log.With("component", "uploader"),
-		OnCertified: func(ino uint64) {
-			if fsys != nil {
-				fsys.Certified(ino)
-			}
-		},
-		Busy: func(ino uint64) bool { return fsys != nil && fsys.Busy(ino) },
 	})
-	fsys, err = walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
+	fsys, err := walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
 		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, MinFree: o.minFree, Public: o.public, Sum: uploader.Sum,
 		Logger: log.With("component", "fs")})
 	if err != nil {
@@ -319,7 +313,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	uploadsDone := make(chan struct{})
 	go func() {
 		defer close(uploadsDone)
-		uploader.Run(upCtx)
+		uploader.Run(upCtx, fsys)
 	}()
 	maintained := make(chan struct{})
 	go func() {
@@ -715,7 +709,7 @@ func restoreIfLost(ctx context.Context, metaDir string, ch chain.Chain, blobs ma
 	if err := os.RemoveAll(loading); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	published := &meta.Published{Name: name, Version: rec.Version, Manifest: rec.Manifest.String(), At: time.Now().UnixNano()}
+	published := &state.Published{Name: name, Version: rec.Version, Manifest: rec.Manifest.String(), At: time.Now().UnixNano()}
 	if err := loadTree(loading, tree, published, log); err != nil {
 		return err
 	}
@@ -732,7 +726,7 @@ func restoreIfLost(ctx context.Context, metaDir string, ch chain.Chain, blobs ma
 }
 
 // loadTree creates a tree store in dir holding tree.
-func loadTree(dir string, tree *meta.Tree, published *meta.Published, log *slog.Logger) error {
+func loadTree(dir string, tree *meta.Tree, published *state.Published, log *slog.Logger) error {
 	m, err := meta.Open(dir, uint32(os.Getuid()), uint32(os.Getgid()), log)
 	if err != nil {
 		return err
@@ -742,7 +736,7 @@ func loadTree(dir string, tree *meta.Tree, published *meta.Published, log *slog.
 		return err
 	}
 	if published != nil {
-		if err := m.SetPublished(published); err != nil {
+		if err := m.Book().SetPublished(published); err != nil {
 			m.Close()
 			return err
 		}

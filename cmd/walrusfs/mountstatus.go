@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
@@ -60,8 +61,8 @@ type mountStatus struct {
 	PublicFiles uint64 `json:"publicFiles,omitempty"`
 	// Lost names files whose only copy was local and is gone (the first
 	// lostShown of LostFiles).
-	LostFiles int             `json:"lostFiles,omitempty"`
-	Lost      []meta.LostFile `json:"lost,omitempty"`
+	LostFiles int              `json:"lostFiles,omitempty"`
+	Lost      []state.LostFile `json:"lost,omitempty"`
 }
 
 // lostShown bounds the lost files status names; queueShown the queue
@@ -203,12 +204,12 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 		st.Encryption, st.Recipients = "private", len(s.keys.ring.Recipients)
 		st.PublicFiles, _ = s.meta.PublicFiles()
 	}
-	st.Lost, st.LostFiles, _ = s.meta.Lost(lostShown)
+	st.Lost, st.LostFiles, _ = s.meta.Book().Lost(lostShown)
 	st.Queue.Entries = []queueItem{}
-	if files, bytes, err := s.meta.QueueTotals(); err == nil {
+	if files, bytes, err := s.meta.Book().QueueTotals(); err == nil {
 		st.Queue.Files, st.Queue.Bytes = int(files), int64(bytes)
 	}
-	if q, err := s.meta.QueueHead(queueShown); err == nil {
+	if q, err := s.meta.Book().QueueHead(queueShown); err == nil {
 		for _, e := range q {
 			st.Queue.Entries = append(st.Queue.Entries, queueItem{Ino: e.Ino, Path: e.Path, Version: e.Version, Since: e.Since,
 				Bytes: int64(e.Bytes), Attempts: e.Attempts, LastError: e.LastError})
@@ -327,12 +328,12 @@ func registerMountMetrics(reg *prometheus.Registry, src *statusSource) {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
 	}
 	queue := func() (files, bytes float64) {
-		f, b, _ := src.meta.QueueTotals()
+		f, b, _ := src.meta.Book().QueueTotals()
 		return float64(f), float64(b)
 	}
 	gauge("walrusfs_upload_queue_files", "Files waiting to be uploaded.", func() float64 { f, _ := queue(); return f })
 	gauge("walrusfs_upload_queue_bytes", "Bytes of the files waiting to be uploaded.", func() float64 { _, b := queue(); return b })
-	gauge("walrusfs_lost_files", "Files whose only copy was local and is gone.", func() float64 { _, n, _ := src.meta.Lost(1); return float64(n) })
+	gauge("walrusfs_lost_files", "Files whose only copy was local and is gone.", func() float64 { _, n, _ := src.meta.Book().Lost(1); return float64(n) })
 	counter("walrusfs_uploaded_files_total", "Files pointed at certified blobs.", func() float64 { return float64(src.uploader.Stats().Files) })
 	counter("walrusfs_uploaded_bytes_total", "Bytes of the files pointed at certified blobs.", func() float64 { return float64(src.uploader.Stats().Bytes) })
 	counter("walrusfs_blobs_stored_total", "Blobs stored.", func() float64 { return float64(src.uploader.Stats().Stored) })

@@ -30,6 +30,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
@@ -170,8 +171,8 @@ type Publisher struct {
 
 // Status describes the publisher's last outcome.
 type Status struct {
-	Published *meta.Published `json:"published,omitempty"`
-	LastError string          `json:"lastError,omitempty"`
+	Published *state.Published `json:"published,omitempty"`
+	LastError string           `json:"lastError,omitempty"`
 	// Behind counts the files the tree holds newer than its last manifest
 	// (uploading, or failing to): they go in once certified.
 	Behind int `json:"behind"`
@@ -198,7 +199,7 @@ func treeBlobs(t *meta.Tree) []encoding.BlobID {
 // Status returns what was published last, and the last error.
 func (p *Publisher) Status() Status {
 	st := Status{}
-	if pub, err := p.Meta.Published(); err == nil {
+	if pub, err := p.Meta.Book().Published(); err == nil {
 		st.Published = pub
 	}
 	p.mu.Lock()
@@ -298,7 +299,7 @@ func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 		return err
 	}
 	sum := sha256.Sum256(b)
-	prev, err := p.Meta.Published()
+	prev, err := p.Meta.Book().Published()
 	if err != nil && !errors.Is(err, syscall.ENOENT) {
 		return err
 	}
@@ -331,11 +332,11 @@ func (p *Publisher) PublishNow(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("publish manifest %s as version %d of %q: %w", res.BlobID, prevVersion+1, p.Name, err)
 	}
-	if err := p.Meta.SetPublished(&meta.Published{Name: p.Name, Version: rec.Version,
+	if err := p.Meta.Book().SetPublished(&state.Published{Name: p.Name, Version: rec.Version,
 		Manifest: res.BlobID.String(), Hash: sum[:], At: time.Now().UnixNano()}); err != nil {
 		return err
 	}
-	if err := p.Meta.RecordSnapshot(meta.Snapshot{Version: rec.Version, Manifest: res.BlobID, Blobs: treeBlobs(t)}, p.KeepSnapshots); err != nil {
+	if err := p.Meta.Book().RecordSnapshot(state.Snapshot{Version: rec.Version, Manifest: res.BlobID, Blobs: treeBlobs(t)}, p.KeepSnapshots); err != nil {
 		return err
 	}
 	p.logger().Info("manifest published", "name", p.Name, "version", rec.Version, "blob", res.BlobID,

@@ -69,13 +69,13 @@ func TestPublishResolvesConflicts(t *testing.T) {
 
 	// The first machine loses its note of the last publish: its next
 	// publish of the same tree finds its own manifest recorded.
-	published, err := a.Published()
+	published, err := a.Book().Published()
 	if err != nil {
 		t.Fatal(err)
 	}
 	stale := *published
 	stale.Version, stale.Hash = 2, nil
-	if err := a.SetPublished(&stale); err != nil {
+	if err := a.Book().SetPublished(&stale); err != nil {
 		t.Fatal(err)
 	}
 	if err := pub(a).PublishNow(ctx); err != nil {
@@ -84,7 +84,7 @@ func TestPublishResolvesConflicts(t *testing.T) {
 	if rec, _ = ch.FsRecord(ctx, owner, "home"); rec.Version != 3 {
 		t.Fatalf("record version %d after republishing the same tree, want 3 still", rec.Version)
 	}
-	if now, _ := a.Published(); now.Version != 3 {
+	if now, _ := a.Book().Published(); now.Version != 3 {
 		t.Fatalf("local note at version %d, want 3", now.Version)
 	}
 }

@@ -172,17 +172,6 @@ func (s *Store) Load(t *Tree) error {
 	return s.buildRefs()
 }
 
-// Published describes the last manifest published for this tree.
-type Published struct {
-	Name     string `json:"name"`
-	Version  uint64 `json:"version"`
-	Manifest string `json:"manifest"` // blob ID
-	Hash     []byte `json:"hash"`     // of the manifest's bytes
-	At       int64  `json:"at"`       // Unix nanoseconds
-}
-
-var publishedKey = []byte{'m'}
-
 func settingKey(name string) []byte { return append([]byte{'C'}, name...) }
 
 // Setting returns a setting of the tree ("" when unset).
@@ -206,20 +195,6 @@ func (s *Store) Setting(name string) (string, error) {
 // SetSetting records a setting of the tree.
 func (s *Store) SetSetting(name, value string) error {
 	return s.db.Update(func(txn *badger.Txn) error { return txn.Set(settingKey(name), []byte(value)) })
-}
-
-// Published returns the record of the last published manifest, or ENOENT.
-func (s *Store) Published() (*Published, error) {
-	p := new(Published)
-	if err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, publishedKey, p) }); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// SetPublished records the last published manifest.
-func (s *Store) SetPublished(p *Published) error {
-	return s.update(func(txn *badger.Txn) error { return setJSON(txn, publishedKey, p) })
 }
 
 // Changes counts the changes made through this Store since it was opened.

@@ -1,8 +1,15 @@
 // Package meta keeps a walrusfs file system's tree in Badger: inodes (mode,
 // owner, times, size, symlink target, where the content lives), directory
-// entries, extended attributes, and the queue of files waiting to be
-// uploaded. One Badger transaction covers each change, so a rename, a
-// create or the switch of a file to its certified blobs is all or nothing.
+// entries and extended attributes. One Badger transaction covers each
+// change, so a rename, a create or the switch of a file to its certified
+// blobs is all or nothing.
+//
+// The same Badger store holds the upload side's bookkeeping (package
+// cache/state: the upload queue, the dedup table, blob records and counts,
+// snapshots, the published manifest, lost files), reached through Book.
+// The changes of the tree that must move the bookkeeping with them (a file
+// queued, certified or deleted) call into cache/state inside the tree's
+// own transaction, so that the two never disagree after a crash.
 //
 // Errors that a file system operation should return as they are (ENOENT,
 // EEXIST, ENOTEMPTY, ...) are syscall.Errno values; anything else is a
@@ -12,11 +19,14 @@
 // contiguous and sorted by name):
 //
 //	'i' | ino              inode (JSON)
-//	'd' | parent | name    directory entry: child ino, child mode
+//	'd' | parent | name    directory entry: child ino, child mode (u64, u32)
 //	'x' | ino | name       extended attribute value
-//	'q' | ino              upload queue entry (JSON)
-//	'h' | sha256           blob holding content with that hash (dedup)
-//	'n'                    next inode number
+//	'n'                    next inode number (u64)
+//	'C' | name             setting of the tree (string)
+//	"zP"                   how many regular files are public (u64)
+//
+// Every other key (first byte 'q', 'h', 'b', 'R', 'U', 'S', 'm', 'L', and
+// "zQ", "zR") is cache/state's; its doc lists them.
 //
 // A tree from a manifest comes from the network and is not trusted:
 // DecodeTree reads it with bounds and Load refuses it unless it keeps every
@@ -44,51 +54,15 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/cache/state"
 )
 
 // RootIno is the inode number of the root directory.
 const RootIno uint64 = 1
 
-// Chunk is one piece of a file's content, in order: Size bytes of Blob
-// from Off. Small files share blobs (Off > 0 or BlobSize > Size); a large
-// file's chunk is a whole blob (Off 0, BlobSize 0).
-type Chunk struct {
-	Blob     encoding.BlobID `json:"blob"`
-	Size     uint64          `json:"size"`
-	Off      uint64          `json:"off,omitempty"`
-	BlobSize uint64          `json:"blobSize,omitempty"` // 0: Stored()
-	// Enc is the length of the chunk's age file in the blob when its
-	// content is encrypted (Size is then the plaintext's); 0 when the blob
-	// holds the content as it is.
-	Enc uint64 `json:"enc,omitempty"`
-	// Sum is the content's hash as the uploader's dedup table keys it
-	// (keyed when the content is private): it checks a local copy without
-	// the network.
-	Sum []byte `json:"sum,omitempty"`
-}
-
-// Encrypted tells whether the blob holds the chunk as an age file.
-func (c Chunk) Encrypted() bool { return c.Enc != 0 }
-
-// Stored returns the chunk's length in its blob.
-func (c Chunk) Stored() uint64 {
-	if c.Enc != 0 {
-		return c.Enc
-	}
-	return c.Size
-}
-
-// Whole tells whether the chunk is its blob, entire.
-func (c Chunk) Whole() bool { return c.Off == 0 && (c.BlobSize == 0 || c.BlobSize == c.Stored()) }
-
-// InBlob returns the size of the chunk's blob.
-func (c Chunk) InBlob() uint64 {
-	if c.BlobSize == 0 {
-		return c.Stored()
-	}
-	return c.BlobSize
-}
+// Chunk is one piece of a file's content: the tree keeps a file's chunks
+// as the upload bookkeeping defines them.
+type Chunk = state.Chunk
 
 // Inode is a file, directory or symlink.
 type Inode struct {
@@ -136,20 +110,6 @@ type Dirent struct {
 	Mode uint32
 }
 
-// QueueEntry is a file waiting to be uploaded: the version to upload, and
-// how the attempts went.
-type QueueEntry struct {
-	Ino uint64 `json:"ino"`
-	// Path is a name of the file when it was queued, for display.
-	Path    string `json:"path,omitempty"`
-	Version uint64 `json:"version"`
-	// Bytes is the file's size when it was queued.
-	Bytes     uint64    `json:"bytes,omitempty"`
-	Since     time.Time `json:"since"`
-	Attempts  int       `json:"attempts"`
-	LastError string    `json:"last_error,omitempty"`
-}
-
 // Store is a file system's tree. Tree changes are serialized by one lock:
 // FUSE already bounds them far below what Badger takes.
 type Store struct {
@@ -157,6 +117,7 @@ type Store struct {
 	log     *slog.Logger
 	mu      sync.Mutex // serializes read-modify-write transactions
 	changes atomic.Uint64
+	book    *state.Book
 }
 
 // Open opens or creates the tree in dir; a new tree has an empty root
@@ -191,6 +152,7 @@ func openWith(opts badger.Options, uid, gid uint32, log *slog.Logger) (*Store, e
 		return nil, fmt.Errorf("meta: open %s: %w", dir, err)
 	}
 	s := &Store{db: db, log: log}
+	s.book = state.New(s)
 	err = s.update(func(txn *badger.Txn) error {
 		if _, err := getInode(txn, RootIno); !errors.Is(err, syscall.ENOENT) {
 			return err
@@ -207,7 +169,15 @@ func openWith(opts badger.Options, uid, gid uint32, log *slog.Logger) (*Store, e
 		err = s.ensureRefs()
 	}
 	if err == nil {
-		err = s.ensureQueueTotals()
+		err = s.update(func(txn *badger.Txn) error {
+			return state.EnsureQueueTotals(txn, func(ino uint64) (uint64, bool) {
+				in, err := getInode(txn, ino)
+				if err != nil {
+					return 0, false
+				}
+				return in.Size, true
+			})
+		})
 	}
 	if err != nil {
 		db.Close()
@@ -237,7 +207,6 @@ var nextKey = []byte{'n'}
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 func inodeKey(ino uint64) []byte { return append([]byte{'i'}, u64(ino)...) }
-func queueKey(ino uint64) []byte { return append([]byte{'q'}, u64(ino)...) }
 
 func direntKey(parent uint64, name string) []byte {
 	return append(append([]byte{'d'}, u64(parent)...), name...)
@@ -247,7 +216,16 @@ func xattrKey(ino uint64, name string) []byte {
 	return append(append([]byte{'x'}, u64(ino)...), name...)
 }
 
-func hashKey(sum [32]byte) []byte { return append([]byte{'h'}, sum[:]...) }
+// Book returns the upload bookkeeping kept in this store beside the tree.
+func (s *Store) Book() *state.Book { return s.book }
+
+// ViewTxn runs fn in a read-only transaction: for the bookkeeping kept in
+// this store (state.Host), not for the tree's keys.
+func (s *Store) ViewTxn(fn func(*badger.Txn) error) error { return s.db.View(fn) }
+
+// UpdateTxn runs fn in a read-write transaction under the store's lock: for
+// the bookkeeping kept in this store (state.Host), not for the tree's keys.
+func (s *Store) UpdateTxn(fn func(*badger.Txn) error) error { return s.update(fn) }
 
 // update runs fn in a read-write transaction under the store's lock.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
@@ -748,7 +726,7 @@ func (s *Store) Forget(ino uint64) (bool, error) {
 		if err != nil || in.Nlink > 0 || ino == RootIno {
 			return err
 		}
-		if err := moveRefs(txn, in.Chunks, nil, time.Now()); err != nil {
+		if err := state.MoveRefs(txn, in.Chunks, nil, time.Now()); err != nil {
 			return err
 		}
 		if err := countPublic(txn, publicFile(in), false); err != nil {
@@ -757,10 +735,10 @@ func (s *Store) Forget(ino uint64) (bool, error) {
 		if err := txn.Delete(inodeKey(ino)); err != nil {
 			return err
 		}
-		if err := deleteQueueEntry(txn, ino); err != nil {
+		if err := state.Dequeue(txn, ino); err != nil {
 			return err
 		}
-		if err := clearLost(txn, ino); err != nil {
+		if err := state.ClearLost(txn, ino); err != nil {
 			return err
 		}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: xattrKey(ino, ""), PrefetchValues: false})

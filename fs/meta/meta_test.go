@@ -5,6 +5,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
@@ -75,7 +76,7 @@ func TestCertifiedOnlyForTheQueuedVersion(t *testing.T) {
 	in := ok[*Inode](t)
 	f := in(s.Create(RootIno, "f", file(0o644)))
 	in(s.Update(f.Ino, func(x *Inode) error { x.Version, x.Size = 1, 3; return nil }))
-	e := ok[*QueueEntry](t)(s.Enqueue(f.Ino, "f"))
+	e := ok[*state.QueueEntry](t)(s.Enqueue(f.Ino, "f"))
 	// The file changes while version 1 uploads.
 	in(s.Update(f.Ino, func(x *Inode) error { x.Version = 2; return nil }))
 	chunk := []Chunk{{Blob: encoding.BlobID{1}, Size: 3}}
@@ -85,7 +86,7 @@ func TestCertifiedOnlyForTheQueuedVersion(t *testing.T) {
 	if got := in(s.Inode(f.Ino)); got.Certified == got.Version {
 		t.Fatal("file claims certified content")
 	}
-	if _, found, _ := s.KnownChunk([32]byte{9}, 3); !found {
+	if _, found, _ := s.Book().KnownChunk([32]byte{9}, 3); !found {
 		t.Fatal("the stored chunk's hash was not kept for dedup")
 	}
 }

@@ -47,7 +47,7 @@ func TestReferenceCounts(t *testing.T) {
 	}
 	check := func(what string, used []encoding.BlobID, unused []encoding.BlobID) {
 		t.Helper()
-		refs, err := s.ReferencedBlobs()
+		refs, err := s.Book().ReferencedBlobs()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +59,7 @@ func TestReferenceCounts(t *testing.T) {
 				t.Fatalf("%s: %s not referenced", what, id)
 			}
 		}
-		un, err := s.UnusedBlobs()
+		un, err := s.Book().UnusedBlobs()
 		if err != nil {
 			t.Fatal(err)
 		}

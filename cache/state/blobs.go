@@ -1,4 +1,4 @@
-package meta
+package state
 
 import (
 	"encoding/binary"
@@ -38,44 +38,44 @@ func blobKey(id encoding.BlobID) []byte { return append([]byte{'b'}, id[:]...) }
 // the same blob replaces it. A blob recorded for the first time that no
 // file points at yet is listed unused from now: if no file comes to point
 // at it (its upload was superseded), it goes after the grace period.
-func (s *Store) RecordBlob(b BlobInfo) error {
-	return s.update(func(txn *badger.Txn) error {
-		if _, err := txn.Get(blobKey(b.Blob)); errors.Is(err, badger.ErrKeyNotFound) {
-			if err := markUnused(txn, b.Blob, time.Now()); err != nil {
+func (b *Book) RecordBlob(info BlobInfo) error {
+	return b.h.UpdateTxn(func(txn *badger.Txn) error {
+		if _, err := txn.Get(blobKey(info.Blob)); errors.Is(err, badger.ErrKeyNotFound) {
+			if err := markUnused(txn, info.Blob, time.Now()); err != nil {
 				return err
 			}
 		} else if err != nil {
 			return err
 		}
-		return setJSON(txn, blobKey(b.Blob), b)
+		return setJSON(txn, blobKey(info.Blob), info)
 	})
 }
 
 // BlobInfo returns what is known of a blob, if anything.
-func (s *Store) BlobInfo(id encoding.BlobID) (BlobInfo, bool, error) {
-	var b BlobInfo
-	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, blobKey(id), &b) })
+func (b *Book) BlobInfo(id encoding.BlobID) (BlobInfo, bool, error) {
+	var info BlobInfo
+	err := b.h.ViewTxn(func(txn *badger.Txn) error { return getJSON(txn, blobKey(id), &info) })
 	if errors.Is(err, syscall.ENOENT) {
 		return BlobInfo{}, false, nil
 	}
 	if err != nil {
 		return BlobInfo{}, false, err
 	}
-	return b, true, nil
+	return info, true, nil
 }
 
 // Blobs returns every recorded blob.
-func (s *Store) Blobs() ([]BlobInfo, error) {
+func (b *Book) Blobs() ([]BlobInfo, error) {
 	var out []BlobInfo
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := b.h.ViewTxn(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'b'}})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			var b BlobInfo
-			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &b) }); err != nil {
-				return fmt.Errorf("meta: corrupt blob record: %w", err)
+			var info BlobInfo
+			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &info) }); err != nil {
+				return fmt.Errorf("state: corrupt blob record: %w", err)
 			}
-			out = append(out, b)
+			out = append(out, info)
 		}
 		return nil
 	})
@@ -96,8 +96,8 @@ func snapshotKey(version uint64) []byte {
 
 // RecordSnapshot keeps a published manifest's record, and drops all but the
 // keep newest (keep ≥ 1).
-func (s *Store) RecordSnapshot(snap Snapshot, keep int) error {
-	return s.update(func(txn *badger.Txn) error {
+func (b *Book) RecordSnapshot(snap Snapshot, keep int) error {
+	return b.h.UpdateTxn(func(txn *badger.Txn) error {
 		if err := setJSON(txn, snapshotKey(snap.Version), snap); err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (s *Store) RecordSnapshot(snap Snapshot, keep int) error {
 			var o Snapshot
 			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &o) }); err != nil {
 				it.Close()
-				return fmt.Errorf("meta: corrupt snapshot record: %w", err)
+				return fmt.Errorf("state: corrupt snapshot record: %w", err)
 			}
 			old = append(old, o)
 		}
@@ -133,15 +133,15 @@ func (s *Store) RecordSnapshot(snap Snapshot, keep int) error {
 }
 
 // Snapshots returns the kept snapshots, newest first.
-func (s *Store) Snapshots() ([]Snapshot, error) {
+func (b *Book) Snapshots() ([]Snapshot, error) {
 	var out []Snapshot
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := b.h.ViewTxn(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'S'}, Reverse: true})
 		defer it.Close()
 		for it.Seek(snapshotKey(math.MaxUint64)); it.Valid(); it.Next() {
 			var snap Snapshot
 			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &snap) }); err != nil {
-				return fmt.Errorf("meta: corrupt snapshot record: %w", err)
+				return fmt.Errorf("state: corrupt snapshot record: %w", err)
 			}
 			out = append(out, snap)
 		}

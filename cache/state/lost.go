@@ -1,6 +1,7 @@
-package meta
+package state
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"syscall"
@@ -20,14 +21,14 @@ type LostFile struct {
 	At      int64  `json:"at"` // Unix milliseconds
 }
 
-func lostKey(ino uint64) []byte { return append([]byte{'L'}, u64(ino)...) }
+func lostKey(ino uint64) []byte { return binary.BigEndian.AppendUint64([]byte{'L'}, ino) }
 
 // MarkLost records a file's current content as lost, drops its queue entry
 // for that version, and tells whether this is news (the first time for this
 // version).
-func (s *Store) MarkLost(f LostFile) (bool, error) {
+func (b *Book) MarkLost(f LostFile) (bool, error) {
 	first := false
-	err := s.update(func(txn *badger.Txn) error {
+	err := b.h.UpdateTxn(func(txn *badger.Txn) error {
 		var old LostFile
 		switch err := getJSON(txn, lostKey(f.Ino), &old); {
 		case err == nil && old.Version == f.Version:
@@ -43,7 +44,7 @@ func (s *Store) MarkLost(f LostFile) (bool, error) {
 		var e QueueEntry
 		switch err := getJSON(txn, queueKey(f.Ino), &e); {
 		case err == nil && e.Version == f.Version:
-			if err := deleteQueueEntry(txn, f.Ino); err != nil {
+			if err := Dequeue(txn, f.Ino); err != nil {
 				return err
 			}
 		case err != nil && !errors.Is(err, syscall.ENOENT):
@@ -55,9 +56,9 @@ func (s *Store) MarkLost(f LostFile) (bool, error) {
 }
 
 // IsLost tells whether a file's version is recorded as lost.
-func (s *Store) IsLost(ino, version uint64) (bool, error) {
+func (b *Book) IsLost(ino, version uint64) (bool, error) {
 	var f LostFile
-	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, lostKey(ino), &f) })
+	err := b.h.ViewTxn(func(txn *badger.Txn) error { return getJSON(txn, lostKey(ino), &f) })
 	if errors.Is(err, syscall.ENOENT) {
 		return false, nil
 	}
@@ -66,10 +67,10 @@ func (s *Store) IsLost(ino, version uint64) (bool, error) {
 
 // Lost returns the files recorded as lost, at most limit of them (0: all),
 // and how many there are.
-func (s *Store) Lost(limit int) ([]LostFile, int, error) {
+func (b *Book) Lost(limit int) ([]LostFile, int, error) {
 	var files []LostFile
 	count := 0
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := b.h.ViewTxn(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'L'}})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -88,5 +89,6 @@ func (s *Store) Lost(limit int) ([]LostFile, int, error) {
 	return files, count, err
 }
 
-// clearLost forgets a lost mark: the file got new content, or is gone.
-func clearLost(txn *badger.Txn, ino uint64) error { return txn.Delete(lostKey(ino)) }
+// ClearLost forgets a lost mark, in the tree's transaction: the file got
+// new content, or is gone.
+func ClearLost(txn *badger.Txn, ino uint64) error { return txn.Delete(lostKey(ino)) }
