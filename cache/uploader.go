@@ -405,8 +405,8 @@ func (u *Uploader) packs(entries []state.QueueEntry) (packs [][]state.QueueEntry
 }
 
 // uploadPack stores small files in one blob, each file pointing at its
-// range of it; it returns the backoff of a failed attempt (0 on success).
-func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) time.Duration {
+// range of it; a failed attempt schedules its files again.
+func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) {
 	defer u.holdInUse()()
 	start := time.Now()
 	type item struct {
@@ -471,17 +471,21 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) t
 		u.mu.Lock()
 		u.current = nil
 		u.mu.Unlock()
-		var wait time.Duration
 		if err != nil {
+			// The pack's files wait for a retry; the others (empty, or
+			// stored already) need no blob and are certified now: each
+			// entry taken is certified or scheduled again, never dropped.
+			var rest []item
 			for _, it := range items {
 				if it.inPack {
-					wait = u.failed(it.e, fmt.Errorf("store a blob of %d small files: %w", len(items), err))
+					if ctx.Err() == nil {
+						u.failed(it.e, fmt.Errorf("store a blob of %d small files: %w", len(items), err))
+					}
+				} else {
+					rest = append(rest, it)
 				}
 			}
-			if ctx.Err() != nil {
-				return 0
-			}
-			return wait
+			items = rest
 		}
 		for i := range items {
 			if items[i].inPack {
@@ -500,7 +504,6 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) t
 			u.failed(it.e, err)
 		}
 	}
-	return 0
 }
 
 // readData reads a small file's data file; bytes past a short file's end

@@ -109,3 +109,27 @@ func BenchmarkQueuedWithBacklog(b *testing.B) {
 		}
 	}
 }
+
+// TestFailedPackKeepsEveryFile: when a pack's blob cannot be stored, its
+// files are tried again later and an empty file queued with them (no blob
+// needed) is certified at once: no file taken on is left unscheduled.
+func TestFailedPackKeepsEveryFile(t *testing.T) {
+	m := openMeta(t)
+	files := Files{Dir: t.TempDir()}
+	empty := queueFile(t, m, files, "empty", 0)
+	queueFile(t, m, files, "a", 100)
+	queueFile(t, m, files, "b", 200)
+	storer := &failingStorer{}
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go u.Run(ctx, nil)
+	waitUntil(t, "the empty file certified", func() bool {
+		in, err := m.Inode(empty)
+		return err == nil && in.Certified == in.Version
+	})
+	waitUntil(t, "the pack tried again", func() bool { return storer.calls.Load() >= 3 })
+	if n, _, err := m.Book().QueueTotals(); err != nil || n != 2 {
+		t.Fatalf("queue: %d files, %v; want the pack's two", n, err)
+	}
+}
