@@ -17,6 +17,10 @@ func isPermanent(err error) bool {
 	case api.ReasonNotRegistered, api.ReasonMissingSlivers, api.ReasonCacheSaturated:
 		// The node may not have seen the registration, or the slivers, yet.
 		return false
+	case api.ReasonShardNotAssigned:
+		// Around an epoch change the node may not have taken over the
+		// shards the client's (newer) committee gives it yet.
+		return false
 	}
 	return e.Permanent()
 }
