@@ -13,7 +13,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
 // TestUploaderDrainsWithAStalledNode: with one storage node that accepts
@@ -23,7 +23,7 @@ import (
 func TestUploaderDrainsWithAStalledNode(t *testing.T) {
 	stop := make(chan struct{})
 	t.Cleanup(func() { close(stop) }) // after the network stopped
-	n, err := localnet.Start(context.Background(), localnet.Config{Dir: t.TempDir(), Nodes: 7, NShards: 100,
+	n, err := embedded.Start(context.Background(), embedded.Config{Dir: t.TempDir(), Nodes: 7, NShards: 100,
 		Handler: func(i int, h http.Handler) http.Handler {
 			if i != 3 {
 				return h

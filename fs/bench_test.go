@@ -17,7 +17,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
 // BenchmarkMount measures the mount against baselines taken in the same
@@ -31,7 +31,7 @@ func BenchmarkMount(b *testing.B) {
 	if os.Getenv("WALRUSFS_BENCH_LARGE") == "1" {
 		size = 1 << 30
 	}
-	n, err := localnet.Start(context.Background(), localnet.Config{Dir: b.TempDir(), Nodes: 4, NShards: 100})
+	n, err := embedded.Start(context.Background(), embedded.Config{Dir: b.TempDir(), Nodes: 4, NShards: 100})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,14 +14,14 @@ import (
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
 // testMount is a real FUSE mount over an in-process network.
 type testMount struct {
 	Dir      string
 	State    string
-	Net      *localnet.Network
+	Net      *embedded.Network
 	FS       *walrusfs.FS
 	Meta     *meta.Store
 	Uploader *cache.Uploader
@@ -53,9 +53,9 @@ func requireFUSE(t testing.TB) {
 }
 
 // startNet starts a small network for mounts: 4 nodes, 16 shards.
-func startNet(t testing.TB) *localnet.Network {
+func startNet(t testing.TB) *embedded.Network {
 	t.Helper()
-	n, err := localnet.Start(context.Background(), localnet.Config{Dir: t.TempDir(), Nodes: 4, NShards: 16})
+	n, err := embedded.Start(context.Background(), embedded.Config{Dir: t.TempDir(), Nodes: 4, NShards: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,18 +65,18 @@ func startNet(t testing.TB) *localnet.Network {
 
 // mount mounts a file system kept in state over the network; the mount is
 // undone when the test ends, whatever its outcome.
-func mount(t testing.TB, n *localnet.Network, state string, cacheBytes int64) *testMount {
+func mount(t testing.TB, n *embedded.Network, state string, cacheBytes int64) *testMount {
 	return mountWith(t, n, state, cacheBytes, 1<<20)
 }
 
 // mountWith is mount with a chunk size.
-func mountWith(t testing.TB, n *localnet.Network, state string, cacheBytes int64, chunkSize int) *testMount {
+func mountWith(t testing.TB, n *embedded.Network, state string, cacheBytes int64, chunkSize int) *testMount {
 	return mountOpts(t, n, state, cacheBytes, chunkSize, filepath.Join(state, "data"), 0)
 }
 
 // mountOpts is mount with a chunk size, a data directory and the space the
 // mount keeps free there.
-func mountOpts(t testing.TB, n *localnet.Network, state string, cacheBytes int64, chunkSize int, dataDir string, minFree int64) *testMount {
+func mountOpts(t testing.TB, n *embedded.Network, state string, cacheBytes int64, chunkSize int, dataDir string, minFree int64) *testMount {
 	t.Helper()
 	requireFUSE(t)
 	m, err := meta.Open(filepath.Join(state, "meta"), uint32(os.Getuid()), uint32(os.Getgid()), nil)

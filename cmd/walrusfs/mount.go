@@ -33,7 +33,7 @@ import (
 	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
 // The embedded network of a mount without --network.
@@ -520,7 +520,7 @@ func openMountNetwork(ctx context.Context, o *mountOptions, log *slog.Logger) (_
 			return nil, fmt.Errorf("state %s is in use by another mount: %w", o.state, err)
 		}
 		nw.closers = append(nw.closers, release)
-		n, err := localnet.Open(ctx, localnet.Config{Dir: netDir, Nodes: embeddedNodes, NShards: embeddedShards,
+		n, err := embedded.Open(ctx, embedded.Config{Dir: netDir, Nodes: embeddedNodes, NShards: embeddedShards,
 			EpochDuration: embeddedEpoch, Logger: log.With("component", "network")})
 		if err != nil {
 			return nil, fmt.Errorf("embedded network: %w", err)

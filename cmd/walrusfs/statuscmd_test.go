@@ -13,7 +13,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
 // noIndexChain is a chain that, like Sui, cannot look blob IDs up.
@@ -28,7 +28,7 @@ func (noIndexChain) BlobStatus(context.Context, encoding.BlobID) (chain.BlobStat
 // is the chain's, as before.
 func TestBlobStatusFromNodes(t *testing.T) {
 	ctx := context.Background()
-	n, err := localnet.Start(ctx, localnet.Config{Dir: t.TempDir(), Nodes: 4, NShards: 10})
+	n, err := embedded.Start(ctx, embedded.Config{Dir: t.TempDir(), Nodes: 4, NShards: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
 func openMeta(t *testing.T) *meta.Store {
@@ -30,7 +30,7 @@ func openMeta(t *testing.T) *meta.Store {
 func TestPublishResolvesConflicts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	n, err := localnet.Start(ctx, localnet.Config{Dir: t.TempDir(), Nodes: 4, NShards: 10})
+	n, err := embedded.Start(ctx, embedded.Config{Dir: t.TempDir(), Nodes: 4, NShards: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestPublishResolvesConflicts(t *testing.T) {
 func TestPublishDoesNotWaitForStuckFiles(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	n, err := localnet.Start(ctx, localnet.Config{Dir: t.TempDir(), Nodes: 4, NShards: 10})
+	n, err := embedded.Start(ctx, embedded.Config{Dir: t.TempDir(), Nodes: 4, NShards: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
 // TestPublishedBusyTreeLoads: a busy encrypted tree, uploaded by the real
@@ -31,7 +31,7 @@ import (
 func TestPublishedBusyTreeLoads(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	n, err := localnet.Start(ctx, localnet.Config{Dir: t.TempDir(), Nodes: 4, NShards: 10})
+	n, err := embedded.Start(ctx, embedded.Config{Dir: t.TempDir(), Nodes: 4, NShards: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,10 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
-// stalled is a localnet handler wrapper under which the given nodes accept
+// stalled is an embedded network's handler wrapper under which the given nodes accept
 // every request and never answer, as a stopped process or a black-holed
 // route would, until the test ends. It counts the requests they swallow.
 type stalled struct {
@@ -37,12 +37,12 @@ func (s *stalled) wrap(i int, h http.Handler) http.Handler {
 
 // startStalled starts a network whose nodes in stall never answer, and a
 // client of it with opts.
-func startStalled(t *testing.T, cfg localnet.Config, opts client.Options, stall ...int) (*localnet.Network, *client.Client, *stalled) {
+func startStalled(t *testing.T, cfg embedded.Config, opts client.Options, stall ...int) (*embedded.Network, *client.Client, *stalled) {
 	t.Helper()
 	s := &stalled{nodes: stall, stop: make(chan struct{})}
 	t.Cleanup(func() { close(s.stop) }) // last: after the network stopped
 	cfg.Dir, cfg.Handler = t.TempDir(), s.wrap
-	n, err := localnet.Start(context.Background(), cfg)
+	n, err := embedded.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func startStalled(t *testing.T, cfg localnet.Config, opts client.Options, stall 
 // background stay within MaxBackground.
 func TestStoreWithAStalledNode(t *testing.T) {
 	const stalledNode = 2
-	n, c, s := startStalled(t, localnet.Config{Nodes: 7, NShards: 100}, client.Options{}, stalledNode)
+	n, c, s := startStalled(t, embedded.Config{Nodes: 7, NShards: 100}, client.Options{}, stalledNode)
 	ctx := context.Background()
 	com, err := n.Chain(chain.Address{}).Committee(ctx)
 	if err != nil {
@@ -116,7 +116,7 @@ func TestStoreWithAStalledNode(t *testing.T) {
 // the request's own timeout is far longer, and at once on Close; a store
 // after Close fails.
 func TestBackgroundUploadsEnd(t *testing.T) {
-	n, c, _ := startStalled(t, localnet.Config{Nodes: 7, NShards: 100},
+	n, c, _ := startStalled(t, embedded.Config{Nodes: 7, NShards: 100},
 		client.Options{RequestTimeout: 10 * time.Minute, BackgroundTimeout: 2 * time.Second}, 0)
 	ctx := context.Background()
 	if _, err := c.Store(ctx, testutil.RandomBytes(1, 100<<10), 3, false); err != nil {
@@ -160,7 +160,7 @@ func TestBackgroundUploadsEnd(t *testing.T) {
 // fails with ErrCertificationFailed instead of handing the chain a
 // certificate it would refuse.
 func TestQuorumCountsShards(t *testing.T) {
-	cfg := localnet.Config{Nodes: 4, NShards: 100, Shards: []int{67, 11, 11, 11}}
+	cfg := embedded.Config{Nodes: 4, NShards: 100, Shards: []int{67, 11, 11, 11}}
 	ctx := context.Background()
 	t.Run("big node alone", func(t *testing.T) {
 		_, c, _ := startStalled(t, cfg, client.Options{}, 1, 2, 3)

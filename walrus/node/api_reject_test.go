@@ -3,7 +3,7 @@ package node_test
 // Tests that every route of the storage-node API answers malformed or wrong
 // requests with the spec's 4xx status and error reason
 // (/work/shared/walrus-protocol.md §2), and that no rejected write changes
-// what the node's store holds. They run against a localnet: a real ledger and
+// what the node's store holds. They run against an embedded network: a real ledger and
 // nodes with Badger stores, over HTTP on loopback.
 
 import (
@@ -23,7 +23,7 @@ import (
 	"github.com/walrusfs/walrusfs/protocol/messages"
 	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 	"github.com/walrusfs/walrusfs/walrus/node"
 )
 
@@ -36,15 +36,15 @@ const (
 	rejectBlobSize = 1000
 )
 
-// rejectNet is a localnet whose node 0 is under test, with four blobs of
+// rejectNet is an embedded network whose node 0 is under test, with four blobs of
 // the same size (so any one's slivers have the sizes the others' expect):
 //   - stored: stored by the client as a permanent blob and certified;
 //   - deletable: stored by the client as a deletable blob and certified;
 //   - registered: registered on the chain as permanent, nothing uploaded;
 //   - unregistered: never registered.
 type rejectNet struct {
-	net     *localnet.Network
-	nd      *localnet.Node
+	net     *embedded.Network
+	nd      *embedded.Node
 	base    string
 	account chain.Address
 	http    *http.Client
@@ -58,7 +58,7 @@ type rejectNet struct {
 func startRejectNet(t *testing.T) *rejectNet {
 	t.Helper()
 	ctx := context.Background()
-	n, err := localnet.Start(ctx, localnet.Config{Dir: t.TempDir(), Nodes: rejectNodes, NShards: rejectShards})
+	n, err := embedded.Start(ctx, embedded.Config{Dir: t.TempDir(), Nodes: rejectNodes, NShards: rejectShards})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,14 +14,14 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 	"github.com/walrusfs/walrusfs/walrus/node"
 	"github.com/walrusfs/walrusfs/walrus/store"
 )
 
-func startFollowNet(t *testing.T) *localnet.Network {
+func startFollowNet(t *testing.T) *embedded.Network {
 	t.Helper()
-	n, err := localnet.Start(context.Background(), localnet.Config{Dir: t.TempDir(), Nodes: rejectNodes, NShards: rejectShards})
+	n, err := embedded.Start(context.Background(), embedded.Config{Dir: t.TempDir(), Nodes: rejectNodes, NShards: rejectShards})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func startFollowNet(t *testing.T) *localnet.Network {
 	return n
 }
 
-func storeBlob(t *testing.T, n *localnet.Network, seed byte, epochs uint32) encoding.BlobID {
+func storeBlob(t *testing.T, n *embedded.Network, seed byte, epochs uint32) encoding.BlobID {
 	t.Helper()
 	c := n.Client(chain.Address{0x42}, client.Options{RequestTimeout: 10 * time.Second, Retries: 2})
 	res, err := c.Store(context.Background(), patternBytes(seed, rejectBlobSize), epochs, false)

@@ -22,7 +22,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/api"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 	"github.com/walrusfs/walrusfs/walrus/node"
 )
 
@@ -71,8 +71,8 @@ func newHugeBlob(t *testing.T, shards []uint16) hugeBlob {
 	return b
 }
 
-// register registers the blob on the chain (storage is free on a localnet).
-func (b hugeBlob) register(t *testing.T, n *localnet.Network) {
+// register registers the blob on the chain (storage is free on an embedded network).
+func (b hugeBlob) register(t *testing.T, n *embedded.Network) {
 	t.Helper()
 	ctx := context.Background()
 	ch := n.Chain(chain.Address{0x42})

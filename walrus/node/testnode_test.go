@@ -12,7 +12,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/protocol/bls"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 	"github.com/walrusfs/walrusfs/walrus/node"
 	"github.com/walrusfs/walrusfs/walrus/store"
 )
@@ -28,7 +28,7 @@ type testNodeOptions struct {
 	run      bool // follow the chain
 }
 
-// testNode is a second node with the identity of a localnet's node 0: its
+// testNode is a second node with the identity of an embedded network's node 0: its
 // own Badger store, its own view of the ledger (which a test may wrap to
 // count or fail calls) and its own HTTP server on loopback. Clients keep
 // talking to the real node 0; the test talks to this one.
@@ -38,7 +38,7 @@ type testNode struct {
 	base  string // http://host:port
 }
 
-func startTestNode(t *testing.T, net_ *localnet.Network, o testNodeOptions) *testNode {
+func startTestNode(t *testing.T, net_ *embedded.Network, o testNodeOptions) *testNode {
 	t.Helper()
 	st, err := store.Open(t.TempDir(), store.Options{})
 	if err != nil {
@@ -103,7 +103,7 @@ func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) 
 }
 
 // caughtUp tells whether a store applied every event of the ledger.
-func caughtUp(st *store.Store, n *localnet.Network) bool {
+func caughtUp(st *store.Store, n *embedded.Network) bool {
 	c, err := st.Cursor()
 	return err == nil && c >= n.Ledger.NextCursor()
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/chain/suiface"
 	"github.com/walrusfs/walrusfs/internal/grpcweb"
-	"github.com/walrusfs/walrusfs/walrus/localnet"
+	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
 // What the funded key gets at genesis.
@@ -25,7 +25,7 @@ const (
 
 // Net is a running network and its Sui face.
 type Net struct {
-	*localnet.Network
+	*embedded.Network
 	URL string          // the face's base URL, http://127.0.0.1:port
 	Key *suikey.KeyPair // holds GrantSUI and GrantWAL
 }
@@ -40,7 +40,7 @@ func Start(t testing.TB, nodes, shards int) *Net {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	n, err := localnet.Start(ctx, localnet.Config{
+	n, err := embedded.Start(ctx, embedded.Config{
 		Dir: t.TempDir(), Nodes: nodes, NShards: shards,
 		Sui: &ledger.SuiGenesis{Grants: []ledger.Grant{{Owner: key.Address(), SUI: GrantSUI, WAL: GrantWAL}}},
 	})

@@ -1,4 +1,4 @@
-package localnet
+package embedded
 
 import (
 	"context"

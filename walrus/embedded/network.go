@@ -1,9 +1,9 @@
-// Package localnet runs a whole Walrus network inside one process, on
-// loopback: the embedded ledger and storage nodes, each with its own Badger
-// store and HTTP server. Tests use it, and so can anything that wants a
-// network without starting processes. Nodes can be stopped, wiped and
-// restarted to exercise failures.
-package localnet
+// Package embedded runs a whole Walrus network inside one process, on
+// loopback: the ledger and storage nodes, each with its own Badger store
+// and HTTP server. It is the network a mount uses by default (Open, kept
+// in the mount's state directory), and the network tests run against
+// (Start): nodes can be stopped, wiped and restarted to exercise failures.
+package embedded
 
 import (
 	"context"
@@ -77,6 +77,8 @@ type Node struct {
 // nodeKey derives node i's key from the network directory, so that restarts
 // keep it.
 func nodeKey(dir string, i int) (*bls.PrivateKey, error) {
+	// The old package name stays in the seed: keys of existing networks
+	// derive from it.
 	seed := sha256.Sum256(fmt.Appendf(nil, "walrusfs localnet %s node %d", dir, i))
 	return bls.KeyFromSeed(seed[:])
 }
@@ -97,7 +99,7 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			closeAll(listeners)
-			return nil, fmt.Errorf("localnet: listen: %w", err)
+			return nil, fmt.Errorf("embedded network: listen: %w", err)
 		}
 		listeners[i] = lis
 		key, err := nodeKey(cfg.Dir, i)
@@ -126,7 +128,7 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 	l, err := ledger.Create(filepath.Join(cfg.Dir, "ledger"), ledger.Genesis{NShards: cfg.NShards, Nodes: regs, Sui: cfg.Sui, EpochDuration: cfg.EpochDuration}, ledger.Options{Logger: cfg.Logger.With("component", "ledger")})
 	if err != nil {
 		closeAll(listeners)
-		return nil, fmt.Errorf("localnet: create ledger: %w", err)
+		return nil, fmt.Errorf("embedded network: create ledger: %w", err)
 	}
 	n.Ledger = l
 	com, err := l.As(chain.Address{}).Committee(ctx)
@@ -152,7 +154,7 @@ func (n *Network) AddNode(ctx context.Context, stake uint64) (*Node, error) {
 	i := len(n.Nodes)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("localnet: listen: %w", err)
+		return nil, fmt.Errorf("embedded network: listen: %w", err)
 	}
 	key, err := nodeKey(n.cfg.Dir, i)
 	if err != nil {
@@ -188,13 +190,13 @@ func assignShards(cfg Config) ([][]uint16, error) {
 		return ledger.AssignShards(cfg.NShards, cfg.Nodes)
 	}
 	if len(cfg.Shards) != cfg.Nodes {
-		return nil, fmt.Errorf("localnet: %d shard counts for %d nodes", len(cfg.Shards), cfg.Nodes)
+		return nil, fmt.Errorf("embedded network: %d shard counts for %d nodes", len(cfg.Shards), cfg.Nodes)
 	}
 	out := make([][]uint16, cfg.Nodes)
 	next := 0
 	for i, count := range cfg.Shards {
 		if count <= 0 || next+count > cfg.NShards {
-			return nil, fmt.Errorf("localnet: node %d cannot hold %d shards (%d of %d assigned before)", i, count, next, cfg.NShards)
+			return nil, fmt.Errorf("embedded network: node %d cannot hold %d shards (%d of %d assigned before)", i, count, next, cfg.NShards)
 		}
 		for range count {
 			out[i] = append(out[i], uint16(next))
@@ -202,7 +204,7 @@ func assignShards(cfg Config) ([][]uint16, error) {
 		}
 	}
 	if next != cfg.NShards {
-		return nil, fmt.Errorf("localnet: shard counts sum to %d, not %d", next, cfg.NShards)
+		return nil, fmt.Errorf("embedded network: shard counts sum to %d, not %d", next, cfg.NShards)
 	}
 	return out, nil
 }
@@ -241,7 +243,7 @@ func (nd *Node) start(ctx context.Context, lis net.Listener) error {
 	log := nd.net.cfg.Logger.With("node", nd.Name)
 	st, err := store.Open(nd.Dir, store.Options{Logger: log})
 	if err != nil {
-		return fmt.Errorf("localnet: %s: %w", nd.Name, err)
+		return fmt.Errorf("embedded network: %s: %w", nd.Name, err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	wn, err := node.New(ctx, node.Config{Key: nd.Key, ID: nd.ID, Chain: nd.net.Ledger.As(chain.Address{0xee, byte(nd.Index)}), Store: st, Logger: log})
@@ -262,7 +264,7 @@ func (nd *Node) start(ctx context.Context, lis net.Listener) error {
 		if err != nil {
 			cancel()
 			st.Close()
-			return fmt.Errorf("localnet: %s: %w", nd.Name, err)
+			return fmt.Errorf("embedded network: %s: %w", nd.Name, err)
 		}
 	}
 	h := wn.Handler()
@@ -324,11 +326,11 @@ func Open(ctx context.Context, cfg Config) (*Network, error) {
 		return Start(ctx, cfg)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("localnet: open ledger: %w", err)
+		return nil, fmt.Errorf("embedded network: open ledger: %w", err)
 	}
 	if cfg.TLS {
 		l.Close()
-		return nil, errors.New("localnet: reopening a TLS network is not supported")
+		return nil, errors.New("embedded network: reopening a TLS network is not supported")
 	}
 	com, err := l.As(chain.Address{}).Committee(ctx)
 	if err != nil {
@@ -344,7 +346,7 @@ func Open(ctx context.Context, cfg Config) (*Network, error) {
 		}
 		if key.PublicKey() != m.PublicKey {
 			n.Close()
-			return nil, fmt.Errorf("localnet: %s holds a network made elsewhere (member %d's key differs)", cfg.Dir, i)
+			return nil, fmt.Errorf("embedded network: %s holds a network made elsewhere (member %d's key differs)", cfg.Dir, i)
 		}
 		nd := &Node{Index: i, Name: m.Name, Addr: m.Address, Key: key, ID: m.ID,
 			Dir: filepath.Join(cfg.Dir, fmt.Sprintf("node-%d", i)), net: n}
