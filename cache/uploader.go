@@ -106,6 +106,9 @@ type Tree interface {
 	// reports false, having only recorded the hashes, if the file changed
 	// since that version or was deleted.
 	Certified(ino, version uint64, chunks []state.Chunk, hashes [][32]byte) (bool, error)
+	// MarkLost records that a file's version lost its only copy, if the
+	// file still is at that version; it reports whether this is news.
+	MarkLost(f state.LostFile) (bool, error)
 }
 
 // FileSystem is what the uploader asks and tells the file system it
@@ -329,7 +332,7 @@ func (u *Uploader) retryIn(ino uint64, d time.Duration) {
 // the mount's back): nothing is left to upload, and retrying would only
 // log the same error forever.
 func (u *Uploader) lost(e state.QueueEntry) {
-	first, err := u.book.MarkLost(state.LostFile{Ino: e.Ino, Version: e.Version, Path: e.Path, Reason: "local copy missing before upload"})
+	first, err := u.tree.MarkLost(state.LostFile{Ino: e.Ino, Version: e.Version, Path: e.Path, Reason: "local copy missing before upload"})
 	if err != nil {
 		u.log.Error("recording a lost file", "ino", e.Ino, "err", err)
 		return
@@ -524,6 +527,9 @@ func readData(path string, size int64) ([]byte, error) {
 // upload stores one queued version of a file and points the file at it.
 func (u *Uploader) upload(ctx context.Context, e state.QueueEntry) error {
 	in, err := u.tree.FileContent(e.Ino)
+	if errors.Is(err, syscall.ENOENT) {
+		return nil // deleted meanwhile: nothing to upload
+	}
 	if err != nil {
 		return fmt.Errorf("inode %d: %w", e.Ino, err)
 	}

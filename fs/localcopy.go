@@ -162,7 +162,7 @@ func (f *FS) verifyCopy(path string, chunks []meta.Chunk, public bool) (int, err
 
 // markLost records that a file's only copy is gone, and says so once.
 func (f *FS) markLost(ino, version uint64, path, reason string) {
-	first, err := f.meta.Book().MarkLost(cachestate.LostFile{Ino: ino, Version: version, Path: path, Reason: reason})
+	first, err := f.meta.MarkLost(cachestate.LostFile{Ino: ino, Version: version, Path: path, Reason: reason})
 	if err != nil {
 		f.log.Error("recording a lost file", "ino", ino, "err", err)
 		return

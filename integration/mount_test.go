@@ -484,7 +484,7 @@ func TestUmountLazy(t *testing.T) {
 // mounted and leaves it served in the background; the same binary called
 // as mount(8)'s helper (mount.fuse.walrusfs SOURCE DIR -o OPTIONS, as
 // "mount -t fuse.walrusfs" and fstab run it) mounts the file system SOURCE
-// names with the options given.
+// names with the options given, a relative state path included.
 func TestMountDaemonAndHelper(t *testing.T) {
 	if _, err := os.Stat("/dev/fuse"); err != nil {
 		t.Skip("no /dev/fuse")
@@ -526,7 +526,11 @@ func TestMountDaemonAndHelper(t *testing.T) {
 
 	helper := filepath.Join(t.TempDir(), "mount.fuse.walrusfs")
 	must(t, os.Symlink(bin, helper))
-	out, err := exec.Command(helper, "default", mnt, "-o", "rw,nodev,state="+state+",ro").CombinedOutput()
+	// The state named relative to the working directory: the same state
+	// as the absolute path above (its embedded network included).
+	cmd := exec.Command(helper, "default", mnt, "-o", "rw,nodev,state="+filepath.Base(state)+",ro")
+	cmd.Dir = filepath.Dir(state)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("mount helper: %v\n%s", err, out)
 	}

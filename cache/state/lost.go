@@ -25,34 +25,30 @@ func lostKey(ino uint64) []byte { return binary.BigEndian.AppendUint64([]byte{'L
 
 // MarkLost records a file's current content as lost, drops its queue entry
 // for that version, and tells whether this is news (the first time for this
-// version).
-func (b *Book) MarkLost(f LostFile) (bool, error) {
-	first := false
-	err := b.h.UpdateTxn(func(txn *badger.Txn) error {
-		var old LostFile
-		switch err := getJSON(txn, lostKey(f.Ino), &old); {
-		case err == nil && old.Version == f.Version:
-			return nil
-		case err != nil && !errors.Is(err, syscall.ENOENT):
-			return err
+// version). The tree's MarkLost checks first, in the same transaction, that
+// the file still is at that version: a deleted file is not lost.
+func MarkLost(txn *badger.Txn, f LostFile) (bool, error) {
+	var old LostFile
+	switch err := getJSON(txn, lostKey(f.Ino), &old); {
+	case err == nil && old.Version == f.Version:
+		return false, nil
+	case err != nil && !errors.Is(err, syscall.ENOENT):
+		return false, err
+	}
+	if f.At == 0 {
+		f.At = time.Now().UnixMilli()
+	}
+	// Nothing is left to upload of that version.
+	var e QueueEntry
+	switch err := getJSON(txn, queueKey(f.Ino), &e); {
+	case err == nil && e.Version == f.Version:
+		if err := Dequeue(txn, f.Ino); err != nil {
+			return false, err
 		}
-		first = true
-		if f.At == 0 {
-			f.At = time.Now().UnixMilli()
-		}
-		// Nothing is left to upload of that version.
-		var e QueueEntry
-		switch err := getJSON(txn, queueKey(f.Ino), &e); {
-		case err == nil && e.Version == f.Version:
-			if err := Dequeue(txn, f.Ino); err != nil {
-				return err
-			}
-		case err != nil && !errors.Is(err, syscall.ENOENT):
-			return err
-		}
-		return setJSON(txn, lostKey(f.Ino), f)
-	})
-	return first, err
+	case err != nil && !errors.Is(err, syscall.ENOENT):
+		return false, err
+	}
+	return true, setJSON(txn, lostKey(f.Ino), f)
 }
 
 // IsLost tells whether a file's version is recorded as lost.

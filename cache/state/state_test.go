@@ -62,11 +62,15 @@ func TestQueueTotalsFollowEntries(t *testing.T) {
 	totals(2, 110)
 	enqueue(1, 2, 50) // a newer version supersedes it
 	totals(2, 60)
-	if first, err := b.MarkLost(LostFile{Ino: 2, Version: 7}); err != nil || !first {
+	markLost := func(f LostFile) (first bool, err error) {
+		err = h.UpdateTxn(func(txn *badger.Txn) error { first, err = MarkLost(txn, f); return err })
+		return first, err
+	}
+	if first, err := markLost(LostFile{Ino: 2, Version: 7}); err != nil || !first {
 		t.Fatalf("MarkLost of another version: %v %v", first, err)
 	}
 	totals(2, 60) // version 1 is still to upload
-	if first, err := b.MarkLost(LostFile{Ino: 2, Version: 1}); err != nil || !first {
+	if first, err := markLost(LostFile{Ino: 2, Version: 1}); err != nil || !first {
 		t.Fatalf("MarkLost: %v %v", first, err)
 	}
 	totals(1, 50)

@@ -133,6 +133,16 @@ for -; flags given outright win).`,
 			if err := applyMountOptions(cmd.Flags(), o.options); err != nil {
 				return err
 			}
+			if o.state != "" {
+				// The embedded network's node keys derive from its path:
+				// the same state must be the same path wherever it is
+				// mounted from.
+				abs, err := filepath.Abs(o.state)
+				if err != nil {
+					return usageError{fmt.Errorf("--state: %w", err)}
+				}
+				o.state = abs
+			}
 			if o.daemon && os.Getenv(readyFDEnv) == "" {
 				if err := checkMountFlags(o); err != nil {
 					return err

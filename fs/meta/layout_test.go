@@ -43,8 +43,8 @@ func TestKeyLayout(t *testing.T) {
 	ok[*Inode](t)(s.Update(g.Ino, func(in *Inode) error { in.Version, in.Size = 1, 9; return nil }))
 	ok[*state.QueueEntry](t)(s.Enqueue(g.Ino, "g"))
 	h := ok[*Inode](t)(s.Create(RootIno, "h", Inode{Mode: syscall.S_IFREG | 0o644}))
-	ok[*Inode](t)(s.Update(h.Ino, func(in *Inode) error { in.Version, in.Size = 1, 9; return nil }))
-	ok[bool](t)(b.MarkLost(state.LostFile{Ino: h.Ino, Version: 1}))
+	ok[*Inode](t)(s.Update(h.Ino, func(in *Inode) error { in.Version, in.Size, in.Local = 1, 9, true; return nil }))
+	ok[bool](t)(s.MarkLost(state.LostFile{Ino: h.Ino, Version: 1}))
 
 	u64 := func(v uint64) string { return string(binary.BigEndian.AppendUint64(nil, v)) }
 	id := func(v encoding.BlobID) string { return string(v[:]) }

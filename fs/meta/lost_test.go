@@ -21,7 +21,7 @@ func TestLostFiles(t *testing.T) {
 	}
 	v := bump(f.Ino)
 	mark := func(ino, version uint64) bool {
-		return ok[bool](t)(s.Book().MarkLost(state.LostFile{Ino: ino, Version: version, Path: "f", Reason: "gone"}))
+		return ok[bool](t)(s.MarkLost(state.LostFile{Ino: ino, Version: version, Path: "f", Reason: "gone"}))
 	}
 	if !mark(f.Ino, v) || mark(f.Ino, v) {
 		t.Fatal("a loss must be news exactly once")
@@ -53,6 +53,11 @@ func TestLostFiles(t *testing.T) {
 	// g deleted: forgotten.
 	ok[*Inode](t)(s.Remove(RootIno, "g", false))
 	ok[bool](t)(s.Forget(g.Ino))
+	// A file deleted, or changed, meanwhile is not lost: the uploader
+	// found its data file gone because of that.
+	if mark(g.Ino, vg) || mark(f.Ino, v-1) {
+		t.Fatal("a deleted file, or an older version, was marked lost")
+	}
 	if files, count, err := s.Book().Lost(0); err != nil || count != 0 {
 		t.Fatalf("lost after certifying f and deleting g: %+v, %d, %v", files, count, err)
 	}

@@ -76,3 +76,26 @@ func (s *Store) Certified(ino, version uint64, chunks []Chunk, hashes [][32]byte
 	})
 	return done, err
 }
+
+// MarkLost records a file's version as lost (see state.MarkLost) if the
+// file still exists at that version; a file deleted or changed meanwhile
+// (its data file removed with it, or replaced) is not lost. It tells
+// whether this is news.
+func (s *Store) MarkLost(f state.LostFile) (bool, error) {
+	first := false
+	err := s.update(func(txn *badger.Txn) error {
+		in, err := getInode(txn, f.Ino)
+		if errors.Is(err, syscall.ENOENT) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if in.Nlink == 0 || in.Version != f.Version || !in.Local {
+			return nil
+		}
+		first, err = state.MarkLost(txn, f)
+		return err
+	})
+	return first, err
+}
