@@ -180,6 +180,7 @@ type stats struct {
 	BytesWritten, BytesReadByReaders                                       int64
 	Kills, Mounts                                                          int
 	InFlightAtKills, ResolvedOld, ResolvedNew, ResolvedPrefix              int
+	CutAfterFsync                                                          int // pending writes cut by a kill after an fsync had returned
 	Checks, FilesChecked                                                   int
 	BytesChecked                                                           int64
 	FinalFiles                                                             int
@@ -836,6 +837,9 @@ func (t *torture) resolve() {
 				continue
 			}
 			n := *r.New
+			if r.Synced > 0 {
+				t.st.CutAfterFsync++
+			}
 			switch {
 			case !ok && p.before == nil && r.Synced == 0:
 				t.record(record{T: "resolved", Path: r.Path})
@@ -1018,7 +1022,7 @@ func (t *torture) check(when string) {
 	t.st.Checks++
 	t.st.FilesChecked += files
 	t.st.BytesChecked += size
-	t.logf("check %s: %d files, %d bytes, all as expected unless a FAILURE is above (%s)", when, files, size, time.Since(began).Round(time.Millisecond))
+	t.logf("check %s: %d files as expected, %d bytes; %d failure(s) so far (%s)", when, files, size, len(t.st.Failures), time.Since(began).Round(time.Millisecond))
 }
 
 func (t *torture) report() {
