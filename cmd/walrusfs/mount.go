@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -18,12 +17,10 @@ import (
 	"syscall"
 	"time"
 
-	"filippo.io/age"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/spf13/cobra"
 
 	"github.com/walrusfs/walrusfs/cache"
-	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
@@ -643,7 +640,7 @@ func openMountTree(ctx context.Context, cmd *cobra.Command, o *mountOptions, nw 
 			return nil, err
 		}
 		t.metaDir, t.fsDir, o.readOnly = filepath.Join(snapDir, "meta"), snapDir, true
-		if err := loadTree(t.metaDir, tree, nil, log); err != nil {
+		if err := manifest.LoadTree(t.metaDir, tree, nil, log); err != nil {
 			return nil, err
 		}
 		log.Info("mounting a snapshot", "manifest", id, "inodes", len(tree.Inodes))
@@ -654,7 +651,7 @@ func openMountTree(ctx context.Context, cmd *cobra.Command, o *mountOptions, nw 
 		}
 		t.closers = append(t.closers, release)
 		removeStaleSnapshots(t.fsDir, log)
-		err = restoreIfLost(ctx, t.metaDir, nw.chain, nw.client, nw.owner, o.name, keys.identities(), log)
+		_, err = manifest.RestoreIfLost(ctx, t.metaDir, filepath.Join(t.fsDir, "data"), nw.chain, nw.client, nw.owner, o.name, keys.identities(), log)
 		if errors.Is(err, manifest.ErrEncrypted) {
 			return nil, errNeedIdentity
 		}
@@ -697,61 +694,6 @@ func removeStaleSnapshots(fsDir string, log *slog.Logger) {
 		}
 		log.Info("removed a snapshot tree a killed mount left", "dir", d)
 	}
-}
-
-// restoreIfLost rebuilds a missing local tree from the file system's
-// latest manifest, if the chain has one. It loads it beside the tree's
-// place and renames it into place, so that a crash leaves no partial tree.
-func restoreIfLost(ctx context.Context, metaDir string, ch chain.Chain, blobs manifest.Blobs, owner chain.Address, name string, ids []age.Identity, log *slog.Logger) error {
-	if _, err := os.Stat(metaDir); err == nil {
-		return nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("state: %w", err)
-	}
-	rec, tree, err := manifest.Latest(ctx, ch, blobs, owner, name, ids)
-	if errors.Is(err, chain.ErrNotFound) {
-		return nil // a new file system
-	}
-	if err != nil {
-		return fmt.Errorf("the local tree is gone and it cannot be rebuilt from the network: %w", err)
-	}
-	loading := metaDir + ".loading"
-	if err := os.RemoveAll(loading); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	published := &state.Published{Name: name, Version: rec.Version, Manifest: rec.Manifest.String(), At: time.Now().UnixNano()}
-	if err := loadTree(loading, tree, published, log); err != nil {
-		return err
-	}
-	// Local copies left beside a lost tree belong to inode numbers that
-	// mean other files now.
-	if err := os.RemoveAll(filepath.Join(filepath.Dir(metaDir), "data")); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := os.Rename(loading, metaDir); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	log.Info("rebuilt the tree from the network", "name", name, "version", rec.Version, "manifest", rec.Manifest, "inodes", len(tree.Inodes))
-	return nil
-}
-
-// loadTree creates a tree store in dir holding tree.
-func loadTree(dir string, tree *meta.Tree, published *state.Published, log *slog.Logger) error {
-	m, err := meta.Open(dir, uint32(os.Getuid()), uint32(os.Getgid()), log)
-	if err != nil {
-		return err
-	}
-	if err := m.Load(tree); err != nil {
-		m.Close()
-		return err
-	}
-	if published != nil {
-		if err := m.Book().SetPublished(published); err != nil {
-			m.Close()
-			return err
-		}
-	}
-	return m.Close()
 }
 
 // unmount unmounts, retrying a busy mount for a while.
