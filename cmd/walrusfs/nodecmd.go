@@ -191,12 +191,14 @@ func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
 	api := serveWith(node.LimitListener(lis, 0), node.NewServer(handler, node.ServerOptions{}), log, "API")
 	var metrics *server
 	if o.metricsListen != "" {
-		mlis, err := listen(ctx, o.metricsListen, 10*time.Second)
-		if err != nil {
-			api.shutdown(0)
-			return fmt.Errorf("node %s: serve metrics: %w", dir, err)
+		// A node serves its shards without its metrics: a metrics port
+		// taken by another process (a restart's port reused meanwhile)
+		// must not keep it down.
+		if mlis, err := listen(ctx, o.metricsListen, 10*time.Second); err != nil {
+			log.Error("serving without metrics", "listen", o.metricsListen, "err", err)
+		} else {
+			metrics = serve(mlis, metricsHandler(reg, log), log, "metrics")
 		}
-		metrics = serve(mlis, metricsHandler(reg, log), log, "metrics")
 	}
 
 	runCtx, stopRun := context.WithCancel(context.Background())
