@@ -47,14 +47,14 @@ func (b *Book) RecordBlob(info BlobInfo) error {
 		} else if err != nil {
 			return err
 		}
-		return setJSON(txn, blobKey(info.Blob), info)
+		return SetJSON(txn, blobKey(info.Blob), info)
 	})
 }
 
 // BlobInfo returns what is known of a blob, if anything.
 func (b *Book) BlobInfo(id encoding.BlobID) (BlobInfo, bool, error) {
 	var info BlobInfo
-	err := b.h.ViewTxn(func(txn *badger.Txn) error { return getJSON(txn, blobKey(id), &info) })
+	err := b.h.ViewTxn(func(txn *badger.Txn) error { return GetJSON(txn, blobKey(id), &info) })
 	if errors.Is(err, syscall.ENOENT) {
 		return BlobInfo{}, false, nil
 	}
@@ -98,7 +98,7 @@ func snapshotKey(version uint64) []byte {
 // keep newest (keep ≥ 1).
 func (b *Book) RecordSnapshot(snap Snapshot, keep int) error {
 	return b.h.UpdateTxn(func(txn *badger.Txn) error {
-		if err := setJSON(txn, snapshotKey(snap.Version), snap); err != nil {
+		if err := SetJSON(txn, snapshotKey(snap.Version), snap); err != nil {
 			return err
 		}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{'S'}, Reverse: true})

@@ -55,9 +55,9 @@ func New(h Host) *Book { return &Book{h: h} }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
-// getJSON reads a JSON value; a missing key is syscall.ENOENT, as the
-// tree's are.
-func getJSON(txn *badger.Txn, key []byte, v any) error {
+// GetJSON reads a JSON value; a missing key is syscall.ENOENT. The tree
+// that hosts the bookkeeping stores its values the same way.
+func GetJSON(txn *badger.Txn, key []byte, v any) error {
 	item, err := txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return syscall.ENOENT
@@ -67,13 +67,14 @@ func getJSON(txn *badger.Txn, key []byte, v any) error {
 	}
 	return item.Value(func(b []byte) error {
 		if err := json.Unmarshal(b, v); err != nil {
-			return fmt.Errorf("state: corrupt value at %q: %w", key, err)
+			return fmt.Errorf("corrupt value at %q: %w", key, err)
 		}
 		return nil
 	})
 }
 
-func setJSON(txn *badger.Txn, key []byte, v any) error {
+// SetJSON writes a JSON value.
+func SetJSON(txn *badger.Txn, key []byte, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -81,7 +82,8 @@ func setJSON(txn *badger.Txn, key []byte, v any) error {
 	return txn.Set(key, b)
 }
 
-func readU64(txn *badger.Txn, key []byte) (uint64, error) {
+// ReadU64 reads a big-endian counter; a missing key reads 0.
+func ReadU64(txn *badger.Txn, key []byte) (uint64, error) {
 	item, err := txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return 0, nil
@@ -92,7 +94,7 @@ func readU64(txn *badger.Txn, key []byte) (uint64, error) {
 	var n uint64
 	err = item.Value(func(v []byte) error {
 		if len(v) != 8 {
-			return fmt.Errorf("state: corrupt counter at %q", key)
+			return fmt.Errorf("corrupt counter at %q", key)
 		}
 		n = binary.BigEndian.Uint64(v)
 		return nil

@@ -29,7 +29,7 @@ func lostKey(ino uint64) []byte { return binary.BigEndian.AppendUint64([]byte{'L
 // the file still is at that version: a deleted file is not lost.
 func MarkLost(txn *badger.Txn, f LostFile) (bool, error) {
 	var old LostFile
-	switch err := getJSON(txn, lostKey(f.Ino), &old); {
+	switch err := GetJSON(txn, lostKey(f.Ino), &old); {
 	case err == nil && old.Version == f.Version:
 		return false, nil
 	case err != nil && !errors.Is(err, syscall.ENOENT):
@@ -40,7 +40,7 @@ func MarkLost(txn *badger.Txn, f LostFile) (bool, error) {
 	}
 	// Nothing is left to upload of that version.
 	var e QueueEntry
-	switch err := getJSON(txn, queueKey(f.Ino), &e); {
+	switch err := GetJSON(txn, queueKey(f.Ino), &e); {
 	case err == nil && e.Version == f.Version:
 		if err := Dequeue(txn, f.Ino); err != nil {
 			return false, err
@@ -48,13 +48,13 @@ func MarkLost(txn *badger.Txn, f LostFile) (bool, error) {
 	case err != nil && !errors.Is(err, syscall.ENOENT):
 		return false, err
 	}
-	return true, setJSON(txn, lostKey(f.Ino), f)
+	return true, SetJSON(txn, lostKey(f.Ino), f)
 }
 
 // IsLost tells whether a file's version is recorded as lost.
 func (b *Book) IsLost(ino, version uint64) (bool, error) {
 	var f LostFile
-	err := b.h.ViewTxn(func(txn *badger.Txn) error { return getJSON(txn, lostKey(ino), &f) })
+	err := b.h.ViewTxn(func(txn *badger.Txn) error { return GetJSON(txn, lostKey(ino), &f) })
 	if errors.Is(err, syscall.ENOENT) {
 		return false, nil
 	}

@@ -16,7 +16,7 @@ var publishedKey = []byte{'m'}
 // Published returns the record of the last published manifest, or ENOENT.
 func (b *Book) Published() (*Published, error) {
 	p := new(Published)
-	if err := b.h.ViewTxn(func(txn *badger.Txn) error { return getJSON(txn, publishedKey, p) }); err != nil {
+	if err := b.h.ViewTxn(func(txn *badger.Txn) error { return GetJSON(txn, publishedKey, p) }); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -24,5 +24,5 @@ func (b *Book) Published() (*Published, error) {
 
 // SetPublished records the last published manifest.
 func (b *Book) SetPublished(p *Published) error {
-	return b.h.UpdateTxn(func(txn *badger.Txn) error { return setJSON(txn, publishedKey, p) })
+	return b.h.UpdateTxn(func(txn *badger.Txn) error { return SetJSON(txn, publishedKey, p) })
 }

@@ -41,7 +41,7 @@ var queueTotalsKey = []byte("zQ")
 // newer content supersedes it).
 func Enqueue(txn *badger.Txn, ino uint64, path string, version, size uint64) (*QueueEntry, error) {
 	old := new(QueueEntry)
-	switch err := getJSON(txn, queueKey(ino), old); {
+	switch err := GetJSON(txn, queueKey(ino), old); {
 	case err == nil && old.Version == version:
 		return old, nil
 	case errors.Is(err, syscall.ENOENT):
@@ -62,14 +62,14 @@ func setQueueEntry(txn *badger.Txn, e, old *QueueEntry) error {
 	if err := addQueueTotals(txn, files, bytes); err != nil {
 		return err
 	}
-	return setJSON(txn, queueKey(e.Ino), e)
+	return SetJSON(txn, queueKey(e.Ino), e)
 }
 
 // Dequeue removes a file's queue entry, if it has one, in the tree's
 // transaction (the file was certified or deleted).
 func Dequeue(txn *badger.Txn, ino uint64) error {
 	var old QueueEntry
-	switch err := getJSON(txn, queueKey(ino), &old); {
+	switch err := GetJSON(txn, queueKey(ino), &old); {
 	case errors.Is(err, syscall.ENOENT):
 		return nil
 	case err != nil:
@@ -121,7 +121,7 @@ func (b *Book) queue(limit int) ([]QueueEntry, error) {
 // Queued returns a file's queue entry, or ENOENT.
 func (b *Book) Queued(ino uint64) (*QueueEntry, error) {
 	e := new(QueueEntry)
-	err := b.h.ViewTxn(func(txn *badger.Txn) error { return getJSON(txn, queueKey(ino), e) })
+	err := b.h.ViewTxn(func(txn *badger.Txn) error { return GetJSON(txn, queueKey(ino), e) })
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (b *Book) Queued(ino uint64) (*QueueEntry, error) {
 func (b *Book) UploadFailed(ino, version uint64, cause error) error {
 	return b.h.UpdateTxn(func(txn *badger.Txn) error {
 		e := new(QueueEntry)
-		if err := getJSON(txn, queueKey(ino), e); err != nil || e.Version != version {
+		if err := GetJSON(txn, queueKey(ino), e); err != nil || e.Version != version {
 			if errors.Is(err, syscall.ENOENT) {
 				return nil
 			}
@@ -140,7 +140,7 @@ func (b *Book) UploadFailed(ino, version uint64, cause error) error {
 		}
 		e.Attempts++
 		e.LastError = cause.Error()
-		return setJSON(txn, queueKey(ino), e)
+		return SetJSON(txn, queueKey(ino), e)
 	})
 }
 
@@ -211,7 +211,7 @@ func EnsureQueueTotals(txn *badger.Txn, size func(ino uint64) (uint64, bool)) er
 	}
 	it.Close()
 	for i := range fix {
-		if err := setJSON(txn, queueKey(fix[i].Ino), &fix[i]); err != nil {
+		if err := SetJSON(txn, queueKey(fix[i].Ino), &fix[i]); err != nil {
 			return err
 		}
 	}

@@ -54,7 +54,7 @@ func MoveRefs(txn *badger.Txn, from, to []Chunk, now time.Time) error {
 		if d == 0 {
 			continue
 		}
-		n, err := readU64(txn, refKey(id))
+		n, err := ReadU64(txn, refKey(id))
 		if err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (b *Book) MarkUnused(id encoding.BlobID) error {
 }
 
 func markUnused(txn *badger.Txn, id encoding.BlobID, now time.Time) error {
-	n, err := readU64(txn, refKey(id))
+	n, err := ReadU64(txn, refKey(id))
 	if err != nil || n > 0 {
 		return err
 	}

@@ -238,33 +238,9 @@ func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	return err
 }
 
-func getJSON(txn *badger.Txn, key []byte, v any) error {
-	item, err := txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return syscall.ENOENT
-	}
-	if err != nil {
-		return err
-	}
-	return item.Value(func(b []byte) error {
-		if err := json.Unmarshal(b, v); err != nil {
-			return fmt.Errorf("meta: corrupt value at %q: %w", key, err)
-		}
-		return nil
-	})
-}
-
-func setJSON(txn *badger.Txn, key []byte, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return txn.Set(key, b)
-}
-
 func getInode(txn *badger.Txn, ino uint64) (*Inode, error) {
 	in := new(Inode)
-	if err := getJSON(txn, inodeKey(ino), in); err != nil {
+	if err := state.GetJSON(txn, inodeKey(ino), in); err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -274,7 +250,7 @@ func getInode(txn *badger.Txn, ino uint64) (*Inode, error) {
 // the change.
 func putInode(txn *badger.Txn, in *Inode) error {
 	in.Seq++
-	return setJSON(txn, inodeKey(in.Ino), in)
+	return state.SetJSON(txn, inodeKey(in.Ino), in)
 }
 
 // Inode returns an inode.

@@ -1,9 +1,6 @@
 package meta
 
 import (
-	"encoding/binary"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -24,7 +21,7 @@ func countPublic(txn *badger.Txn, was, is bool) error {
 	if was == is {
 		return nil
 	}
-	n, err := readU64(txn, publicKey)
+	n, err := state.ReadU64(txn, publicKey)
 	if err != nil {
 		return err
 	}
@@ -41,27 +38,8 @@ func (s *Store) PublicFiles() (uint64, error) {
 	var n uint64
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		n, err = readU64(txn, publicKey)
+		n, err = state.ReadU64(txn, publicKey)
 		return err
-	})
-	return n, err
-}
-
-func readU64(txn *badger.Txn, key []byte) (uint64, error) {
-	item, err := txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	var n uint64
-	err = item.Value(func(v []byte) error {
-		if len(v) != 8 {
-			return fmt.Errorf("meta: corrupt counter at %q", key)
-		}
-		n = binary.BigEndian.Uint64(v)
-		return nil
 	})
 	return n, err
 }
