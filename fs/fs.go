@@ -51,6 +51,11 @@ type Config struct {
 	MinFree int64
 	// Public says the whole mount stores content unencrypted.
 	Public bool
+	// AttrTimeout and EntryTimeout are how long the kernel may keep
+	// attributes and names without asking again (0: a second; negative:
+	// not at all). Every change comes through the mount, so longer is
+	// safe, and faster.
+	AttrTimeout, EntryTimeout time.Duration
 	// Sum is the uploader's content hash (Uploader.Sum), which checks local
 	// copies against their chunks' sums; nil skips the check.
 	Sum    func(data []byte, public bool) [32]byte
@@ -223,7 +228,8 @@ func (f *FS) Mount(dir string, allowOther bool) (*fuse.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	timeout := time.Second
+	attr := max(cmp.Or(f.cfg.AttrTimeout, time.Second), 0)
+	entry := max(cmp.Or(f.cfg.EntryTimeout, time.Second), 0)
 	opts := &fusefs.Options{
 		MountOptions: fuse.MountOptions{
 			AllowOther:   allowOther,
@@ -233,8 +239,8 @@ func (f *FS) Mount(dir string, allowOther bool) (*fuse.Server, error) {
 			MaxReadAhead: 1 << 20,
 			Options:      []string{"default_permissions"},
 		},
-		EntryTimeout: &timeout,
-		AttrTimeout:  &timeout,
+		EntryTimeout: &entry,
+		AttrTimeout:  &attr,
 		// Modes as stored: a file created with mode 0 has mode 0 (go-fuse
 		// would otherwise show 0644).
 		NullPermissions: true,

@@ -96,11 +96,11 @@ func TestMountOptions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(flags.Parse([]string{"--name", "given", "-o", "allow_other,ro,cache_size=20G,nodev,x-systemd.automount", "-o", "name=photos,drain_timeout=30s"}))
+	must(flags.Parse([]string{"--name", "given", "-o", "allow_other,ro,cache_size=20G,nodev,x-systemd.automount", "-o", "name=photos,drain_timeout=30s,attr_timeout=5s"}))
 	var opts []string
 	opts, _ = flags.GetStringArray("option")
 	must(applyMountOptions(flags, opts))
-	for name, want := range map[string]string{"allow-other": "true", "read-only": "true", "cache-size": "20G", "name": "given", "drain-timeout": "30s"} {
+	for name, want := range map[string]string{"allow-other": "true", "read-only": "true", "cache-size": "20G", "name": "given", "drain-timeout": "30s", "attr-timeout": "5s"} {
 		if got := flags.Lookup(name).Value.String(); got != want {
 			t.Errorf("--%s = %q, want %q", name, got, want)
 		}

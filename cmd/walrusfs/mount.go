@@ -45,25 +45,26 @@ const (
 )
 
 type mountOptions struct {
-	net        networkFlags
-	state      string
-	allowOther bool
-	readOnly   bool
-	cacheSize  int64
-	chunkSize  int64
-	epochs     uint32
-	noDrain    bool
-	options    []string // -o
-	daemon     bool
-	drainFor   time.Duration
-	metrics    string
-	name       string
-	snapshot   string
-	settle     time.Duration
-	noPassthru bool
-	minFree    int64
-	suiListen  string
-	keepEpochs uint32
+	net                       networkFlags
+	state                     string
+	allowOther                bool
+	readOnly                  bool
+	cacheSize                 int64
+	chunkSize                 int64
+	epochs                    uint32
+	noDrain                   bool
+	options                   []string // -o
+	attrTimeout, entryTimeout time.Duration
+	daemon                    bool
+	drainFor                  time.Duration
+	metrics                   string
+	name                      string
+	snapshot                  string
+	settle                    time.Duration
+	noPassthru                bool
+	minFree                   int64
+	suiListen                 string
+	keepEpochs                uint32
 	// Encryption.
 	public       bool
 	identityFile string
@@ -186,6 +187,8 @@ for -; flags given outright win).`,
 	f.DurationVar(&o.settle, "publish-after", 5*time.Second, "publish the tree's manifest once changes stopped for this long")
 	o.minFree = 256 << 20
 	f.Var((*sizeFlag)(&o.minFree), "min-free", "space kept free on the state directory's disk: writes that would eat into it fail with ENOSPC, and local copies of certified files are dropped to keep twice that free")
+	f.DurationVar(&o.attrTimeout, "attr-timeout", time.Second, "how long the kernel may cache file attributes (every change comes through the mount)")
+	f.DurationVar(&o.entryTimeout, "entry-timeout", time.Second, "how long the kernel may cache names in directories")
 	f.BoolVar(&o.noPassthru, "no-passthrough", false, "serve reads and writes of local content through this process, not by FUSE passthrough")
 	f.StringVar(&o.suiListen, "sui-listen", "", "with the embedded network: serve its ledger as Sui gRPC (and gRPC-Web) on host:port, and write a Walrus client configuration with a funded key to STATE/network/client_config.yaml, for the official SDK and `walrusfs --config`")
 	return cmd
@@ -287,7 +290,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		ChunkSize: int(chunkSize), Epochs: o.epochs, Logger: log.With("component", "uploader"),
 	})
 	fsys, err := walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
-		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, MinFree: o.minFree, Public: o.public, Sum: uploader.Sum,
+		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, MinFree: o.minFree, Public: o.public, AttrTimeout: noneIfZero(o.attrTimeout), EntryTimeout: noneIfZero(o.entryTimeout), Sum: uploader.Sum,
 		Logger: log.With("component", "fs")})
 	if err != nil {
 		return err
@@ -420,6 +423,15 @@ func finishUploads(stopWaiting context.Context, w io.Writer, o *mountOptions, fs
 	return nil
 }
 
+// noneIfZero turns a timeout flag's 0 (no caching) into the file system's
+// "none" (its 0 means the default).
+func noneIfZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 // checkMountFlags refuses bad flag values before anything is created on
 // disk or on the network.
 func checkMountFlags(o *mountOptions) error {
@@ -439,6 +451,9 @@ func checkMountFlags(o *mountOptions) error {
 	}
 	if o.keepSnapshots < 1 || o.gcGrace < 0 {
 		return usageError{fmt.Errorf("--keep-snapshots %d must be at least 1, --gc-grace %v not negative", o.keepSnapshots, o.gcGrace)}
+	}
+	if o.attrTimeout < 0 || o.entryTimeout < 0 {
+		return usageError{fmt.Errorf("--attr-timeout %v and --entry-timeout %v must not be negative", o.attrTimeout, o.entryTimeout)}
 	}
 	if o.drainFor < 0 {
 		return usageError{fmt.Errorf("--drain-timeout %v must not be negative", o.drainFor)}
