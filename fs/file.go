@@ -162,12 +162,15 @@ func (n *Node) open(ctx context.Context, flags uint32, writable bool) (*handle, 
 // meanwhile, it looks again.
 func (n *Node) prepare(ctx context.Context, writable, trunc bool) (local bool, errno syscall.Errno) {
 	var download *os.File // a downloaded copy, to install
-	defer func() {
+	var downloaded uint64 // the version it holds
+	discard := func() {
 		if download != nil {
 			download.Close()
 			os.Remove(download.Name())
+			download = nil
 		}
-	}()
+	}
+	defer discard()
 	for {
 		// Where the content lives is decided by the store, read again
 		// here: an eviction may have raced the lookup that made this node.
@@ -185,7 +188,8 @@ func (n *Node) prepare(ctx context.Context, writable, trunc bool) (local bool, e
 			return local, 0
 		}
 		empty := trunc || size == 0
-		if !empty && download == nil {
+		if !empty && (download == nil || downloaded != version) {
+			discard()
 			n.content.Unlock()
 			var err error
 			download, err = n.download(ctx, version)
@@ -193,13 +197,15 @@ func (n *Node) prepare(ctx context.Context, writable, trunc bool) (local bool, e
 			if err != nil {
 				return false, n.fs.errno("open", err)
 			}
+			downloaded = version
 			continue
+		}
+		if empty {
+			discard() // a copy fetched before the file was truncated
 		}
 		switch err := n.makeLocal(download, version, empty); {
 		case errors.Is(err, errStale):
-			download.Close()
-			os.Remove(download.Name())
-			download = nil
+			discard()
 		case err != nil:
 			return false, n.fs.errno("open", err)
 		default:
