@@ -332,14 +332,21 @@ func (u *Uploader) retryIn(ino uint64, d time.Duration) {
 // the mount's back): nothing is left to upload, and retrying would only
 // log the same error forever.
 func (u *Uploader) lost(e state.QueueEntry) {
-	first, err := u.tree.MarkLost(state.LostFile{Ino: e.Ino, Version: e.Version, Path: e.Path, Reason: "local copy missing before upload"})
+	MarkLost(u.tree, u.log, state.LostFile{Ino: e.Ino, Version: e.Version, Path: e.Path, Reason: "local copy missing before upload"})
+}
+
+// MarkLost records that a file's version lost its only copy (see
+// Tree.MarkLost), and says so once, the first time: the uploader and the
+// file system both find such files.
+func MarkLost(t Tree, log *slog.Logger, f state.LostFile) {
+	first, err := t.MarkLost(f)
 	if err != nil {
-		u.log.Error("recording a lost file", "ino", e.Ino, "err", err)
+		log.Error("recording a lost file", "ino", f.Ino, "err", err)
 		return
 	}
 	if first {
-		u.log.Error("a file is lost: its only copy was local and is gone; reads fail with EIO until it is rewritten or deleted",
-			"path", e.Path, "ino", e.Ino)
+		log.Error("a file is lost: its only copy was local and is gone; reads fail with EIO until it is rewritten or deleted",
+			"path", f.Path, "ino", f.Ino, "reason", f.Reason)
 	}
 }
 

@@ -154,7 +154,7 @@ func (f *FS) recoverFailed() error {
 		if errors.Is(err, syscall.ENOENT) {
 			continue
 		}
-		if err == nil && in.IsRegular() && in.Local && in.Nlink > 0 && in.Certified != in.Version {
+		if err == nil && in.Unsettled() {
 			err = f.recoverFile(in)
 		}
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/walrusfs/walrusfs/cache"
 	cachestate "github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/fs/meta"
 )
@@ -162,13 +163,5 @@ func (f *FS) verifyCopy(path string, chunks []meta.Chunk, public bool) (int, err
 
 // markLost records that a file's only copy is gone, and says so once.
 func (f *FS) markLost(ino, version uint64, path, reason string) {
-	first, err := f.meta.MarkLost(cachestate.LostFile{Ino: ino, Version: version, Path: path, Reason: reason})
-	if err != nil {
-		f.log.Error("recording a lost file", "ino", ino, "err", err)
-		return
-	}
-	if first {
-		f.log.Error("a file is lost: its only copy was local and is gone; reads fail with EIO until it is rewritten or deleted",
-			"path", path, "ino", ino, "reason", reason)
-	}
+	cache.MarkLost(f.meta, f.log, cachestate.LostFile{Ino: ino, Version: version, Path: path, Reason: reason})
 }

@@ -200,11 +200,14 @@ func (s *Store) SetSetting(name, value string) error {
 // Changes counts the changes made through this Store since it was opened.
 func (s *Store) Changes() uint64 { return s.changes.Load() }
 
-// Unsettled returns the linked regular files whose local content changed
-// and is not certified: after a crash, some of them may have no queue entry
-// for their current version.
+// Unsettled tells whether an inode is a linked regular file whose local
+// content changed and is not certified.
+func (in *Inode) Unsettled() bool {
+	return in.IsRegular() && in.Local && in.Nlink > 0 && in.Certified != in.Version
+}
+
+// Unsettled returns the unsettled files (Inode.Unsettled): after a crash,
+// some of them may have no queue entry for their current version.
 func (s *Store) Unsettled() ([]Inode, error) {
-	return s.inodesWhere(func(in *Inode) bool {
-		return in.IsRegular() && in.Local && in.Nlink > 0 && in.Certified != in.Version
-	})
+	return s.inodesWhere((*Inode).Unsettled)
 }
