@@ -8,15 +8,15 @@ import (
 // schedule knows which queued files are due for an upload attempt: those
 // queued since the last look (due, in order) and those backing off after a
 // failure (by when they may be tried again). The store's queue is read
-// whole only when the uploader starts and when Kick says it changed in
-// ways the uploader was not told of one by one: a close costs the uploader
-// its own file, not the queue's length.
+// whole only when the uploader starts (or until that read succeeds); after
+// it, each queued file is told of one by one (Queued): a close costs the
+// uploader its own file, not the queue's length.
 type schedule struct {
 	due     []uint64
 	isDue   map[uint64]bool
 	later   retryHeap
 	retryAt map[uint64]time.Time // a file's backoff; heap entries that differ are stale
-	rescan  bool                 // read the store's queue whole at the next look
+	rescan  bool                 // read the store's queue whole at the next look (at start)
 }
 
 func newSchedule() *schedule {
@@ -43,12 +43,6 @@ func (s *schedule) addIfIdle(ino uint64) {
 func (s *schedule) retry(ino uint64, at time.Time) {
 	s.retryAt[ino] = at
 	heap.Push(&s.later, retry{at: at, ino: ino})
-}
-
-// waiting tells whether a file backs off now.
-func (s *schedule) waiting(ino uint64) bool {
-	_, ok := s.retryAt[ino]
-	return ok
 }
 
 // take returns at most n due files, after making due those whose backoff

@@ -190,15 +190,6 @@ func (u *Uploader) Queued(ino uint64) {
 	u.wakeUp()
 }
 
-// Kick tells the uploader the queue changed in ways it was not told of
-// (Queued): it reads the queue whole at its next look.
-func (u *Uploader) Kick() {
-	u.mu.Lock()
-	u.sched.rescan = true
-	u.mu.Unlock()
-	u.wakeUp()
-}
-
 func (u *Uploader) wakeUp() {
 	select {
 	case u.wake <- struct{}{}:
@@ -296,8 +287,8 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 	return u.sched.next(time.Now())
 }
 
-// rescan reads the store's queue whole if Kick asked for it (and at the
-// start), making due what is neither due nor backing off.
+// rescan reads the store's queue whole at the start (again after a failed
+// read), making due what is neither due nor backing off.
 func (u *Uploader) rescan() error {
 	u.mu.Lock()
 	again := u.sched.rescan
