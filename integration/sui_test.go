@@ -2,7 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -93,8 +92,6 @@ func TestDevnetServesWalrusOnSui(t *testing.T) {
 		"baseUrl": setup.RPCURLs[0], "system": ledger.FormatObjectID(setup.SystemObject), "staking": ledger.FormatObjectID(setup.StakingObject),
 		"secretHex": hex.EncodeToString(setup.Signer.Seed()), "readBlobIds": ids, "writeSizes": []int{0, 2<<20 + 3},
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
 	var out struct {
 		Read    map[string]string `json:"read"`
 		Written []struct {
@@ -103,7 +100,7 @@ func TestDevnetServesWalrusOnSui(t *testing.T) {
 			Sha256 string `json:"sha256"`
 		} `json:"written"`
 	}
-	must(t, json.Unmarshal(officialsdk.Run(t, ctx, "testdata/sdk_devnet.mjs", string(in)), &out))
+	must(t, json.Unmarshal(officialsdk.Run(t, 3*time.Minute, "testdata/sdk_devnet.mjs", string(in)), &out))
 	for id, name := range stored {
 		if out.Read[id] != shaHex(data[name]) {
 			t.Errorf("the SDK read walrusfs's %s (%s) as %s, want %s", name, id, out.Read[id], shaHex(data[name]))

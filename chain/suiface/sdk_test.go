@@ -55,7 +55,7 @@ func TestOfficialSDK(t *testing.T) {
 		"baseUrl": f.URL, "system": ledger.FormatObjectID(d.System), "staking": ledger.FormatObjectID(d.Staking),
 		"secretHex": hex.EncodeToString(f.Key.Seed()), "sizes": sizes, "goBlobId": stored.BlobID.String(),
 	})
-	raw := officialsdk.Run(t, ctx, "testdata/sdk_e2e.mjs", string(in))
+	raw := officialsdk.Run(t, 4*time.Minute, "testdata/sdk_e2e.mjs", string(in))
 	var out struct {
 		Address string `json:"address"`
 		Written []struct {

@@ -93,11 +93,14 @@ func Script(t testing.TB, path string) string {
 
 // Run runs the script at path (as Script takes it) under node with args and
 // returns its standard output; it fails the test with the script's standard
-// error when node exits non-zero.
-func Run(t testing.TB, ctx context.Context, path string, args ...string) []byte {
+// error when node exits non-zero or runs longer than timeout. The timeout
+// starts once the SDK is installed: a first npm install can take minutes.
+func Run(t testing.TB, timeout time.Duration, path string, args ...string) []byte {
 	t.Helper()
 	node := Node(t)
 	script := Script(t, path)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
 	cmd.Dir = filepath.Dir(script)
 	var stdout, stderr bytes.Buffer

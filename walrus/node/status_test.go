@@ -209,9 +209,7 @@ func TestBlobStatusOfficialSDK(t *testing.T) {
 	}
 	qs = append(qs, query{srv.URL, statusBlobID(unsupportedByte).String()})
 	in, _ := json.Marshal(qs)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	raw := officialsdk.Run(t, ctx, "testdata/sdk_blob_status.mjs", string(in))
+	raw := officialsdk.Run(t, 2*time.Minute, "testdata/sdk_blob_status.mjs", string(in))
 	var out []struct {
 		Status json.RawMessage `json:"status"`
 		Error  string          `json:"error"`

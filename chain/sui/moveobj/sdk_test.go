@@ -1,7 +1,6 @@
 package moveobj
 
 import (
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"math/big"
@@ -28,9 +27,7 @@ func runSDK(t *testing.T, req, resp any) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out := officialsdk.Run(t, ctx, "testdata/sdk.mjs", path)
+	out := officialsdk.Run(t, time.Minute, "testdata/sdk.mjs", path)
 	if err := json.Unmarshal(out, resp); err != nil {
 		t.Fatalf("SDK answer %s: %v", out, err)
 	}

@@ -2,7 +2,6 @@ package suikey
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/walrusfs/walrusfs/internal/officialsdk"
 	"github.com/walrusfs/walrusfs/internal/testvectors"
@@ -109,7 +109,7 @@ func TestPersonalMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	sig := k.SignPersonalMessage([]byte("hello"))
-	sdk := strings.TrimSpace(string(officialsdk.Run(t, context.Background(), "testdata/personal.mjs")))
+	sdk := strings.TrimSpace(string(officialsdk.Run(t, time.Minute, "testdata/personal.mjs")))
 	if got := base64.StdEncoding.EncodeToString(sig); got != sdk {
 		t.Fatalf("signature %s, the SDK's %s", got, sdk)
 	}

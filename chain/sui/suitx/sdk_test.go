@@ -2,7 +2,6 @@ package suitx
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -42,9 +41,7 @@ func runBuildScript(t *testing.T) []sdkCase {
 	t.Helper()
 	buildScriptOutput.Lock()
 	if buildScriptOutput.out == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		buildScriptOutput.out = officialsdk.Run(t, ctx, "testdata/build.mjs")
-		cancel()
+		buildScriptOutput.out = officialsdk.Run(t, 2*time.Minute, "testdata/build.mjs")
 	}
 	out := buildScriptOutput.out
 	buildScriptOutput.Unlock()

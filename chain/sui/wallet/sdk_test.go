@@ -2,7 +2,6 @@ package wallet
 
 import (
 	"bytes"
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"path/filepath"
@@ -31,9 +30,7 @@ func TestKeystoreMatchesOfficialSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out := officialsdk.Run(t, ctx, "testdata/sdk_keys.mjs", entries...)
+	out := officialsdk.Run(t, 2*time.Minute, "testdata/sdk_keys.mjs", entries...)
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for i, k := range ks.Keys {
 		var got struct{ Scheme, Secret, Address string }

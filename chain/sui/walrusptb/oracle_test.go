@@ -2,7 +2,6 @@ package walrusptb
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -177,10 +176,8 @@ func TestMatchesOfficialSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	var out struct{ Results []oracleResult }
-	if err := json.Unmarshal(officialsdk.Run(t, ctx, "testdata/build.mjs", string(arg)), &out); err != nil {
+	if err := json.Unmarshal(officialsdk.Run(t, time.Minute, "testdata/build.mjs", string(arg)), &out); err != nil {
 		t.Fatalf("script output: %v", err)
 	}
 	if len(out.Results) != len(cases) {
@@ -197,7 +194,7 @@ func TestMatchesOfficialSDK(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Fatalf("bytes differ from the official SDK's:\n%s", describeDiff(t, ctx, want, got))
+				t.Fatalf("bytes differ from the official SDK's:\n%s", describeDiff(t, want, got))
 			}
 			digest := suikey.TransactionDigest(got)
 			if d := base58.Encode(digest[:]); d != out.Results[i].Digest {
@@ -209,7 +206,7 @@ func TestMatchesOfficialSDK(t *testing.T) {
 
 // describeDiff shows where two transactions part: the first differing byte,
 // then the differing lines of both as the SDK parses them.
-func describeDiff(t *testing.T, ctx context.Context, want, got []byte) string {
+func describeDiff(t *testing.T, want, got []byte) string {
 	i := 0
 	for i < len(want) && i < len(got) && want[i] == got[i] {
 		i++
@@ -218,7 +215,7 @@ func describeDiff(t *testing.T, ctx context.Context, want, got []byte) string {
 	fmt.Fprintf(&b, "first difference at byte %d (SDK %d bytes, Go %d bytes)\n", i, len(want), len(got))
 	arg, _ := json.Marshal([]string{base64.StdEncoding.EncodeToString(want), base64.StdEncoding.EncodeToString(got)})
 	var docs []string
-	if err := json.Unmarshal(officialsdk.Run(t, ctx, "testdata/dump.mjs", string(arg)), &docs); err != nil || len(docs) != 2 {
+	if err := json.Unmarshal(officialsdk.Run(t, time.Minute, "testdata/dump.mjs", string(arg)), &docs); err != nil || len(docs) != 2 {
 		fmt.Fprintf(&b, "(no parsed view: %v)", err)
 		return b.String()
 	}
