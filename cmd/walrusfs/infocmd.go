@@ -11,6 +11,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/mountstatus"
 )
 
 func newInfoCmd(g *globals) *cobra.Command {
@@ -49,18 +50,18 @@ on Walrus on Sui, the wallet's address and balances.`,
 }
 
 type infoOutput struct {
-	Network        string        `json:"network"`
-	Epoch          uint32        `json:"epoch"`
-	EpochState     string        `json:"epochState,omitempty"`
-	EpochDuration  string        `json:"epochDuration,omitempty"`
-	NShards        int           `json:"nShards"`
-	MaxBlobSize    uint64        `json:"maxBlobSize"`
-	StoragePrice   *uint64       `json:"storagePricePerUnit,omitempty"` // FROST per MiB per epoch
-	WritePrice     *uint64       `json:"writePricePerUnit,omitempty"`   // FROST per MiB
-	MaxEpochsAhead uint32        `json:"maxEpochsAhead,omitempty"`
-	GasPrice       uint64        `json:"referenceGasPrice,omitempty"`
-	Nodes          []infoNode    `json:"nodes"`
-	Wallet         *walletStatus `json:"wallet,omitempty"`
+	Network        string              `json:"network"`
+	Epoch          uint32              `json:"epoch"`
+	EpochState     string              `json:"epochState,omitempty"`
+	EpochDuration  string              `json:"epochDuration,omitempty"`
+	NShards        int                 `json:"nShards"`
+	MaxBlobSize    uint64              `json:"maxBlobSize"`
+	StoragePrice   *uint64             `json:"storagePricePerUnit,omitempty"` // FROST per MiB per epoch
+	WritePrice     *uint64             `json:"writePricePerUnit,omitempty"`   // FROST per MiB
+	MaxEpochsAhead uint32              `json:"maxEpochsAhead,omitempty"`
+	GasPrice       uint64              `json:"referenceGasPrice,omitempty"`
+	Nodes          []infoNode          `json:"nodes"`
+	Wallet         *mountstatus.Wallet `json:"wallet,omitempty"`
 }
 
 type infoNode struct {
@@ -89,7 +90,7 @@ func networkInfo(ctx context.Context, nw *network) (*infoOutput, error) {
 		}
 		out.StoragePrice, out.WritePrice = &in.StoragePrice, &in.WritePrice
 		out.MaxEpochsAhead, out.GasPrice = in.MaxEpochsAhead, in.GasPrice
-		out.Wallet = walletOf(ctx, nw.sui)
+		out.Wallet = mountstatus.WalletOf(ctx, nw.sui)
 	}
 	for _, m := range com.Members {
 		out.Nodes = append(out.Nodes, infoNode{Name: m.Name, ID: ledger.FormatObjectID(m.ID), Address: m.Address, Shards: len(m.Shards)})

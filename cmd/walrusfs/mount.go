@@ -29,6 +29,7 @@ import (
 	walrusfs "github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
+	"github.com/walrusfs/walrusfs/mountstatus"
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
@@ -299,9 +300,13 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if err != nil {
 		return err
 	}
-	src := &statusSource{mount: dir, state: fsDir, kind: kind, since: time.Now(), meta: m, keys: keys, fs: fsys,
-		uploader: uploader, reader: reader, files: files, chain: ch, wallet: wallet}
-	stopStatus, err := serveStatus(ctx, src, log)
+	recipients := 0 // public
+	if keys.ring != nil {
+		recipients = len(keys.ring.Recipients)
+	}
+	src := mountstatus.NewSource(mountstatus.Config{Mount: dir, StateDir: fsDir, Kind: kind, Since: time.Now(), Recipients: recipients,
+		Meta: m, FS: fsys, Uploader: uploader, Reader: reader, Files: files, Chain: ch, Wallet: wallet, Renewer: renewer, Collector: collector})
+	stopStatus, err := mountstatus.Serve(ctx, src, log)
 	if err != nil {
 		_ = srv.Unmount()
 		return err
@@ -309,7 +314,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	defer stopStatus()
 	if o.metrics != "" {
 		reg := newRegistry()
-		registerMountMetrics(reg, src)
+		mountstatus.RegisterMetrics(reg, src)
 		lis, err := listen(ctx, o.metrics, 5*time.Second)
 		if err != nil {
 			_ = srv.Unmount()
@@ -344,7 +349,6 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 			collector.Run(upCtx, min(renewInterval, max(o.gcGrace/2, time.Second)))
 		}
 	}()
-	src.renewer, src.collector = renewer, collector
 	defer func() {
 		stopUploads()
 		<-uploadsDone
@@ -356,7 +360,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if o.snapshot == "" && !o.readOnly {
 		pub = &manifest.Publisher{Meta: m, Blobs: recordingBlobs{RecordingStorer: stored, reader: c}, Chain: ch, Owner: owner, Name: o.name, Epochs: o.epochs,
 			Settle: o.settle, Deletable: !o.permanent, KeepSnapshots: o.keepSnapshots, Seal: keys.seal(), Logger: log.With("component", "manifest")}
-		src.publisher = pub
+		src.SetPublisher(pub)
 		pubCtx, stopPub := context.WithCancel(context.Background())
 		pubDone := make(chan struct{})
 		go func() {
