@@ -156,7 +156,7 @@ func runDevnet(ctx context.Context, o devnetOptions, sizeSet bool, g *globals, l
 			return serve(lis, h, log, what).shutdown
 		},
 	})
-	if oe := (*devnet.OptionsError)(nil); errors.As(err, &oe) {
+	if errors.As(err, new(*devnet.OptionsError)) {
 		return usageError{err}
 	}
 	return err
