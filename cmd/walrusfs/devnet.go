@@ -5,34 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
-	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
-	"github.com/walrusfs/walrusfs/chain/sui/wallet"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/protocol/bls"
-	"github.com/walrusfs/walrusfs/walrus/api"
-	"github.com/walrusfs/walrusfs/walrus/netconfig"
-	"github.com/walrusfs/walrusfs/walrus/node"
-	"github.com/walrusfs/walrusfs/walrus/nodeclient"
-)
-
-// Files of a devnet directory.
-const (
-	networkFileName = "network.yaml"
-	pidFileName     = "pid"
+	"github.com/walrusfs/walrusfs/walrus/devnet"
 )
 
 type devnetOptions struct {
@@ -121,8 +106,8 @@ after --stop-grace, and closes the ledger.`,
 			if err != nil {
 				return err
 			}
-			fixed := cmd.Flags().Changed("nodes") || cmd.Flags().Changed("shards")
-			err = runDevnet(cmd.Context(), o, fixed, g, log, cmd.OutOrStdout())
+			sizeSet := cmd.Flags().Changed("nodes") || cmd.Flags().Changed("shards")
+			err = runDevnet(cmd.Context(), o, sizeSet, g, log, cmd.OutOrStdout())
 			if err != nil && errors.Is(err, context.Canceled) && cmd.Context().Err() != nil {
 				return nil // interrupted while starting
 			}
@@ -144,409 +129,70 @@ after --stop-grace, and closes the ledger.`,
 	return cmd
 }
 
-// devnetNode is one node of a devnet as the devnet runs it.
-type devnetNode struct {
-	index   int
-	name    string
-	dir     string
-	addr    string // API host:port, as the committee lists it
-	metrics string // metrics host:port
-	shards  int
-	proc    *child
-	member  chain.Node
-}
-
-func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log *slog.Logger, stdout io.Writer) error {
-	dir, err := filepath.Abs(o.dir)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("devnet: %w", err)
-	}
-	release, err := lockDir(filepath.Join(dir, ".devnet.lock"))
-	if errors.Is(err, errLocked) {
-		err = errors.New("another devnet is running on this directory")
-	}
-	if err != nil {
-		return fmt.Errorf("devnet %s: %w", dir, err)
-	}
-	defer release()
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("devnet: find this program to start the nodes: %w", err)
-	}
+// runDevnet runs the devnet of o, wiring package devnet to this program's
+// key files, HTTP servers and Sui face.
+func runDevnet(ctx context.Context, o devnetOptions, sizeSet bool, g *globals, log *slog.Logger, stdout io.Writer) error {
 	reg := newRegistry()
-	lopts := ledger.Options{Logger: log.With("component", "ledger"), Registerer: reg}
+	err := devnet.Run(ctx, devnet.Options{
+		Dir: o.dir, Nodes: o.nodes, Shards: o.shards, SizeSet: sizeSet,
+		BasePort: o.basePort, MetricsListen: o.metricsListen,
+		Restart: o.restart, StopGrace: o.stopGrace, StartTimeout: o.startTimeout,
+		TLS: o.tls, EpochDuration: o.epochDuration,
+		NodeFlags: g.childLogFlags(), Log: log, Summary: stdout,
+	}, devnet.Host{
+		Keys:           devnetKeys,
+		Sui:            devnetSui,
+		Registry:       reg,
+		MetricsHandler: metricsHandler(reg, log),
+		LockDir: func(path string) (func(), error) {
+			release, err := lockDir(path)
+			if errors.Is(err, errLocked) {
+				return nil, devnet.ErrLocked
+			}
+			return release, err
+		},
+		Listen: listen,
+		Serve: func(lis net.Listener, h http.Handler, what string) func(time.Duration) {
+			return serve(lis, h, log, what).shutdown
+		},
+	})
+	if errors.As(err, new(*devnet.OptionsError)) {
+		return usageError{err}
+	}
+	return err
+}
 
-	// Open the ledger, or create the network.
-	ledgerDir := filepath.Join(dir, "ledger")
-	var (
-		held    []net.Listener // free ports picked for the nodes of a new network
-		created bool
-	)
-	l, err := ledger.Open(ledgerDir, lopts)
-	if errors.Is(err, ledger.ErrNoLedger) {
-		l, held, err = createDevnet(dir, o, lopts, log)
-		created = true
-	}
-	if err != nil {
-		return fmt.Errorf("devnet %s: %w", dir, err)
-	}
-	defer l.Close()
-	defer closeAll(held)
-	// A network.yaml left by an earlier run names a ledger that is gone;
-	// the new one appears once this network is up.
-	networkFile := filepath.Join(dir, networkFileName)
-	if err := os.Remove(networkFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("devnet: %w", err)
-	}
+// devnetKeys are the devnet nodes' key files, as keys.go keeps them.
+var devnetKeys = devnet.Keys{
+	Read: func(nodeDir string) (*bls.PrivateKey, error) {
+		return readKeyFile(filepath.Join(nodeDir, keyFileName))
+	},
+	Write: func(nodeDir string, key *bls.PrivateKey) error {
+		return writeKeyFile(filepath.Join(nodeDir, keyFileName), key)
+	},
+	CreateTLS: func(nodeDir string) ([]byte, error) {
+		return createTLSKey(filepath.Join(nodeDir, tlsKeyFileName))
+	},
+	NodeAccount:   nodeAccount,
+	ClientAccount: devnetClientAccount,
+}
 
-	com, err := l.As(chain.Address{}).Committee(ctx)
-	if err != nil {
-		return fmt.Errorf("devnet: %w", err)
-	}
-	if !created && fixed && (len(com.Members) != o.nodes || com.NShards != o.shards) {
-		return usageError{fmt.Errorf("%s holds a network of %d nodes and %d shards: leave out --nodes and --shards, or use another --dir",
-			dir, len(com.Members), com.NShards)}
-	}
-	nodes, err := devnetNodes(dir, com)
-	if err != nil {
-		return err
-	}
-	if err := assignMetricsPorts(nodes, o.basePort); err != nil {
-		return err
-	}
-
-	// Serve the ledger, and its metrics.
-	ledgerAddr := "127.0.0.1:0"
-	if o.basePort > 0 {
-		ledgerAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(o.basePort))
-	}
-	lis, err := listen(ctx, ledgerAddr, 5*time.Second)
-	if err != nil {
-		return fmt.Errorf("devnet: serve the ledger: %w", err)
-	}
-	// A new admin token each run; "walrusfs devnet join|stake|leave" read
-	// it from the ledger's directory, which only this user can.
-	adminToken, err := ledger.NewAdminToken(filepath.Join(ledgerDir, ledger.AdminTokenFile))
-	if err != nil {
-		lis.Close()
-		return fmt.Errorf("devnet: %w", err)
-	}
-	ledgerSrv := serve(lis, ledger.NewHandler(l, ledger.HandlerOptions{AdminToken: adminToken}), log, "ledger")
-	defer ledgerSrv.shutdown(time.Second)
-	ledgerURL := "http://" + ledgerSrv.addr
-	if o.metricsListen != "" {
-		mlis, err := listen(ctx, o.metricsListen, 5*time.Second)
+// devnetSui is the devnet's Sui face and wallet, as devnetsui.go makes them.
+var devnetSui = devnet.Sui{
+	Grant: func(dir string) (ledger.Grant, error) {
+		key, err := devnetWalletKey(dir)
 		if err != nil {
-			return fmt.Errorf("devnet: serve metrics: %w", err)
+			return ledger.Grant{}, err
 		}
-		defer serve(mlis, metricsHandler(reg, log), log, "metrics").shutdown(time.Second)
-	}
-	faceAddr := "127.0.0.1:0"
-	if o.basePort > 0 {
-		faceAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(o.basePort+1+2*len(nodes)))
-	}
-	flis, err := listen(ctx, faceAddr, 5*time.Second)
-	if err != nil {
-		return fmt.Errorf("devnet: serve the Sui face: %w", err)
-	}
-	face, err := serveFace(flis, l, reg, log)
-	if err != nil {
-		return err
-	}
-	defer face.shutdown()
-	faceURL := "http://" + flis.Addr().String()
-	log.Info("ledger served", "url", ledgerURL, "sui", faceURL, "chain", l.ChainID(), "epoch", com.Epoch, "nodes", len(nodes), "n_shards", com.NShards, "created", created)
-
-	// Start the nodes; each child stops its process when childCtx ends.
-	closeAll(held)
-	held = nil
-	childCtx, stopChildren := context.WithCancel(ctx)
-	defer stopChildren()
-	var wg sync.WaitGroup
-	startNode := func(nd *devnetNode) {
-		args := append([]string{"node", "--dir", nd.dir, "--ledger", ledgerURL, "--listen", nd.addr, "--metrics-listen", nd.metrics,
-			"--shutdown-grace", (o.stopGrace * 8 / 10).String()}, g.childLogFlags()...)
-		nd.proc = &child{name: nd.name, exe: exe, args: args, pidFile: filepath.Join(nd.dir, pidFileName),
-			restart: o.restart, grace: o.stopGrace, log: log.With("node", nd.name)}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			nd.proc.supervise(childCtx)
-		}()
-	}
-	known := map[string]bool{}
-	for _, nd := range nodes {
-		known[nd.dir] = true
-		startNode(nd)
-	}
-	// Nodes that "walrusfs devnet join" adds are started as they appear.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		watchCandidates(childCtx, dir, known, func(nd *devnetNode) {
-			log.Info("starting a joining node", "node", nd.name, "addr", nd.addr, "metrics", nd.metrics)
-			startNode(nd)
-		})
-	}()
-	stop := func() {
-		stopChildren()
-		wg.Wait()
-		log.Info("nodes stopped")
-	}
-
-	if err := waitHealthy(ctx, nodes, o.startTimeout, log); err != nil {
-		stop()
-		return err
-	}
-	files, err := writeDevnetWallet(dir, l, faceURL)
-	if err != nil {
-		log.Error("cannot write the Walrus client configuration", "dir", dir, "err", err)
-		stop()
-		return fmt.Errorf("devnet: %w", err)
-	}
-	netcfg := &netconfig.Network{Ledger: ledgerURL, NShards: com.NShards, Account: devnetClientAccount(l.ChainID()), ChainID: l.ChainID(),
-		WalrusConfig: files.ClientConfig}
-	if err := netcfg.Write(networkFile); err != nil {
-		log.Error("cannot write the network configuration", "path", networkFile, "err", err)
-		stop()
-		return fmt.Errorf("devnet: %w", err)
-	}
-	printSummary(stdout, dir, networkFile, ledgerURL, faceURL, files, o.metricsListen, com, nodes, created)
-	log.Info("devnet up", "network", networkFile)
-
-	<-ctx.Done()
-	log.Info("stopping the devnet")
-	stop()
-	return nil
-}
-
-// createDevnet makes the keys of a new network and its ledger. Unless
-// basePort is set, the nodes' ports are picked free and stay bound, by the
-// returned listeners, until the nodes start.
-func createDevnet(dir string, o devnetOptions, lopts ledger.Options, log *slog.Logger) (*ledger.Ledger, []net.Listener, error) {
-	shards, err := ledger.AssignShards(o.shards, o.nodes)
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	var held []net.Listener
-	fail := func(err error) (*ledger.Ledger, []net.Listener, error) {
-		closeAll(held)
-		return nil, nil, err
-	}
-	var regs []ledger.NodeRegistration
-	for i := range o.nodes {
-		name := fmt.Sprintf("node-%d", i)
-		nodeDir := filepath.Join(dir, name)
-		if _, err := os.Stat(filepath.Join(nodeDir, "store")); err == nil {
-			return fail(fmt.Errorf("%s holds a node's store but there is no ledger; use an empty directory", nodeDir))
-		}
-		if err := os.MkdirAll(nodeDir, 0o700); err != nil {
-			return fail(err)
-		}
-		// A key left by a creation that stopped before the ledger was
-		// written is reused.
-		keyPath := filepath.Join(nodeDir, keyFileName)
-		key, err := readKeyFile(keyPath)
-		if errors.Is(err, fs.ErrNotExist) {
-			if key, err = bls.GenerateKey(nil); err == nil {
-				err = writeKeyFile(keyPath, key)
-			}
-		}
+		return ledger.Grant{Owner: key.Address(), SUI: devnetGrantSUI, WAL: devnetGrantWAL}, nil
+	},
+	Serve: func(lis net.Listener, l *ledger.Ledger, reg prometheus.Registerer, log *slog.Logger) (func(), error) {
+		face, err := serveFace(lis, l, reg, log)
 		if err != nil {
-			return fail(fmt.Errorf("%s: %w", name, err))
+			return nil, err
 		}
-		var addr string
-		if o.basePort > 0 {
-			addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(o.basePort+1+i))
-		} else {
-			lis, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				return fail(fmt.Errorf("pick a port for %s: %w", name, err))
-			}
-			held = append(held, lis)
-			addr = lis.Addr().String()
-		}
-		pk := key.PublicKey()
-		info := chain.Node{Name: name, Address: addr, Shards: shards[i]}
-		if o.tls {
-			if info.NetworkPublicKey, err = createTLSKey(filepath.Join(dir, name, tlsKeyFileName)); err != nil {
-				return fail(fmt.Errorf("%s: %w", name, err))
-			}
-		}
-		regs = append(regs, ledger.NewNodeRegistration(key, info, nodeAccount(pk), 0))
-	}
-	wkey, err := devnetWalletKey(dir)
-	if err != nil {
-		return fail(err)
-	}
-	g := ledger.Genesis{NShards: o.shards, Nodes: regs, EpochDuration: o.epochDuration, Sui: &ledger.SuiGenesis{
-		Grants: []ledger.Grant{{Owner: wkey.Address(), SUI: devnetGrantSUI, WAL: devnetGrantWAL}},
-	}}
-	l, err := ledger.Create(filepath.Join(dir, "ledger"), g, lopts)
-	if err != nil {
-		return fail(err)
-	}
-	log.Info("created a network", "dir", dir, "nodes", o.nodes, "n_shards", o.shards)
-	return l, held, nil
-}
-
-// devnetNodes lists the committee's members as devnet nodes, each with the
-// DIR/node-I that holds its key (after a node left, member I need not be
-// node I).
-func devnetNodes(dir string, com *chain.Committee) ([]*devnetNode, error) {
-	dirs, err := filepath.Glob(filepath.Join(dir, "node-*"))
-	if err != nil {
-		return nil, err
-	}
-	byKey := map[bls.PublicKey]string{}
-	for _, d := range dirs {
-		if key, err := readKeyFile(filepath.Join(d, keyFileName)); err == nil {
-			byKey[key.PublicKey()] = d
-		}
-	}
-	var out []*devnetNode
-	members := map[string]bool{}
-	for i, m := range com.Members {
-		nodeDir, ok := byKey[m.PublicKey]
-		if !ok {
-			return nil, fmt.Errorf("devnet: no DIR/node-*/key in %s holds the key of member %d (%s) of the committee", dir, i, m.Name)
-		}
-		members[nodeDir] = true
-		out = append(out, &devnetNode{index: i, name: filepath.Base(nodeDir), dir: nodeDir, addr: m.Address, shards: len(m.Shards), member: m})
-	}
-	return append(out, devnetCandidates(dir, members)...), nil
-}
-
-// candidateAddressFile, in DIR/node-I, marks a node that joined with
-// "walrusfs devnet join": it holds the address the node registered, and the
-// devnet runs the node whether the committee has elected it yet or not.
-const candidateAddressFile = "address"
-
-// devnetCandidates lists the joined nodes whose directories are not in
-// known.
-func devnetCandidates(dir string, known map[string]bool) []*devnetNode {
-	dirs, _ := filepath.Glob(filepath.Join(dir, "node-*"))
-	var out []*devnetNode
-	for _, d := range dirs {
-		if known[d] {
-			continue
-		}
-		addr, err := os.ReadFile(filepath.Join(d, candidateAddressFile))
-		if err != nil {
-			continue
-		}
-		key, err := readKeyFile(filepath.Join(d, keyFileName))
-		if err != nil {
-			continue
-		}
-		a := strings.TrimSpace(string(addr))
-		out = append(out, &devnetNode{index: -1, name: filepath.Base(d), dir: d, addr: a,
-			member: chain.Node{ID: ledger.NodeID(key.PublicKey()), Name: filepath.Base(d), Address: a, PublicKey: key.PublicKey()}})
-	}
-	return out
-}
-
-// watchCandidates starts, through start, every joined node that appears in
-// dir, until ctx ends.
-func watchCandidates(ctx context.Context, dir string, known map[string]bool, start func(*devnetNode)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(500 * time.Millisecond):
-		}
-		for _, nd := range devnetCandidates(dir, known) {
-			known[nd.dir] = true
-			if err := assignMetricsPorts([]*devnetNode{nd}, 0); err != nil {
-				continue
-			}
-			start(nd)
-		}
-	}
-}
-
-// assignMetricsPorts gives every node a metrics port: P+1+N+I with a base
-// port, else a free one.
-func assignMetricsPorts(nodes []*devnetNode, basePort int) error {
-	for i, nd := range nodes {
-		if basePort > 0 {
-			nd.metrics = net.JoinHostPort("127.0.0.1", strconv.Itoa(basePort+1+len(nodes)+i))
-			continue
-		}
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("devnet: pick a metrics port: %w", err)
-		}
-		nd.metrics = lis.Addr().String()
-		lis.Close()
-	}
-	return nil
-}
-
-func closeAll(ls []net.Listener) {
-	for _, l := range ls {
-		l.Close()
-	}
-}
-
-// waitHealthy waits until every node answers GET /v1/health, or timeout
-// passes (then it logs the nodes still down and returns nil: a network
-// works with up to a third of its shards down).
-func waitHealthy(ctx context.Context, nodes []*devnetNode, timeout time.Duration, log *slog.Logger) error {
-	pool := nodeclient.NewPool(&http.Client{Timeout: 2 * time.Second})
-	deadline := time.Now().Add(timeout)
-	pending := append([]*devnetNode(nil), nodes...)
-	for len(pending) > 0 {
-		var still []*devnetNode
-		for _, nd := range pending {
-			if !healthy(ctx, pool.Get(nd.member)) {
-				still = append(still, nd)
-			}
-		}
-		pending = still
-		if len(pending) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			for _, nd := range pending {
-				log.Error("node not healthy; going on without it", "node", nd.name, "addr", nd.addr, "waited", timeout)
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return nil
-}
-
-func healthy(ctx context.Context, c *nodeclient.Client) bool {
-	_, err := nodeclient.Status[node.Health](ctx, c, api.HealthPath)
-	return err == nil
-}
-
-func printSummary(w io.Writer, dir, networkFile, ledgerURL, faceURL string, files wallet.DevnetFiles, metrics string, com *chain.Committee, nodes []*devnetNode, created bool) {
-	verb := "reopened"
-	if created {
-		verb = "created"
-	}
-	fmt.Fprintf(w, "walrusfs devnet: %d nodes, %d shards (f = %d), epoch %d, %s in %s\n",
-		len(nodes), com.NShards, encoding.MaxFaulty(com.NShards), com.Epoch, verb, dir)
-	fmt.Fprintf(w, "  ledger   %s\n", ledgerURL)
-	if metrics != "" {
-		fmt.Fprintf(w, "  metrics  http://%s/metrics\n", metrics)
-	}
-	fmt.Fprintf(w, "  network  %s\n", networkFile)
-	fmt.Fprintf(w, "  sui      %s (Sui gRPC v2 and gRPC-Web)\n", faceURL)
-	fmt.Fprintf(w, "  config   %s (context %q; wallet %s)\n", files.ClientConfig, devnetContext, files.Wallet)
-	for _, nd := range nodes {
-		fmt.Fprintf(w, "  %-8s http://%s  %3d shards  pid %-7d metrics http://%s/metrics\n", nd.name, nd.addr, nd.shards, nd.proc.currentPID(), nd.metrics)
-	}
-	fmt.Fprintf(w, "Try: walrusfs store --config %s FILE\n", files.ClientConfig)
-	fmt.Fprintf(w, "Stop with Ctrl-C (SIGINT) or SIGTERM.\n")
+		return face.shutdown, nil
+	},
+	WriteWallet: writeDevnetWallet,
+	Context:     devnetContext,
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/walrus/devnet"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
 )
 
@@ -37,7 +37,7 @@ type devnetAdmin struct {
 }
 
 func openDevnetAdmin(ctx context.Context, dir string) (*devnetAdmin, error) {
-	cfg, err := netconfig.Load(filepath.Join(dir, networkFileName))
+	cfg, err := netconfig.Load(filepath.Join(dir, devnet.NetworkFile))
 	if err != nil {
 		return nil, fmt.Errorf("is the devnet running? %w", err)
 	}
@@ -229,7 +229,7 @@ at once.`,
 					}
 				}
 				// The devnet starts the node once the address file appears.
-				if err := os.WriteFile(filepath.Join(nd.dir, candidateAddressFile), []byte(nd.addr+"\n"), 0o600); err != nil {
+				if err := os.WriteFile(filepath.Join(nd.dir, devnet.CandidateAddressFile), []byte(nd.addr+"\n"), 0o600); err != nil {
 					return fmt.Errorf("devnet join: %w", err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s registered at %s with stake %d FROST\n", name, nd.addr, stake)
@@ -237,7 +237,7 @@ at once.`,
 					return nil
 				}
 				member := chain.Node{ID: ledger.NodeID(nd.key.PublicKey()), Name: name, Address: nd.addr, PublicKey: nd.key.PublicKey()}
-				if err := waitHealthy(ctx, []*devnetNode{{name: name, addr: nd.addr, member: member}}, time.Minute, slog.New(slog.DiscardHandler)); err != nil {
+				if err := devnet.WaitHealthy(ctx, member, time.Minute); err != nil {
 					return err
 				}
 				return a.advance(ctx, cmd)

@@ -1,4 +1,4 @@
-package main
+package devnet
 
 import (
 	"context"
@@ -16,17 +16,17 @@ import (
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
 )
 
-// Restart delays of a child that died: doubling from the first to the last,
-// back to the first after a run of stableRun.
+// Restart delays of a node process that died: doubling from the first to
+// the last, back to the first after a run of stableRun.
 const (
 	firstRestartDelay = time.Second
 	lastRestartDelay  = 30 * time.Second
 	stableRun         = time.Minute
 )
 
-// child is a node process that the devnet runs, and restarts when it dies.
-type child struct {
-	name    string
+// nodeProcess is a node process that the devnet runs, and restarts when it
+// dies.
+type nodeProcess struct {
 	exe     string
 	args    []string
 	pidFile string // holds the process ID while the process runs
@@ -38,45 +38,46 @@ type child struct {
 	pid int
 }
 
-func (c *child) currentPID() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pid
+// currentPID is the running process's ID, or 0.
+func (p *nodeProcess) currentPID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pid
 }
 
-func (c *child) setPID(pid int) {
-	c.mu.Lock()
-	c.pid = pid
-	c.mu.Unlock()
+func (p *nodeProcess) setPID(pid int) {
+	p.mu.Lock()
+	p.pid = pid
+	p.mu.Unlock()
 	if pid == 0 {
-		if err := os.Remove(c.pidFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			c.log.Warn("cannot remove pid file", "path", c.pidFile, "err", err)
+		if err := os.Remove(p.pidFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			p.log.Warn("cannot remove pid file", "path", p.pidFile, "err", err)
 		}
 		return
 	}
-	if err := netconfig.WriteFileAtomic(c.pidFile, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
-		c.log.Warn("cannot write pid file", "path", c.pidFile, "err", err)
+	if err := netconfig.WriteFileAtomic(p.pidFile, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		p.log.Warn("cannot write pid file", "path", p.pidFile, "err", err)
 	}
 }
 
 // supervise runs the process until ctx ends, then stops it: SIGTERM, and
 // SIGKILL after the grace period.
-func (c *child) supervise(ctx context.Context) {
+func (p *nodeProcess) supervise(ctx context.Context) {
 	// The kernel sends a child its parent-death signal when the thread that
 	// started it exits, so the starting thread stays this goroutine's.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	delay := firstRestartDelay
 	for ctx.Err() == nil {
-		cmd := exec.Command(c.exe, c.args...)
+		cmd := exec.Command(p.exe, p.args...)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		cmd.SysProcAttr = childSysProcAttr()
 		started := time.Now()
 		if err := cmd.Start(); err != nil {
-			c.log.Error("cannot start node", "err", err)
+			p.log.Error("cannot start node", "err", err)
 		} else {
-			c.setPID(cmd.Process.Pid)
-			c.log.Info("node process started", "pid", cmd.Process.Pid)
+			p.setPID(cmd.Process.Pid)
+			p.log.Info("node process started", "pid", cmd.Process.Pid)
 			exited := make(chan struct{})
 			go func() {
 				_ = cmd.Wait()
@@ -85,26 +86,26 @@ func (c *child) supervise(ctx context.Context) {
 			select {
 			case <-exited:
 			case <-ctx.Done():
-				c.stop(cmd, exited)
-				c.setPID(0)
+				p.stop(cmd, exited)
+				p.setPID(0)
 				return
 			}
-			c.setPID(0)
+			p.setPID(0)
 			if ctx.Err() != nil {
 				// It got the terminal's SIGINT too, and beat us to it.
-				c.log.Info("node process stopped", "pid", cmd.Process.Pid, "status", cmd.ProcessState.String())
+				p.log.Info("node process stopped", "pid", cmd.Process.Pid, "status", cmd.ProcessState.String())
 				return
 			}
-			c.log.Error("node process died", "pid", cmd.Process.Pid, "status", cmd.ProcessState.String(), "ran", time.Since(started).Round(time.Millisecond))
+			p.log.Error("node process died", "pid", cmd.Process.Pid, "status", cmd.ProcessState.String(), "ran", time.Since(started).Round(time.Millisecond))
 		}
-		if !c.restart {
-			c.log.Warn("node not restarted (--restart=false)")
+		if !p.restart {
+			p.log.Warn("node not restarted (--restart=false)")
 			return
 		}
 		if time.Since(started) >= stableRun {
 			delay = firstRestartDelay
 		}
-		c.log.Info("restarting node", "in", delay)
+		p.log.Info("restarting node", "in", delay)
 		select {
 		case <-ctx.Done():
 			return
@@ -116,18 +117,18 @@ func (c *child) supervise(ctx context.Context) {
 
 // stop sends the process SIGTERM and kills it if it has not exited after
 // the grace period.
-func (c *child) stop(cmd *exec.Cmd, exited <-chan struct{}) {
+func (p *nodeProcess) stop(cmd *exec.Cmd, exited <-chan struct{}) {
 	pid := cmd.Process.Pid
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		c.log.Warn("cannot signal node", "pid", pid, "err", err)
+		p.log.Warn("cannot signal node", "pid", pid, "err", err)
 	}
-	t := time.NewTimer(c.grace)
+	t := time.NewTimer(p.grace)
 	defer t.Stop()
 	select {
 	case <-exited:
-		c.log.Info("node process stopped", "pid", pid, "status", cmd.ProcessState.String())
+		p.log.Info("node process stopped", "pid", pid, "status", cmd.ProcessState.String())
 	case <-t.C:
-		c.log.Warn("node did not stop in time; killing it", "pid", pid, "grace", c.grace)
+		p.log.Warn("node did not stop in time; killing it", "pid", pid, "grace", p.grace)
 		_ = cmd.Process.Kill()
 		<-exited
 	}
