@@ -28,6 +28,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
+	"github.com/walrusfs/walrusfs/crypt/mountkeys"
 	walrusfs "github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/fs/manifest"
 	"github.com/walrusfs/walrusfs/fs/meta"
@@ -151,7 +152,7 @@ type statusSource struct {
 	wallet             *sui.Client // nil off Sui
 	renewer            *cache.Renewer
 	collector          *cache.Collector
-	keys               mountKeys
+	keys               mountkeys.Keys
 
 	// The local copies' count and size, from a walk of the data
 	// directory at most once per localEvery (status --watch asks often).
@@ -200,8 +201,8 @@ func (s *statusSource) status(ctx context.Context) mountStatus {
 		st.Collect = &c
 	}
 	st.Encryption = "public"
-	if s.keys.ring != nil {
-		st.Encryption, st.Recipients = "private", len(s.keys.ring.Recipients)
+	if s.keys.Ring() != nil {
+		st.Encryption, st.Recipients = "private", len(s.keys.Ring().Recipients)
 		st.PublicFiles, _ = s.meta.PublicFiles()
 	}
 	st.Lost, st.LostFiles, _ = s.meta.Book().Lost(lostShown)
