@@ -27,6 +27,7 @@ import (
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
 	"github.com/walrusfs/walrusfs/walrus/node"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
+	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
 
 // Files of a devnet directory.
@@ -307,7 +308,7 @@ func runDevnet(ctx context.Context, o devnetOptions, fixed bool, g *globals, log
 		stop()
 		return fmt.Errorf("devnet: %w", err)
 	}
-	netcfg := &netconfig.Network{Ledger: ledgerURL, NShards: com.NShards, Account: devnetClientAccount(l.ChainID()), ChainID: l.ChainID(),
+	netcfg := &netconfig.Network{Ledger: ledgerURL, NShards: com.NShards, Account: nodekeys.DevnetClientAccount(l.ChainID()), ChainID: l.ChainID(),
 		WalrusConfig: files.ClientConfig}
 	if err := netcfg.Write(networkFile); err != nil {
 		log.Error("cannot write the network configuration", "path", networkFile, "err", err)
@@ -348,11 +349,11 @@ func createDevnet(dir string, o devnetOptions, lopts ledger.Options, log *slog.L
 		}
 		// A key left by a creation that stopped before the ledger was
 		// written is reused.
-		keyPath := filepath.Join(nodeDir, keyFileName)
-		key, err := readKeyFile(keyPath)
+		keyPath := filepath.Join(nodeDir, nodekeys.KeyFileName)
+		key, err := nodekeys.ReadKeyFile(keyPath)
 		if errors.Is(err, fs.ErrNotExist) {
 			if key, err = bls.GenerateKey(nil); err == nil {
-				err = writeKeyFile(keyPath, key)
+				err = nodekeys.WriteKeyFile(keyPath, key)
 			}
 		}
 		if err != nil {
@@ -372,11 +373,11 @@ func createDevnet(dir string, o devnetOptions, lopts ledger.Options, log *slog.L
 		pk := key.PublicKey()
 		info := chain.Node{Name: name, Address: addr, Shards: shards[i]}
 		if o.tls {
-			if info.NetworkPublicKey, err = createTLSKey(filepath.Join(dir, name, tlsKeyFileName)); err != nil {
+			if info.NetworkPublicKey, err = nodekeys.CreateTLSKey(filepath.Join(dir, name, nodekeys.TLSKeyFileName)); err != nil {
 				return fail(fmt.Errorf("%s: %w", name, err))
 			}
 		}
-		regs = append(regs, ledger.NewNodeRegistration(key, info, nodeAccount(pk), 0))
+		regs = append(regs, ledger.NewNodeRegistration(key, info, nodekeys.NodeAccount(pk), 0))
 	}
 	wkey, err := devnetWalletKey(dir)
 	if err != nil {
@@ -403,7 +404,7 @@ func devnetNodes(dir string, com *chain.Committee) ([]*devnetNode, error) {
 	}
 	byKey := map[bls.PublicKey]string{}
 	for _, d := range dirs {
-		if key, err := readKeyFile(filepath.Join(d, keyFileName)); err == nil {
+		if key, err := nodekeys.ReadKeyFile(filepath.Join(d, nodekeys.KeyFileName)); err == nil {
 			byKey[key.PublicKey()] = d
 		}
 	}
@@ -438,7 +439,7 @@ func devnetCandidates(dir string, known map[string]bool) []*devnetNode {
 		if err != nil {
 			continue
 		}
-		key, err := readKeyFile(filepath.Join(d, keyFileName))
+		key, err := nodekeys.ReadKeyFile(filepath.Join(d, nodekeys.KeyFileName))
 		if err != nil {
 			continue
 		}
