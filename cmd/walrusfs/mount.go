@@ -565,17 +565,17 @@ func openMountNetwork(ctx context.Context, o *mountOptions, log *slog.Logger) (_
 		log.Info("embedded network up", "dir", netDir, "nodes", embeddedNodes, "shards", embeddedShards)
 		return nw, nil
 	}
-	conn, err := connect(ctx, o.net, log)
+	conn, err := connectNetwork(ctx, o.net, log)
 	if err != nil {
 		return nil, err
 	}
 	nw.closers = append(nw.closers, func() { conn.Close() })
-	nw.owner = conn.owner
-	nw.chain, nw.kind = conn.chain, conn.what
+	nw.owner = conn.Owner
+	nw.chain, nw.kind = conn.Chain, conn.What
 	nw.client = client.New(nw.chain, client.Options{Logger: log.With("component", "client")})
-	nw.nShards = conn.committee.NShards
-	nw.fsDir = filepath.Join(o.state, "fs", conn.id)
-	nw.wallet = conn.sui
+	nw.nShards = conn.Committee.NShards
+	nw.fsDir = filepath.Join(o.state, "fs", conn.ID)
+	nw.wallet = conn.Sui
 	if nw.wallet == nil {
 		return nw, nil
 	}
