@@ -14,6 +14,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/connect"
 )
 
 // The wallet's blob objects, as the walrus CLI's list-blobs, extend and
@@ -51,10 +52,10 @@ func newBlobOutput(b chain.Blob, epoch chain.Epoch) blobOutput {
 }
 
 // ownedBlobs lists the wallet's blob objects, if the chain can.
-func ownedBlobs(ctx context.Context, nw *network) ([]chain.Blob, error) {
-	l, ok := nw.chain.(chain.BlobLister)
+func ownedBlobs(ctx context.Context, nw *connect.Network) ([]chain.Blob, error) {
+	l, ok := nw.Chain.(chain.BlobLister)
 	if !ok {
-		return nil, fmt.Errorf("%s cannot list the account's blob objects; use --config (Walrus on Sui, or a devnet's client_config.yaml)", nw.what)
+		return nil, fmt.Errorf("%s cannot list the account's blob objects; use --config (Walrus on Sui, or a devnet's client_config.yaml)", nw.What)
 	}
 	return l.OwnedBlobs(ctx)
 }
@@ -75,7 +76,7 @@ size, whether it is certified and deletable, the epoch its storage ends
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return onNetwork(cmd, g, netFlags, time.Minute, func(ctx context.Context, nw *network) error {
+			return onNetwork(cmd, g, netFlags, time.Minute, func(ctx context.Context, nw *connect.Network) error {
 				blobs, err := ownedBlobs(ctx, nw)
 				if err != nil {
 					return err
@@ -85,7 +86,7 @@ size, whether it is certified and deletable, the epoch its storage ends
 					fmt.Fprintf(out, "%-44s %10s  %-9s %-9s %-9s %s\n", "BLOB ID", "SIZE", "CERTIFIED", "DELETABLE", "END EPOCH", "OBJECT ID")
 				}
 				for _, b := range blobs {
-					o := newBlobOutput(b, nw.committee.Epoch)
+					o := newBlobOutput(b, nw.Committee.Epoch)
 					if o.Expired && !includeExpired {
 						continue
 					}
@@ -115,13 +116,13 @@ func yesNo(b bool) string {
 // targetBlobs resolves a command's argument: a blob object ID (0x…) names
 // that object; a blob ID names every live object of it the wallet owns that
 // keep selects.
-func targetBlobs(ctx context.Context, nw *network, arg string, keep func(chain.Blob) bool) ([]chain.Blob, error) {
+func targetBlobs(ctx context.Context, nw *connect.Network, arg string, keep func(chain.Blob) bool) ([]chain.Blob, error) {
 	if strings.HasPrefix(arg, "0x") {
 		id, err := ledger.ParseObjectID(arg)
 		if err != nil {
 			return nil, usageError{fmt.Errorf("%q: %w", arg, err)}
 		}
-		b, err := nw.chain.Blob(ctx, id)
+		b, err := nw.Chain.Blob(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +138,7 @@ func targetBlobs(ctx context.Context, nw *network, arg string, keep func(chain.B
 	}
 	var out []chain.Blob
 	for _, b := range all {
-		if b.BlobID == blobID && b.Storage.EndEpoch > nw.committee.Epoch && keep(b) {
+		if b.BlobID == blobID && b.Storage.EndEpoch > nw.Committee.Epoch && keep(b) {
 			out = append(out, b)
 		}
 	}
@@ -164,14 +165,14 @@ object of it that the wallet owns. Prints each object's new end epoch.`,
 			if epochs == 0 {
 				return usageError{errors.New("--epochs must be at least 1")}
 			}
-			return onNetwork(cmd, g, netFlags, 2*time.Minute, func(ctx context.Context, nw *network) error {
+			return onNetwork(cmd, g, netFlags, 2*time.Minute, func(ctx context.Context, nw *connect.Network) error {
 				blobs, err := targetBlobs(ctx, nw, args[0], func(b chain.Blob) bool { return b.CertifiedEpoch != nil })
 				if err != nil {
 					return err
 				}
 				before := spent(nw)
 				for _, b := range blobs {
-					ext, err := nw.chain.ExtendBlob(ctx, b.ID, epochs)
+					ext, err := nw.Chain.ExtendBlob(ctx, b.ID, epochs)
 					if err != nil {
 						return fmt.Errorf("extend %s: %w", ledger.FormatObjectID(b.ID), err)
 					}
@@ -199,14 +200,14 @@ it lives, someone else's included).`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return onNetwork(cmd, g, netFlags, 2*time.Minute, func(ctx context.Context, nw *network) error {
+			return onNetwork(cmd, g, netFlags, 2*time.Minute, func(ctx context.Context, nw *connect.Network) error {
 				blobs, err := targetBlobs(ctx, nw, args[0], func(b chain.Blob) bool { return b.Deletable })
 				if err != nil {
 					return err
 				}
 				before := spent(nw)
 				for _, b := range blobs {
-					if _, err := nw.chain.DeleteBlob(ctx, b.ID); err != nil {
+					if _, err := nw.Chain.DeleteBlob(ctx, b.ID); err != nil {
 						return fmt.Errorf("delete %s: %w", ledger.FormatObjectID(b.ID), err)
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "%s  %s  deleted\n", b.BlobID, ledger.FormatObjectID(b.ID))
@@ -220,18 +221,18 @@ it lives, someone else's included).`,
 	return cmd
 }
 
-func spent(nw *network) sui.Spending {
-	if nw.sui == nil {
+func spent(nw *connect.Network) sui.Spending {
+	if nw.Sui == nil {
 		return sui.Spending{}
 	}
-	return nw.sui.Spent()
+	return nw.Sui.Spent()
 }
 
 // printCost prints what a command's transactions cost, on Sui.
-func printCost(w io.Writer, nw *network, before sui.Spending) {
-	if nw.sui == nil {
+func printCost(w io.Writer, nw *connect.Network, before sui.Spending) {
+	if nw.Sui == nil {
 		return
 	}
-	now := nw.sui.Spent()
+	now := nw.Sui.Spent()
 	fmt.Fprintf(w, "walrusfs: cost %s (storage and writes) and %s (gas)\n", sui.FormatWAL(now.WAL-before.WAL), sui.FormatSUI(now.SUI-before.SUI))
 }

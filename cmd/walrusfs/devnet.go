@@ -18,6 +18,7 @@ import (
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/walrus/devnet"
+	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
 
 type devnetOptions struct {
@@ -162,19 +163,19 @@ func runDevnet(ctx context.Context, o devnetOptions, sizeSet bool, g *globals, l
 	return err
 }
 
-// devnetKeys are the devnet nodes' key files, as keys.go keeps them.
+// devnetKeys are the devnet nodes' key files, as nodekeys keeps them.
 var devnetKeys = devnet.Keys{
 	Read: func(nodeDir string) (*bls.PrivateKey, error) {
-		return readKeyFile(filepath.Join(nodeDir, keyFileName))
+		return nodekeys.ReadKeyFile(filepath.Join(nodeDir, nodekeys.KeyFileName))
 	},
 	Write: func(nodeDir string, key *bls.PrivateKey) error {
-		return writeKeyFile(filepath.Join(nodeDir, keyFileName), key)
+		return nodekeys.WriteKeyFile(filepath.Join(nodeDir, nodekeys.KeyFileName), key)
 	},
 	CreateTLS: func(nodeDir string) ([]byte, error) {
-		return createTLSKey(filepath.Join(nodeDir, tlsKeyFileName))
+		return nodekeys.CreateTLSKey(filepath.Join(nodeDir, nodekeys.TLSKeyFileName))
 	},
-	NodeAccount:   nodeAccount,
-	ClientAccount: devnetClientAccount,
+	NodeAccount:   nodekeys.NodeAccount,
+	ClientAccount: nodekeys.DevnetClientAccount,
 }
 
 // devnetSui is the devnet's Sui face and wallet, as devnetsui.go makes them.

@@ -19,6 +19,7 @@ import (
 	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/walrus/devnet"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
+	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
 
 // The devnet's staking verbs stand in for Walrus's staking with WAL: they
@@ -83,7 +84,7 @@ func (a *devnetAdmin) advance(ctx context.Context, cmd *cobra.Command) error {
 
 // nodeKey reads DIR/node-I's key.
 func (a *devnetAdmin) nodeKey(node int) (*bls.PrivateKey, error) {
-	key, err := readKeyFile(filepath.Join(a.dir, fmt.Sprintf("node-%d", node), keyFileName))
+	key, err := nodekeys.ReadKeyFile(filepath.Join(a.dir, fmt.Sprintf("node-%d", node), nodekeys.KeyFileName))
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--node %d: %w", node, err)}
 	}
@@ -118,7 +119,7 @@ The node process keeps running until the devnet stops.`,
 				if err != nil {
 					return err
 				}
-				i, err := findMember(a.com, key.PublicKey())
+				i, err := nodekeys.FindMember(a.com, key.PublicKey())
 				if err != nil {
 					return usageError{fmt.Errorf("--node %d: %w", node, err)}
 				}
@@ -165,7 +166,7 @@ committee. With --now (the default) the epoch changes at once.`,
 					return err
 				}
 				id := ledger.NodeID(key.PublicKey())
-				if i, err := findMember(a.com, key.PublicKey()); err == nil {
+				if i, err := nodekeys.FindMember(a.com, key.PublicKey()); err == nil {
 					id = a.com.Members[i].ID
 				}
 				if err := a.admin.SetStake(ctx, id, stake, nil); err != nil {
@@ -219,7 +220,7 @@ at once.`,
 					if err != nil {
 						return fmt.Errorf("devnet join: %w", err)
 					}
-					reg := ledger.NewNodeRegistration(nd.key, chain.Node{Name: name, Address: nd.addr}, nodeAccount(nd.key.PublicKey()), com.Epoch)
+					reg := ledger.NewNodeRegistration(nd.key, chain.Node{Name: name, Address: nd.addr}, nodekeys.NodeAccount(nd.key.PublicKey()), com.Epoch)
 					err = a.admin.SetStake(ctx, ledger.NodeID(nd.key.PublicKey()), stake, &reg)
 					if err == nil {
 						break
@@ -270,7 +271,7 @@ func (a *devnetAdmin) createNode() (string, *newNode, error) {
 		}
 		key, err := bls.GenerateKey(nil)
 		if err == nil {
-			err = writeKeyFile(filepath.Join(d, keyFileName), key)
+			err = nodekeys.WriteKeyFile(filepath.Join(d, nodekeys.KeyFileName), key)
 		}
 		if err != nil {
 			return "", nil, err

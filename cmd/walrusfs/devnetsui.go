@@ -21,6 +21,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/sui/wallet"
 	"github.com/walrusfs/walrusfs/chain/suiface"
 	"github.com/walrusfs/walrusfs/internal/grpcweb"
+	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
 
 // What a new devnet's wallet holds: 1,000 SUI and 10,000 WAL.
@@ -34,7 +35,7 @@ const (
 // that every run of the same network has it without another secret file to
 // keep (the keystore written for clients holds it too).
 func devnetWalletKey(dir string) (*suikey.KeyPair, error) {
-	node0, err := readKeyFile(filepath.Join(dir, "node-0", keyFileName))
+	node0, err := nodekeys.ReadKeyFile(filepath.Join(dir, "node-0", nodekeys.KeyFileName))
 	if err != nil {
 		return nil, fmt.Errorf("devnet wallet key: %w", err)
 	}

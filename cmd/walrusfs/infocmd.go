@@ -12,6 +12,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/mountstatus"
+	"github.com/walrusfs/walrusfs/walrus/connect"
 )
 
 func newInfoCmd(g *globals) *cobra.Command {
@@ -30,7 +31,7 @@ on Walrus on Sui, the wallet's address and balances.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return onNetwork(cmd, g, netFlags, 30*time.Second, func(ctx context.Context, nw *network) error {
+			return onNetwork(cmd, g, netFlags, 30*time.Second, func(ctx context.Context, nw *connect.Network) error {
 				out, err := networkInfo(ctx, nw)
 				if err != nil {
 					return err
@@ -71,15 +72,15 @@ type infoNode struct {
 	Shards  int    `json:"shards"`
 }
 
-func networkInfo(ctx context.Context, nw *network) (*infoOutput, error) {
-	com := nw.committee
+func networkInfo(ctx context.Context, nw *connect.Network) (*infoOutput, error) {
+	com := nw.Committee
 	max, err := encoding.MaxBlobSize(com.NShards)
 	if err != nil {
 		return nil, err
 	}
-	out := &infoOutput{Network: nw.what, Epoch: com.Epoch, NShards: com.NShards, MaxBlobSize: max}
-	if nw.sui != nil {
-		in, err := nw.sui.Info(ctx)
+	out := &infoOutput{Network: nw.What, Epoch: com.Epoch, NShards: com.NShards, MaxBlobSize: max}
+	if nw.Sui != nil {
+		in, err := nw.Sui.Info(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -90,7 +91,7 @@ func networkInfo(ctx context.Context, nw *network) (*infoOutput, error) {
 		}
 		out.StoragePrice, out.WritePrice = &in.StoragePrice, &in.WritePrice
 		out.MaxEpochsAhead, out.GasPrice = in.MaxEpochsAhead, in.GasPrice
-		out.Wallet = mountstatus.WalletOf(ctx, nw.sui)
+		out.Wallet = mountstatus.WalletOf(ctx, nw.Sui)
 	}
 	for _, m := range com.Members {
 		out.Nodes = append(out.Nodes, infoNode{Name: m.Name, ID: ledger.FormatObjectID(m.ID), Address: m.Address, Shards: len(m.Shards)})

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/walrusfs/walrusfs/crypt"
+	"github.com/walrusfs/walrusfs/crypt/mountkeys"
 )
 
 // newKeyCmd manages the identity that mounts encrypt to.
@@ -38,7 +39,7 @@ backup key, another machine's) open what is stored from then on.`,
 				return "", err
 			}
 		}
-		return filepath.Join(state, keysDirName), nil
+		return filepath.Join(state, mountkeys.DirName), nil
 	}
 	load := func() (*crypt.Keyring, error) {
 		dir, err := keysDir()

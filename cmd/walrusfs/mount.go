@@ -25,6 +25,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
+	"github.com/walrusfs/walrusfs/crypt/mountkeys"
 	"github.com/walrusfs/walrusfs/encoding"
 	walrusfs "github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/fs/manifest"
@@ -262,10 +263,10 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if err := os.MkdirAll(files.Dir, 0o700); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	if err := checkTreeKey(m, keys); err != nil {
+	if err := mountkeys.CheckTree(m, keys); err != nil {
 		return err
 	}
-	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.cacheSize, Identities: keys.identities(), Logger: log.With("component", "reader")})
+	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.cacheSize, Identities: keys.Identities(), Logger: log.With("component", "reader")})
 	stored := cache.RecordingStorer{BlobStorer: c, Book: m.Book()}
 	renewer := cache.NewRenewer(m.Book(), ch, cache.RenewerOptions{
 		Keep: cmp.Or(o.keepEpochs, o.epochs), MaxAhead: maxAhead, Interval: renewInterval, CostPerEpoch: costPerEpoch, Logger: log.With("component", "renewer"),
@@ -287,7 +288,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	var inUse sync.RWMutex
 	collector := cache.NewCollector(m.Book(), ch, cache.CollectorOptions{Grace: o.gcGrace, InUse: &inUse, Logger: log.With("component", "collector")})
 	uploader := cache.NewUploader(m, m.Book(), files, stored, cache.UploaderOptions{
-		Fresh: renewer.Fresh, Deletable: !o.permanent, InUse: &inUse, Seal: keys.seal(), Sum: keys.sum(),
+		Fresh: renewer.Fresh, Deletable: !o.permanent, InUse: &inUse, Seal: keys.Seal(), Sum: keys.Sum(),
 		ChunkSize: int(chunkSize), Epochs: o.epochs, Logger: log.With("component", "uploader"),
 	})
 	fsys, err := walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
@@ -301,8 +302,8 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		return err
 	}
 	recipients := 0 // public
-	if keys.ring != nil {
-		recipients = len(keys.ring.Recipients)
+	if ring := keys.Ring(); ring != nil {
+		recipients = len(ring.Recipients)
 	}
 	src := mountstatus.NewSource(mountstatus.Config{Mount: dir, StateDir: fsDir, Kind: kind, Since: time.Now(), Recipients: recipients,
 		Meta: m, FS: fsys, Uploader: uploader, Reader: reader, Files: files, Chain: ch, Wallet: wallet, Renewer: renewer, Collector: collector})
@@ -359,7 +360,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	var pub *manifest.Publisher
 	if o.snapshot == "" && !o.readOnly {
 		pub = &manifest.Publisher{Meta: m, Blobs: recordingBlobs{RecordingStorer: stored, reader: c}, Chain: ch, Owner: owner, Name: o.name, Epochs: o.epochs,
-			Settle: o.settle, Deletable: !o.permanent, KeepSnapshots: o.keepSnapshots, Seal: keys.seal(), Logger: log.With("component", "manifest")}
+			Settle: o.settle, Deletable: !o.permanent, KeepSnapshots: o.keepSnapshots, Seal: keys.Seal(), Logger: log.With("component", "manifest")}
 		src.SetPublisher(pub)
 		pubCtx, stopPub := context.WithCancel(context.Background())
 		pubDone := make(chan struct{})
@@ -568,17 +569,17 @@ func openMountNetwork(ctx context.Context, o *mountOptions, log *slog.Logger) (_
 		log.Info("embedded network up", "dir", netDir, "nodes", embeddedNodes, "shards", embeddedShards)
 		return nw, nil
 	}
-	conn, err := connect(ctx, o.net, log)
+	conn, err := connectNetwork(ctx, o.net, log)
 	if err != nil {
 		return nil, err
 	}
 	nw.closers = append(nw.closers, func() { conn.Close() })
-	nw.owner = conn.owner
-	nw.chain, nw.kind = conn.chain, conn.what
+	nw.owner = conn.Owner
+	nw.chain, nw.kind = conn.Chain, conn.What
 	nw.client = client.New(nw.chain, client.Options{Logger: log.With("component", "client")})
-	nw.nShards = conn.committee.NShards
-	nw.fsDir = filepath.Join(o.state, "fs", conn.id)
-	nw.wallet = conn.sui
+	nw.nShards = conn.Committee.NShards
+	nw.fsDir = filepath.Join(o.state, "fs", conn.ID)
+	nw.wallet = conn.Sui
 	if nw.wallet == nil {
 		return nw, nil
 	}
@@ -607,7 +608,7 @@ func openMountNetwork(ctx context.Context, o *mountOptions, log *slog.Logger) (_
 // encrypted with.
 type mountTree struct {
 	fsDir, metaDir string
-	keys           mountKeys
+	keys           mountkeys.Keys
 	closers        []func()
 }
 
@@ -632,7 +633,7 @@ func openMountTree(ctx context.Context, cmd *cobra.Command, o *mountOptions, nw 
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	t.metaDir = filepath.Join(t.fsDir, "meta")
-	keys, haveKeys, err := openKeys(o.state, o.identityFile, o.public, func() (string, error) { return readPassphrase(cmd, false) })
+	keys, haveKeys, err := mountkeys.Open(o.state, o.identityFile, o.public, func() (string, error) { return readPassphrase(cmd, false) })
 	if err != nil {
 		return nil, err
 	}
@@ -651,9 +652,9 @@ func openMountTree(ctx context.Context, cmd *cobra.Command, o *mountOptions, nw 
 			return nil, fmt.Errorf("state: %w", err)
 		}
 		t.closers = append(t.closers, release)
-		tree, err := manifest.Fetch(ctx, nw.client, id, keys.identities())
+		tree, err := manifest.Fetch(ctx, nw.client, id, keys.Identities())
 		if errors.Is(err, manifest.ErrEncrypted) {
-			return nil, errNeedIdentity
+			return nil, mountkeys.ErrNeedIdentity
 		}
 		if err != nil {
 			return nil, err
@@ -670,9 +671,9 @@ func openMountTree(ctx context.Context, cmd *cobra.Command, o *mountOptions, nw 
 		}
 		t.closers = append(t.closers, release)
 		removeStaleSnapshots(t.fsDir, log)
-		_, err = manifest.RestoreIfLost(ctx, t.metaDir, filepath.Join(t.fsDir, "data"), nw.chain, nw.client, nw.owner, o.name, keys.identities(), log)
+		_, err = manifest.RestoreIfLost(ctx, t.metaDir, filepath.Join(t.fsDir, "data"), nw.chain, nw.client, nw.owner, o.name, keys.Identities(), log)
 		if errors.Is(err, manifest.ErrEncrypted) {
-			return nil, errNeedIdentity
+			return nil, mountkeys.ErrNeedIdentity
 		}
 		if err != nil {
 			return nil, err
@@ -680,7 +681,7 @@ func openMountTree(ctx context.Context, cmd *cobra.Command, o *mountOptions, nw 
 	}
 	if !haveKeys {
 		// No tree on the network needs another identity: this one is new.
-		if keys, err = createKeys(o.state, cmd.ErrOrStderr()); err != nil {
+		if keys, err = mountkeys.Create(o.state, cmd.ErrOrStderr()); err != nil {
 			return nil, err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/walrus/node"
+	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 	"github.com/walrusfs/walrusfs/walrus/store"
 	"github.com/walrusfs/walrusfs/walrus/tlspin"
 )
@@ -109,12 +110,12 @@ func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
 		return err
 	}
 	log = log.With("node", filepath.Base(dir))
-	keyPath := filepath.Join(dir, keyFileName)
-	key, err := readKeyFile(keyPath)
+	keyPath := filepath.Join(dir, nodekeys.KeyFileName)
+	key, err := nodekeys.ReadKeyFile(keyPath)
 	if err != nil {
 		return fmt.Errorf("node %s: %w", dir, err)
 	}
-	if err := keyFileMode(keyPath); err != nil {
+	if err := nodekeys.CheckKeyFileMode(keyPath); err != nil {
 		log.Warn("insecure key file", "err", err)
 	}
 	pk := key.PublicKey()
@@ -127,7 +128,7 @@ func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
 		return err
 	}
 	var me chain.Node
-	if idx, err := findMember(com, pk); err == nil {
+	if idx, err := nodekeys.FindMember(com, pk); err == nil {
 		me = com.Members[idx]
 	} else if o.listen != "" {
 		// A node registered to join (walrusfs devnet join) serves from the
@@ -147,7 +148,7 @@ func runNode(ctx context.Context, o nodeOptions, log *slog.Logger) error {
 	// The committee lists a network key for nodes that serve TLS.
 	var tlsConfig *tls.Config
 	if len(me.NetworkPublicKey) > 0 {
-		tk, err := loadTLSKey(filepath.Join(dir, tlsKeyFileName), me.NetworkPublicKey)
+		tk, err := nodekeys.LoadTLSKey(filepath.Join(dir, nodekeys.TLSKeyFileName), me.NetworkPublicKey)
 		if err != nil {
 			return fmt.Errorf("node %s: %w", dir, err)
 		}

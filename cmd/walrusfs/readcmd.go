@@ -73,7 +73,7 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 			ctx := cmd.Context()
 			bar := newProgressBar(cmd.ErrOrStderr(), isTerminal(os.Stderr), id.String(), "downloading slivers")
 			bar.status("fetching metadata")
-			cl := client.New(nw.chain, client.Options{Logger: log.With("component", "client"), Progress: bar.update})
+			cl := client.New(nw.Chain, client.Options{Logger: log.With("component", "client"), Progress: bar.update})
 			var data []byte
 			switch {
 			case ids != nil && (ranged || part != nil):

@@ -13,6 +13,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
+	"github.com/walrusfs/walrusfs/walrus/connect"
 )
 
 func newBlobStatusCmd(g *globals) *cobra.Command {
@@ -74,13 +75,13 @@ shards agree on. The output then says so ("source: storage nodes"; in JSON
 
 // lookupBlobStatus asks the chain for a blob's status, or, when the chain
 // cannot look blob IDs up (Sui), the current committee's storage nodes.
-func lookupBlobStatus(ctx context.Context, log *slog.Logger, nw *network, id encoding.BlobID) (blobStatusOutput, error) {
-	st, err := nw.chain.BlobStatus(ctx, id)
+func lookupBlobStatus(ctx context.Context, log *slog.Logger, nw *connect.Network, id encoding.BlobID) (blobStatusOutput, error) {
+	st, err := nw.Chain.BlobStatus(ctx, id)
 	var source *blobStatusSource
 	if errors.Is(err, chain.ErrUnsupported) {
 		// Sui keeps no index by blob ID: ask the storage nodes, as the
 		// walrus CLI does.
-		cl := client.New(nw.chain, client.Options{Logger: log.With("component", "client"), RequestTimeout: 10 * time.Second, Retries: 1})
+		cl := client.New(nw.Chain, client.Options{Logger: log.With("component", "client"), RequestTimeout: 10 * time.Second, Retries: 1})
 		var ns client.NodeStatus
 		ns, err = cl.NodeBlobStatus(ctx, id)
 		st = ns.BlobStatus
@@ -89,7 +90,7 @@ func lookupBlobStatus(ctx context.Context, log *slog.Logger, nw *network, id enc
 	if err != nil {
 		return blobStatusOutput{}, fmt.Errorf("blob status of %s: %w", id, err)
 	}
-	return blobStatusOutput{BlobID: id.String(), CurrentEpoch: nw.committee.Epoch, Status: statusWord(st), Source: source, BlobStatus: st}, nil
+	return blobStatusOutput{BlobID: id.String(), CurrentEpoch: nw.Committee.Epoch, Status: statusWord(st), Source: source, BlobStatus: st}, nil
 }
 
 type blobStatusOutput struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
+	"github.com/walrusfs/walrusfs/walrus/connect"
 	"github.com/walrusfs/walrusfs/walrus/embedded"
 )
 
@@ -45,7 +46,7 @@ func TestBlobStatusFromNodes(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 
-	direct, err := lookupBlobStatus(cctx, log, &network{chain: n.Chain(chain.Address{}), committee: com}, res.BlobID)
+	direct, err := lookupBlobStatus(cctx, log, &connect.Network{Chain: n.Chain(chain.Address{}), Committee: com}, res.BlobID)
 	if err != nil || direct.Source != nil || direct.Status != "certified" {
 		t.Fatalf("from the chain: %+v %v", direct, err)
 	}
@@ -55,7 +56,7 @@ func TestBlobStatusFromNodes(t *testing.T) {
 		t.Errorf("a chain's status claims to come from the nodes:\n%s", text.String())
 	}
 
-	nw := &network{chain: noIndexChain{n.Chain(chain.Address{})}, committee: com}
+	nw := &connect.Network{Chain: noIndexChain{n.Chain(chain.Address{})}, Committee: com}
 	out, err := lookupBlobStatus(cctx, log, nw, res.BlobID)
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
+	"github.com/walrusfs/walrusfs/walrus/connect"
 )
 
 func newStoreCmd(g *globals) *cobra.Command {
@@ -88,12 +89,12 @@ error when it is a terminal.`,
 				return err
 			}
 			before := spent(nw)
-			enc, err := encoding.NewEncoder(nw.committee.NShards)
+			enc, err := encoding.NewEncoder(nw.Committee.NShards)
 			if err != nil {
 				return err
 			}
 			var bar atomic.Pointer[progressBar]
-			cl := client.New(nw.chain, client.Options{
+			cl := client.New(nw.Chain, client.Options{
 				Logger: log.With("component", "client"),
 				Progress: func(done, total int64) {
 					if b := bar.Load(); b != nil {
@@ -129,10 +130,10 @@ error when it is a terminal.`,
 					continue
 				}
 				if asJSON {
-					o := newStoreOutput(name, size, res, nw.committee.NShards)
+					o := newStoreOutput(name, size, res, nw.Committee.NShards)
 					o.Encrypted = recipients != nil
-					if nw.sui != nil {
-						now := nw.sui.Spent()
+					if nw.Sui != nil {
+						now := nw.Sui.Spent()
 						wal, gas := now.WAL-spentBefore.WAL, now.SUI-spentBefore.SUI
 						o.CostWAL, o.CostGas = &wal, &gas
 					}
@@ -291,10 +292,10 @@ func readAtMost(r io.Reader, enc *encoding.Encoder) ([]byte, error) {
 
 // parseEpochs reads --epochs: a number of epochs from 1, or "max", the most
 // the network sells ahead.
-func parseEpochs(ctx context.Context, arg string, nw *network) (uint32, error) {
+func parseEpochs(ctx context.Context, arg string, nw *connect.Network) (uint32, error) {
 	max := uint32(ledger.DefaultMaxEpochsAhead)
-	if nw.sui != nil {
-		m, err := nw.sui.MaxEpochsAhead(ctx)
+	if nw.Sui != nil {
+		m, err := nw.Sui.MaxEpochsAhead(ctx)
 		if err != nil {
 			return 0, err
 		}

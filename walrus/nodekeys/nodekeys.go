@@ -1,4 +1,8 @@
-package main
+// Package nodekeys holds a storage node's key files and the identities
+// derived from its keys: the BLS key that signs for it (KeyFileName), the
+// network (TLS) key clients pin when the network uses TLS (TLSKeyFileName),
+// the chain accounts derived from keys, and its place in a committee.
+package nodekeys
 
 import (
 	"bytes"
@@ -18,11 +22,12 @@ import (
 	"github.com/walrusfs/walrusfs/walrus/tlspin"
 )
 
-// A node's key file holds its BLS private key as 64 hex digits and a
-// newline, readable by its owner only.
-const keyFileName = "key"
+// KeyFileName is a node's key file, in its directory: its BLS private key
+// as 64 hex digits and a newline, readable by its owner only.
+const KeyFileName = "key"
 
-func writeKeyFile(path string, key *bls.PrivateKey) error {
+// WriteKeyFile writes a node's BLS key to path (0600), atomically.
+func WriteKeyFile(path string, key *bls.PrivateKey) error {
 	data := []byte(hex.EncodeToString(key.Bytes()) + "\n")
 	if err := netconfig.WriteFileAtomic(path, data, 0o600); err != nil {
 		return fmt.Errorf("write key: %w", err)
@@ -30,7 +35,8 @@ func writeKeyFile(path string, key *bls.PrivateKey) error {
 	return nil
 }
 
-func readKeyFile(path string) (*bls.PrivateKey, error) {
+// ReadKeyFile reads the BLS key that WriteKeyFile wrote.
+func ReadKeyFile(path string) (*bls.PrivateKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read key: %w", err)
@@ -46,8 +52,8 @@ func readKeyFile(path string) (*bls.PrivateKey, error) {
 	return key, nil
 }
 
-// keyFileMode reports a key file that others may read.
-func keyFileMode(path string) error {
+// CheckKeyFileMode reports a key file that others may read.
+func CheckKeyFileMode(path string) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -58,20 +64,20 @@ func keyFileMode(path string) error {
 	return nil
 }
 
-// nodeAccount is the account a node registers with and sends transactions
+// NodeAccount is the account a node registers with and sends transactions
 // as: derived from its public key, so that it needs no file of its own.
-func nodeAccount(pk bls.PublicKey) chain.Address {
+func NodeAccount(pk bls.PublicKey) chain.Address {
 	return chain.Address(blake2b.Sum256(append([]byte("walrusfs node account\x00"), pk[:]...)))
 }
 
-// devnetClientAccount is the client account a devnet writes to its
+// DevnetClientAccount is the client account a devnet writes to its
 // network.yaml, derived from the ledger's chain ID so that restarts keep it.
-func devnetClientAccount(chainID string) chain.Address {
+func DevnetClientAccount(chainID string) chain.Address {
 	return chain.Address(blake2b.Sum256([]byte("walrusfs devnet client account\x00" + chainID)))
 }
 
-// findMember returns the index of the committee member with a public key.
-func findMember(com *chain.Committee, pk bls.PublicKey) (int, error) {
+// FindMember returns the index of the committee member with a public key.
+func FindMember(com *chain.Committee, pk bls.PublicKey) (int, error) {
 	for i, m := range com.Members {
 		if m.PublicKey == pk {
 			return i, nil
@@ -80,12 +86,12 @@ func findMember(com *chain.Committee, pk bls.PublicKey) (int, error) {
 	return -1, errors.New("no member of the committee has this node's public key")
 }
 
-// tlsKeyFileName holds a node's network (TLS) key, when the network uses TLS.
-const tlsKeyFileName = "tls.key"
+// TLSKeyFileName holds a node's network (TLS) key, when the network uses TLS.
+const TLSKeyFileName = "tls.key"
 
-// createTLSKey writes a new network key (0600) and returns its public key
+// CreateTLSKey writes a new network key (0600) and returns its public key
 // as the chain publishes it.
-func createTLSKey(path string) ([]byte, error) {
+func CreateTLSKey(path string) ([]byte, error) {
 	key, err := tlspin.GenerateKey()
 	if err != nil {
 		return nil, err
@@ -103,9 +109,9 @@ func createTLSKey(path string) ([]byte, error) {
 	return tlspin.PublicKey(key)
 }
 
-// loadTLSKey reads a node's network key and checks it against the public
+// LoadTLSKey reads a node's network key and checks it against the public
 // key the committee lists for the node.
-func loadTLSKey(path string, published []byte) (*ecdsa.PrivateKey, error) {
+func LoadTLSKey(path string, published []byte) (*ecdsa.PrivateKey, error) {
 	pem, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("the committee lists a network key for this node: %w", err)
