@@ -16,16 +16,20 @@ type schedule struct {
 	isDue   map[uint64]bool
 	later   retryHeap
 	retryAt map[uint64]time.Time // a file's backoff; heap entries that differ are stale
-	rescan  bool                 // read the store's queue whole at the next look (at start)
+	// settling: files waiting out the write-back delay after a close (in
+	// later too), which a drain makes due at once.
+	settling map[uint64]bool
+	rescan   bool // read the store's queue whole at the next look (at start)
 }
 
 func newSchedule() *schedule {
-	return &schedule{isDue: map[uint64]bool{}, retryAt: map[uint64]time.Time{}, rescan: true}
+	return &schedule{isDue: map[uint64]bool{}, retryAt: map[uint64]time.Time{}, settling: map[uint64]bool{}, rescan: true}
 }
 
 // add makes a file due now, ending any backoff (it has a new version).
 func (s *schedule) add(ino uint64) {
 	delete(s.retryAt, ino)
+	delete(s.settling, ino)
 	if !s.isDue[ino] {
 		s.isDue[ino] = true
 		s.due = append(s.due, ino)
@@ -41,8 +45,26 @@ func (s *schedule) addIfIdle(ino uint64) {
 
 // retry makes a file due again at at.
 func (s *schedule) retry(ino uint64, at time.Time) {
+	delete(s.settling, ino)
 	s.retryAt[ino] = at
 	heap.Push(&s.later, retry{at: at, ino: ino})
+}
+
+// settle makes a newly queued file due at at, unless it is due already;
+// a file queued again while settling starts its wait again.
+func (s *schedule) settle(ino uint64, at time.Time) {
+	if s.isDue[ino] {
+		return
+	}
+	s.retry(ino, at)
+	s.settling[ino] = true
+}
+
+// hurry makes every settling file due now.
+func (s *schedule) hurry() {
+	for ino := range s.settling {
+		s.add(ino)
+	}
 }
 
 // take returns at most n due files, after making due those whose backoff

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -89,9 +90,17 @@ type UploaderOptions struct {
 	// Seal, if set, encrypts content before it is stored (each chunk, and
 	// each small file of a pack, an age file of its own); Sum is then the
 	// keyed hash that deduplicates it.
-	Seal   func([]byte) ([]byte, error)
-	Sum    func([]byte) [32]byte
-	Logger *slog.Logger
+	Seal func([]byte) ([]byte, error)
+	Sum  func([]byte) [32]byte
+	// WriteBack is how long a closed file waits before its upload starts
+	// (rclone's --vfs-write-back): files closed together go up together,
+	// in fuller packs, and a file rewritten meanwhile goes up once. With
+	// it, uploads also hold off while files are being written (Writing),
+	// for up to holdMax, so that they do not slow a copy in progress down
+	// (on a small machine they compete for its cores and disk). A drain
+	// (unmount) starts the waiting files at once.
+	WriteBack time.Duration
+	Logger    *slog.Logger
 }
 
 // Tree is what the uploader needs of the file system's tree (fs/meta
@@ -136,6 +145,11 @@ type Uploader struct {
 	mu       sync.Mutex
 	current  *Progress
 	sched    *schedule
+	draining int      // Drain calls under way: no write-back wait
+	// holdingSince is when uploads started holding off for writes (zero:
+	// they are not).
+	holdingSince time.Time
+	lastWrite    atomic.Int64 // Unix nanoseconds of the latest Writing
 	lastErrs []string // the latest failures' messages, for Drain
 
 	stats UploaderStats
@@ -185,9 +199,53 @@ func NewUploader(tree Tree, book *state.Book, files Files, blobs BlobStorer, opt
 // Queued tells the uploader that a file's current version was queued.
 func (u *Uploader) Queued(ino uint64) {
 	u.mu.Lock()
-	u.sched.add(ino)
+	if u.opts.WriteBack > 0 && u.draining == 0 {
+		u.sched.settle(ino, time.Now().Add(u.opts.WriteBack))
+	} else {
+		u.sched.add(ino)
+	}
 	u.mu.Unlock()
 	u.wakeUp()
+}
+
+// Writing tells the uploader that files are being written: with a
+// write-back delay, uploads hold off until writes pause (see WriteBack).
+func (u *Uploader) Writing() {
+	if u.opts.WriteBack > 0 {
+		u.lastWrite.Store(time.Now().UnixNano())
+	}
+}
+
+// Holding off for writes: uploads start once no write came for
+// writesPause, or after holdMax of writes at most, so that a writer that
+// never stops does not keep its files local forever.
+const (
+	writesPause = time.Second
+	holdMax     = time.Minute
+)
+
+// holdFor returns how long uploads should still hold off for writes in
+// progress (0: not at all).
+func (u *Uploader) holdFor(now time.Time) time.Duration {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	last := u.lastWrite.Load()
+	if u.opts.WriteBack <= 0 || u.draining > 0 || last == 0 {
+		u.holdingSince = time.Time{}
+		return 0
+	}
+	wait := time.Unix(0, last).Add(writesPause).Sub(now)
+	if wait <= 0 {
+		u.holdingSince = time.Time{}
+		return 0
+	}
+	if u.holdingSince.IsZero() {
+		u.holdingSince = now
+	}
+	if now.Sub(u.holdingSince) >= holdMax {
+		return 0 // until writes pause
+	}
+	return wait
 }
 
 func (u *Uploader) wakeUp() {
@@ -240,6 +298,9 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 	if err := u.rescan(); err != nil {
 		u.log.Error("reading the upload queue", "err", err)
 		return u.opts.MinBackoff
+	}
+	if hold := u.holdFor(time.Now()); hold > 0 {
+		return hold
 	}
 	u.mu.Lock()
 	inos := u.sched.take(time.Now(), batchFiles)
@@ -687,6 +748,16 @@ func (u *Uploader) certified(e state.QueueEntry, size int64, chunks []state.Chun
 // Drain waits until the queue is empty or ctx ends, calling progress with
 // the files and bytes left now and then.
 func (u *Uploader) Drain(ctx context.Context, progress func(files int, bytes int64, errs []string)) error {
+	u.mu.Lock()
+	u.draining++
+	u.sched.hurry()
+	u.mu.Unlock()
+	u.wakeUp()
+	defer func() {
+		u.mu.Lock()
+		u.draining--
+		u.mu.Unlock()
+	}()
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {

@@ -133,3 +133,44 @@ func TestFailedPackKeepsEveryFile(t *testing.T) {
 		t.Fatalf("queue: %d files, %v; want the pack's two", n, err)
 	}
 }
+
+// TestWriteBack: with a write-back delay, a closed file is not tried
+// before the delay, nor while writes go on (Writing), and is tried once
+// they pause; a drain tries a waiting file at once.
+func TestWriteBack(t *testing.T) {
+	m := openMeta(t)
+	files := Files{Dir: t.TempDir()}
+	storer := &failingStorer{}
+	const delay = 300 * time.Millisecond
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour, WriteBack: delay})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	u.rescan() // the queue is empty: no first read to race with
+	go u.Run(ctx, nil)
+
+	start := time.Now()
+	u.Queued(queueFile(t, m, files, "a", 100))
+	// Writes go on for 3 delays: the upload waits for them to pause.
+	var lastWrite time.Time
+	for time.Since(start) < 3*delay {
+		u.Writing()
+		lastWrite = time.Now()
+		if storer.calls.Load() != 0 {
+			t.Fatalf("tried after %v, while writes went on", time.Since(start))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitUntil(t, "the attempt once writes paused", func() bool { return storer.calls.Load() == 1 })
+	if paused := time.Since(lastWrite); paused < writesPause {
+		t.Fatalf("tried %v after the last write, before writes paused for %v", paused, writesPause)
+	}
+
+	// A drain does not wait.
+	u.Queued(queueFile(t, m, files, "b", 100))
+	dctx, stop := context.WithTimeout(ctx, delay*2/3)
+	defer stop()
+	_ = u.Drain(dctx, nil) // the store fails: it ends with the timeout
+	if storer.calls.Load() != 2 {
+		t.Fatalf("%d stores; a drain should have tried the waiting file at once", storer.calls.Load())
+	}
+}

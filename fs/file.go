@@ -431,6 +431,7 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 	if errno := n.markWrittenLocked(); errno != 0 {
 		return 0, errno
 	}
+	n.fs.writing()
 	k, err := n.file.WriteAt(data, off)
 	if k > 0 {
 		now := time.Now().UnixNano()
@@ -444,18 +445,18 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 	return uint32(k), 0
 }
 
-// commit makes the file's content and attributes durable, and with enqueue
-// queues a changed content for upload. Unless force (fsync), a file with
-// nothing new to make durable costs no sync. The data file's sync runs
-// without the node's lock, so that stat and reads of the file go on
-// meanwhile; commits of one file run one at a time.
-func (n *Node) commit(enqueue, force bool) syscall.Errno {
+// commit stores the file's attributes in the tree, and with enqueue queues
+// a changed content for upload. With sync (fsync) it also makes the content
+// and the tree durable; without (close), the next FS.Commit does (see
+// commit.go). The data file's sync runs without the node's lock, so that
+// stat and reads of the file go on meanwhile; commits of one file run one
+// at a time.
+func (n *Node) commit(enqueue, sync bool) syscall.Errno {
 	n.commitMu.Lock()
 	defer n.commitMu.Unlock()
 	n.mu.Lock()
 	n.syncPassthroughLocked()
-	changed := n.unsynced || n.attrDirty
-	if file := n.file; n.unsynced && file != nil {
+	if file := n.file; sync && n.unsynced && file != nil {
 		// Writes from now on need a sync of their own.
 		n.unsynced = false
 		n.mu.Unlock()
@@ -467,29 +468,36 @@ func (n *Node) commit(enqueue, force bool) syscall.Errno {
 		}
 		n.mu.Lock()
 	}
-	if n.attrDirty {
-		size, mtime, ctime := n.in.Size, n.in.Mtime, n.in.Ctime
-		in, err := n.fs.meta.Update(n.ino, func(in *meta.Inode) error {
-			in.Size, in.Mtime, in.Ctime = size, mtime, ctime
-			return nil
-		})
-		if err != nil {
-			n.mu.Unlock()
-			return n.fs.errno("fsync", err)
+	enqueue = enqueue && n.written
+	if n.attrDirty || enqueue {
+		var setAttrs func(*meta.Inode) error
+		if n.attrDirty {
+			size, mtime, ctime := n.in.Size, n.in.Mtime, n.in.Ctime
+			setAttrs = func(in *meta.Inode) error {
+				in.Size, in.Mtime, in.Ctime = size, mtime, ctime
+				return nil
+			}
 		}
-		n.attrDirty = false
-		n.applyLocked(in)
-	}
-	queued := false
-	if enqueue && n.written {
-		if _, err := n.fs.meta.Enqueue(n.ino, n.Path(nil)); err != nil {
+		path := ""
+		if enqueue {
+			path = n.Path(nil)
+		}
+		in, err := n.fs.meta.UpdateAndEnqueue(n.ino, setAttrs, enqueue, path)
+		if err != nil {
 			n.mu.Unlock()
 			return n.fs.errno("close", err)
 		}
+		if n.attrDirty {
+			n.attrDirty = false
+			n.applyLocked(in)
+		}
+	}
+	queued := false
+	if enqueue {
 		n.written, queued = false, true
 	}
 	n.mu.Unlock()
-	if changed || queued || force {
+	if sync {
 		if err := n.fs.meta.Sync(); err != nil {
 			return n.fs.errno("fsync", err)
 		}

@@ -79,6 +79,9 @@ type FS struct {
 
 	dropped atomic.Int64 // bad local copies dropped (checkLocalCopy)
 
+	commitMu  sync.Mutex
+	committed uint64 // the tree's change count at the last Commit
+
 	recoverMu sync.Mutex
 	toRecover map[uint64]bool // see recoverLater
 

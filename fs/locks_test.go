@@ -69,15 +69,16 @@ func TestNoLockAcrossSlowIO(t *testing.T) {
 	a, other := filepath.Join(tm.Dir, "a"), filepath.Join(tm.Dir, "other")
 	must(t, os.WriteFile(other, []byte("other"), 0o644))
 
-	t.Run("fsync at close", func(t *testing.T) {
+	t.Run("fsync", func(t *testing.T) {
 		reached, release := holdAt(t, "datasync")
 		f, err := os.Create(a)
 		must(t, err)
+		defer f.Close()
 		_, err = f.Write(bytes.Repeat([]byte("a"), 100_000))
 		must(t, err)
 		closed := make(chan error, 1)
-		go func() { closed <- f.Close() }()
-		waitFor(t, reached, "close")
+		go func() { closed <- f.Sync() }()
+		waitFor(t, reached, "fsync")
 		within(t, 5*time.Second, "getxattr of the file being synced", func() error {
 			_, err := unix.Getxattr(a, "user.walrus.state", make([]byte, 64))
 			return err

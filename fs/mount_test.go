@@ -107,6 +107,8 @@ func mountOpts(t testing.TB, n *embedded.Network, state string, cacheBytes int64
 	maintained := make(chan struct{})
 	go func() { defer close(done); tm.Uploader.Run(ctx, tm.FS) }()
 	go func() { defer close(maintained); tm.FS.Maintain(ctx, 500*time.Millisecond) }()
+	committed := make(chan struct{})
+	go func() { defer close(committed); tm.FS.CommitEvery(ctx, walrusfs.DefaultCommitInterval) }()
 	unmounted := false
 	tm.unmount = func() {
 		if unmounted {
@@ -122,6 +124,7 @@ func mountOpts(t testing.TB, n *embedded.Network, state string, cacheBytes int64
 		cancel()
 		<-done
 		<-maintained
+		<-committed
 		m.Close()
 	}
 	t.Cleanup(tm.unmount)

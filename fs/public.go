@@ -86,9 +86,6 @@ func (n *Node) setPublic(ctx context.Context, public bool) syscall.Errno {
 		if _, err := n.fs.meta.Enqueue(n.ino, n.Path(nil)); err != nil {
 			return n.fs.errno("setxattr", err)
 		}
-		if err := n.fs.meta.Sync(); err != nil {
-			return n.fs.errno("setxattr", err)
-		}
 		n.fs.queued(n.ino)
 	}
 	return 0
@@ -97,6 +94,15 @@ func (n *Node) setPublic(ctx context.Context, public bool) syscall.Errno {
 // queued tells the uploader, if there is one, that a file was queued.
 func (f *FS) queued(ino uint64) {
 	if f.cfg.Uploader != nil {
+		f.cfg.Uploader.Writing()
 		f.cfg.Uploader.Queued(ino)
+	}
+}
+
+// writing tells the uploader, if there is one, that a file is being
+// written: uploads hold off meanwhile (cache.UploaderOptions.WriteBack).
+func (f *FS) writing() {
+	if f.cfg.Uploader != nil {
+		f.cfg.Uploader.Writing()
 	}
 }

@@ -41,7 +41,9 @@ var commandLine []string
 func run(args []string) int {
 	ctx, cancel := signalContext()
 	defer cancel()
-	root := newRootCmd()
+	var prof profiles
+	defer prof.stop()
+	root := newRootCmd(&prof)
 	args = mountHelperArgs(os.Args[0], args)
 	commandLine = args
 	root.SetArgs(protectBlobIDs(args))

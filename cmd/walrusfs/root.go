@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newRootCmd() *cobra.Command {
+func newRootCmd(prof *profiles) *cobra.Command {
 	g := &globals{}
 	root := &cobra.Command{
 		Use:   "walrusfs",
@@ -46,6 +46,8 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	g.addFlags(root)
+	prof.addFlags(root)
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
 	root.AddCommand(
 		newBlobIDCmd(),
 		newDevnetCmd(g),

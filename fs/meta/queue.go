@@ -31,6 +31,37 @@ func (s *Store) Enqueue(ino uint64, path string) (*state.QueueEntry, error) {
 	return e, err
 }
 
+// UpdateAndEnqueue is Update (with fn nil: no change) followed, if
+// enqueue, by Enqueue, in one transaction: what a close of a written file
+// stores.
+func (s *Store) UpdateAndEnqueue(ino uint64, fn func(*Inode) error, enqueue bool, path string) (*Inode, error) {
+	var in *Inode
+	err := s.update(func(txn *badger.Txn) error {
+		var err error
+		if in, err = getInode(txn, ino); err != nil {
+			return err
+		}
+		if fn != nil {
+			was := publicFile(in)
+			if err := fn(in); err != nil {
+				return err
+			}
+			if err := countPublic(txn, was, publicFile(in)); err != nil {
+				return err
+			}
+			if err := putInode(txn, in); err != nil {
+				return err
+			}
+		}
+		if !enqueue || !in.IsRegular() || !in.Local || in.Certified == in.Version {
+			return nil // nothing to upload
+		}
+		_, err = state.Enqueue(txn, ino, path, in.Version, in.Size)
+		return err
+	})
+	return in, err
+}
+
 // FileContent is what the uploader reads of a file's inode.
 func (s *Store) FileContent(ino uint64) (state.FileContent, error) {
 	in, err := s.Inode(ino)
