@@ -145,12 +145,12 @@ type Uploader struct {
 	mu       sync.Mutex
 	current  *Progress
 	sched    *schedule
-	draining int      // Drain calls under way: no write-back wait
+	draining int // Drain calls under way: no write-back wait
 	// holdingSince is when uploads started holding off for writes (zero:
 	// they are not).
 	holdingSince time.Time
 	lastWrite    atomic.Int64 // Unix nanoseconds of the latest Writing
-	lastErrs []string // the latest failures' messages, for Drain
+	lastErrs     []string     // the latest failures' messages, for Drain
 
 	stats UploaderStats
 }
