@@ -54,14 +54,14 @@ bytes=$(du -sb "$src" | cut -f1)
 # The source in the page cache for all three.
 tar cf - "$src" 2>/dev/null >/dev/null
 
-secs() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
+secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
 declare -A cp mk
 for t in disk lb mnt; do
 	dir=${!t}
 	sync
 	cp[$t]=$(secs cp -a "$src" "$dir/tree")
 	sync
-	mk[$t]=$(secs "$work/bin/smallfiles" "$dir/small" >/dev/null)
+	mk[$t]=$(secs "$work/bin/smallfiles" "$dir/small")
 done
 # Every byte copied in reads back equal.
 diff -r "$src" "$mnt/tree" >/dev/null || { echo "the mount's copy differs from $src" >&2; exit 1; }
