@@ -36,6 +36,9 @@ type ReaderOptions struct {
 	// Timeout bounds one window fetch, so that a sick network gives EIO
 	// instead of a hung read (default 30 s).
 	Timeout time.Duration
+	// Disk, if set, keeps fetched windows on disk too, across restarts:
+	// MaxBytes then bounds only the windows kept in memory.
+	Disk *DiskCache
 	// Identities open encrypted content (chunks stored as age files).
 	Identities []age.Identity
 	Logger     *slog.Logger
@@ -267,16 +270,22 @@ func (r *Reader) get(c state.Chunk, index, size uint64) *window {
 func (r *Reader) fetch(w *window, blobSize, size uint64) {
 	off := w.key.index * size
 	length := min(size, blobSize-off)
+	if r.opts.Disk != nil {
+		if data, ok := r.opts.Disk.Get(w.key.blob, size, w.key.index); ok && uint64(len(data)) == length {
+			r.fetched(w, data, false)
+			return
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.opts.Timeout)
 	defer cancel()
 	data, err := r.src.ReadRange(ctx, w.key.blob, off, length)
 	if err == nil && uint64(len(data)) != length {
 		err = fmt.Errorf("read of %s [%d, %d) returned %d bytes", w.key.blob, off, off+length, len(data))
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if err != nil {
 		r.log.Warn("cannot read file content from the network", "blob", w.key.blob, "offset", off, "err", err)
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		w.err = fmt.Errorf("read blob %s at %d: %w", w.key.blob, off, err)
 		// Not kept: the next read tries again.
 		if r.windows[w.key] == w {
@@ -286,9 +295,21 @@ func (r *Reader) fetch(w *window, blobSize, size uint64) {
 		close(w.ready)
 		return
 	}
+	r.fetched(w, data, true)
+	if r.opts.Disk != nil {
+		r.opts.Disk.Put(w.key.blob, size, w.key.index, data) // after the readers have it
+	}
+}
+
+// fetched hands a window's data to its readers and keeps it in memory.
+func (r *Reader) fetched(w *window, data []byte, fromNetwork bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	w.data = data
 	r.held += int64(len(data))
-	r.fetchedBytes += int64(len(data))
+	if fromNetwork {
+		r.fetchedBytes += int64(len(data))
+	}
 	close(w.ready)
 	r.evictLocked()
 }
@@ -316,13 +337,20 @@ type ReaderStats struct {
 	Hits         int64 `json:"hits"`
 	Misses       int64 `json:"misses"`
 	FetchedBytes int64 `json:"fetchedBytes"`
+	// Disk is the on-disk cache's, if there is one.
+	Disk *DiskCacheStats `json:"disk,omitempty"`
 }
 
 // Stats returns the read cache's figures.
 func (r *Reader) Stats() ReaderStats {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return ReaderStats{Bytes: r.held, MaxBytes: r.opts.MaxBytes, Hits: r.hits, Misses: r.misses, FetchedBytes: r.fetchedBytes}
+	st := ReaderStats{Bytes: r.held, MaxBytes: r.opts.MaxBytes, Hits: r.hits, Misses: r.misses, FetchedBytes: r.fetchedBytes}
+	r.mu.Unlock()
+	if r.opts.Disk != nil {
+		d := r.opts.Disk.Stats()
+		st.Disk = &d
+	}
+	return st
 }
 
 // Download writes the whole content made of chunks to w, window by window

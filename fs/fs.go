@@ -56,10 +56,24 @@ type Config struct {
 	// not at all). Every change comes through the mount, so longer is
 	// safe, and faster.
 	AttrTimeout, EntryTimeout time.Duration
+	// Shown overrides owners and permission bits as the kernel sees them.
+	Shown Shown
 	// Sum is the uploader's content hash (Uploader.Sum), which checks local
 	// copies against their chunks' sums; nil skips the check.
 	Sum    func(data []byte, public bool) [32]byte
 	Logger *slog.Logger
+}
+
+// Shown overrides what the kernel is told of every file, as rclone's
+// --uid, --gid and --umask do: its owner (UID, GID, where set) and its
+// permission bits, less Umask. The kernel checks access against what it is
+// told (default_permissions); what is stored is untouched, and chown and
+// chmod still store their values. For trees written under other user IDs,
+// or shared with --allow-other.
+type Shown struct {
+	UID, GID       uint32
+	SetUID, SetGID bool
+	Umask          uint32 // permission bits (0o777) to clear
 }
 
 // The uploader asks the file system which files are busy and tells it

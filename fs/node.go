@@ -81,11 +81,19 @@ var (
 	_ fusefs.NodeOnForgetter   = (*Node)(nil)
 )
 
-func fillAttr(in *meta.Inode, out *fuse.Attr) {
+// fillAttr tells the kernel an inode's attributes, as Config.Shown has
+// them shown.
+func (f *FS) fillAttr(in *meta.Inode, out *fuse.Attr) {
 	out.Ino = in.Ino
-	out.Mode = in.Mode
+	out.Mode = in.Mode &^ f.cfg.Shown.Umask
 	out.Nlink = in.Nlink
 	out.Uid, out.Gid = in.UID, in.GID
+	if f.cfg.Shown.SetUID {
+		out.Uid = f.cfg.Shown.UID
+	}
+	if f.cfg.Shown.SetGID {
+		out.Gid = f.cfg.Shown.GID
+	}
 	out.Rdev = in.Rdev
 	out.Size = in.Size
 	switch {
@@ -155,7 +163,7 @@ func (n *Node) child(ctx context.Context, in *meta.Inode, out *fuse.EntryOut) *f
 	f.nodes[in.Ino] = node
 	f.mu.Unlock()
 	st.mu.Lock()
-	fillAttr(&st.in, &out.Attr)
+	f.fillAttr(&st.in, &out.Attr)
 	st.mu.Unlock()
 	return inode
 }
@@ -195,7 +203,7 @@ func (n *Node) Getattr(ctx context.Context, fh fusefs.FileHandle, out *fuse.Attr
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.syncPassthroughLocked()
-	fillAttr(&n.in, &out.Attr)
+	n.fs.fillAttr(&n.in, &out.Attr)
 	return 0
 }
 
@@ -258,7 +266,7 @@ func (n *Node) Setattr(ctx context.Context, fh fusefs.FileHandle, sa *fuse.SetAt
 		ts := []unix.Timespec{unix.NsecToTimespec(in.Atime), unix.NsecToTimespec(in.Mtime)}
 		_ = unix.UtimesNanoAt(unix.AT_FDCWD, n.fs.cfg.Files.Path(n.ino), ts, 0)
 	}
-	fillAttr(&n.in, &out.Attr)
+	n.fs.fillAttr(&n.in, &out.Attr)
 	n.mu.Unlock()
 	return 0
 }

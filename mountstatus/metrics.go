@@ -1,6 +1,10 @@
 package mountstatus
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/walrusfs/walrusfs/cache"
+)
 
 // RegisterMetrics exposes the mount's figures to Prometheus: gauges and
 // counters read from src's parts at each scrape.
@@ -27,5 +31,13 @@ func RegisterMetrics(reg prometheus.Registerer, src *Source) {
 	gauge("walrusfs_read_cache_bytes", "Bytes of network content cached in memory.", func() float64 { return float64(c.Reader.Stats().Bytes) })
 	counter("walrusfs_read_cache_hits_total", "Reads served from the read cache.", func() float64 { return float64(c.Reader.Stats().Hits) })
 	counter("walrusfs_read_cache_misses_total", "Reads that fetched from the network.", func() float64 { return float64(c.Reader.Stats().Misses) })
+	disk := func() cache.DiskCacheStats {
+		if d := c.Reader.Stats().Disk; d != nil {
+			return *d
+		}
+		return cache.DiskCacheStats{}
+	}
+	gauge("walrusfs_disk_cache_bytes", "Bytes of network content cached on disk.", func() float64 { return float64(disk().Bytes) })
+	counter("walrusfs_disk_cache_hits_total", "Windows of network content served from the disk cache.", func() float64 { return float64(disk().Hits) })
 	counter("walrusfs_network_read_bytes_total", "Bytes of file content fetched from the network.", func() float64 { return float64(c.Reader.Stats().FetchedBytes) })
 }

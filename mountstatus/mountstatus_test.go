@@ -132,13 +132,13 @@ func TestRegisterMetrics(t *testing.T) {
 	for _, mf := range mfs {
 		names[mf.GetName()] = true
 	}
-	for _, want := range []string{"walrusfs_upload_queue_files", "walrusfs_lost_files", "walrusfs_uploaded_bytes_total", "walrusfs_network_read_bytes_total"} {
+	for _, want := range []string{"walrusfs_upload_queue_files", "walrusfs_lost_files", "walrusfs_uploaded_bytes_total", "walrusfs_network_read_bytes_total", "walrusfs_disk_cache_bytes"} {
 		if !names[want] {
 			t.Errorf("no metric %s in %v", want, names)
 		}
 	}
-	if len(mfs) != 12 {
-		t.Errorf("%d metrics, want 12", len(mfs))
+	if len(mfs) != 14 {
+		t.Errorf("%d metrics, want 14", len(mfs))
 	}
 }
 

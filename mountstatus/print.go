@@ -133,8 +133,14 @@ func Print(w io.Writer, stateDir string, all []Status) {
 			}
 		}
 		c := st.Cache
-		fmt.Fprintf(w, "  cache     %d local file(s), %s; read cache %s of %s (%d hits, %d misses); %s free on disk\n",
+		fmt.Fprintf(w, "  cache     %d local file(s), %s; read cache %s of %s in memory (%d hits, %d misses); %s free on disk\n",
 			c.LocalFiles, formatBytes(c.LocalBytes), formatBytes(c.Bytes), formatBytes(c.MaxBytes), c.Hits, c.Misses, formatBytes(c.DiskFree))
+		if d := c.Disk; d != nil {
+			fmt.Fprintf(w, "            read cache on disk: %s of %s, %d window(s), %d hits\n", formatBytes(d.Bytes), formatBytes(d.MaxBytes), d.Entries, d.Hits)
+			if d.Damaged > 0 {
+				fmt.Fprintf(w, "            %d damaged read cache entries dropped and fetched again\n", d.Damaged)
+			}
+		}
 		if c.DroppedCopies > 0 {
 			fmt.Fprintf(w, "            %d local copies were missing or damaged: their files are read from the network\n", c.DroppedCopies)
 		}

@@ -96,16 +96,17 @@ func TestMountOptions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(flags.Parse([]string{"--name", "given", "-o", "allow_other,ro,cache_size=20G,nodev,x-systemd.automount", "-o", "name=photos,drain_timeout=30s,attr_timeout=5s"}))
+	must(flags.Parse([]string{"--name", "given", "-o", "allow_other,ro,cache_size=20G,nodev,x-systemd.automount", "-o", "name=photos,drain_timeout=30s,attr_timeout=5s,uid=1000,gid=100,umask=027,write_back=1s"}))
 	var opts []string
 	opts, _ = flags.GetStringArray("option")
 	must(applyMountOptions(flags, opts))
-	for name, want := range map[string]string{"allow-other": "true", "read-only": "true", "cache-size": "20G", "name": "given", "drain-timeout": "30s", "attr-timeout": "5s"} {
+	for name, want := range map[string]string{"allow-other": "true", "read-only": "true", "cache-size": "20G", "name": "given", "drain-timeout": "30s", "attr-timeout": "5s",
+		"uid": "1000", "gid": "100", "umask": "027", "write-back": "1s"} {
 		if got := flags.Lookup(name).Value.String(); got != want {
 			t.Errorf("--%s = %q, want %q", name, got, want)
 		}
 	}
-	for _, bad := range []string{"no_such_option", "cache_size", "cache_size=12X", "option=x"} {
+	for _, bad := range []string{"no_such_option", "cache_size", "cache_size=12X", "option=x", "umask=999", "umask=1777", "uid=abc"} {
 		cmd := newMountCmd(g)
 		if err := applyMountOptions(cmd.Flags(), []string{bad}); err == nil {
 			t.Errorf("-o %s accepted", bad)

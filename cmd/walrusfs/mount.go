@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -50,8 +51,12 @@ type mountOptions struct {
 	net                       networkFlags
 	state                     string
 	allowOther                bool
+	uid, gid                  int64
+	umask                     modeFlag
 	readOnly                  bool
 	cacheSize                 int64
+	memoryCache               int64
+	cacheDir                  string
 	chunkSize                 int64
 	epochs                    uint32
 	noDrain                   bool
@@ -173,9 +178,15 @@ for -; flags given outright win).`,
 	addNetworkFlags(cmd, &o.net)
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_DATA_HOME/walrusfs)")
 	f.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (needs user_allow_other in /etc/fuse.conf unless root)")
+	f.Int64Var(&o.uid, "uid", -1, "show every file as owned by this user ID (-1: as stored), as rclone's --uid")
+	f.Int64Var(&o.gid, "gid", -1, "show every file as owned by this group ID (-1: as stored)")
+	f.Var(&o.umask, "umask", "clear these permission bits (octal, e.g. 022) of every file as shown; stored modes are kept")
 	f.BoolVar(&o.readOnly, "read-only", false, "refuse every change")
-	o.cacheSize = 256 << 20
-	f.Var((*sizeFlag)(&o.cacheSize), "cache-size", "content read from the network kept in memory (bytes, or with K, M, G: 256M)")
+	o.cacheSize = 10 << 30
+	f.Var((*sizeFlag)(&o.cacheSize), "cache-size", "content read from the network kept on disk, across restarts, for reading again (bytes, or with K, M, G, T: 20G; 0: none)")
+	f.StringVar(&o.cacheDir, "cache-dir", "", "where the read cache lives (default: STATE/fs/.../readcache)")
+	o.memoryCache = 256 << 20
+	f.Var((*sizeFlag)(&o.memoryCache), "memory-cache", "content read from the network kept in memory")
 	o.chunkSize = 64 << 20
 	f.Var((*sizeFlag)(&o.chunkSize), "chunk-size", "largest blob a file is cut into (also bounded by the network's largest blob)")
 	f.Uint32Var(&o.epochs, "epochs", 52, "epochs to store each new blob for")
@@ -272,7 +283,14 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	if err := mountkeys.CheckTree(m, keys); err != nil {
 		return err
 	}
-	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.cacheSize, Identities: keys.Identities(), Logger: log.With("component", "reader")})
+	var disk *cache.DiskCache
+	if o.cacheSize > 0 {
+		dir := cmp.Or(o.cacheDir, filepath.Join(fsDir, "readcache"))
+		if disk, err = cache.OpenDiskCache(dir, o.cacheSize, o.minFree, log.With("component", "readcache")); err != nil {
+			return err
+		}
+	}
+	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.memoryCache, Disk: disk, Identities: keys.Identities(), Logger: log.With("component", "reader")})
 	stored := cache.RecordingStorer{BlobStorer: c, Book: m.Book()}
 	renewer := cache.NewRenewer(m.Book(), ch, cache.RenewerOptions{
 		Keep: cmp.Or(o.keepEpochs, o.epochs), MaxAhead: maxAhead, Interval: renewInterval, CostPerEpoch: costPerEpoch, Logger: log.With("component", "renewer"),
@@ -299,6 +317,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 	})
 	fsys, err := walrusfs.New(walrusfs.Config{Meta: m, Files: files, Reader: reader, Uploader: uploader,
 		ReadOnly: o.readOnly, Passthrough: !o.noPassthru, MinFree: o.minFree, Public: o.public, AttrTimeout: noneIfZero(o.attrTimeout), EntryTimeout: noneIfZero(o.entryTimeout), Sum: uploader.Sum,
+		Shown:  walrusfs.Shown{UID: uint32(o.uid), GID: uint32(o.gid), SetUID: o.uid >= 0, SetGID: o.gid >= 0, Umask: uint32(o.umask)},
 		Logger: log.With("component", "fs")})
 	if err != nil {
 		return err
@@ -460,8 +479,8 @@ func checkMountFlags(o *mountOptions) error {
 			return err
 		}
 	}
-	if o.chunkSize <= 0 || o.cacheSize <= 0 {
-		return usageError{errors.New("--chunk-size and --cache-size must be positive")}
+	if o.chunkSize <= 0 || o.memoryCache <= 0 || o.cacheSize < 0 {
+		return usageError{errors.New("--chunk-size and --memory-cache must be positive, --cache-size not negative")}
 	}
 	if o.name == "" {
 		return usageError{errors.New("--name must not be empty")}
@@ -471,6 +490,14 @@ func checkMountFlags(o *mountOptions) error {
 	}
 	if o.attrTimeout < 0 || o.entryTimeout < 0 {
 		return usageError{fmt.Errorf("--attr-timeout %v and --entry-timeout %v must not be negative", o.attrTimeout, o.entryTimeout)}
+	}
+	for _, id := range []struct {
+		name string
+		v    int64
+	}{{"--uid", o.uid}, {"--gid", o.gid}} {
+		if id.v < -1 || id.v >= math.MaxUint32 {
+			return usageError{fmt.Errorf("%s %d: want a user or group ID, or -1", id.name, id.v)}
+		}
 	}
 	if o.writeBack < 0 {
 		return usageError{fmt.Errorf("--write-back %v must not be negative", o.writeBack)}

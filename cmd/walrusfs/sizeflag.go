@@ -61,3 +61,20 @@ func formatSize(n int64) string {
 	}
 	return strconv.FormatInt(n, 10)
 }
+
+// modeFlag is a flag of permission bits written in octal, as umask(1)
+// writes them: 022, 0o027, 7.
+type modeFlag uint32
+
+func (m *modeFlag) Set(v string) error {
+	n, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(v), "0o"), 8, 32)
+	if err != nil || n > 0o777 {
+		return fmt.Errorf("%q: want octal permission bits, 000 to 777", v)
+	}
+	*m = modeFlag(n)
+	return nil
+}
+
+func (m *modeFlag) Type() string { return "octal" }
+
+func (m *modeFlag) String() string { return fmt.Sprintf("%03o", uint32(*m)) }
