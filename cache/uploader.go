@@ -18,6 +18,7 @@
 package cache
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -142,10 +143,17 @@ type Uploader struct {
 	// fsys is Run's: set when it starts, used only by its goroutine.
 	fsys FileSystem
 
-	mu       sync.Mutex
-	current  *Progress
-	sched    *schedule
-	draining int // Drain calls under way: no write-back wait
+	mu      sync.Mutex
+	current *Progress // the file upload in progress
+	packing *Progress // the pack upload in progress
+	sched   *schedule
+	// alone: large files, which upload on their own, in order, with the
+	// set of those taken; their lane runs beside the small files', so that
+	// neither kind waits behind the other.
+	alone     []state.QueueEntry
+	aloneSet  map[uint64]bool
+	aloneWake chan struct{}
+	draining  int // Drain calls under way: no write-back wait
 	// holdingSince is when uploads started holding off for writes (zero:
 	// they are not).
 	holdingSince time.Time
@@ -192,7 +200,7 @@ func NewUploader(tree Tree, book *state.Book, files Files, blobs BlobStorer, opt
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	u := &Uploader{tree: tree, book: book, files: files, blobs: blobs, opts: opts, log: opts.Logger,
-		wake: make(chan struct{}, 1), sched: newSchedule()}
+		wake: make(chan struct{}, 1), sched: newSchedule(), aloneSet: map[uint64]bool{}, aloneWake: make(chan struct{}, 1)}
 	return u
 }
 
@@ -259,10 +267,11 @@ func (u *Uploader) wakeUp() {
 func (u *Uploader) Current() *Progress {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.current == nil {
+	cur := cmp.Or(u.current, u.packing)
+	if cur == nil {
 		return nil
 	}
-	p := *u.current
+	p := *cur
 	return &p
 }
 
@@ -273,6 +282,12 @@ func (u *Uploader) Current() *Progress {
 // system that does not exist yet.
 func (u *Uploader) Run(ctx context.Context, fsys FileSystem) {
 	u.fsys = fsys
+	aloneDone := make(chan struct{})
+	go func() {
+		defer close(aloneDone)
+		u.runAlone(ctx)
+	}()
+	defer func() { <-aloneDone }()
 	for {
 		next := u.runOnce(ctx)
 		var timer <-chan time.Time
@@ -332,11 +347,18 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 		}
 		u.uploadPack(ctx, p)
 	}
+	// Small files alone (one in this batch) go up here, at once; large
+	// ones in their own lane.
+	var large []state.QueueEntry
 	for _, e := range alone {
+		if e.Bytes > packFileMax {
+			large = append(large, e)
+			continue
+		}
 		if ctx.Err() != nil {
 			return 0
 		}
-		if err := u.upload(ctx, e); err != nil {
+		if err := u.upload(ctx, e, &u.packing); err != nil {
 			if ctx.Err() != nil {
 				return 0
 			}
@@ -345,7 +367,55 @@ func (u *Uploader) runOnce(ctx context.Context) time.Duration {
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	for _, e := range large {
+		if u.aloneSet[e.Ino] {
+			// Queued again while its lane has it: after that upload.
+			u.sched.retry(e.Ino, time.Now().Add(u.opts.MinBackoff))
+			continue
+		}
+		u.aloneSet[e.Ino] = true
+		u.alone = append(u.alone, e)
+	}
+	if len(large) > 0 {
+		select {
+		case u.aloneWake <- struct{}{}:
+		default:
+		}
+	}
 	return u.sched.next(time.Now())
+}
+
+// runAlone uploads the files that go alone, one at a time, in the order
+// runOnce handed them over, until ctx ends.
+func (u *Uploader) runAlone(ctx context.Context) {
+	for {
+		u.mu.Lock()
+		var e state.QueueEntry
+		ok := len(u.alone) > 0
+		if ok {
+			e = u.alone[0]
+			u.alone = u.alone[1:]
+		}
+		u.mu.Unlock()
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-u.aloneWake:
+				continue
+			}
+		}
+		err := u.upload(ctx, e, &u.current)
+		u.mu.Lock()
+		delete(u.aloneSet, e.Ino)
+		u.mu.Unlock()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			u.failed(e, err)
+		}
+	}
 }
 
 // rescan reads the store's queue whole at the start (again after a failed
@@ -527,11 +597,11 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) {
 	if len(blob) > 0 {
 		blob = u.pad(blob, public)
 		u.mu.Lock()
-		u.current = &Progress{Ino: items[0].e.Ino, Version: items[0].e.Version, Bytes: int64(len(blob)), StartedAt: start}
+		u.packing = &Progress{Ino: items[0].e.Ino, Version: items[0].e.Version, Bytes: int64(len(blob)), StartedAt: start}
 		u.mu.Unlock()
 		res, err := u.blobs.Store(ctx, blob, u.opts.Epochs, u.opts.Deletable)
 		u.mu.Lock()
-		u.current = nil
+		u.packing = nil
 		u.mu.Unlock()
 		if err != nil {
 			// The pack's files wait for a retry; the others (empty, or
@@ -584,7 +654,7 @@ func readData(path string, size int64) ([]byte, error) {
 }
 
 // upload stores one queued version of a file and points the file at it.
-func (u *Uploader) upload(ctx context.Context, e state.QueueEntry) error {
+func (u *Uploader) upload(ctx context.Context, e state.QueueEntry, progress **Progress) error {
 	in, err := u.tree.FileContent(e.Ino)
 	if errors.Is(err, syscall.ENOENT) {
 		return nil // deleted meanwhile: nothing to upload
@@ -609,12 +679,13 @@ func (u *Uploader) upload(ctx context.Context, e state.QueueEntry) error {
 	defer f.Close()
 	defer u.holdInUse()()
 	size := int64(in.Size)
+	p := &Progress{Ino: e.Ino, Version: e.Version, Bytes: size, StartedAt: time.Now()}
 	u.mu.Lock()
-	u.current = &Progress{Ino: e.Ino, Version: e.Version, Bytes: size, StartedAt: time.Now()}
+	*progress = p
 	u.mu.Unlock()
 	defer func() {
 		u.mu.Lock()
-		u.current = nil
+		*progress = nil
 		u.mu.Unlock()
 	}()
 	start := time.Now()
@@ -663,7 +734,7 @@ func (u *Uploader) upload(ctx context.Context, e state.QueueEntry) error {
 		hashes = append(hashes, sum)
 		off += n
 		u.mu.Lock()
-		u.current.DoneBytes = off
+		p.DoneBytes = off
 		u.mu.Unlock()
 	}
 	// An empty file needs no blob: it is certified with no chunks.

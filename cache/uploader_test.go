@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/chain"
+	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs/meta"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
@@ -173,4 +175,64 @@ func TestWriteBack(t *testing.T) {
 	if storer.calls.Load() != 2 {
 		t.Fatalf("%d stores; a drain should have tried the waiting file at once", storer.calls.Load())
 	}
+}
+
+// gatedStorer stores blobs (a blob ID from their first bytes), holding
+// those larger than gate until released.
+type gatedStorer struct {
+	gate    int
+	release chan struct{}
+	stored  atomic.Int64
+}
+
+func (g *gatedStorer) Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*client.StoreResult, error) {
+	if len(blob) > g.gate {
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	g.stored.Add(1)
+	var id encoding.BlobID
+	copy(id[:], fmt.Appendf(nil, "%d-%d", len(blob), g.stored.Load()))
+	certified := chain.Epoch(1)
+	return &client.StoreResult{BlobID: id, Object: chain.Blob{BlobID: id, Size: uint64(len(blob)), CertifiedEpoch: &certified, Storage: chain.Storage{EndEpoch: 100}}}, nil
+}
+
+// TestSmallFilesDoNotWaitForALargeOne: small files queued after a large
+// one go up (in a pack) while the large one's store is still under way:
+// the two kinds upload side by side.
+func TestSmallFilesDoNotWaitForALargeOne(t *testing.T) {
+	m := openMeta(t)
+	files := Files{Dir: t.TempDir()}
+	large := queueFile(t, m, files, "large", 3<<20)
+	storer := &gatedStorer{gate: 2 << 20, release: make(chan struct{})}
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 4 << 20, Epochs: 5, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go u.Run(ctx, nil)
+	waitUntil(t, "the large file's upload", func() bool { c := u.Current(); return c != nil && c.Ino == large })
+	var small []uint64
+	for i := range 10 {
+		small = append(small, queueFile(t, m, files, fmt.Sprintf("s%d", i), 1000+i))
+		u.Queued(small[i])
+	}
+	certified := func(ino uint64) bool {
+		in, err := m.Inode(ino)
+		return err == nil && in.Certified == in.Version
+	}
+	waitUntil(t, "the small files certified while the large one uploads", func() bool {
+		for _, ino := range small {
+			if !certified(ino) {
+				return false
+			}
+		}
+		return true
+	})
+	if certified(large) || u.Current() == nil || u.Current().Ino != large {
+		t.Fatalf("the large file: certified %v, current %+v", certified(large), u.Current())
+	}
+	close(storer.release)
+	waitUntil(t, "the large file certified", func() bool { return certified(large) })
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,6 +67,11 @@ func startMount(t *testing.T, dir, state string, args ...string) *mountProc {
 		t.Fatal(err)
 	}
 	defer errf.Close()
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--write-back") || strings.Contains(a, "write_back") }) {
+		// Most tests wait for uploads: a short write-back keeps them
+		// short. Tests of the default pass "--write-back=5s".
+		args = append([]string{"--write-back=200ms"}, args...)
+	}
 	m.cmd = exec.Command(bin, append([]string{"mount", "--state", state, dir}, args...)...)
 	m.cmd.Stderr = errf
 	inGroup(m.cmd)

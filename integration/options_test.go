@@ -48,7 +48,7 @@ func TestMountShowsOwnersAsAsked(t *testing.T) {
 // written, uploaded and the tree published; -v shows them.
 func TestMountIsQuiet(t *testing.T) {
 	state, mnt := t.TempDir(), t.TempDir()
-	m := startMount(t, mnt, state)
+	m := startMount(t, mnt, state, "--write-back=5s", "--publish-after=1s") // the default write-back
 	must(t, os.WriteFile(filepath.Join(mnt, "f"), []byte("quiet"), 0o644))
 	waitPublished(t, state, 1)
 	mustRun(t, time.Minute, "umount", mnt)
@@ -63,7 +63,7 @@ func TestMountIsQuiet(t *testing.T) {
 		t.Errorf("no mounted line:\n%s", logs)
 	}
 
-	m = startMount(t, mnt, state, "-v")
+	m = startMount(t, mnt, state, "-v", "--publish-after=1s")
 	must(t, os.WriteFile(filepath.Join(mnt, "g"), []byte("loud"), 0o644))
 	waitPublished(t, state, 2)
 	mustRun(t, time.Minute, "umount", mnt)

@@ -81,7 +81,7 @@ func TestKillDuringSmallFileCopy(t *testing.T) {
 	state, mnt := t.TempDir(), t.TempDir()
 	got := &closedFiles{files: map[string][]byte{}}
 	for round := range 2 {
-		m := startMount(t, mnt, state)
+		m := startMount(t, mnt, state, "--write-back=5s") // the default
 		want := got.len() + 400
 		errc := make(chan error, 1)
 		go func() { errc <- writeSmallFiles(mnt, round, got, nil) }()
