@@ -43,10 +43,27 @@ type DiskCache struct {
 	used    int64
 	hits    int64
 	corrupt int64
+	skipped int64 // windows not cached: the writer was behind
 
 	freeAt time.Time // when free space was last measured
 	free   int64
+
+	// Windows are written by one goroutine, so that a read from the
+	// network never waits for the disk; when it falls behind, windows go
+	// uncached rather than queue without bound.
+	pending chan pendingPut
+	done    chan struct{}
+	closed  bool
 }
+
+type pendingPut struct {
+	name string
+	data []byte
+}
+
+// pendingPuts bounds the windows waiting to be written (64 MiB at the
+// default 4 MiB windows).
+const pendingPuts = 16
 
 type diskEntry struct {
 	name string
@@ -69,7 +86,8 @@ func OpenDiskCache(dir string, max, minFree int64, log *slog.Logger) (*DiskCache
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("read cache: %w", err)
 	}
-	d := &DiskCache{dir: dir, max: max, minFree: minFree, log: log, entries: map[string]*list.Element{}, lru: list.New()}
+	d := &DiskCache{dir: dir, max: max, minFree: minFree, log: log, entries: map[string]*list.Element{}, lru: list.New(),
+		pending: make(chan pendingPut, pendingPuts), done: make(chan struct{})}
 	type found struct {
 		diskEntry
 		mtime time.Time
@@ -101,7 +119,28 @@ func OpenDiskCache(dir string, max, minFree int64, log *slog.Logger) (*DiskCache
 	d.mu.Lock()
 	d.evictLocked(0)
 	d.mu.Unlock()
+	go d.writeLoop()
 	return d, nil
+}
+
+// Close writes the windows waiting to be written and stops.
+func (d *DiskCache) Close() {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.closed = true
+	close(d.pending)
+	d.mu.Unlock()
+	<-d.done
+}
+
+func (d *DiskCache) writeLoop() {
+	defer close(d.done)
+	for p := range d.pending {
+		d.store(p.name, p.data)
+	}
 }
 
 // diskName names a window's entry: the blob, the window size and index.
@@ -182,10 +221,24 @@ func (d *DiskCache) drop(name string, corrupt bool) {
 	}
 }
 
-// Put caches a window fetched from the network. Failures (a full disk) are
-// logged at debug level and cost only the cache.
+// Put caches a window fetched from the network (data is not changed
+// afterwards), in the background. Failures (a full disk, a writer behind)
+// cost only the cache.
 func (d *DiskCache) Put(blob encoding.BlobID, size, index uint64, data []byte) {
-	name := diskName(blob, size, index)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	select {
+	case d.pending <- pendingPut{diskName(blob, size, index), data}:
+	default:
+		d.skipped++
+	}
+}
+
+// store writes an entry unless it is cached or does not fit.
+func (d *DiskCache) store(name string, data []byte) {
 	need := int64(diskHeader + len(data))
 	if need > d.max {
 		return
@@ -198,7 +251,7 @@ func (d *DiskCache) Put(blob encoding.BlobID, size, index uint64, data []byte) {
 		return
 	}
 	if err := d.write(name, data); err != nil {
-		d.log.Debug("not cached on disk", "blob", blob, "index", index, "err", err)
+		d.log.Debug("not cached on disk", "entry", name, "err", err)
 		return
 	}
 	d.mu.Lock()
@@ -284,11 +337,13 @@ type DiskCacheStats struct {
 	Hits     int64 `json:"hits"`
 	// Damaged counts entries refused by their checksum since start.
 	Damaged int64 `json:"damaged,omitempty"`
+	// Skipped counts windows left uncached because the disk was behind.
+	Skipped int64 `json:"skipped,omitempty"`
 }
 
 // Stats returns the cache's figures.
 func (d *DiskCache) Stats() DiskCacheStats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return DiskCacheStats{Bytes: d.used, MaxBytes: d.max, Entries: len(d.entries), Hits: d.hits, Damaged: d.corrupt}
+	return DiskCacheStats{Bytes: d.used, MaxBytes: d.max, Entries: len(d.entries), Hits: d.hits, Damaged: d.corrupt, Skipped: d.skipped}
 }

@@ -18,6 +18,8 @@ import (
 // refused, removed and fetched again, and reads stay right.
 func TestDiskCacheAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
+	var last *DiskCache
+	t.Cleanup(func() { last.Close() })
 	blob := make([]byte, 1<<20)
 	rand.Read(blob)
 	bid := encoding.BlobID{9}
@@ -25,10 +27,14 @@ func TestDiskCacheAcrossRestarts(t *testing.T) {
 	chunks := []state.Chunk{{Blob: bid, Size: uint64(len(blob)), BlobSize: uint64(len(blob))}}
 	open := func() *Reader {
 		t.Helper()
+		if last != nil {
+			last.Close()
+		}
 		d, err := OpenDiskCache(dir, 64<<20, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		last = d
 		return NewReader(src, ReaderOptions{Window: 64 << 10, Disk: d})
 	}
 	readAll := func(r *Reader) {
@@ -95,15 +101,17 @@ func TestDiskCacheBound(t *testing.T) {
 	per := int64(diskHeader + window)
 	d, err := OpenDiskCache(dir, 3*per, 0, nil)
 	must(t, err)
+	defer d.Close()
 	data := func(i byte) []byte { return bytes.Repeat([]byte{i}, window) }
 	id := func(i byte) encoding.BlobID { return encoding.BlobID{i} }
+	put := func(i byte) { d.store(diskName(id(i), window, 0), data(i)) } // as the writer does
 	for i := byte(1); i <= 3; i++ {
-		d.Put(id(i), window, 0, data(i))
+		put(i)
 	}
 	if _, ok := d.Get(id(1), window, 0); !ok { // 1 is now the most recent
 		t.Fatal("entry 1 missing")
 	}
-	d.Put(id(4), window, 0, data(4)) // drops 2, the least recent
+	put(4) // drops 2, the least recent
 	if _, ok := d.Get(id(2), window, 0); ok {
 		t.Fatal("entry 2 kept over the bound")
 	}
@@ -114,8 +122,10 @@ func TestDiskCacheBound(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "x", ".tmp-123"), nil, 0o600))
 
 	// A restart keeps the order: 3 is the least recent of 1, 3, 4.
+	d.Close()
 	d, err = OpenDiskCache(dir, 2*per, 0, nil)
 	must(t, err)
+	defer d.Close()
 	if _, ok := d.Get(id(3), window, 0); ok {
 		t.Fatal("after a restart with a smaller bound, the least recent entry is kept")
 	}

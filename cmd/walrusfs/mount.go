@@ -289,6 +289,7 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		if disk, err = cache.OpenDiskCache(dir, o.cacheSize, o.minFree, log.With("component", "readcache")); err != nil {
 			return err
 		}
+		defer disk.Close()
 	}
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: o.memoryCache, Disk: disk, Identities: keys.Identities(), Logger: log.With("component", "reader")})
 	stored := cache.RecordingStorer{BlobStorer: c, Book: m.Book()}
