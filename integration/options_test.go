@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,4 +73,98 @@ func TestMountIsQuiet(t *testing.T) {
 	if logs := m.logTail(1000); !strings.Contains(logs, "level=INFO") {
 		t.Errorf("mount -v logged no info lines:\n%s", logs)
 	}
+}
+
+// TestReadCacheSurvivesRestart: content read from the network is kept on
+// disk; after a restart it is read from there (no bytes fetched), and an
+// entry damaged meanwhile is refused, fetched again, and reads stay right.
+func TestReadCacheSurvivesRestart(t *testing.T) {
+	state, mnt := t.TempDir(), t.TempDir()
+	src := t.TempDir()
+	files := makeFiles(t, src, map[string]int{"a": 3 << 20, "b": 200 << 10, "c": 5000})
+	m := startMount(t, mnt, state)
+	mustCmd(t, "cp", "-a", src+"/.", mnt)
+	waitPublished(t, state, 1)
+	mustRun(t, time.Minute, "umount", mnt)
+	<-m.exited
+	data, err := filepath.Glob(filepath.Join(state, "fs", "*", "*", "data"))
+	must(t, err)
+	if len(data) != 1 {
+		t.Fatalf("data directories: %v", data)
+	}
+	readcache := filepath.Join(filepath.Dir(data[0]), "readcache")
+	cacheStats := func() (fetched int64, disk struct{ Entries, Hits, Damaged int64 }) {
+		t.Helper()
+		res := mustRun(t, 30*time.Second, "status", "--state", state, "--json")
+		var st []struct {
+			Cache struct {
+				FetchedBytes int64 `json:"fetchedBytes"`
+				Disk         *struct{ Entries, Hits, Damaged int64 }
+			}
+		}
+		must(t, json.Unmarshal(res.stdout, &st))
+		if len(st) != 1 || st[0].Cache.Disk == nil {
+			t.Fatalf("status: %s", res.stdout)
+		}
+		return st[0].Cache.FetchedBytes, *st[0].Cache.Disk
+	}
+	readAll := func() {
+		t.Helper()
+		for _, f := range files {
+			b, err := os.ReadFile(filepath.Join(mnt, f.name))
+			must(t, err)
+			if !bytes.Equal(b, f.data) {
+				t.Fatalf("%s: %d bytes differ from the %d written", f.name, len(b), len(f.data))
+			}
+		}
+	}
+
+	// Local copies gone: reads go to the network, and to the disk cache.
+	must(t, os.RemoveAll(data[0]))
+	m = startMount(t, mnt, state)
+	readAll()
+	if fetched, _ := cacheStats(); fetched == 0 {
+		t.Fatal("nothing fetched from the network")
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, disk := cacheStats(); disk.Entries > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nothing in the disk cache")
+		}
+	}
+	mustRun(t, time.Minute, "umount", mnt)
+	<-m.exited
+
+	// A restart reads from the disk cache.
+	must(t, os.RemoveAll(data[0]))
+	m = startMount(t, mnt, state)
+	readAll()
+	if fetched, disk := cacheStats(); fetched != 0 || disk.Hits == 0 {
+		t.Fatalf("after a restart: %d bytes fetched, %d disk hits; want 0 and some", fetched, disk.Hits)
+	}
+	mustRun(t, time.Minute, "umount", mnt)
+	<-m.exited
+
+	// Damage every entry: each is refused and fetched again.
+	entries, err := filepath.Glob(filepath.Join(readcache, "*", "*"))
+	must(t, err)
+	if len(entries) == 0 {
+		t.Fatal("no entries in " + readcache)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(e)
+		must(t, err)
+		b[len(b)-1] ^= 0xff
+		must(t, os.WriteFile(e, b, 0o600))
+	}
+	must(t, os.RemoveAll(data[0]))
+	m = startMount(t, mnt, state)
+	readAll()
+	if fetched, disk := cacheStats(); fetched == 0 || disk.Damaged != int64(len(entries)) {
+		t.Fatalf("with %d damaged entries: %d bytes fetched, %d refused", len(entries), fetched, disk.Damaged)
+	}
+	mustRun(t, time.Minute, "umount", mnt)
+	<-m.exited
 }
