@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,9 +15,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/walrus/devnet"
-	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
 
 type devnetOptions struct {
@@ -141,7 +138,6 @@ func runDevnet(ctx context.Context, o devnetOptions, sizeSet bool, g *globals, l
 		TLS: o.tls, EpochDuration: o.epochDuration,
 		NodeFlags: g.childLogFlags(), Log: log, Summary: stdout,
 	}, devnet.Host{
-		Keys:           devnetKeys,
 		Sui:            devnetSui,
 		Registry:       reg,
 		MetricsHandler: metricsHandler(reg, log),
@@ -161,21 +157,6 @@ func runDevnet(ctx context.Context, o devnetOptions, sizeSet bool, g *globals, l
 		return usageError{err}
 	}
 	return err
-}
-
-// devnetKeys are the devnet nodes' key files, as nodekeys keeps them.
-var devnetKeys = devnet.Keys{
-	Read: func(nodeDir string) (*bls.PrivateKey, error) {
-		return nodekeys.ReadKeyFile(filepath.Join(nodeDir, nodekeys.KeyFileName))
-	},
-	Write: func(nodeDir string, key *bls.PrivateKey) error {
-		return nodekeys.WriteKeyFile(filepath.Join(nodeDir, nodekeys.KeyFileName), key)
-	},
-	CreateTLS: func(nodeDir string) ([]byte, error) {
-		return nodekeys.CreateTLSKey(filepath.Join(nodeDir, nodekeys.TLSKeyFileName))
-	},
-	NodeAccount:   nodekeys.NodeAccount,
-	ClientAccount: nodekeys.DevnetClientAccount,
 }
 
 // devnetSui is the devnet's Sui face and wallet, as devnetsui.go makes them.

@@ -12,6 +12,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
 
 // create makes the keys of a new network in dir and its ledger. Unless
@@ -39,10 +40,10 @@ func create(dir string, o Options, h Host, lopts ledger.Options) (*ledger.Ledger
 		}
 		// A key left by a creation that stopped before the ledger was
 		// written is reused.
-		key, err := h.Keys.Read(nodeDir)
+		key, err := readKey(nodeDir)
 		if errors.Is(err, fs.ErrNotExist) {
 			if key, err = bls.GenerateKey(nil); err == nil {
-				err = h.Keys.Write(nodeDir, key)
+				err = writeKey(nodeDir, key)
 			}
 		}
 		if err != nil {
@@ -61,11 +62,11 @@ func create(dir string, o Options, h Host, lopts ledger.Options) (*ledger.Ledger
 		}
 		info := chain.Node{Name: name, Address: addr, Shards: shards[i]}
 		if o.TLS {
-			if info.NetworkPublicKey, err = h.Keys.CreateTLS(nodeDir); err != nil {
+			if info.NetworkPublicKey, err = nodekeys.CreateTLSKey(filepath.Join(nodeDir, nodekeys.TLSKeyFileName)); err != nil {
 				return fail(fmt.Errorf("%s: %w", name, err))
 			}
 		}
-		regs = append(regs, ledger.NewNodeRegistration(key, info, h.Keys.NodeAccount(key.PublicKey()), 0))
+		regs = append(regs, ledger.NewNodeRegistration(key, info, nodekeys.NodeAccount(key.PublicKey()), 0))
 	}
 	grant, err := h.Sui.Grant(dir)
 	if err != nil {

@@ -28,8 +28,8 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui/wallet"
-	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
+	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
 
 // Files of a devnet directory.
@@ -92,8 +92,7 @@ type Options struct {
 // Host is what Run takes from the program that runs it: pieces it shares
 // with its other commands.
 type Host struct {
-	Keys Keys
-	Sui  Sui
+	Sui Sui
 	// Registry receives the ledger's and the Sui face's metrics;
 	// MetricsHandler serves it on /metrics.
 	Registry       *prometheus.Registry
@@ -106,22 +105,6 @@ type Host struct {
 	// Serve serves h on lis until shutdown, which waits up to grace for
 	// requests in flight; what names the server in logs.
 	Serve func(lis net.Listener, h http.Handler, what string) (shutdown func(grace time.Duration))
-}
-
-// Keys reads and makes the nodes' keys.
-type Keys struct {
-	// Read reads the BLS key in nodeDir; an error wraps fs.ErrNotExist when
-	// there is none.
-	Read func(nodeDir string) (*bls.PrivateKey, error)
-	// Write writes key to nodeDir, readable by its owner only.
-	Write func(nodeDir string, key *bls.PrivateKey) error
-	// CreateTLS writes a new network (TLS) key to nodeDir and returns its
-	// public key as the chain publishes it.
-	CreateTLS func(nodeDir string) ([]byte, error)
-	// NodeAccount is the account a node registers with.
-	NodeAccount func(bls.PublicKey) chain.Address
-	// ClientAccount is the client account written to NetworkFile.
-	ClientAccount func(chainID string) chain.Address
 }
 
 // Sui is the devnet's face as a small Sui, and the wallet for it.
@@ -198,7 +181,7 @@ func Run(ctx context.Context, o Options, h Host) error {
 		return &OptionsError{fmt.Errorf("%s holds a network of %d nodes and %d shards: leave out --nodes and --shards, or use another --dir",
 			dir, len(com.Members), com.NShards)}
 	}
-	nodes, err := listNodes(dir, com, h.Keys)
+	nodes, err := listNodes(dir, com)
 	if err != nil {
 		return err
 	}
@@ -275,7 +258,7 @@ func Run(ctx context.Context, o Options, h Host) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		watchCandidates(childCtx, dir, known, h.Keys, func(nd *storageNode) {
+		watchCandidates(childCtx, dir, known, func(nd *storageNode) {
 			log.Info("starting a joining node", "node", nd.name, "addr", nd.addr, "metrics", nd.metrics)
 			startNode(nd)
 		})
@@ -296,7 +279,7 @@ func Run(ctx context.Context, o Options, h Host) error {
 		stop()
 		return fmt.Errorf("devnet: %w", err)
 	}
-	netcfg := &netconfig.Network{Ledger: ledgerURL, NShards: com.NShards, Account: h.Keys.ClientAccount(l.ChainID()), ChainID: l.ChainID(),
+	netcfg := &netconfig.Network{Ledger: ledgerURL, NShards: com.NShards, Account: nodekeys.DevnetClientAccount(l.ChainID()), ChainID: l.ChainID(),
 		WalrusConfig: files.ClientConfig}
 	if err := netcfg.Write(networkFile); err != nil {
 		log.Error("cannot write the network configuration", "path", networkFile, "err", err)

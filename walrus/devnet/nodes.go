@@ -13,6 +13,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/protocol/bls"
+	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
 
 // storageNode is one node of a devnet as the devnet runs it.
@@ -30,14 +31,14 @@ type storageNode struct {
 // listNodes lists the committee's members as devnet nodes, each with the
 // DIR/node-I that holds its key (after a node left, member I need not be
 // node I), and then the candidates.
-func listNodes(dir string, com *chain.Committee, keys Keys) ([]*storageNode, error) {
+func listNodes(dir string, com *chain.Committee) ([]*storageNode, error) {
 	dirs, err := filepath.Glob(filepath.Join(dir, "node-*"))
 	if err != nil {
 		return nil, err
 	}
 	byKey := map[bls.PublicKey]string{}
 	for _, d := range dirs {
-		if key, err := keys.Read(d); err == nil {
+		if key, err := readKey(d); err == nil {
 			byKey[key.PublicKey()] = d
 		}
 	}
@@ -51,12 +52,12 @@ func listNodes(dir string, com *chain.Committee, keys Keys) ([]*storageNode, err
 		members[nodeDir] = true
 		out = append(out, &storageNode{index: i, name: filepath.Base(nodeDir), dir: nodeDir, addr: m.Address, shards: len(m.Shards), member: m})
 	}
-	return append(out, candidates(dir, members, keys)...), nil
+	return append(out, candidates(dir, members)...), nil
 }
 
 // candidates lists the joined nodes (those with a CandidateAddressFile)
 // whose directories are not in known.
-func candidates(dir string, known map[string]bool, keys Keys) []*storageNode {
+func candidates(dir string, known map[string]bool) []*storageNode {
 	dirs, _ := filepath.Glob(filepath.Join(dir, "node-*"))
 	var out []*storageNode
 	for _, d := range dirs {
@@ -67,7 +68,7 @@ func candidates(dir string, known map[string]bool, keys Keys) []*storageNode {
 		if err != nil {
 			continue
 		}
-		key, err := keys.Read(d)
+		key, err := readKey(d)
 		if err != nil {
 			continue
 		}
@@ -80,14 +81,14 @@ func candidates(dir string, known map[string]bool, keys Keys) []*storageNode {
 
 // watchCandidates starts, through start, every joined node that appears in
 // dir, until ctx ends.
-func watchCandidates(ctx context.Context, dir string, known map[string]bool, keys Keys, start func(*storageNode)) {
+func watchCandidates(ctx context.Context, dir string, known map[string]bool, start func(*storageNode)) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(500 * time.Millisecond):
 		}
-		for _, nd := range candidates(dir, known, keys) {
+		for _, nd := range candidates(dir, known) {
 			known[nd.dir] = true
 			if err := assignMetricsPorts([]*storageNode{nd}, 0); err != nil {
 				continue
@@ -119,4 +120,15 @@ func closeAll(ls []net.Listener) {
 	for _, l := range ls {
 		l.Close()
 	}
+}
+
+// readKey reads the BLS key of the node in nodeDir; an error wraps
+// fs.ErrNotExist when there is none.
+func readKey(nodeDir string) (*bls.PrivateKey, error) {
+	return nodekeys.ReadKeyFile(filepath.Join(nodeDir, nodekeys.KeyFileName))
+}
+
+// writeKey writes a node's BLS key into nodeDir, readable by its owner only.
+func writeKey(nodeDir string, key *bls.PrivateKey) error {
+	return nodekeys.WriteKeyFile(filepath.Join(nodeDir, nodekeys.KeyFileName), key)
 }

@@ -13,20 +13,6 @@ import (
 	"github.com/walrusfs/walrusfs/protocol/bls"
 )
 
-// testKeys keeps a node's key as raw bytes in nodeDir/key.
-var testKeys = Keys{
-	Read: func(nodeDir string) (*bls.PrivateKey, error) {
-		b, err := os.ReadFile(filepath.Join(nodeDir, "key"))
-		if err != nil {
-			return nil, err
-		}
-		return bls.PrivateKeyFromBytes(b)
-	},
-	Write: func(nodeDir string, key *bls.PrivateKey) error {
-		return os.WriteFile(filepath.Join(nodeDir, "key"), key.Bytes(), 0o600)
-	},
-}
-
 // makeNode creates dir/name with a key, and an address file when addr is
 // set.
 func makeNode(t *testing.T, dir, name, addr string) *bls.PrivateKey {
@@ -39,7 +25,7 @@ func makeNode(t *testing.T, dir, name, addr string) *bls.PrivateKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := testKeys.Write(d, key); err != nil {
+	if err := writeKey(d, key); err != nil {
 		t.Fatal(err)
 	}
 	if addr != "" {
@@ -67,7 +53,7 @@ func TestListNodesFindsMembersByKeyThenCandidates(t *testing.T) {
 		{Name: "node-1", Address: "127.0.0.1:9001", PublicKey: k1.PublicKey(), Shards: []uint16{0, 1, 2}},
 		{Name: "node-0", Address: "127.0.0.1:9000", PublicKey: k0.PublicKey(), Shards: []uint16{3}},
 	}}
-	nodes, err := listNodes(dir, com, testKeys)
+	nodes, err := listNodes(dir, com)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +70,7 @@ func TestListNodesFindsMembersByKeyThenCandidates(t *testing.T) {
 	}
 
 	// Known candidates are not listed again.
-	if c := candidates(dir, map[string]bool{filepath.Join(dir, "node-2"): true}, testKeys); len(c) != 0 {
+	if c := candidates(dir, map[string]bool{filepath.Join(dir, "node-2"): true}); len(c) != 0 {
 		t.Errorf("candidates listed a known node: %s", c[0].name)
 	}
 }
@@ -97,7 +83,7 @@ func TestListNodesWithoutAMembersKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	com := &chain.Committee{NShards: 1, Members: []chain.Node{{Name: "node-9", PublicKey: other.PublicKey()}}}
-	if _, err := listNodes(dir, com, testKeys); err == nil || !strings.Contains(err.Error(), "member 0 (node-9)") {
+	if _, err := listNodes(dir, com); err == nil || !strings.Contains(err.Error(), "member 0 (node-9)") {
 		t.Errorf("err = %v, want one naming member 0", err)
 	}
 }

@@ -26,7 +26,6 @@ func TestRunRejectsShardsTheNodesCannotShare(t *testing.T) {
 	dir := t.TempDir()
 	var lockPath string
 	h := Host{
-		Keys:     testKeys,
 		Registry: prometheus.NewRegistry(),
 		LockDir: func(path string) (func(), error) {
 			lockPath = path
