@@ -203,7 +203,9 @@ func (s *aheadStream) walk() {
 		}
 		s.met(e.Ino, int64(min(in.Size, aheadFileBytes)))
 		if !in.Local && len(in.Chunks) > 0 {
-			if s.ra.fs.cfg.Reader.Prefetch(s.ctx, in.Chunks) != nil {
+			// The start of the file: a large file's reads fetch ahead
+			// within it from there.
+			if s.ra.fs.cfg.Reader.Prefetch(s.ctx, in.Chunks[:1]) != nil {
 				s.end()
 				return
 			}
