@@ -61,7 +61,8 @@ type Reader struct {
 
 	hits, misses, fetchedBytes int64
 
-	opened map[windowKey]io.ReaderAt // encrypted chunks' plaintext, by blob and offset
+	opens openedCache // encrypted chunks' plaintext, by blob and offset
+	ahead prefetcher  // fetches started before reads ask (Prefetch)
 }
 
 type windowKey struct {
@@ -91,7 +92,7 @@ func NewReader(src RangeReader, opts ReaderOptions) *Reader {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reader{src: src, opts: opts, log: opts.Logger, sizes: map[encoding.BlobID]uint64{}, windows: map[windowKey]*window{}, lru: list.New(), opened: map[windowKey]io.ReaderAt{}}
+	return &Reader{src: src, opts: opts, log: opts.Logger, sizes: map[encoding.BlobID]uint64{}, windows: map[windowKey]*window{}, lru: list.New()}
 }
 
 // ReadAt fills dest from offset off of the content made of chunks; it
@@ -168,33 +169,23 @@ func (r *Reader) readEncrypted(c state.Chunk, dest []byte, pos uint64) (int, err
 }
 
 // open returns the plaintext of an encrypted chunk, opening its age file
-// once (a few chunks are kept open).
+// once (see openedCache).
 func (r *Reader) open(c state.Chunk) (io.ReaderAt, error) {
-	key := windowKey{c.Blob, c.Off}
-	r.mu.Lock()
-	plain, ok := r.opened[key]
-	r.mu.Unlock()
-	if ok {
-		return plain, nil
-	}
-	if len(r.opts.Identities) == 0 {
-		return nil, fmt.Errorf("blob %s holds encrypted content and no identity was given", c.Blob)
-	}
-	stored := state.Chunk{Blob: c.Blob, Off: c.Off, Size: c.Enc, BlobSize: c.InBlob()}
-	plain, n, err := crypt.OpenAt(storedAt{r: r, c: stored}, int64(c.Enc), r.opts.Identities)
-	if err != nil {
-		return nil, fmt.Errorf("open encrypted content of blob %s at %d: %w", c.Blob, c.Off, err)
-	}
-	if uint64(n) != c.Size {
-		return nil, fmt.Errorf("encrypted content of blob %s at %d holds %d bytes, the tree says %d", c.Blob, c.Off, n, c.Size)
-	}
-	r.mu.Lock()
-	if len(r.opened) >= 256 {
-		clear(r.opened)
-	}
-	r.opened[key] = plain
-	r.mu.Unlock()
-	return plain, nil
+	held := int64(min(c.Size, 64<<10)) // the last age chunk, kept in plaintext
+	return r.opens.get(windowKey{c.Blob, c.Off}, held, func() (io.ReaderAt, error) {
+		if len(r.opts.Identities) == 0 {
+			return nil, fmt.Errorf("blob %s holds encrypted content and no identity was given", c.Blob)
+		}
+		stored := state.Chunk{Blob: c.Blob, Off: c.Off, Size: c.Enc, BlobSize: c.InBlob()}
+		plain, n, err := crypt.OpenAt(storedAt{r: r, c: stored}, int64(c.Enc), r.opts.Identities)
+		if err != nil {
+			return nil, fmt.Errorf("open encrypted content of blob %s at %d: %w", c.Blob, c.Off, err)
+		}
+		if uint64(n) != c.Size {
+			return nil, fmt.Errorf("encrypted content of blob %s at %d holds %d bytes, the tree says %d", c.Blob, c.Off, n, c.Size)
+		}
+		return wholeIfSmall(plain, c.Size)
+	})
 }
 
 // storedAt reads a chunk's bytes as stored (an age file) through the
@@ -337,6 +328,8 @@ type ReaderStats struct {
 	Hits         int64 `json:"hits"`
 	Misses       int64 `json:"misses"`
 	FetchedBytes int64 `json:"fetchedBytes"`
+	// Prefetched counts the windows fetched ahead of reads (Prefetch).
+	Prefetched int64 `json:"prefetched"`
 	// Disk is the on-disk cache's, if there is one.
 	Disk *DiskCacheStats `json:"disk,omitempty"`
 }
@@ -344,7 +337,7 @@ type ReaderStats struct {
 // Stats returns the read cache's figures.
 func (r *Reader) Stats() ReaderStats {
 	r.mu.Lock()
-	st := ReaderStats{Bytes: r.held, MaxBytes: r.opts.MaxBytes, Hits: r.hits, Misses: r.misses, FetchedBytes: r.fetchedBytes}
+	st := ReaderStats{Bytes: r.held, MaxBytes: r.opts.MaxBytes, Hits: r.hits, Misses: r.misses, FetchedBytes: r.fetchedBytes, Prefetched: r.ahead.windows.Load()}
 	r.mu.Unlock()
 	if r.opts.Disk != nil {
 		d := r.opts.Disk.Stats()

@@ -51,6 +51,12 @@ func (n *Node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint3
 		fh.release()
 		return nil, 0, errno
 	}
+	n.mu.Lock()
+	remote := !n.in.Local && len(n.in.Chunks) > 0
+	n.mu.Unlock()
+	if remote && !writable && n.fs.cfg.Reader != nil {
+		n.fs.ahead.opened(n)
+	}
 	return fh, 0, 0
 }
 

@@ -93,6 +93,8 @@ type FS struct {
 
 	dropped atomic.Int64 // bad local copies dropped (checkLocalCopy)
 
+	ahead readAhead // fetches the next files of a tree being read
+
 	commitMu  sync.Mutex
 	committed uint64 // the tree's change count at the last Commit
 
@@ -111,6 +113,7 @@ func New(cfg Config) (*FS, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	f := &FS{cfg: cfg, meta: cfg.Meta, log: cfg.Logger, nodes: map[uint64]*Node{}}
+	f.ahead.fs = f
 	if n, err := cfg.Files.RemoveLeftovers(); err != nil {
 		return nil, err
 	} else if n > 0 {

@@ -25,6 +25,7 @@ type testMount struct {
 	FS       *walrusfs.FS
 	Meta     *meta.Store
 	Uploader *cache.Uploader
+	Reader   *cache.Reader
 	Data     cache.Files
 	// Logs holds what the file system and the uploader logged.
 	Logs    *testutil.SyncBuffer
@@ -89,7 +90,7 @@ func mountOpts(t testing.TB, n *embedded.Network, state string, cacheBytes int64
 	}
 	c := n.Client(chain.Address{0xf5}, client.Options{})
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: cacheBytes, Window: 64 << 10, Timeout: 20 * time.Second})
-	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Data: files, Logs: &testutil.SyncBuffer{}}
+	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Reader: reader, Data: files, Logs: &testutil.SyncBuffer{}}
 	log := slog.New(slog.NewTextHandler(tm.Logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tm.Uploader = cache.NewUploader(m, m.Book(), files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second})

@@ -21,7 +21,8 @@ uploaded as blobs in the background, and read back lazily. Without
 wallet it names) it uses Walrus on Sui: Testnet, Mainnet, or a "walrusfs
 devnet", which runs a network of separate node processes and presents it as
 Sui. "walrusfs store", "read", "blob-status" and "info" use a network
-directly; "walrusfs status" shows what running mounts are doing.
+directly; "walrusfs status" shows what running mounts are doing, and
+"walrusfs warmup" fetches files of a mount into its caches ahead of use.
 
 Logs go to standard error, as text or JSON (--log-format). Daemons (mount,
 devnet, node) log at info level by default, the other commands only warnings.
@@ -58,6 +59,7 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 		newMountCmd(g),
 		newUmountCmd(),
 		newStatusCmd(g),
+		newWarmupCmd(),
 		newInfoCmd(g),
 		newListBlobsCmd(g),
 		newExtendCmd(g),
