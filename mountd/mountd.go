@@ -13,6 +13,7 @@ package mountd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -98,17 +99,20 @@ type Options struct {
 // with its other commands, and its hooks into the mount's life.
 type Host struct {
 	// LockDir takes an exclusive lock on the file at path for the life of
-	// the process.
+	// the process, or fails if another process holds it. Required.
 	LockDir func(path string) (release func(), err error)
 	// Listen binds a TCP address, retrying a port in use for up to wait.
+	// Listen, Registry and MetricsHandler are needed with MetricsListen.
 	Listen func(ctx context.Context, addr string, wait time.Duration) (net.Listener, error)
 	// Registry receives the mount's metrics; MetricsHandler serves it.
 	Registry       *prometheus.Registry
 	MetricsHandler http.Handler
 	// ServeSui serves the embedded network's ledger as Sui on addr and
-	// writes a client configuration for it in netDir.
+	// writes a client configuration for it in netDir. Needed with
+	// SuiListen.
 	ServeSui func(ctx context.Context, addr, netDir string, l *ledger.Ledger, log *slog.Logger) (stop func(), config string, err error)
-	// Passphrase asks for the passphrase of an encrypted identity file.
+	// Passphrase asks for the passphrase of an encrypted identity file;
+	// nil: such a file fails to open.
 	Passphrase func() (string, error)
 	// Ready, when set, is called once the file system is mounted (the
 	// --daemon handshake); its failure is only logged.
@@ -117,14 +121,19 @@ type Host struct {
 
 // Run mounts and serves the file system until it is unmounted from
 // outside or ctx ends (then Run unmounts it), then drains the upload queue
-// for at most DrainTimeout, or until hurry ends, and publishes the tree.
-// Everything it started is stopped when it returns.
+// for at most DrainTimeout and publishes the tree. The drain is cut short,
+// and nothing published, when the next stop comes: ctx's end after an
+// unmount from outside, hurry's after ctx's (a second signal). Everything
+// Run started is stopped when it returns.
 func Run(ctx, hurry context.Context, o Options, h Host) error {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Notices == nil {
 		o.Notices = io.Discard
+	}
+	if h.Passphrase == nil {
+		h.Passphrase = func() (string, error) { return "", errors.New("no passphrase can be asked for") }
 	}
 	var snapshot *encoding.BlobID
 	if o.Snapshot != "" {
