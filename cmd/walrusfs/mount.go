@@ -239,15 +239,15 @@ func runMount(cmd *cobra.Command, g *globals, o *mountOptions, dir string) error
 		host.Registry = newRegistry()
 		host.MetricsHandler = metricsHandler(host.Registry, log)
 	}
-	err = mountd.Run(ctx, hurried(ctx), o.mountd(dir, log, cmd.ErrOrStderr()), host)
+	err = mountd.Run(ctx, hurried(ctx), o.mountdOptions(dir, log, cmd.ErrOrStderr()), host)
 	if errors.As(err, new(*connect.OptionsError)) {
 		return usageError{err} // network flags that exclude each other, or none found
 	}
 	return err
 }
 
-// mountd returns the flags as package mountd takes them.
-func (o *mountOptions) mountd(dir string, log *slog.Logger, notices io.Writer) mountd.Options {
+// mountdOptions returns the flags as package mountd takes them.
+func (o *mountOptions) mountdOptions(dir string, log *slog.Logger, notices io.Writer) mountd.Options {
 	return mountd.Options{
 		Dir: dir, State: o.state,
 		Network: o.net.options(), SuiListen: o.suiListen,
