@@ -1,0 +1,78 @@
+package mountd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/fs/manifest"
+)
+
+// finishUploads, after unmounting, queues what a failed commit left,
+// waits for the queue to drain (at most DrainTimeout, or until stopWaiting
+// ends) and publishes the tree's manifest.
+func (m *mount) finishUploads(stopWaiting context.Context, pub *manifest.Publisher) error {
+	if err := m.fsys.Recover(); err != nil {
+		return err
+	}
+	dctx, stop := context.WithTimeout(stopWaiting, m.o.DrainTimeout)
+	defer stop()
+	if err := drain(dctx, m.o.Notices, m.uploader); err != nil {
+		if stopWaiting.Err() != nil {
+			return nil // asked to stop now: no publishing either
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
+	pctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := pub.PublishNow(pctx); err != nil {
+		return fmt.Errorf("publish the tree's manifest: %w", err)
+	}
+	return nil
+}
+
+// drain waits for the upload queue to empty, showing its progress, until
+// ctx ends; what is left then stays queued, and the user is told so.
+func drain(ctx context.Context, w io.Writer, u *cache.Uploader) error {
+	last := time.Time{}
+	left := 0
+	err := u.Drain(ctx, func(files int, bytes int64, errs []string) {
+		left = files
+		if time.Since(last) < 2*time.Second {
+			return
+		}
+		last = time.Now()
+		msg := fmt.Sprintf("walrusfs: waiting for %d file(s), %s, to upload (Ctrl-C to leave them queued for the next mount)", files, formatBytes(bytes))
+		if len(errs) > 0 {
+			msg += "; last error: " + errs[len(errs)-1]
+		}
+		fmt.Fprintln(w, msg)
+	})
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintf(w, "walrusfs: stopped waiting: %d file(s) stay queued, and upload at the next mount\n", left)
+	}
+	if err != nil {
+		return fmt.Errorf("drain the upload queue: %w", err)
+	}
+	return nil
+}
+
+// formatBytes writes a byte count with a binary unit, as the rest of the
+// command line does (cmd/walrusfs and mountstatus keep their own copies).
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
