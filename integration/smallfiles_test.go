@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,15 @@ import (
 type closedFiles struct {
 	mu    sync.Mutex
 	files map[string][]byte
+	// inFlight: a rename a kill may have cut, from name to name; the
+	// mount may have done it before it died, or not.
+	inFlight [2]string
+}
+
+func (c *closedFiles) renaming(from, to string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inFlight = [2]string{from, to}
 }
 
 func (c *closedFiles) add(path string, data []byte) {
@@ -29,6 +39,7 @@ func (c *closedFiles) move(from, to string) {
 	defer c.mu.Unlock()
 	c.files[to] = c.files[from]
 	delete(c.files, from)
+	c.inFlight = [2]string{}
 }
 
 func (c *closedFiles) len() int {
@@ -63,8 +74,9 @@ func writeSmallFiles(dir string, round int, got *closedFiles, stop <-chan struct
 		got.add(p, data)
 		if i%20 == 0 {
 			to := p + ".renamed"
+			got.renaming(p, to)
 			if err := os.Rename(p, to); err != nil {
-				return err
+				return err // cut by the kill: either name may be there
 			}
 			got.move(p, to)
 		}
@@ -104,6 +116,9 @@ func TestKillDuringSmallFileCopy(t *testing.T) {
 		missing, differ := 0, 0
 		for p, data := range got.files {
 			b, err := os.ReadFile(p)
+			if errors.Is(err, os.ErrNotExist) && p == got.inFlight[0] {
+				b, err = os.ReadFile(got.inFlight[1]) // renamed before the kill
+			}
 			switch {
 			case err != nil:
 				missing++
