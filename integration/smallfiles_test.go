@@ -17,15 +17,15 @@ import (
 type closedFiles struct {
 	mu    sync.Mutex
 	files map[string][]byte
-	// inFlight: a rename a kill may have cut, from name to name; the
-	// mount may have done it before it died, or not.
-	inFlight [2]string
+	// cut: renames a kill may have cut, from name to name; the mount may
+	// have done them before it died, or not.
+	cut map[string]string
 }
 
 func (c *closedFiles) renaming(from, to string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inFlight = [2]string{from, to}
+	c.cut[from] = to
 }
 
 func (c *closedFiles) add(path string, data []byte) {
@@ -39,7 +39,7 @@ func (c *closedFiles) move(from, to string) {
 	defer c.mu.Unlock()
 	c.files[to] = c.files[from]
 	delete(c.files, from)
-	c.inFlight = [2]string{}
+	delete(c.cut, from)
 }
 
 func (c *closedFiles) len() int {
@@ -91,7 +91,7 @@ func writeSmallFiles(dir string, round int, got *closedFiles, stop <-chan struct
 // returned, byte for byte; in the end every one of them is uploaded.
 func TestKillDuringSmallFileCopy(t *testing.T) {
 	state, mnt := t.TempDir(), t.TempDir()
-	got := &closedFiles{files: map[string][]byte{}}
+	got := &closedFiles{files: map[string][]byte{}, cut: map[string]string{}}
 	for round := range 2 {
 		m := startMount(t, mnt, state, "--write-back=5s") // the default
 		want := got.len() + 400
@@ -116,8 +116,8 @@ func TestKillDuringSmallFileCopy(t *testing.T) {
 		missing, differ := 0, 0
 		for p, data := range got.files {
 			b, err := os.ReadFile(p)
-			if errors.Is(err, os.ErrNotExist) && p == got.inFlight[0] {
-				b, err = os.ReadFile(got.inFlight[1]) // renamed before the kill
+			if to, ok := got.cut[p]; ok && errors.Is(err, os.ErrNotExist) {
+				b, err = os.ReadFile(to) // renamed before the kill
 			}
 			switch {
 			case err != nil:
