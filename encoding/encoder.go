@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/walrusfs/walrusfs/encoding/internal/slab"
 	"github.com/walrusfs/walrusfs/encoding/rs"
@@ -356,15 +358,25 @@ func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary 
 		tmp       []Hash
 		tree      treeHasher
 	}
+	// The workers' large buffers come from one pooled slab: a few MiB per
+	// worker that would otherwise be fresh heap for every blob.
+	perWorker := n*g*S + width*n*len(Hash{})
+	mem := e.slabs.Get(workers(batches) * perWorker)
+	defer e.slabs.Put(mem)
+	var nextWorker atomic.Int64
 	forEach(batches, func() any {
+		w := int(nextWorker.Add(1) - 1)
+		b := mem.Bytes()[w*perWorker : (w+1)*perWorker]
+		gathered, b := b[:kp*g*S:kp*g*S], b[kp*g*S:]
+		coded, b := b[:(n-kp)*g*S:(n-kp)*g*S], b[(n-kp)*g*S:]
 		return &scratch{
 			zero:     make([]bool, g),
 			orig:     make([][]byte, kp),
 			rec:      make([][]byte, n-kp),
-			gathered: make([]byte, kp*g*S),
-			coded:    make([]byte, (n-kp)*g*S),
+			gathered: gathered,
+			coded:    coded,
 			cells:    make([][]byte, n),
-			leaves:   make([]Hash, width*n),
+			leaves:   unsafe.Slice((*Hash)(unsafe.Pointer(unsafe.SliceData(b))), width*n),
 			tmp:      make([]Hash, max(n, width)),
 		}
 	}, func(w any, b int) {
