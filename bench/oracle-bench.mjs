@@ -18,6 +18,12 @@
 //       decode files, the decode table. GO_DECODE_CPU has lines
 //       "NAME DECODES CPU_S_ONE CPU_S_MORE": the CPU seconds of a process
 //       running BenchmarkDecode once and 1 + DECODES times.
+//   node oracle-bench.mjs inputs ORACLE_DIR DIR NAME:SIZE...
+//       Writes the xs42 input of each size to DIR/NAME.
+//   node oracle-bench.mjs cold-report FILE
+//       Prints the table of whole-process blob-ID commands from FILE's lines
+//       "SIDE NAME WALL_S CPU_S BLOB_ID", SIDE official or ours: medians,
+//       ratios official / ours, and whether both sides gave one same ID.
 //
 // Wall and CPU times are the SDK's encodeBlob, which returns the slivers as
 // BCS buffers, against our Encode, which returns them unserialized; peak RSS
@@ -282,15 +288,67 @@ function report(officialPath, goEncPath, goDecPath, goDecCPUPath) {
 	if (bad) process.exit(1);
 }
 
+// writeInputs writes the xs42 input of each NAME:SIZE to DIR/NAME.
+async function writeInputs(oracleDir, dir, specs) {
+	const { xorshift64Bytes } = await import(pathToFileURL(join(oracleDir, 'gen-inputs.mjs')).href);
+	for (const spec of specs) {
+		const [name, size] = spec.split(':');
+		writeFileSync(join(dir, name), xorshift64Bytes(Number(size), 42n));
+	}
+}
+
+// coldReport prints the table of whole-process blob-ID commands from lines
+// "SIDE NAME WALL_S CPU_S BLOB_ID" (SIDE official or ours).
+function coldReport(path) {
+	const runs = new Map(); // name → side → { wall, cpu, ids }
+	for (const line of readFileSync(path, 'utf8').split('\n')) {
+		const [side, name, wall, cpu, id] = line.trim().split(/\s+/);
+		if (!id) continue;
+		if (!runs.has(name)) runs.set(name, {});
+		const r = (runs.get(name)[side] ??= { wall: [], cpu: [], ids: new Set() });
+		r.wall.push(Number(wall) * 1000);
+		r.cpu.push(Number(cpu) * 1000);
+		r.ids.add(id);
+	}
+	let bad = false;
+	const rows = [];
+	for (const [name, { official: o, ours: g }] of runs) {
+		if (!o || !g) continue;
+		const same = o.ids.size === 1 && g.ids.size === 1 && [...o.ids][0] === [...g.ids][0];
+		bad ||= !same;
+		rows.push({
+			blob: name,
+			'official s (min/med)': `${s(Math.min(...o.wall))} / ${s(median(o.wall))}`,
+			'ours s (min/med)': `${s(Math.min(...g.wall))} / ${s(median(g.wall))}`,
+			'wall official/ours': ratio(median(o.wall), median(g.wall)),
+			'cpu s official / ours': `${s(median(o.cpu))} / ${s(median(g.cpu))}`,
+			'cpu official/ours': ratio(median(o.cpu), median(g.cpu)),
+			'same blob ID': same ? 'yes' : 'NO',
+		});
+	}
+	console.log('Blob ID of a file, one fresh process per run (official-blob-id.mjs under node vs walrusfs blob-id)\n');
+	printTable(rows);
+	console.log(
+		'\nWhole processes, start to exit: wall time, and CPU time (user + sys, all threads). The runs of both\n' +
+			'sides alternate, after one unmeasured run of each.',
+	);
+	if (bad) process.exit(1);
+}
+
 if (mode === 'time') {
 	const [oracleDir, runs, ...rest] = args;
 	const decode = rest[0] === '--decode';
 	await timeOfficial(oracleDir, Number(runs), decode, decode ? rest.slice(1) : rest);
 } else if (mode === 'report') {
 	report(...args.slice(0, 4));
+} else if (mode === 'inputs') {
+	await writeInputs(args[0], args[1], args.slice(2));
+} else if (mode === 'cold-report') {
+	coldReport(args[0]);
 } else {
 	console.error(
-		'usage: node oracle-bench.mjs time ORACLE_DIR RUNS [--decode] NAME:SIZE... | report OFFICIAL_JSONL GO_ENCODE_OUTPUT [GO_DECODE_OUTPUT GO_DECODE_CPU]',
+		'usage: node oracle-bench.mjs time ORACLE_DIR RUNS [--decode] NAME:SIZE... | report OFFICIAL_JSONL GO_ENCODE_OUTPUT [GO_DECODE_OUTPUT GO_DECODE_CPU]' +
+			' | inputs ORACLE_DIR DIR NAME:SIZE... | cold-report FILE',
 	);
 	process.exit(2);
 }

@@ -25,6 +25,13 @@
 # fails or is killed is reported as failed. Our side runs one test binary,
 # built at the start, so that edits made during the run do not mix in.
 #
+# Cold commands: the blob ID of a file of 1 B and of 64 MiB (xs42 inputs), each
+# run as a fresh process, start to exit, RUNS times after one unmeasured run,
+# the two sides alternating: the official encoder as a one-shot node script
+# (bench/official-blob-id.mjs: load the SDK's wasm, read the file,
+# computeMetadata) against `walrusfs blob-id FILE`, built at the start.
+# WALRUSFS_BENCH_ONLY=cold runs only this part.
+#
 # The oracle is installed, as TestOfficialEncoderCrossCheck does it, in
 # .cache/oracle: a copy of ../shared/oracle (or of the parent folder of
 # $WALRUSFS_VECTORS) with `npm install` run in it, reused while its
@@ -94,8 +101,9 @@ trap 'rm -rf "$work"' EXIT
 # The commit measured, and whether the Go code differs from it.
 code="commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 [[ -z $(git status --porcelain -- encoding internal go.mod go.sum 2>/dev/null) ]] || code+=" with uncommitted changes to the Go code"
-echo "building the test binary of ./encoding/ ($code)" >&2
+echo "building the test binary of ./encoding/ and walrusfs ($code)" >&2
 go test -c -o "$work/encoding.test" ./encoding/
+go build -o "$work/walrusfs" ./cmd/walrusfs
 gobench() { # gobench ARGS...: runs the test binary in encoding/, as go test does
 	(cd "$root/encoding" && "$work/encoding.test" -test.run '^$' -test.timeout 0 "$@")
 }
@@ -106,6 +114,8 @@ cpuSeconds() { # cpuSeconds LOG COMMAND...: runs COMMAND, output to LOG; prints 
 	awk '{ printf "%.3f\n", $1 + $2 }' <<<"$t"
 }
 
+only=${WALRUSFS_BENCH_ONLY:-}
+if [[ $only != cold ]]; then
 echo "official encoder and decoder: node $(node --version), $runs run(s) per blob after a warm-up, one process per blob" >&2
 for spec in "${specs[@]}"; do
 	name=${spec%%:*}
@@ -138,9 +148,35 @@ for name in "${decodeSizes[@]}"; do
 	many=$(cpuSeconds "$work/cpu.log" gobench -test.bench "$bench" -test.benchtime=$((1 + more))x)
 	echo "$name $more $one $many" | tee -a "$work/go-decode-cpu.txt" >&2
 done
+fi
+
+# Cold commands: whole processes, the sides alternating.
+coldSpecs=(1B:1 64MiB:67108864)
+mkdir "$work/cold"
+node bench/oracle-bench.mjs inputs "$dst" "$work/cold" "${coldSpecs[@]}"
+timeProcess() { # timeProcess COMMAND...: prints "WALL_S CPU_S BLOB_ID" of one run
+	local t TIMEFORMAT='%3R %3U %3S'
+	t=$({ time "$@" >"$work/cold.out" 2>"$work/cold.err"; } 2>&1) || { cat "$work/cold.err" >&2; return 1; }
+	awk -v id="$(cut -d' ' -f1 "$work/cold.out")" '{ printf "%.3f %.3f %s\n", $1, $2 + $3, id }' <<<"$t"
+}
+echo "cold commands: $runs run(s) of each after one unmeasured run" >&2
+for r in $(seq 0 "$runs"); do
+	for spec in "${coldSpecs[@]}"; do
+		name=${spec%%:*}
+		o=$(timeProcess node bench/official-blob-id.mjs "$dst" "$work/cold/$name")
+		g=$(timeProcess "$work/walrusfs" blob-id "$work/cold/$name")
+		((r == 0)) && continue
+		echo "official $name $o" | tee -a "$work/cold.txt" >&2
+		echo "ours $name $g" | tee -a "$work/cold.txt" >&2
+	done
+done
 
 echo
 echo "n_shards = 1000, $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "official: @mysten/walrus-wasm $(node -p "require('$dst/node_modules/@mysten/walrus-wasm/package.json').version" 2>/dev/null || echo '?'), node $(node --version); ours: $code, $(go version | cut -d' ' -f3-)"
 echo
-node bench/oracle-bench.mjs report "$work/official.jsonl" "$work/go.txt" "$work/go-decode.txt" "$work/go-decode-cpu.txt"
+if [[ $only != cold ]]; then
+	node bench/oracle-bench.mjs report "$work/official.jsonl" "$work/go.txt" "$work/go-decode.txt" "$work/go-decode-cpu.txt"
+	echo
+fi
+node bench/oracle-bench.mjs cold-report "$work/cold.txt"

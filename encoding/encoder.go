@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/walrusfs/walrusfs/encoding/internal/slab"
 	"github.com/walrusfs/walrusfs/encoding/rs"
@@ -306,6 +308,13 @@ func (e *Encoder) secondaryPass(p Params, c *codes, rows rowSource, out *Encoded
 			for j := range s.rec {
 				s.rec[j] = out.Secondary[ks+j][r0*S : r1*S]
 			}
+			if skipZeros && zeroRows(batchRows[r0-start:r1-start]) {
+				// Slab memory is not zeroed: the parity must be written.
+				for _, rec := range s.rec {
+					clear(rec)
+				}
+				return
+			}
 			if err := c.secondary.Encode(s.orig, s.rec); err != nil {
 				panic(fmt.Sprintf("secondary encode of well-formed rows: %v", err))
 			}
@@ -338,7 +347,9 @@ func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary 
 	rowParts := make([]Hash, n*batches) // row i's subtree root of batch b at i*batches+b
 
 	g := codingGroup(S)
+	zeros := &zeroTrees{symbolSize: S}
 	type scratch struct {
+		zero      []bool // the group's columns that are all zero
 		orig, rec [][]byte
 		gathered  []byte // kp × g symbols: row r of the group's columns at r*g*S
 		coded     []byte // (n−kp) × g symbols, the group's parity cells
@@ -347,25 +358,54 @@ func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary 
 		tmp       []Hash
 		tree      treeHasher
 	}
+	// The workers' large buffers come from one pooled slab: a few MiB per
+	// worker that would otherwise be fresh heap for every blob.
+	perWorker := n*g*S + width*n*len(Hash{})
+	mem := e.slabs.Get(workers(batches) * perWorker)
+	defer e.slabs.Put(mem)
+	var nextWorker atomic.Int64
 	forEach(batches, func() any {
+		w := int(nextWorker.Add(1) - 1)
+		b := mem.Bytes()[w*perWorker : (w+1)*perWorker]
+		gathered, b := b[:kp*g*S:kp*g*S], b[kp*g*S:]
+		coded, b := b[:(n-kp)*g*S:(n-kp)*g*S], b[(n-kp)*g*S:]
 		return &scratch{
+			zero:     make([]bool, g),
 			orig:     make([][]byte, kp),
 			rec:      make([][]byte, n-kp),
-			gathered: make([]byte, kp*g*S),
-			coded:    make([]byte, (n-kp)*g*S),
+			gathered: gathered,
+			coded:    coded,
 			cells:    make([][]byte, n),
-			leaves:   make([]Hash, width*n),
+			leaves:   unsafe.Slice((*Hash)(unsafe.Pointer(unsafe.SliceData(b))), width*n),
 			tmp:      make([]Hash, max(n, width)),
 		}
 	}, func(w any, b int) {
 		s := w.(*scratch)
 		first := b * width
 		cols := min(width, n-first)
+		batchZero := true
 		for g0 := 0; g0 < cols; g0 += g {
 			// Encode a group of columns at once: codeword position r is row
 			// r of the group's columns, gathered side by side.
 			c0, gc := first+g0, min(g, cols-g0)
 			span := gc * S
+			groupZero := true
+			for x := 0; x < gc; x++ {
+				s.zero[x] = skipZeros && isZero(out.Secondary[c0+x][:kp*S])
+				groupZero = groupZero && s.zero[x]
+			}
+			batchZero = batchZero && groupZero
+			if groupZero {
+				if keep := min(c0+gc, ks) - c0; keepPrimary && keep > 0 {
+					for r := kp; r < n; r++ {
+						clear(out.Primary[r][c0*S : (c0+keep)*S])
+					}
+				}
+				for x := 0; x < gc; x++ {
+					zeroColumn(s.leaves[(g0+x)*n:(g0+x+1)*n], &colRoots[c0+x], zeros, n)
+				}
+				continue
+			}
 			for r := 0; r < kp; r++ {
 				row := s.gathered[r*span : (r+1)*span]
 				for x := 0; x < gc; x++ {
@@ -387,6 +427,10 @@ func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary 
 			}
 			for x := 0; x < gc; x++ {
 				col := c0 + x
+				if s.zero[x] {
+					zeroColumn(s.leaves[(g0+x)*n:(g0+x+1)*n], &colRoots[col], zeros, n)
+					continue
+				}
 				for r := 0; r < kp; r++ {
 					s.cells[r] = out.Secondary[col][r*S : (r+1)*S]
 				}
@@ -398,6 +442,13 @@ func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary 
 				copy(s.tmp, leaves)
 				colRoots[col] = s.tree.rootAt(s.tmp[:n], treeHeight(n))
 			}
+		}
+		if batchZero {
+			part := zeros.root(cols, height)
+			for row := 0; row < n; row++ {
+				rowParts[row*batches+b] = part
+			}
+			return
 		}
 		for row := 0; row < n; row++ {
 			for x := 0; x < cols; x++ {
@@ -413,4 +464,23 @@ func (e *Encoder) primaryPass(p Params, c *codes, out *EncodedBlob, keepPrimary 
 		pairs[i].Secondary = colRoots[n-1-i]
 	}
 	return pairs
+}
+
+// zeroRows reports whether every row is all zero.
+func zeroRows(rows [][]byte) bool {
+	for _, r := range rows {
+		if !isZero(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// zeroColumn sets the leaves and root of an all-zero column of n cells.
+func zeroColumn(leaves []Hash, root *Hash, zeros *zeroTrees, n int) {
+	leaf := zeros.leafHash()
+	for i := range leaves {
+		leaves[i] = leaf
+	}
+	*root = zeros.root(n, treeHeight(n))
 }

@@ -9,7 +9,7 @@ import (
 // forEach runs fn(worker, i) for i in [0, n) on up to GOMAXPROCS goroutines;
 // worker in [0, workers) lets fn use per-goroutine scratch space.
 func forEach(n int, newWorker func() any, fn func(w any, i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
+	workers := workers(n)
 	if workers <= 1 {
 		w := newWorker()
 		for i := 0; i < n; i++ {
@@ -35,3 +35,7 @@ func forEach(n int, newWorker func() any, fn func(w any, i int)) {
 	}
 	wg.Wait()
 }
+
+// workers returns how many goroutines forEach(n, ...) runs, so many times
+// newWorker is called.
+func workers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }

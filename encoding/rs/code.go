@@ -25,9 +25,11 @@ type Code struct {
 	noLibrary           bool // never use the Leopard library (Options.NoLibrary)
 	layout              engine
 	leo                 leopard
-
-	pool sync.Pool // *[]byte scratch space, grown on demand
 }
+
+// workspaces is scratch memory shared by all codes: a process that codes
+// rows, then columns, reuses the pages it already faulted in.
+var workspaces sync.Pool // *workspace, grown on demand
 
 // Options tune a code.
 type Options struct {
@@ -123,7 +125,7 @@ type workspace struct {
 // scratch returns count buffers of n bytes each (not zeroed) and a function
 // that gives them back.
 func (c *Code) scratch(count, n int) ([][]byte, func()) {
-	ws, _ := c.pool.Get().(*workspace)
+	ws, _ := workspaces.Get().(*workspace)
 	if ws == nil {
 		ws = new(workspace)
 	}
@@ -137,7 +139,7 @@ func (c *Code) scratch(count, n int) ([][]byte, func()) {
 	for i := range bufs {
 		bufs[i] = ws.slab[i*n : (i+1)*n : (i+1)*n]
 	}
-	return bufs, func() { c.pool.Put(ws) }
+	return bufs, func() { workspaces.Put(ws) }
 }
 
 // Encode computes the recovery symbols of the codeword whose original symbols
@@ -169,6 +171,22 @@ func (c *Code) Encode(originals, recovery [][]byte) error {
 		return c.encodeWorking(originals, recovery, n)
 	}
 	pn := packedLen(n)
+	if c.leopardEncoder() == nil {
+		// Originals are packed straight into the FFT's work buffers, and
+		// only the recovery symbols need packed buffers of their own.
+		pr, done := c.scratch(c.recovery, pn)
+		defer done()
+		load := func(dst []byte, i int) { pack(dst, originals[i], c.symbolSize) }
+		if c.highRate {
+			c.encodeHigh(load, pr, pn)
+		} else {
+			c.encodeLow(load, pr, pn)
+		}
+		for i := range recovery {
+			unpack(recovery[i], pr[i], c.symbolSize)
+		}
+		return nil
+	}
 	bufs, done := c.scratch(c.originals+c.recovery, pn)
 	defer done()
 	po, pr := bufs[:c.originals], bufs[c.originals:]
@@ -189,18 +207,22 @@ func (c *Code) encodeWorking(originals, recovery [][]byte, n int) error {
 	if enc := c.leopardEncoder(); enc != nil {
 		return c.encodeLeopard(enc, originals, recovery)
 	}
+	load := func(dst []byte, i int) { copy(dst, originals[i]) }
 	if c.highRate {
-		c.encodeHigh(originals, recovery, n)
+		c.encodeHigh(load, recovery, n)
 	} else {
-		c.encodeLow(originals, recovery, n)
+		c.encodeLow(load, recovery, n)
 	}
 	return nil
 }
 
+// loader writes original symbol buffer i, in the working layout, to dst.
+type loader func(dst []byte, i int)
+
 // work lays out count work buffers of n bytes whose first len(recovery) are
 // the recovery buffers themselves, so no copy-out is needed.
 func (c *Code) work(recovery [][]byte, count, n int) ([][]byte, func()) {
-	ws, _ := c.pool.Get().(*workspace)
+	ws, _ := workspaces.Get().(*workspace)
 	if ws == nil {
 		ws = new(workspace)
 	}
@@ -216,12 +238,12 @@ func (c *Code) work(recovery [][]byte, count, n int) ([][]byte, func()) {
 	for i := 0; i < extra; i++ {
 		work[len(recovery)+i] = ws.slab[i*n : (i+1)*n : (i+1)*n]
 	}
-	return work, func() { c.pool.Put(ws) }
+	return work, func() { workspaces.Put(ws) }
 }
 
 // encodeHigh is reed-solomon-simd's high-rate encoder: originals sit at the
 // points chunk.., recovery symbols at the points 0..m-1.
-func (c *Code) encodeHigh(originals, recovery [][]byte, n int) {
+func (c *Code) encodeHigh(load loader, recovery [][]byte, n int) {
 	k, m, chunk := c.originals, c.recovery, c.chunk
 	work, done := c.work(recovery, roundUp(k, chunk), n)
 	defer done()
@@ -229,7 +251,7 @@ func (c *Code) encodeHigh(originals, recovery [][]byte, n int) {
 
 	first := min(k, chunk)
 	for i := 0; i < first; i++ {
-		copy(work[i], originals[i])
+		load(work[i], i)
 	}
 	for i := first; i < chunk; i++ {
 		clear(work[i])
@@ -239,7 +261,7 @@ func (c *Code) encodeHigh(originals, recovery [][]byte, n int) {
 	for cs := chunk; cs < k; cs += chunk {
 		end := min(cs+chunk, k)
 		for i := cs; i < end; i++ {
-			copy(work[i], originals[i])
+			load(work[i], i)
 		}
 		for i := end; i < cs+chunk; i++ {
 			clear(work[i])
@@ -254,14 +276,14 @@ func (c *Code) encodeHigh(originals, recovery [][]byte, n int) {
 
 // encodeLow is reed-solomon-simd's low-rate encoder: originals sit at the
 // points 0..k-1 (with zeros up to chunk), recovery symbols at chunk...
-func (c *Code) encodeLow(originals, recovery [][]byte, n int) {
+func (c *Code) encodeLow(load loader, recovery [][]byte, n int) {
 	k, m, chunk := c.originals, c.recovery, c.chunk
 	work, done := c.work(recovery, max(roundUp(m, chunk), chunk), n)
 	defer done()
 	l := &c.layout
 
 	for i := 0; i < k; i++ {
-		copy(work[i], originals[i])
+		load(work[i], i)
 	}
 	for i := k; i < chunk; i++ {
 		clear(work[i])

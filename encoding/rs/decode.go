@@ -95,8 +95,9 @@ func (c *Code) NewDecoder(present []bool) (*Decoder, error) {
 	// Logarithms of the error locator polynomial (at erasures, of its
 	// derivative) at every point, by Walsh transform in the log domain.
 	fwht(errLoc)
+	logWalsh := t.logWalsh()
 	for i := range errLoc {
-		errLoc[i] = uint16(uint32(errLoc[i]) * uint32(t.logWalsh[i]) % modulus)
+		errLoc[i] = uint16(uint32(errLoc[i]) * uint32(logWalsh[i]) % modulus)
 	}
 	fwht(errLoc)
 	d.errLoc = errLoc

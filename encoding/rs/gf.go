@@ -18,10 +18,14 @@ var cantorBasis = [fieldBits]uint16{
 
 // fieldTables are built once, on first use, so that importing the package is free.
 type fieldTables struct {
-	log      [order]uint16
-	exp      [order]uint16
-	skew     [modulus]uint16 // log-domain twiddle factors of the FFT
-	logWalsh [order]uint16   // Walsh transform of log, for the error locator
+	log  [order]uint16
+	exp  [order]uint16
+	skew [modulus]uint16 // log-domain twiddle factors of the FFT
+
+	// logWalsh, the Walsh transform of log, serves only decoding (the
+	// error locator), so encoders never build it.
+	logWalshOnce sync.Once
+	logWalshTab  *[order]uint16
 }
 
 var (
@@ -34,7 +38,6 @@ func tables() *fieldTables {
 		t := new(fieldTables)
 		t.initExpLog()
 		t.initSkew()
-		t.initLogWalsh()
 		tbl = t
 	})
 	return tbl
@@ -113,10 +116,14 @@ func (t *fieldTables) initSkew() {
 	}
 }
 
-func (t *fieldTables) initLogWalsh() {
-	t.logWalsh = t.log
-	t.logWalsh[0] = 0
-	fwht(&t.logWalsh)
+func (t *fieldTables) logWalsh() *[order]uint16 {
+	t.logWalshOnce.Do(func() {
+		w := t.log
+		w[0] = 0
+		fwht(&w)
+		t.logWalshTab = &w
+	})
+	return t.logWalshTab
 }
 
 // fwht is the fast Walsh–Hadamard transform modulo 2^16-1.

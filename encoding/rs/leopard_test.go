@@ -33,7 +33,7 @@ func TestLeopardMatchesHighRate(t *testing.T) {
 			if err := c.Encode(orig, lib); err != nil {
 				t.Fatal(err)
 			}
-			c.encodeHigh(orig, own, size*2)
+			c.encodeHigh(func(dst []byte, i int) { copy(dst, orig[i]) }, own, size*2)
 			for i := range lib {
 				if !bytes.Equal(lib[i], own[i]) {
 					t.Fatalf("k=%d m=%d S=%d: recovery %d differs", sh.k, sh.m, size, i)

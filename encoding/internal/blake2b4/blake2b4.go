@@ -109,6 +109,12 @@ func SumPrefixed(dst [][32]byte, prefix byte, msgs [][]byte) {
 			g4.sum(&d, prefix, &m)
 			break
 		}
+		if i == len(msgs)-1 && pending == nil {
+			// A lone last message, as at the top of a Merkle tree: a map
+			// for it would cost more than the hash.
+			one.sum(&dst[i], prefix, msgs[i])
+			break
+		}
 		if pending == nil {
 			pending = make(map[int][]int)
 		}
