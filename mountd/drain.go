@@ -9,6 +9,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/fs/manifest"
+	"github.com/walrusfs/walrusfs/internal/human"
 )
 
 // finishUploads, after unmounting, queues what a failed commit left,
@@ -47,7 +48,7 @@ func drain(ctx context.Context, w io.Writer, u *cache.Uploader) error {
 			return
 		}
 		last = time.Now()
-		msg := fmt.Sprintf("walrusfs: waiting for %d file(s), %s, to upload (Ctrl-C to leave them queued for the next mount)", files, formatBytes(bytes))
+		msg := fmt.Sprintf("walrusfs: waiting for %d file(s), %s, to upload (Ctrl-C to leave them queued for the next mount)", files, human.Bytes(bytes))
 		if len(errs) > 0 {
 			msg += "; last error: " + errs[len(errs)-1]
 		}
@@ -60,19 +61,4 @@ func drain(ctx context.Context, w io.Writer, u *cache.Uploader) error {
 		return fmt.Errorf("drain the upload queue: %w", err)
 	}
 	return nil
-}
-
-// formatBytes writes a byte count with a binary unit, as the rest of the
-// command line does (cmd/walrusfs and mountstatus keep their own copies).
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain/sui"
+	"github.com/walrusfs/walrusfs/internal/human"
 )
 
 // Print writes the mounts' status for a person: one block per mount, or
@@ -86,7 +87,7 @@ func Print(w io.Writer, stateDir string, all []Status) {
 		}
 		if c := st.Collect; c != nil && (c.Deleted > 0 || c.Waiting > 0 || c.LastError != "") {
 			fmt.Fprintf(w, "  reclaim   %d unused blob(s) deleted since start (%s), their storage back in the wallet; %d unused, waiting out their grace\n",
-				c.Deleted, formatBytes(int64(c.ReclaimedBytes)), c.Waiting)
+				c.Deleted, human.Bytes(int64(c.ReclaimedBytes)), c.Waiting)
 			if c.LastError != "" {
 				fmt.Fprintf(w, "            deleting failing (retried): %s\n", c.LastError)
 			}
@@ -102,16 +103,16 @@ func Print(w io.Writer, stateDir string, all []Status) {
 		}
 		q := st.Queue
 		fmt.Fprintf(w, "  uploads   %d file(s), %s queued; %d file(s), %s certified since start; %d failed attempt(s)\n",
-			q.Files, formatBytes(q.Bytes), st.Uploads.Files, formatBytes(st.Uploads.Bytes), st.Uploads.Failures)
+			q.Files, human.Bytes(q.Bytes), st.Uploads.Files, human.Bytes(st.Uploads.Bytes), st.Uploads.Failures)
 		if c := q.Current; c != nil {
-			fmt.Fprintf(w, "            uploading inode %d: %s of %s\n", c.Ino, formatBytes(c.DoneBytes), formatBytes(c.Bytes))
+			fmt.Fprintf(w, "            uploading inode %d: %s of %s\n", c.Ino, human.Bytes(c.DoneBytes), human.Bytes(c.Bytes))
 		}
 		for j, e := range q.Entries {
 			if j == 10 {
 				fmt.Fprintf(w, "            ... %d more\n", q.Files-j)
 				break
 			}
-			line := fmt.Sprintf("            %s (%s), queued %s ago", queuedName(e), formatBytes(e.Bytes), time.Since(e.Since).Round(time.Second))
+			line := fmt.Sprintf("            %s (%s), queued %s ago", queuedName(e), human.Bytes(e.Bytes), time.Since(e.Since).Round(time.Second))
 			if e.Attempts > 0 {
 				line += fmt.Sprintf(", %d failed attempt(s): %s", e.Attempts, e.LastError)
 			}
@@ -134,9 +135,9 @@ func Print(w io.Writer, stateDir string, all []Status) {
 		}
 		c := st.Cache
 		fmt.Fprintf(w, "  cache     %d local file(s), %s; read cache %s of %s in memory (%d hits, %d misses); %s free on disk\n",
-			c.LocalFiles, formatBytes(c.LocalBytes), formatBytes(c.Bytes), formatBytes(c.MaxBytes), c.Hits, c.Misses, formatBytes(c.DiskFree))
+			c.LocalFiles, human.Bytes(c.LocalBytes), human.Bytes(c.Bytes), human.Bytes(c.MaxBytes), c.Hits, c.Misses, human.Bytes(c.DiskFree))
 		if d := c.Disk; d != nil {
-			fmt.Fprintf(w, "            read cache on disk: %s of %s, %d window(s), %d hits\n", formatBytes(d.Bytes), formatBytes(d.MaxBytes), d.Entries, d.Hits)
+			fmt.Fprintf(w, "            read cache on disk: %s of %s, %d window(s), %d hits\n", human.Bytes(d.Bytes), human.Bytes(d.MaxBytes), d.Entries, d.Hits)
 			if d.Damaged > 0 {
 				fmt.Fprintf(w, "            %d damaged read cache entries dropped and fetched again\n", d.Damaged)
 			}
@@ -154,19 +155,4 @@ func queuedName(e QueueItem) string {
 		return "/" + strings.TrimPrefix(e.Path, "/")
 	}
 	return fmt.Sprintf("inode %d", e.Ino)
-}
-
-// formatBytes writes a byte count with a binary unit, as the rest of the
-// command line does (cmd/walrusfs keeps its own copy).
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

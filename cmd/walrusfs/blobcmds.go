@@ -14,6 +14,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/human"
 	"github.com/walrusfs/walrusfs/walrus/connect"
 )
 
@@ -94,7 +95,7 @@ size, whether it is certified and deletable, the epoch its storage ends
 						writeJSONLine(out, o)
 						continue
 					}
-					fmt.Fprintf(out, "%-44s %10s  %-9s %-9s %-9d %s\n", o.BlobID, formatBytes(int64(o.Size)), yesNo(o.Certified), yesNo(o.Deletable), o.EndEpoch, o.ObjectID)
+					fmt.Fprintf(out, "%-44s %10s  %-9s %-9s %-9d %s\n", o.BlobID, human.Bytes(int64(o.Size)), yesNo(o.Certified), yesNo(o.Deletable), o.EndEpoch, o.ObjectID)
 				}
 				return nil
 			})

@@ -11,6 +11,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/human"
 	"github.com/walrusfs/walrusfs/mountstatus"
 	"github.com/walrusfs/walrusfs/walrus/connect"
 )
@@ -110,7 +111,7 @@ func printInfo(w io.Writer, o *infoOutput) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "shards:            %d (reads need %d, writes %d)\n", o.NShards, o.NShards-2*encoding.MaxFaulty(o.NShards), o.NShards-encoding.MaxFaulty(o.NShards))
-	fmt.Fprintf(w, "largest blob:      %s\n", formatBytes(int64(o.MaxBlobSize)))
+	fmt.Fprintf(w, "largest blob:      %s\n", human.Bytes(int64(o.MaxBlobSize)))
 	if o.StoragePrice != nil {
 		fmt.Fprintf(w, "storage price:     %s per MiB of encoded size per epoch\n", sui.FormatWAL(*o.StoragePrice))
 		fmt.Fprintf(w, "write price:       %s per MiB of encoded size\n", sui.FormatWAL(*o.WritePrice))

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/walrusfs/walrusfs/internal/human"
 )
 
 // progressBar draws one line of progress on a terminal, redrawn in place:
@@ -65,7 +67,7 @@ func (p *progressBar) update(done, total int64) {
 	}
 	filled := int(frac * barWidth)
 	bar := strings.Repeat("#", filled) + strings.Repeat(".", barWidth-filled)
-	p.drawLocked(fmt.Sprintf("%s  %s  [%s] %3.0f%%  %s / %s", p.label, p.verb, bar, 100*frac, formatBytes(done), formatBytes(total)))
+	p.drawLocked(fmt.Sprintf("%s  %s  [%s] %3.0f%%  %s / %s", p.label, p.verb, bar, 100*frac, human.Bytes(done), human.Bytes(total)))
 }
 
 // clear erases the bar, leaving the cursor at the start of the line.
@@ -84,18 +86,4 @@ func (p *progressBar) clear() {
 func (p *progressBar) drawLocked(line string) {
 	fmt.Fprint(p.w, "\r\x1b[K"+line)
 	p.drawn = true
-}
-
-// formatBytes writes a byte count with a binary unit.
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

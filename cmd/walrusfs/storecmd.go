@@ -1,14 +1,13 @@
 package main
 
 import (
-	"strconv"
-
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync/atomic"
 
 	"filippo.io/age"
@@ -17,6 +16,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/human"
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/connect"
 )
@@ -227,7 +227,7 @@ func storeFile(ctx context.Context, cl *client.Client, enc *encoding.Encoder, na
 			return nil, 0, err
 		}
 	}
-	bar.status(fmt.Sprintf("encoding %s and registering", formatBytes(int64(len(data)))))
+	bar.status(fmt.Sprintf("encoding %s and registering", human.Bytes(int64(len(data)))))
 	res, err := cl.Store(ctx, data, epochs, deletable)
 	if err != nil {
 		return nil, 0, err
@@ -285,7 +285,7 @@ func readAtMost(r io.Reader, enc *encoding.Encoder) ([]byte, error) {
 		return nil, err
 	}
 	if uint64(len(data)) > limit {
-		return nil, fmt.Errorf("more than %s, the largest blob with %d shards", formatBytes(int64(limit)), enc.NShards())
+		return nil, fmt.Errorf("more than %s, the largest blob with %d shards", human.Bytes(int64(limit)), enc.NShards())
 	}
 	return data, nil
 }

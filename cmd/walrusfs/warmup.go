@@ -16,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
+
+	"github.com/walrusfs/walrusfs/internal/human"
 )
 
 func newWarmupCmd() *cobra.Command {
@@ -274,7 +276,7 @@ func (w *warmer) clearLocked() {
 func (w *warmer) line(elapsed time.Duration) string {
 	bytes := w.bytes.Load()
 	rate := float64(bytes) / max(elapsed.Seconds(), 1e-3)
-	s := fmt.Sprintf("warmup: %d/%d files, %s, %s/s", w.done.Load(), w.found.Load(), formatBytes(bytes), formatBytes(int64(rate)))
+	s := fmt.Sprintf("warmup: %d/%d files, %s, %s/s", w.done.Load(), w.found.Load(), human.Bytes(bytes), human.Bytes(int64(rate)))
 	if n := w.failed.Load(); n > 0 {
 		s += fmt.Sprintf(", %d failed", n)
 	}
