@@ -429,17 +429,8 @@ func TestMountWithoutItsDataDirectory(t *testing.T) {
 		must(t, os.MkdirAll(filepath.Join(src, filepath.Dir(name)), 0o755))
 	}
 	makeFiles(t, src, sizes)
-	mustCmd(t, "cp", "-a", src+"/.", mnt)
-	waitPublished(t, state, 1)
-	mustRun(t, time.Minute, "umount", mnt)
-	<-m.exited
-
-	data, err := filepath.Glob(filepath.Join(state, "fs", "*", "*", "data"))
-	must(t, err)
-	if len(data) != 1 {
-		t.Fatalf("data directories: %v", data)
-	}
-	must(t, os.RemoveAll(data[0]))
+	copyInAndUnmount(t, m, src, state)
+	must(t, os.RemoveAll(dataDir(t, state)))
 	m = startMount(t, mnt, state)
 	mustCmd(t, "diff", "-r", src, mnt)
 	if k := strings.Count(m.logTail(1000), "local copy is missing"); k != 1 {
@@ -548,4 +539,26 @@ func TestMountDaemonAndHelper(t *testing.T) {
 		t.Fatalf("write with -o ro: %v, want EROFS", err)
 	}
 	unmount(pid)
+}
+
+// copyInAndUnmount copies the tree src into the mount m of state, waits
+// until it is uploaded and published, and unmounts.
+func copyInAndUnmount(t *testing.T, m *mountProc, src, state string) {
+	t.Helper()
+	mustCmd(t, "cp", "-a", src+"/.", m.dir)
+	waitPublished(t, state, 1)
+	mustRun(t, time.Minute, "umount", m.dir)
+	<-m.exited
+}
+
+// dataDir returns the directory of the local copies of the one tree in
+// state.
+func dataDir(t *testing.T, state string) string {
+	t.Helper()
+	data, err := filepath.Glob(filepath.Join(state, "fs", "*", "*", "data"))
+	must(t, err)
+	if len(data) != 1 {
+		t.Fatalf("data directories: %v", data)
+	}
+	return data[0]
 }

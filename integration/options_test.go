@@ -83,16 +83,9 @@ func TestReadCacheSurvivesRestart(t *testing.T) {
 	src := t.TempDir()
 	files := makeFiles(t, src, map[string]int{"a": 3 << 20, "b": 200 << 10, "c": 5000})
 	m := startMount(t, mnt, state)
-	mustCmd(t, "cp", "-a", src+"/.", mnt)
-	waitPublished(t, state, 1)
-	mustRun(t, time.Minute, "umount", mnt)
-	<-m.exited
-	data, err := filepath.Glob(filepath.Join(state, "fs", "*", "*", "data"))
-	must(t, err)
-	if len(data) != 1 {
-		t.Fatalf("data directories: %v", data)
-	}
-	readcache := filepath.Join(filepath.Dir(data[0]), "readcache")
+	copyInAndUnmount(t, m, src, state)
+	data := dataDir(t, state)
+	readcache := filepath.Join(filepath.Dir(data), "readcache")
 	cacheStats := func() (fetched int64, disk struct{ Entries, Hits, Damaged int64 }) {
 		t.Helper()
 		res := mustRun(t, 30*time.Second, "status", "--state", state, "--json")
@@ -120,7 +113,7 @@ func TestReadCacheSurvivesRestart(t *testing.T) {
 	}
 
 	// Local copies gone: reads go to the network, and to the disk cache.
-	must(t, os.RemoveAll(data[0]))
+	must(t, os.RemoveAll(data))
 	m = startMount(t, mnt, state)
 	readAll()
 	if fetched, _ := cacheStats(); fetched == 0 {
@@ -138,7 +131,7 @@ func TestReadCacheSurvivesRestart(t *testing.T) {
 	<-m.exited
 
 	// A restart reads from the disk cache.
-	must(t, os.RemoveAll(data[0]))
+	must(t, os.RemoveAll(data))
 	m = startMount(t, mnt, state)
 	readAll()
 	if fetched, disk := cacheStats(); fetched != 0 || disk.Hits == 0 {
@@ -159,7 +152,7 @@ func TestReadCacheSurvivesRestart(t *testing.T) {
 		b[len(b)-1] ^= 0xff
 		must(t, os.WriteFile(e, b, 0o600))
 	}
-	must(t, os.RemoveAll(data[0]))
+	must(t, os.RemoveAll(data))
 	m = startMount(t, mnt, state)
 	readAll()
 	if fetched, disk := cacheStats(); fetched == 0 || disk.Damaged != int64(len(entries)) {

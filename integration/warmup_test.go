@@ -49,10 +49,7 @@ func TestWarmup(t *testing.T) {
 		must(t, os.MkdirAll(filepath.Join(src, filepath.Dir(name)), 0o755))
 	}
 	makeFiles(t, src, sizes)
-	mustCmd(t, "cp", "-a", src+"/.", mnt)
-	waitPublished(t, state, 1)
-	mustRun(t, time.Minute, "umount", mnt)
-	<-m.exited
+	copyInAndUnmount(t, m, src, state)
 
 	// The tree and the local copies go; the network's data and the keys
 	// stay.
