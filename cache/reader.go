@@ -78,6 +78,10 @@ type window struct {
 	elem  *list.Element
 }
 
+// fileKeysKept bounds the age file keys a reader remembers (about 100
+// bytes each).
+const fileKeysKept = 1 << 17
+
 // NewReader returns a reader over src.
 func NewReader(src RangeReader, opts ReaderOptions) *Reader {
 	if opts.Window <= 0 {
@@ -91,6 +95,11 @@ func NewReader(src RangeReader, opts ReaderOptions) *Reader {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if len(opts.Identities) > 0 {
+		// Files are opened again and again (re-reads, data sets read
+		// once per epoch): their keys need unwrapping only once.
+		opts.Identities = []age.Identity{crypt.CachingIdentity(opts.Identities, fileKeysKept)}
 	}
 	return &Reader{src: src, opts: opts, log: opts.Logger, sizes: map[encoding.BlobID]uint64{}, windows: map[windowKey]*window{}, lru: list.New()}
 }

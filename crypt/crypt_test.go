@@ -132,3 +132,70 @@ func TestKeyring(t *testing.T) {
 		t.Fatalf("import: %v", err)
 	}
 }
+
+// countingIdentity counts the unwraps that reach it.
+type countingIdentity struct {
+	age.Identity
+	unwraps int
+}
+
+func (c *countingIdentity) Unwrap(s []*age.Stanza) ([]byte, error) {
+	c.unwraps++
+	return c.Identity.Unwrap(s)
+}
+
+// TestCachingIdentity: a header opened again costs no unwrap; other
+// headers, and a header another identity wrapped, still go to the
+// identities; a wrong identity still fails as before.
+func TestCachingIdentity(t *testing.T) {
+	mine, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingIdentity{Identity: mine}
+	ids := []age.Identity{CachingIdentity([]age.Identity{counted}, 2)}
+	files := make([][]byte, 3)
+	for i := range files {
+		if files[i], err = Encrypt([]byte{byte(i), 'x'}, []age.Recipient{mine.Recipient()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func(f []byte) []byte {
+		t.Helper()
+		r, n, err := OpenAt(bytes.NewReader(f), int64(len(f)), ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]byte, n)
+		if k, err := r.ReadAt(out, 0); k != len(out) {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for round := range 2 {
+		for i, f := range files[:2] {
+			if got := open(f); !bytes.Equal(got, []byte{byte(i), 'x'}) {
+				t.Fatalf("file %d: %q", i, got)
+			}
+		}
+		if counted.unwraps != 2 {
+			t.Fatalf("round %d: %d unwraps of two files, want 2", round, counted.unwraps)
+		}
+	}
+	open(files[2]) // a third key drops the first: it is unwrapped again
+	open(files[0])
+	if counted.unwraps != 4 {
+		t.Fatalf("%d unwraps, want 4", counted.unwraps)
+	}
+	theirs, err := Encrypt([]byte("theirs"), []age.Recipient{other.Recipient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := OpenAt(bytes.NewReader(theirs), int64(len(theirs)), ids); !errors.Is(err, ErrNoIdentity) {
+		t.Fatalf("a file for another identity: %v", err)
+	}
+}
