@@ -159,15 +159,8 @@ func runDevnet(ctx context.Context, o devnetOptions, sizeSet bool, g *globals, l
 	return err
 }
 
-// devnetSui is the devnet's Sui face and wallet, as devnetsui.go makes them.
+// devnetSui is the devnet's Sui face, as devnetsui.go serves it.
 var devnetSui = devnet.Sui{
-	Grant: func(dir string) (ledger.Grant, error) {
-		key, err := devnetWalletKey(dir)
-		if err != nil {
-			return ledger.Grant{}, err
-		}
-		return ledger.Grant{Owner: key.Address(), SUI: devnetGrantSUI, WAL: devnetGrantWAL}, nil
-	},
 	Serve: func(lis net.Listener, l *ledger.Ledger, reg prometheus.Registerer, log *slog.Logger) (func(), error) {
 		face, err := serveFace(lis, l, reg, log)
 		if err != nil {
@@ -175,6 +168,4 @@ var devnetSui = devnet.Sui{
 		}
 		return face.shutdown, nil
 	},
-	WriteWallet: writeDevnetWallet,
-	Context:     devnetContext,
 }

@@ -4,64 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/walrusfs/walrusfs/chain"
-	"github.com/walrusfs/walrusfs/chain/ledger"
-	"github.com/walrusfs/walrusfs/protocol/bls"
 	"github.com/walrusfs/walrusfs/walrus/devnet"
-	"github.com/walrusfs/walrusfs/walrus/netconfig"
-	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
 
-// The devnet's staking verbs stand in for Walrus's staking with WAL: they
-// set a node's stake through the ledger's admin endpoint (with the token the
-// devnet wrote to DIR/ledger/admin-token), and the committee
-// follows at the next election, half an epoch before the epoch change. With
-// --now (the default) the epoch changes at once, electing the committee
-// from the new stakes, as a devnet without --epoch-duration needs.
-
-// devnetAdmin is what the staking verbs share: the devnet's directory, its
-// ledger's admin endpoint and its committee.
-type devnetAdmin struct {
-	dir   string
-	admin *ledger.Client
-	com   *chain.Committee
-}
-
-func openDevnetAdmin(ctx context.Context, dir string) (*devnetAdmin, error) {
-	cfg, err := netconfig.Load(filepath.Join(dir, devnet.NetworkFile))
-	if err != nil {
-		return nil, fmt.Errorf("is the devnet running? %w", err)
-	}
-	token, err := ledger.ReadAdminToken(filepath.Join(dir, "ledger", ledger.AdminTokenFile))
-	if err != nil {
-		return nil, fmt.Errorf("the ledger's admin endpoints need its token: %w", err)
-	}
-	admin := ledger.Dial(cfg.Ledger, nil).WithAdminToken(token)
-	com, err := admin.Committee(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &devnetAdmin{dir: dir, admin: admin, com: com}, nil
-}
+// The devnet's staking verbs stand in for Walrus's staking with WAL; their
+// logic is devnet.Admin's, and here are their flags and output.
 
 // withDevnetAdmin runs fn on the devnet in dir, within timeout.
-func withDevnetAdmin(cmd *cobra.Command, dir, verb string, timeout time.Duration, fn func(context.Context, *devnetAdmin) error) error {
+func withDevnetAdmin(cmd *cobra.Command, dir, verb string, timeout time.Duration, fn func(context.Context, *devnet.Admin) error) error {
 	if dir == "" {
 		return usageError{errors.New("--dir is required")}
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 	defer cancel()
-	a, err := openDevnetAdmin(ctx, dir)
+	a, err := devnet.OpenAdmin(ctx, dir)
 	if err != nil {
 		return fmt.Errorf("devnet %s: %w", verb, err)
 	}
@@ -70,8 +30,8 @@ func withDevnetAdmin(cmd *cobra.Command, dir, verb string, timeout time.Duration
 
 // advance changes the epoch now, electing from the stakes, and prints the
 // new committee.
-func (a *devnetAdmin) advance(ctx context.Context, cmd *cobra.Command) error {
-	com, err := a.admin.AdvanceEpoch(ctx, nil)
+func advance(ctx context.Context, cmd *cobra.Command, a *devnet.Admin) error {
+	com, err := a.AdvanceEpoch(ctx)
 	if err != nil {
 		return err
 	}
@@ -82,18 +42,17 @@ func (a *devnetAdmin) advance(ctx context.Context, cmd *cobra.Command) error {
 	return nil
 }
 
-// nodeKey reads DIR/node-I's key.
-func (a *devnetAdmin) nodeKey(node int) (*bls.PrivateKey, error) {
-	key, err := nodekeys.ReadKeyFile(filepath.Join(a.dir, fmt.Sprintf("node-%d", node), nodekeys.KeyFileName))
-	if err != nil {
-		return nil, usageError{fmt.Errorf("--node %d: %w", node, err)}
+// adminError makes the errors of --node and of a request the committee
+// cannot take usage errors, and prefixes the others with the verb.
+func adminError(verb string, err error) error {
+	var ne *devnet.NodeError
+	if errors.As(err, &ne) {
+		return usageError{fmt.Errorf("--node %d: %w", ne.Node, ne.Err)}
 	}
-	return key, nil
-}
-
-// memberStake is the stake that gives a node the committee's average share.
-func memberStake(com *chain.Committee) uint64 {
-	return uint64(com.NShards/max(len(com.Members), 1)) * ledger.DefaultStakePerShard
+	if errors.Is(err, devnet.ErrLastMember) {
+		return usageError{err}
+	}
+	return fmt.Errorf("devnet %s: %w", verb, err)
 }
 
 func newDevnetLeaveCmd() *cobra.Command {
@@ -114,24 +73,13 @@ The node process keeps running until the devnet stops.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withDevnetAdmin(cmd, dir, "leave", time.Minute, func(ctx context.Context, a *devnetAdmin) error {
-				key, err := a.nodeKey(node)
-				if err != nil {
-					return err
-				}
-				i, err := nodekeys.FindMember(a.com, key.PublicKey())
-				if err != nil {
-					return usageError{fmt.Errorf("--node %d: %w", node, err)}
-				}
-				if len(a.com.Members) == 1 {
-					return usageError{errors.New("the last node of a committee cannot leave")}
-				}
-				if err := a.admin.SetStake(ctx, a.com.Members[i].ID, 0, nil); err != nil {
-					return fmt.Errorf("devnet leave: %w", err)
+			return withDevnetAdmin(cmd, dir, "leave", time.Minute, func(ctx context.Context, a *devnet.Admin) error {
+				if err := a.Leave(ctx, node); err != nil {
+					return adminError("leave", err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "node-%d left the committee (stake withdrawn)\n", node)
 				if now {
-					return a.advance(ctx, cmd)
+					return advance(ctx, cmd, a)
 				}
 				return nil
 			})
@@ -160,21 +108,13 @@ committee. With --now (the default) the epoch changes at once.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withDevnetAdmin(cmd, dir, "stake", time.Minute, func(ctx context.Context, a *devnetAdmin) error {
-				key, err := a.nodeKey(node)
-				if err != nil {
-					return err
-				}
-				id := ledger.NodeID(key.PublicKey())
-				if i, err := nodekeys.FindMember(a.com, key.PublicKey()); err == nil {
-					id = a.com.Members[i].ID
-				}
-				if err := a.admin.SetStake(ctx, id, stake, nil); err != nil {
-					return fmt.Errorf("devnet stake: %w", err)
+			return withDevnetAdmin(cmd, dir, "stake", time.Minute, func(ctx context.Context, a *devnet.Admin) error {
+				if err := a.SetStake(ctx, node, stake); err != nil {
+					return adminError("stake", err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "node-%d staked %d FROST\n", node, stake)
 				if now {
-					return a.advance(ctx, cmd)
+					return advance(ctx, cmd, a)
 				}
 				return nil
 			})
@@ -205,43 +145,19 @@ at once.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withDevnetAdmin(cmd, dir, "join", 2*time.Minute, func(ctx context.Context, a *devnetAdmin) error {
-				if stake == 0 {
-					stake = memberStake(a.com)
-				}
-				name, nd, err := a.createNode()
+			return withDevnetAdmin(cmd, dir, "join", 2*time.Minute, func(ctx context.Context, a *devnet.Admin) error {
+				j, err := a.Join(ctx, stake)
 				if err != nil {
 					return fmt.Errorf("devnet join: %w", err)
 				}
-				// The proof of possession names the epoch, which may end
-				// meanwhile: sign again then.
-				for try := 0; ; try++ {
-					com, err := a.admin.Committee(ctx)
-					if err != nil {
-						return fmt.Errorf("devnet join: %w", err)
-					}
-					reg := ledger.NewNodeRegistration(nd.key, chain.Node{Name: name, Address: nd.addr}, nodekeys.NodeAccount(nd.key.PublicKey()), com.Epoch)
-					err = a.admin.SetStake(ctx, ledger.NodeID(nd.key.PublicKey()), stake, &reg)
-					if err == nil {
-						break
-					}
-					if try == 2 || !errors.Is(err, chain.ErrInvalidArgument) {
-						return fmt.Errorf("devnet join: %w", err)
-					}
-				}
-				// The devnet starts the node once the address file appears.
-				if err := os.WriteFile(filepath.Join(nd.dir, devnet.CandidateAddressFile), []byte(nd.addr+"\n"), 0o600); err != nil {
-					return fmt.Errorf("devnet join: %w", err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s registered at %s with stake %d FROST\n", name, nd.addr, stake)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s registered at %s with stake %d FROST\n", j.Node.Name, j.Node.Address, j.Stake)
 				if !now {
 					return nil
 				}
-				member := chain.Node{ID: ledger.NodeID(nd.key.PublicKey()), Name: name, Address: nd.addr, PublicKey: nd.key.PublicKey()}
-				if err := devnet.WaitHealthy(ctx, member, time.Minute); err != nil {
+				if err := devnet.WaitHealthy(ctx, j.Node, time.Minute); err != nil {
 					return err
 				}
-				return a.advance(ctx, cmd)
+				return advance(ctx, cmd, a)
 			})
 		},
 	}
@@ -249,39 +165,4 @@ at once.`,
 	cmd.Flags().Uint64Var(&stake, "stake", 0, "the node's stake in FROST (default: the average member's)")
 	cmd.Flags().BoolVar(&now, "now", true, "change the epoch now rather than at the devnet's next epoch change")
 	return cmd
-}
-
-// newNode is a node created for joining.
-type newNode struct {
-	dir  string
-	addr string
-	key  *bls.PrivateKey
-}
-
-// createNode makes DIR/node-I for the first free I, with a key and a free
-// loopback port for its API.
-func (a *devnetAdmin) createNode() (string, *newNode, error) {
-	for i := 0; ; i++ {
-		name := "node-" + strconv.Itoa(i)
-		d := filepath.Join(a.dir, name)
-		if err := os.Mkdir(d, 0o700); errors.Is(err, fs.ErrExist) {
-			continue
-		} else if err != nil {
-			return "", nil, err
-		}
-		key, err := bls.GenerateKey(nil)
-		if err == nil {
-			err = nodekeys.WriteKeyFile(filepath.Join(d, nodekeys.KeyFileName), key)
-		}
-		if err != nil {
-			return "", nil, err
-		}
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return "", nil, fmt.Errorf("pick a port for %s: %w", name, err)
-		}
-		addr := lis.Addr().String()
-		lis.Close()
-		return name, &newNode{dir: d, addr: strings.TrimSpace(addr), key: key}, nil
-	}
 }

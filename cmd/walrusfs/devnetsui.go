@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/crypto/blake2b"
 	"google.golang.org/grpc"
 
 	"github.com/walrusfs/walrusfs/chain/ledger"
@@ -21,41 +20,8 @@ import (
 	"github.com/walrusfs/walrusfs/chain/sui/wallet"
 	"github.com/walrusfs/walrusfs/chain/suiface"
 	"github.com/walrusfs/walrusfs/internal/grpcweb"
-	"github.com/walrusfs/walrusfs/walrus/nodekeys"
+	"github.com/walrusfs/walrusfs/walrus/devnet"
 )
-
-// What a new devnet's wallet holds: 1,000 SUI and 10,000 WAL.
-const (
-	devnetGrantSUI = 1_000_000_000_000
-	devnetGrantWAL = 10_000_000_000_000
-	devnetContext  = "devnet"
-)
-
-// devnetWalletKey is the devnet's wallet key, derived from node 0's key so
-// that every run of the same network has it without another secret file to
-// keep (the keystore written for clients holds it too).
-func devnetWalletKey(dir string) (*suikey.KeyPair, error) {
-	node0, err := nodekeys.ReadKeyFile(filepath.Join(dir, "node-0", nodekeys.KeyFileName))
-	if err != nil {
-		return nil, fmt.Errorf("devnet wallet key: %w", err)
-	}
-	seed := blake2b.Sum256(append([]byte("walrusfs devnet wallet\x00"), node0.Bytes()...))
-	return suikey.FromSeed(seed[:])
-}
-
-// writeDevnetWallet writes DIR/client_config.yaml and DIR/sui/ for the
-// devnet's face at faceURL.
-func writeDevnetWallet(dir string, l *ledger.Ledger, faceURL string) (wallet.DevnetFiles, error) {
-	key, err := devnetWalletKey(dir)
-	if err != nil {
-		return wallet.DevnetFiles{}, err
-	}
-	d := l.SuiDeployment()
-	return wallet.WriteDevnet(wallet.Devnet{
-		Dir: dir, Context: devnetContext, SystemObject: d.System, StakingObject: d.Staking,
-		NShards: uint16(d.NShards), MaxEpochsAhead: d.MaxEpochsAhead, RPCURL: faceURL, Key: key,
-	})
-}
 
 // faceServer is the devnet's Sui face being served.
 type faceServer struct {
@@ -104,7 +70,7 @@ func serveEmbeddedFace(ctx context.Context, addr, netDir string, l *ledger.Ledge
 	if sui, _, err := l.SuiBalance(ctx, key.Address(), moveobj.SUIType()); err != nil {
 		return nil, "", err
 	} else if sui == 0 {
-		if err := l.Mint(ctx, key.Address(), devnetGrantSUI, devnetGrantWAL); err != nil {
+		if err := l.Mint(ctx, key.Address(), devnet.GrantSUI, devnet.GrantWAL); err != nil {
 			return nil, "", fmt.Errorf("fund the embedded network's wallet: %w", err)
 		}
 	}

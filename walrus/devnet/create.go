@@ -18,7 +18,7 @@ import (
 // create makes the keys of a new network in dir and its ledger. Unless
 // o.BasePort is set, the nodes' ports are picked free and stay bound, by
 // the returned listeners, until the nodes start.
-func create(dir string, o Options, h Host, lopts ledger.Options) (*ledger.Ledger, []net.Listener, error) {
+func create(dir string, o Options, lopts ledger.Options) (*ledger.Ledger, []net.Listener, error) {
 	shards, err := ledger.AssignShards(o.Shards, o.Nodes)
 	if err != nil {
 		return nil, nil, &OptionsError{err}
@@ -68,7 +68,7 @@ func create(dir string, o Options, h Host, lopts ledger.Options) (*ledger.Ledger
 		}
 		regs = append(regs, ledger.NewNodeRegistration(key, info, nodekeys.NodeAccount(key.PublicKey()), 0))
 	}
-	grant, err := h.Sui.Grant(dir)
+	grant, err := walletGrant(dir)
 	if err != nil {
 		return fail(err)
 	}

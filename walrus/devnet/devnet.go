@@ -1,7 +1,8 @@
 // Package devnet runs a whole Walrus network on this machine: the ledger,
 // served over HTTP by this process together with its Sui face, and one
 // storage-node process per node, each supervised (restarted when it dies,
-// stopped with SIGTERM then SIGKILL). It is what "walrusfs devnet" runs.
+// stopped with SIGTERM then SIGKILL). It is what "walrusfs devnet" runs;
+// Admin is what "walrusfs devnet join|leave|stake" do to a running one.
 //
 // A devnet lives in a directory: DIR/ledger holds the ledger, DIR/node-I
 // node I's key, store and pid file, and DIR/network.yaml the network's
@@ -27,7 +28,6 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
-	"github.com/walrusfs/walrusfs/chain/sui/wallet"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
 	"github.com/walrusfs/walrusfs/walrus/nodekeys"
 )
@@ -107,17 +107,11 @@ type Host struct {
 	Serve func(lis net.Listener, h http.Handler, what string) (shutdown func(grace time.Duration))
 }
 
-// Sui is the devnet's face as a small Sui, and the wallet for it.
+// Sui is the devnet's face as a small Sui; the devnet writes the wallet for
+// it itself (wallet.go).
 type Sui struct {
-	// Grant is what the genesis of a new network in dir gives its wallet.
-	Grant func(dir string) (ledger.Grant, error)
 	// Serve serves l as Sui on lis until stop.
 	Serve func(lis net.Listener, l *ledger.Ledger, reg prometheus.Registerer, log *slog.Logger) (stop func(), err error)
-	// WriteWallet writes dir's Walrus client configuration and Sui wallet
-	// for the face at url.
-	WriteWallet func(dir string, l *ledger.Ledger, url string) (wallet.DevnetFiles, error)
-	// Context is the client configuration's context, named in the summary.
-	Context string
 }
 
 // Run runs the network in o.Dir, creating it first if Dir holds none, until
@@ -158,7 +152,7 @@ func Run(ctx context.Context, o Options, h Host) error {
 	)
 	l, err := ledger.Open(ledgerDir, lopts)
 	if errors.Is(err, ledger.ErrNoLedger) {
-		l, held, err = create(dir, o, h, lopts)
+		l, held, err = create(dir, o, lopts)
 		created = true
 	}
 	if err != nil {
@@ -273,7 +267,7 @@ func Run(ctx context.Context, o Options, h Host) error {
 		stop()
 		return err
 	}
-	files, err := h.Sui.WriteWallet(dir, l, faceURL)
+	files, err := writeWallet(dir, l, faceURL)
 	if err != nil {
 		log.Error("cannot write the Walrus client configuration", "dir", dir, "err", err)
 		stop()
@@ -287,7 +281,7 @@ func Run(ctx context.Context, o Options, h Host) error {
 		return fmt.Errorf("devnet: %w", err)
 	}
 	printSummary(o.Summary, summary{dir: dir, networkFile: networkFile, ledgerURL: ledgerURL, faceURL: faceURL, files: files,
-		context: h.Sui.Context, metrics: o.MetricsListen, com: com, nodes: nodes, created: created})
+		context: walletContext, metrics: o.MetricsListen, com: com, nodes: nodes, created: created})
 	log.Info("devnet up", "network", networkFile)
 
 	<-ctx.Done()
