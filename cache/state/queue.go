@@ -42,8 +42,15 @@ var queueTotalsKey = []byte("zQ")
 func Enqueue(txn *badger.Txn, ino uint64, path string, version, size uint64) (*QueueEntry, error) {
 	old := new(QueueEntry)
 	switch err := GetJSON(txn, queueKey(ino), old); {
-	case err == nil && old.Version == version:
+	case err == nil && old.Version == version && old.Bytes == size:
 		return old, nil
+	case err == nil && old.Version == version:
+		// The same version grew (a close before the writes, as a shell's
+		// redirection makes, queued it empty): the entry keeps its
+		// place and attempts, with the size the totals need.
+		e := *old
+		e.Bytes = size
+		return &e, setQueueEntry(txn, &e, old)
 	case errors.Is(err, syscall.ENOENT):
 		old = nil
 	case err != nil:

@@ -58,8 +58,11 @@ func TestQueueTotalsFollowEntries(t *testing.T) {
 	enqueue(1, 1, 100)
 	enqueue(2, 1, 10)
 	totals(2, 110)
-	enqueue(1, 1, 999) // the same version: kept as it was
-	totals(2, 110)
+	enqueue(1, 1, 999) // the same version, grown: its size follows
+	totals(2, 1009)
+	if e, err := b.Queued(1); err != nil || e.Bytes != 999 || e.Version != 1 {
+		t.Fatalf("entry after the same version grew: %+v, %v", e, err)
+	}
 	enqueue(1, 2, 50) // a newer version supersedes it
 	totals(2, 60)
 	markLost := func(f LostFile) (first bool, err error) {
