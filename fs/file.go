@@ -474,6 +474,9 @@ func (n *Node) commit(enqueue, sync bool) syscall.Errno {
 		}
 		n.mu.Lock()
 	}
+	// A queued file may have grown unseen (passthrough writes after a
+	// close queued it): its entry follows its size.
+	requeue := enqueue && !n.written && n.attrDirty && n.in.Local
 	enqueue = enqueue && n.written
 	if n.attrDirty || enqueue {
 		var setAttrs func(*meta.Inode) error
@@ -485,10 +488,10 @@ func (n *Node) commit(enqueue, sync bool) syscall.Errno {
 			}
 		}
 		path := ""
-		if enqueue {
+		if enqueue || requeue {
 			path = n.Path(nil)
 		}
-		in, err := n.fs.meta.UpdateAndEnqueue(n.ino, setAttrs, enqueue, path)
+		in, err := n.fs.meta.UpdateAndEnqueue(n.ino, setAttrs, enqueue || requeue, path)
 		if err != nil {
 			n.mu.Unlock()
 			return n.fs.errno("close", err)
