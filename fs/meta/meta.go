@@ -270,19 +270,26 @@ func (s *Store) Update(ino uint64, fn func(*Inode) error) (*Inode, error) {
 	var in *Inode
 	err := s.update(func(txn *badger.Txn) error {
 		var err error
-		if in, err = getInode(txn, ino); err != nil {
-			return err
-		}
-		was := publicFile(in)
-		if err := fn(in); err != nil {
-			return err
-		}
-		if err := countPublic(txn, was, publicFile(in)); err != nil {
-			return err
-		}
-		return putInode(txn, in)
+		in, err = updateInode(txn, ino, fn)
+		return err
 	})
 	return in, err
+}
+
+// updateInode is Update within a transaction.
+func updateInode(txn *badger.Txn, ino uint64, fn func(*Inode) error) (*Inode, error) {
+	in, err := getInode(txn, ino)
+	if err != nil {
+		return nil, err
+	}
+	was := publicFile(in)
+	if err := fn(in); err != nil {
+		return in, err
+	}
+	if err := countPublic(txn, was, publicFile(in)); err != nil {
+		return in, err
+	}
+	return in, putInode(txn, in)
 }
 
 func getDirent(txn *badger.Txn, parent uint64, name string) (Dirent, error) {

@@ -22,41 +22,37 @@ func (s *Store) Enqueue(ino uint64, path string) (*state.QueueEntry, error) {
 		if err != nil {
 			return err
 		}
-		if !in.IsRegular() || !in.Local || in.Certified == in.Version {
-			return nil // nothing to upload
-		}
-		e, err = state.Enqueue(txn, ino, path, in.Version, in.Size)
+		e, err = enqueue(txn, in, path)
 		return err
 	})
 	return e, err
 }
 
+// enqueue is Enqueue within a transaction, of an inode read in it; it
+// returns nil for a file with nothing to upload.
+func enqueue(txn *badger.Txn, in *Inode, path string) (*state.QueueEntry, error) {
+	if !in.IsRegular() || !in.Local || in.Certified == in.Version {
+		return nil, nil // nothing to upload
+	}
+	return state.Enqueue(txn, in.Ino, path, in.Version, in.Size)
+}
+
 // UpdateAndEnqueue is Update (with fn nil: no change) followed, if
-// enqueue, by Enqueue, in one transaction: what a close of a written file
+// queue, by Enqueue, in one transaction: what a close of a written file
 // stores.
-func (s *Store) UpdateAndEnqueue(ino uint64, fn func(*Inode) error, enqueue bool, path string) (*Inode, error) {
+func (s *Store) UpdateAndEnqueue(ino uint64, fn func(*Inode) error, queue bool, path string) (*Inode, error) {
 	var in *Inode
 	err := s.update(func(txn *badger.Txn) error {
 		var err error
-		if in, err = getInode(txn, ino); err != nil {
+		if fn != nil {
+			in, err = updateInode(txn, ino, fn)
+		} else {
+			in, err = getInode(txn, ino)
+		}
+		if err != nil || !queue {
 			return err
 		}
-		if fn != nil {
-			was := publicFile(in)
-			if err := fn(in); err != nil {
-				return err
-			}
-			if err := countPublic(txn, was, publicFile(in)); err != nil {
-				return err
-			}
-			if err := putInode(txn, in); err != nil {
-				return err
-			}
-		}
-		if !enqueue || !in.IsRegular() || !in.Local || in.Certified == in.Version {
-			return nil // nothing to upload
-		}
-		_, err = state.Enqueue(txn, ino, path, in.Version, in.Size)
+		_, err = enqueue(txn, in, path)
 		return err
 	})
 	return in, err
