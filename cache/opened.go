@@ -80,11 +80,14 @@ func (o *openedCache) has(key windowKey) bool {
 	return ok
 }
 
+// ageChunk is the plaintext size of an age payload chunk.
+const ageChunk = 64 << 10
+
 // wholeIfSmall returns the plaintext of an opened chunk of one age chunk
-// (64 KiB) or less as bytes: age's reader, which holds it already, would
-// allocate a chunk's buffer at every read.
+// or less as bytes: age's reader, which holds it already, would allocate
+// a chunk's buffer at every read.
 func wholeIfSmall(plain io.ReaderAt, size uint64) (io.ReaderAt, error) {
-	if size > 64<<10 {
+	if size > ageChunk {
 		return plain, nil
 	}
 	b := make([]byte, size)

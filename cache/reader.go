@@ -180,7 +180,7 @@ func (r *Reader) readEncrypted(c state.Chunk, dest []byte, pos uint64) (int, err
 // open returns the plaintext of an encrypted chunk, opening its age file
 // once (see openedCache).
 func (r *Reader) open(c state.Chunk) (io.ReaderAt, error) {
-	held := int64(min(c.Size, 64<<10)) // the last age chunk, kept in plaintext
+	held := int64(min(c.Size, ageChunk)) // the last age chunk, kept in plaintext
 	return r.opens.get(windowKey{c.Blob, c.Off}, held, func() (io.ReaderAt, error) {
 		if len(r.opts.Identities) == 0 {
 			return nil, fmt.Errorf("blob %s holds encrypted content and no identity was given", c.Blob)

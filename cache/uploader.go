@@ -144,8 +144,8 @@ type Uploader struct {
 	fsys FileSystem
 
 	mu      sync.Mutex
-	current *Progress // the file upload in progress
-	packing *Progress // the pack upload in progress
+	current *Progress // the large files' lane's upload in progress
+	packing *Progress // the small files' (a pack, or one alone)
 	sched   *schedule
 	// alone: large files, which upload on their own, in order, with the
 	// set of those taken; their lane runs beside the small files', so that
