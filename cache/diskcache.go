@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
@@ -45,8 +43,7 @@ type DiskCache struct {
 	corrupt int64
 	skipped int64 // windows not cached: the writer was behind
 
-	freeAt time.Time // when free space was last measured
-	free   int64
+	free DiskFree // of the cache's disk
 
 	// Windows are written by one goroutine, so that a read from the
 	// network never waits for the disk; when it falls behind, windows go
@@ -86,7 +83,7 @@ func OpenDiskCache(dir string, max, minFree int64, log *slog.Logger) (*DiskCache
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("read cache: %w", err)
 	}
-	d := &DiskCache{dir: dir, max: max, minFree: minFree, log: log, entries: map[string]*list.Element{}, lru: list.New(),
+	d := &DiskCache{dir: dir, max: max, minFree: minFree, log: log, entries: map[string]*list.Element{}, lru: list.New(), free: DiskFree{Dir: dir},
 		pending: make(chan pendingPut, pendingPuts), done: make(chan struct{})}
 	type found struct {
 		diskEntry
@@ -245,7 +242,7 @@ func (d *DiskCache) store(name string, data []byte) {
 	}
 	d.mu.Lock()
 	_, cached := d.entries[name]
-	lowOnSpace := d.freeLocked()-need < d.minFree
+	lowOnSpace := d.free.Bytes()-need < d.minFree
 	d.mu.Unlock()
 	if cached || lowOnSpace {
 		return
@@ -297,20 +294,6 @@ func (d *DiskCache) write(name string, data []byte) error {
 		os.Remove(f.Name())
 	}
 	return err
-}
-
-// freeLocked returns the free bytes of the cache's disk, measured at most
-// once a second.
-func (d *DiskCache) freeLocked() int64 {
-	if time.Since(d.freeAt) < time.Second {
-		return d.free
-	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(d.dir, &st); err != nil {
-		return 0
-	}
-	d.free, d.freeAt = int64(st.Bavail)*int64(st.Bsize), time.Now()
-	return d.free
 }
 
 // evictLocked removes least recently used entries until keep more bytes fit

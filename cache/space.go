@@ -3,6 +3,8 @@ package cache
 import (
 	"os"
 	"sort"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -42,4 +44,38 @@ func (f Files) FreeSpace(want int64, free func() int64, candidates func() ([]uin
 		}
 	}
 	return dropped, nil
+}
+
+// DiskFree measures the free bytes of a directory's disk, at most once a
+// second: writes and cache fills ask it, so it must be cheap. The zero
+// value with Dir set is ready.
+type DiskFree struct {
+	Dir string
+
+	mu   sync.Mutex
+	at   time.Time // when last measured
+	free int64
+}
+
+// Bytes returns the free bytes, as last measured (a failed measure keeps
+// the last one).
+func (d *DiskFree) Bytes() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if time.Since(d.at) > time.Second {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(d.Dir, &st); err == nil {
+			d.free = int64(st.Bavail) * st.Bsize
+		}
+		d.at = time.Now()
+	}
+	return d.free
+}
+
+// Stale has the next Bytes measure again: space was freed, or may come
+// back.
+func (d *DiskFree) Stale() {
+	d.mu.Lock()
+	d.at = time.Time{}
+	d.mu.Unlock()
 }

@@ -101,9 +101,7 @@ type FS struct {
 	recoverMu sync.Mutex
 	toRecover map[uint64]bool // see recoverLater
 
-	spaceMu   sync.Mutex
-	spaceFree int64
-	spaceAt   time.Time
+	space cache.DiskFree // of the data files' disk
 }
 
 // New returns a file system; it deletes files left unlinked but open by an
@@ -112,7 +110,7 @@ func New(cfg Config) (*FS, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	f := &FS{cfg: cfg, meta: cfg.Meta, log: cfg.Logger, nodes: map[uint64]*Node{}}
+	f := &FS{cfg: cfg, meta: cfg.Meta, log: cfg.Logger, nodes: map[uint64]*Node{}, space: cache.DiskFree{Dir: cfg.Files.Dir}}
 	f.ahead.fs = f
 	if n, err := cfg.Files.RemoveLeftovers(); err != nil {
 		return nil, err

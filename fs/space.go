@@ -6,20 +6,8 @@ import (
 	"time"
 )
 
-// freeBytes returns the space left for data files, refreshed at most once
-// a second: writes check it, so it must be cheap.
-func (f *FS) freeBytes() int64 {
-	f.spaceMu.Lock()
-	defer f.spaceMu.Unlock()
-	if time.Since(f.spaceAt) > time.Second {
-		var st syscall.Statfs_t
-		if err := syscall.Statfs(f.cfg.Files.Dir, &st); err == nil {
-			f.spaceFree = int64(st.Bavail) * st.Bsize
-		}
-		f.spaceAt = time.Now()
-	}
-	return f.spaceFree
-}
+// freeBytes returns the space left for data files (see cache.DiskFree).
+func (f *FS) freeBytes() int64 { return f.space.Bytes() }
 
 // roomFor reports ENOSPC when writing n more bytes would leave less than
 // MinFree on the cache's disk: data not yet certified is never evicted to
@@ -29,9 +17,7 @@ func (f *FS) roomFor(n int64) syscall.Errno {
 		return 0
 	}
 	if f.freeBytes()-n < f.cfg.MinFree {
-		f.spaceMu.Lock()
-		f.spaceAt = time.Time{} // look again next time: space may come back
-		f.spaceMu.Unlock()
+		f.space.Stale() // look again next time: space may come back
 		return syscall.ENOSPC
 	}
 	return 0
@@ -71,9 +57,7 @@ func (f *FS) Maintain(ctx context.Context, every time.Duration) {
 		}
 		// Measured afresh each time: each eviction frees space.
 		free := func() int64 {
-			f.spaceMu.Lock()
-			f.spaceAt = time.Time{}
-			f.spaceMu.Unlock()
+			f.space.Stale()
 			return f.freeBytes()
 		}
 		dropped, err := f.cfg.Files.FreeSpace(2*f.cfg.MinFree, free, f.meta.CleanLocal, f.Evict)
