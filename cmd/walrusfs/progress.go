@@ -43,9 +43,17 @@ func (p *progressBar) status(text string) {
 	if p == nil {
 		return
 	}
+	p.show(fmt.Sprintf("%s  %s", p.label, text))
+}
+
+// show draws line as it is, in the bar's place.
+func (p *progressBar) show(line string) {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.drawLocked(fmt.Sprintf("%s  %s", p.label, text))
+	p.drawLocked(line)
 }
 
 // update shows done of total bytes; redraws are limited to ten a second,

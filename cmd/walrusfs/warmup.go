@@ -50,7 +50,7 @@ status is then 1.`,
 			}
 			stderr := cmd.ErrOrStderr()
 			f, isFile := stderr.(*os.File)
-			w := &warmer{jobs: jobs, read: readAndDrop, errOut: stderr, progress: isFile && isTerminal(f)}
+			w := &warmer{jobs: jobs, read: readAndDrop, errOut: stderr, bar: newProgressBar(stderr, isFile && isTerminal(f), "warmup", "")}
 			return w.run(cmd.Context(), roots)
 		},
 	}
@@ -145,14 +145,13 @@ func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
 // warmer reads trees through a mount, jobs files at once.
 type warmer struct {
-	jobs     int
-	read     func(path string, buf []byte) (int64, error) // reads a file, dropping the bytes
-	errOut   io.Writer
-	progress bool
+	jobs   int
+	read   func(path string, buf []byte) (int64, error) // reads a file, dropping the bytes
+	errOut io.Writer
+	bar    *progressBar // on errOut; nil: no progress shown
 
 	found, done, failed, bytes atomic.Int64
-	outMu                      sync.Mutex // for errOut
-	drawn                      bool       // a progress line is on the terminal
+	outMu                      sync.Mutex // orders the bar's lines and the errors on errOut
 }
 
 // run reads every regular file under roots; files that fail are reported
@@ -207,7 +206,7 @@ func (w *warmer) run(ctx context.Context, roots []string) error {
 	}
 	wg.Wait()
 	stopProgress()
-	if w.progress {
+	if w.bar != nil {
 		w.outMu.Lock()
 		fmt.Fprintln(w.errOut, w.line(time.Since(start)))
 		w.outMu.Unlock()
@@ -229,14 +228,14 @@ func (w *warmer) fail(p string, err error) {
 	w.failed.Add(1)
 	w.outMu.Lock()
 	defer w.outMu.Unlock()
-	w.clearLocked()
+	w.bar.clear()
 	fmt.Fprintf(w.errOut, "walrusfs: warmup: %s: %v\n", p, err)
 }
 
 // showProgress redraws a line of progress every 200 ms on a terminal; the
 // function it returns stops it and erases the line.
 func (w *warmer) showProgress(start time.Time) func() {
-	if !w.progress {
+	if w.bar == nil {
 		return func() {}
 	}
 	stop, stopped := make(chan struct{}), make(chan struct{})
@@ -250,8 +249,7 @@ func (w *warmer) showProgress(start time.Time) func() {
 				return
 			case <-tick.C:
 				w.outMu.Lock()
-				fmt.Fprint(w.errOut, "\r\x1b[K"+w.line(time.Since(start)))
-				w.drawn = true
+				w.bar.show(w.line(time.Since(start)))
 				w.outMu.Unlock()
 			}
 		}
@@ -260,15 +258,8 @@ func (w *warmer) showProgress(start time.Time) func() {
 		close(stop)
 		<-stopped
 		w.outMu.Lock()
-		w.clearLocked()
+		w.bar.clear()
 		w.outMu.Unlock()
-	}
-}
-
-func (w *warmer) clearLocked() {
-	if w.drawn {
-		fmt.Fprint(w.errOut, "\r\x1b[K")
-		w.drawn = false
 	}
 }
 
