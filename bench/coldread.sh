@@ -7,6 +7,9 @@
 # after such a fresh rebuild:
 #   - "tar cf - ." of the tree (listing order) into /dev/null, cold;
 #   - "walrusfs warmup" of the tree, then the same tar.
+# For scale, the same tar through go-fuse's own loopback file system over a
+# copy of the tree on local disk, in the page cache: what a FUSE file
+# system that only passes calls on costs here, with no network at all.
 # Each read is checked with "diff -r" against the source. Prints MB/s.
 #
 #   bench/coldread.sh [SRC]          SRC: the tree (default: $(go env GOROOT)/src)
@@ -32,6 +35,7 @@ bin=$work/bin/walrusfs mnt=$work/mnt state=$work/state
 mkdir -p "$work/bin" "$mnt" "$work/home"
 echo "building into $work/bin"
 go build -o "$bin" ./cmd/walrusfs
+go build -o "$work/bin/loopback" github.com/hanwen/go-fuse/v2/example/loopback
 export HOME=$work/home
 
 wpid=
@@ -55,6 +59,7 @@ unmount_fs() {
 	wpid=
 }
 cleanup() {
+	fusermount3 -u "$work/lb" 2>/dev/null || true
 	if [[ -n $wpid ]]; then
 		kill -INT "$wpid" 2>/dev/null; sleep 1; kill -INT "$wpid" 2>/dev/null || true
 		wait "$wpid" 2>/dev/null || true
@@ -132,10 +137,21 @@ if [[ ${WARMUP:-1} == 1 ]]; then
 	unmount_fs
 fi
 
+# The loopback reference: a fresh mount (the kernel's caches of it cold),
+# the copy under it in the page cache.
+mkdir -p "$work/lb" "$work/lbsrc"
+[[ -d $work/lbsrc/tree ]] || cp -a "$src" "$work/lbsrc/tree"
+tar cf - "$work/lbsrc" | cat >/dev/null
+"$work/bin/loopback" -q "$work/lb" "$work/lbsrc" &
+for _ in $(seq 100); do mountpoint -q "$work/lb" && break; sleep 0.1; done
+loopback=$(secs bash -c "cd '$work/lb/tree' && tar cf - . | cat >/dev/null")
+fusermount3 -u "$work/lb"
+
 mbs() { echo "$bytes / 1000000 / $1" | bc -l; }
 row() { printf '%-42s %8.2f %8.1f\n' "$1" "$2" "$(mbs "$2")"; }
 printf '\n%s: %d files, %d MB; %s; load average %s\n' "$src" "$files" $((bytes / 1000000)) "$(date -u +%F)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-42s %8s %8s\n' measure seconds MB/s
+row "tar through go-fuse's loopback (page cache)" "$loopback"
 row "cold tar of the tree" "$cold"
 [[ -n ${BEFORE:-} ]] && row "cold tar of the tree, BEFORE binary" "$before"
 if [[ ${WARMUP:-1} == 1 ]]; then

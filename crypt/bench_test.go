@@ -44,3 +44,29 @@ func BenchmarkOpenAtSmallRead(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpenSmallFile measures opening a 4 KiB file a keyring sealed,
+// with the self key (as the mount does) and with the identity alone: the
+// key exchange the self stanza saves.
+func BenchmarkOpenSmallFile(b *testing.B) {
+	id, _ := age.GenerateHybridIdentity()
+	k, err := keyringFrom("", id.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := make([]byte, 4096)
+	rand.Read(data)
+	ct, err := k.Seal(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, ids := range map[string][]age.Identity{"self": k.Identities(), "identity": {k.Identity}} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Decrypt(ct, ids); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

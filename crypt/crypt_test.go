@@ -199,3 +199,74 @@ func TestCachingIdentity(t *testing.T) {
 		t.Fatalf("a file for another identity: %v", err)
 	}
 }
+
+// TestSelfStanza: what a keyring seals opens with its self key alone (no
+// key exchange), and with its identity alone, as "age -d -i" opens it;
+// another keyring's self key does not open it, nor does a damaged self
+// stanza (and the header's MAC, which covers every stanza, then fails).
+func TestSelfStanza(t *testing.T) {
+	for _, kind := range []string{"hybrid", "x25519"} {
+		t.Run(kind, func(t *testing.T) {
+			a, b := testKeyring(t, kind), testKeyring(t, kind)
+			sealed, err := a.Seal([]byte("plaintext"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(sealed, []byte("\n-> "+selfStanzaType+" ")) {
+				t.Fatal("no self stanza in the header")
+			}
+			self := []age.Identity{selfIdentity{a.self.key}}
+			for name, ids := range map[string][]age.Identity{"self key": self, "identity": {a.Identity}, "both": a.Identities()} {
+				if got, err := Decrypt(sealed, ids); err != nil || string(got) != "plaintext" {
+					t.Errorf("opened with the %s: %q, %v", name, got, err)
+				}
+			}
+			if _, err := Decrypt(sealed, b.Identities()); !errors.Is(err, ErrNoIdentity) {
+				t.Errorf("another keyring: %v", err)
+			}
+			// A character of the wrapped key changed.
+			i := bytes.Index(sealed, []byte("\n-> "+selfStanzaType+" "))
+			j := i + 1 + bytes.IndexByte(sealed[i+1:], '\n') + 1 // the body line
+			damaged := bytes.Clone(sealed)
+			damaged[j] = 'A'
+			if sealed[j] == 'A' {
+				damaged[j] = 'B'
+			}
+			if _, err := Decrypt(damaged, self); !errors.Is(err, ErrNoIdentity) {
+				t.Errorf("a damaged self stanza opened: %v", err)
+			}
+			if _, err := Decrypt(damaged, a.Identities()); err == nil {
+				t.Error("a file with a damaged header opened")
+			}
+		})
+	}
+}
+
+// testKeyring makes a keyring of a new identity of a kind.
+func testKeyring(t *testing.T, kind string) *Keyring {
+	t.Helper()
+	var text string
+	switch kind {
+	case "hybrid":
+		id, err := age.GenerateHybridIdentity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		text = id.String()
+	default:
+		id, err := age.GenerateX25519Identity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		text = id.String()
+	}
+	path := filepath.Join(t.TempDir(), IdentityFile)
+	if err := os.WriteFile(path, []byte(text+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err := LoadKeyringFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

@@ -38,6 +38,8 @@ type Keyring struct {
 	// Public is the identity's own recipient, as text.
 	Public   string
 	dedupKey []byte
+	// self wraps file keys for the identity alone (see selfRecipient).
+	self selfRecipient
 }
 
 // ErrNoKeyring means the directory holds no identity yet.
@@ -131,6 +133,7 @@ func keyringFrom(dir, text string) (*Keyring, error) {
 	switch id := ids[0].(type) {
 	case *age.HybridIdentity:
 		k.Recipients, k.Public, secret = []age.Recipient{id.Recipient()}, id.Recipient().String(), id.String()
+		k.self.labels = []string{"postquantum"} // as the hybrid recipient's
 	case *age.X25519Identity:
 		k.Recipients, k.Public, secret = []age.Recipient{id.Recipient()}, id.Recipient().String(), id.String()
 	default:
@@ -140,6 +143,9 @@ func keyringFrom(dir, text string) (*Keyring, error) {
 	// two identities gives unrelated hashes.
 	k.dedupKey = make([]byte, 32)
 	if _, err := io.ReadFull(hkdf.New(sha256.New, []byte(secret), nil, []byte("walrusfs dedup key v1")), k.dedupKey); err != nil {
+		return nil, err
+	}
+	if k.self.key, err = selfKey(secret); err != nil {
 		return nil, err
 	}
 	if dir == "" {
@@ -205,8 +211,18 @@ func (k *Keyring) Sum(data []byte) [32]byte {
 	return out
 }
 
-// Seal encrypts data to the keyring's recipients.
-func (k *Keyring) Seal(data []byte) ([]byte, error) { return Encrypt(data, k.Recipients) }
+// Seal encrypts data to the keyring's recipients, with a self stanza that
+// lets the identity open it without a key exchange.
+func (k *Keyring) Seal(data []byte) ([]byte, error) {
+	return Encrypt(data, append([]age.Recipient{k.self}, k.Recipients...))
+}
+
+// Identities open what Seal sealed: the self stanza's key first, which
+// opens it cheaply, then the identity (for files sealed without one). They
+// are one identity: age tries its own kinds of identity before any other.
+func (k *Keyring) Identities() []age.Identity {
+	return []age.Identity{selfFirst{selfIdentity{k.self.key}, k.Identity}}
+}
 
 // Export returns the identity file's text, or with a passphrase, that text
 // encrypted with it (age's scrypt) and armored, which "age -d" opens.

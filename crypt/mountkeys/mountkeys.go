@@ -43,7 +43,7 @@ func (k Keys) Identities() []age.Identity {
 	if k.ring == nil {
 		return nil
 	}
-	return []age.Identity{k.ring.Identity}
+	return k.ring.Identities()
 }
 
 // Seal encrypts data to the keyring's recipients; nil for a public mount,
