@@ -27,7 +27,7 @@ func (c *Client) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {
 	p, _ := m.Params()
 	var slivers []*encoding.Sliver
 	for _, com := range coms {
-		if slivers, err = c.fetchPrimary(ctx, com, enc, id, m, allPairs(p.NShards), p.PrimarySymbols); err == nil || ctx.Err() != nil {
+		if slivers, err = c.fetchSlivers(ctx, com, enc, id, m, encoding.Primary, allPairs(p.NShards), p.PrimarySymbols); err == nil || ctx.Err() != nil {
 			break
 		}
 	}
@@ -68,7 +68,7 @@ func (c *Client) ReadRange(ctx context.Context, id encoding.BlobID, off, length 
 	}
 	var slivers []*encoding.Sliver
 	for _, com := range coms {
-		if slivers, err = c.fetchPrimary(ctx, com, enc, id, m, pairs, len(pairs)); err == nil || ctx.Err() != nil {
+		if slivers, err = c.fetchSlivers(ctx, com, enc, id, m, encoding.Primary, pairs, len(pairs)); err == nil || ctx.Err() != nil {
 			break
 		}
 	}
@@ -241,18 +241,18 @@ func (c *Client) fetchMetadata(ctx context.Context, com *chain.Committee, id enc
 	return nil, fmt.Errorf("no valid metadata: %w", errors.Join(errs...))
 }
 
-// fetchPrimary fetches verified primary slivers of the given pairs, in that
-// order of preference, until it has need of them: first exactly the first
-// need pairs (systematic ones for a whole read, so no decoding is needed),
-// then, for each one missing, the next pairs.
-func (c *Client) fetchPrimary(ctx context.Context, com *chain.Committee, enc *encoding.Encoder, id encoding.BlobID, m *encoding.Metadata, pairs []int, need int) ([]*encoding.Sliver, error) {
+// fetchSlivers fetches verified slivers of an axis of the given pairs, in
+// that order of preference, until it has need of them: first exactly the
+// first need pairs (systematic ones for a whole read, so no decoding is
+// needed), then, for each one missing, the next pairs.
+func (c *Client) fetchSlivers(ctx context.Context, com *chain.Committee, enc *encoding.Encoder, id encoding.BlobID, m *encoding.Metadata, axis encoding.Axis, pairs []int, need int) ([]*encoding.Sliver, error) {
 	p, _ := m.Params()
 	members := c.members(com)
 	var (
 		got     []*encoding.Sliver
 		have    = map[uint16]bool{}
 		invalid int
-		total   = int64(need) * int64(p.PrimarySliverSize())
+		total   = int64(need) * int64(p.SliverSize(axis))
 		done    int64
 	)
 	// Nodes that failed a request lately are skipped at first; only if the
@@ -275,11 +275,11 @@ func (c *Client) fetchPrimary(ctx context.Context, com *chain.Committee, enc *en
 		for next := 0; len(got) < need && next < len(todo); {
 			wave := todo[next:min(len(todo), next+need-len(got))]
 			next += len(wave)
-			fetched, bad := c.fetchWave(ctx, com, members, enc, id, m, wave, down)
+			fetched, bad := c.fetchWave(ctx, com, members, enc, id, m, axis, wave, down)
 			invalid += bad
 			for _, s := range fetched {
 				got = append(got, s)
-				have[s.Index] = true
+				have[uint16(encoding.PairIndex(axis, int(s.Index), p.NShards))] = true
 				done += int64(len(s.Data))
 				if c.opts.Progress != nil {
 					c.opts.Progress(done, total)
@@ -297,9 +297,10 @@ func (c *Client) fetchPrimary(ctx context.Context, com *chain.Committee, enc *en
 	return got, nil
 }
 
-// fetchWave fetches and verifies the primary slivers of pairs concurrently,
-// returning those it could get and the number that failed verification.
-func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []member, enc *encoding.Encoder, id encoding.BlobID, m *encoding.Metadata, pairs []int, down []bool) ([]*encoding.Sliver, int) {
+// fetchWave fetches and verifies the slivers of an axis of pairs
+// concurrently, returning those it could get and the number that failed
+// verification.
+func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []member, enc *encoding.Encoder, id encoding.BlobID, m *encoding.Metadata, axis encoding.Axis, pairs []int, down []bool) ([]*encoding.Sliver, int) {
 	p, _ := m.Params()
 	var (
 		mu      sync.Mutex
@@ -328,9 +329,9 @@ func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []
 			defer wg.Done()
 			defer func() { <-sem }()
 			var s *encoding.Sliver
-			err := c.retry(ctx, int64(p.PrimarySliverSize()), func(ctx context.Context) error {
+			err := c.retry(ctx, int64(p.SliverSize(axis)), func(ctx context.Context) error {
 				var err error
-				s, err = mem.api.GetSliver(ctx, id, pair, encoding.Primary, p.PrimarySliverSize())
+				s, err = mem.api.GetSliver(ctx, id, pair, axis, p.SliverSize(axis))
 				return err
 			})
 			if err != nil {
@@ -343,15 +344,15 @@ func (c *Client) fetchWave(ctx context.Context, com *chain.Committee, members []
 				}
 				return
 			}
-			if int(s.Index) != pair {
-				err = fmt.Errorf("asked for pair %d, got sliver %d", pair, s.Index)
+			if want := encoding.SliverIndex(axis, pair, p.NShards); s.Axis != axis || int(s.Index) != want {
+				err = fmt.Errorf("asked for %s sliver %d (pair %d), got %s sliver %d", axis, want, pair, s.Axis, s.Index)
 			} else {
 				err = enc.VerifySliver(m, s)
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				c.log.Warn("node sent an invalid sliver", "node", mem.node.Name, "addr", mem.node.Address, "blob", id, "pair", pair, "err", err)
+				c.log.Warn("node sent an invalid sliver", "node", mem.node.Name, "addr", mem.node.Address, "blob", id, "axis", axis, "pair", pair, "err", err)
 				invalid++
 				bufpool.Put(s.Data)
 				return
