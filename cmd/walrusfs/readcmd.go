@@ -16,6 +16,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/encoding/quilt"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
@@ -27,7 +28,7 @@ func newReadCmd(g *globals) *cobra.Command {
 		identities []string
 	)
 	cmd := &cobra.Command{
-		Use:   "read --network FILE BLOB_ID[:OFF:LEN] [-o FILE] [--range OFF:LEN] [--identity FILE]...",
+		Use:   "read --network FILE BLOB_ID[:OFF:LEN]|QUILT_PATCH_ID [-o FILE] [--range OFF:LEN] [--identity FILE]...",
 		Short: "Read a blob back",
 		Long: `Read a blob: fetch its metadata and enough slivers from the storage nodes,
 verify them, decode, and write the blob to standard output, or to FILE with
@@ -41,6 +42,10 @@ BLOB_ID:OFF:LEN, as user.walrus.blob_id names a file's content in a shared
 or padded blob, reads LEN bytes from OFF of the blob (--range is then within
 them).
 
+A quilt patch ID (50 characters, as "walrusfs store --quilt", Walrus's
+store-quilt and user.walrus.quilt_patch_id print them) reads that one file
+of the quilt, fetching only the secondary slivers of its columns.
+
 With --identity (an age identity file, as age -i takes it; repeatable) the
 blob (or its part) is an age file, decrypted on the way: what "walrusfs store
 --encrypt-to" or "age -e" wrote. --range then counts plaintext bytes, and
@@ -48,6 +53,9 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if quilt.IsPatchID(args[0]) {
+				return readPatch(cmd, g, netFlags, args[0], output, rangeFlag, identities)
+			}
 			id, part, err := parseBlobRef(args[0])
 			if err != nil {
 				return usageError{err}
@@ -59,12 +67,9 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 					return usageError{err}
 				}
 			}
-			var ids []age.Identity
-			if len(identities) > 0 {
-				ask := func() (string, error) { return readPassphrase(cmd, false) }
-				if ids, err = crypt.ReadIdentities(identities, ask); err != nil {
-					return usageError{fmt.Errorf("--identity: %w", err)}
-				}
+			ids, err := readIdentityFlags(cmd, identities)
+			if err != nil {
+				return err
 			}
 			log, nw, err := clientCommand(cmd, g, netFlags)
 			if err != nil {
@@ -98,13 +103,7 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 			if err != nil {
 				return fmt.Errorf("read %s: %w", id, err)
 			}
-			if output == "" || output == "-" {
-				if _, err := cmd.OutOrStdout().Write(data); err != nil {
-					return fmt.Errorf("write standard output: %w", err)
-				}
-				return nil
-			}
-			return writeFileReplacing(output, data)
+			return writeOutput(cmd, output, data)
 		},
 	}
 	addNetworkFlags(cmd, &netFlags)
@@ -112,6 +111,31 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 	cmd.Flags().StringVar(&rangeFlag, "range", "", "read only LEN bytes from offset OFF, given as OFF:LEN")
 	cmd.Flags().StringArrayVar(&identities, "identity", nil, "decrypt the blob, an age file, with the identities in this file (repeatable)")
 	return cmd
+}
+
+// readIdentityFlags reads --identity files, asking a passphrase for a
+// protected one; none given is nil.
+func readIdentityFlags(cmd *cobra.Command, identities []string) ([]age.Identity, error) {
+	if len(identities) == 0 {
+		return nil, nil
+	}
+	ask := func() (string, error) { return readPassphrase(cmd, false) }
+	ids, err := crypt.ReadIdentities(identities, ask)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--identity: %w", err)}
+	}
+	return ids, nil
+}
+
+// writeOutput writes what was read to -o FILE, or standard output.
+func writeOutput(cmd *cobra.Command, output string, data []byte) error {
+	if output == "" || output == "-" {
+		if _, err := cmd.OutOrStdout().Write(data); err != nil {
+			return fmt.Errorf("write standard output: %w", err)
+		}
+		return nil
+	}
+	return writeFileReplacing(output, data)
 }
 
 // parseBlobRef parses a blob ID, or ID:OFFSET:LENGTH, a part of a blob as

@@ -29,9 +29,10 @@ func newStoreCmd(g *globals) *cobra.Command {
 		permanent bool
 		asJSON    bool
 		encryptTo []string
+		asQuilt   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "store [--config FILE | --network FILE] [--epochs N|max] [--deletable|--permanent] [--encrypt-to RECIPIENT]... [--json] FILE...",
+		Use:   "store [--config FILE | --network FILE] [--epochs N|max] [--deletable|--permanent] [--encrypt-to RECIPIENT]... [--quilt] [--json] FILE...",
 		Short: "Store files as Walrus blobs",
 		Long: `Store each file as a blob: encode it (Red Stuff), register it on the chain for
 --epochs epochs from the current one, upload its slivers to the storage
@@ -55,6 +56,15 @@ as age's -r and -R take them; repeatable) each file is encrypted first: the
 blob is exactly a file "age -e -r RECIPIENT" would write, which "age -d -i
 IDENTITY" and "walrusfs read --identity IDENTITY" decrypt. Without it the
 blob is the file as it is, readable by anyone who learns its ID.
+
+With --quilt the files are stored together as one Walrus quilt (QuiltV1, as
+Walrus's store-quilt and the official SDKs write it; at most 666 files over
+1000 shards), each named by its base name: one blob, one registration, and
+each file still readable on its own, by its quilt patch ID ("walrusfs read
+PATCH_ID", an aggregator's /v1/blobs/by-quilt-patch-id/). The quilt's blob ID
+is printed first, then each file's patch ID and name; with --json one object
+with "patches": [{"file", "identifier", "quiltPatchId"}]. With --encrypt-to
+each file is encrypted inside its own patch.
 
 FILE "-" reads standard input. A file that fails is reported and the others
 are still stored; the exit status is then 1. Progress is shown on standard
@@ -107,6 +117,15 @@ error when it is a terminal.`,
 			})
 			showProgress := isTerminal(os.Stderr)
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if asQuilt {
+				b := newProgressBar(errOut, showProgress, fmt.Sprintf("quilt of %d files", len(args)), "uploading slivers")
+				bar.Store(b)
+				if err := storeQuilt(ctx, cmd, cl, enc, args, epochs, deletable, recipients, asJSON, b); err != nil {
+					return err
+				}
+				printCost(errOut, nw, before)
+				return nil
+			}
 			failed := false
 			for _, name := range args {
 				if ctx.Err() != nil {
@@ -158,6 +177,7 @@ error when it is a terminal.`,
 	cmd.Flags().BoolVar(&deletable, "deletable", false, "register the blobs as deletable by their owner")
 	cmd.Flags().BoolVar(&permanent, "permanent", false, "register the blobs as permanent (the default): not deletable before they expire")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")
+	cmd.Flags().BoolVar(&asQuilt, "quilt", false, "store the files together as one Walrus quilt, printing each one's quilt patch ID")
 	cmd.Flags().StringArrayVar(&encryptTo, "encrypt-to", nil, "encrypt each file to this age recipient (age1…, age1pq…) or the recipients listed in this file, first (repeatable)")
 	return cmd
 }
