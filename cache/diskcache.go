@@ -160,6 +160,14 @@ func diskSum(name string, data []byte) [sha256.Size]byte {
 	return sum
 }
 
+// Has tells whether a window is cached (unchecked until Get reads it).
+func (d *DiskCache) Has(blob encoding.BlobID, size, index uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.entries[diskName(blob, size, index)]
+	return ok
+}
+
 // Get returns a cached window, or false if it is not cached or its entry
 // is damaged (which is then removed).
 func (d *DiskCache) Get(blob encoding.BlobID, size, index uint64) ([]byte, bool) {

@@ -63,21 +63,21 @@ func (r *Reader) Prefetch(ctx context.Context, chunks []state.Chunk) error {
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			// The windows are registered before the chunk is opened or
+			// read, so that a patch is cut from them, not fetched again.
+			fetching := r.startWindows(ctx, c)
 			go func() {
 				defer func() { <-r.ahead.slots }()
-				r.fetchAhead(ctx, c)
+				for _, w := range fetching {
+					select {
+					case <-w.ready:
+					case <-ctx.Done():
+						return
+					}
+				}
 			}()
 		}
-		if c.Encrypted() && !r.opens.has(windowKey{c.Blob, c.Off}) {
-			select {
-			case r.ahead.toOpen <- c:
-				if r.ahead.openers.Load() < maxOpeners {
-					r.ahead.openers.Add(1)
-					go r.openAhead()
-				}
-			default: // its read opens it
-			}
-		}
+		r.queueOpen(c)
 	}
 	return nil
 }
@@ -86,8 +86,11 @@ func (r *Reader) Prefetch(ctx context.Context, chunks []state.Chunk) error {
 // whole; of a larger chunk its first window, and for an encrypted one the
 // window of its last age chunk, which opening it reads.
 func aheadRange(c state.Chunk, window uint64) (ranges [][2]uint64) {
-	if !c.Whole() && c.InBlob() <= wholePackMax {
+	switch {
+	case !c.Whole() && c.InBlob() <= wholePackMax:
 		return [][2]uint64{{0, c.InBlob()}}
+	case c.InQuilt(): // a patch of a large quilt: its columns, when opened
+		return nil
 	}
 	end := c.Off + c.Stored()
 	ranges = append(ranges, [2]uint64{c.Off, min(end, c.Off+window)})
@@ -116,27 +119,22 @@ func (r *Reader) prefetched(c state.Chunk) bool {
 	return true
 }
 
-// fetchAhead fetches the windows to fetch ahead for c and waits for them.
-func (r *Reader) fetchAhead(ctx context.Context, c state.Chunk) {
+// startWindows starts fetching the windows to fetch ahead for c that are
+// neither cached nor being fetched, and returns them.
+func (r *Reader) startWindows(ctx context.Context, c state.Chunk) []*window {
 	size, err := r.windowSize(ctx, c.Blob)
 	if err != nil {
-		return
+		return nil
 	}
-	var started []*window
+	var fetching []*window
 	for _, rg := range aheadRange(c, size) {
 		for index := rg[0] / size; index*size < rg[1]; index++ {
 			if w := r.startAhead(c, index, size); w != nil {
-				started = append(started, w)
+				fetching = append(fetching, w)
 			}
 		}
 	}
-	for _, w := range started {
-		select {
-		case <-w.ready:
-		case <-ctx.Done():
-			return
-		}
-	}
+	return fetching
 }
 
 // startAhead starts fetching a window no read asked for yet, unless it is
@@ -156,6 +154,22 @@ func (r *Reader) startAhead(c state.Chunk, index, size uint64) *window {
 	r.ahead.windows.Add(1)
 	go r.fetch(w, c.InBlob(), size)
 	return w
+}
+
+// queueOpen has an encrypted chunk opened ahead of its read, unless it is
+// opened or too many wait.
+func (r *Reader) queueOpen(c state.Chunk) {
+	if !c.Encrypted() || r.opens.has(openKey(c)) {
+		return
+	}
+	select {
+	case r.ahead.toOpen <- c:
+		if r.ahead.openers.Load() < maxOpeners {
+			r.ahead.openers.Add(1)
+			go r.openAhead()
+		}
+	default: // its read opens it
+	}
 }
 
 // openAhead opens the encrypted chunks Prefetch queued, one at a time,

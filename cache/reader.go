@@ -21,9 +21,13 @@ import (
 // fetching only the slivers that hold the range and verifying them.
 type RangeReader interface {
 	ReadRange(ctx context.Context, id encoding.BlobID, off, length uint64) ([]byte, error)
-	// RowBytes is the unit the network serves a blob in (a systematic
-	// sliver's share of it); windows are whole multiples of it.
-	RowBytes(ctx context.Context, id encoding.BlobID) (uint64, error)
+	// ReadColumns reads columns [first, end) of a blob's matrix (its
+	// systematic secondary slivers, each verified): a quilt's patch.
+	ReadColumns(ctx context.Context, id encoding.BlobID, first, end int) ([]byte, error)
+	// Params are a blob's encoding parameters. The network serves a blob
+	// in rows (PrimarySliverSize bytes each; windows are whole multiples
+	// of it), and a quilt's columns follow from them.
+	Params(ctx context.Context, id encoding.BlobID) (encoding.Params, error)
 }
 
 // ReaderOptions tune a Reader.
@@ -54,6 +58,7 @@ type Reader struct {
 	log  *slog.Logger
 
 	mu      sync.Mutex
+	params  map[encoding.BlobID]encoding.Params
 	sizes   map[encoding.BlobID]uint64 // window size of each blob
 	windows map[windowKey]*window
 	lru     *list.List // of *window, most recent first
@@ -61,8 +66,9 @@ type Reader struct {
 
 	hits, misses, fetchedBytes int64
 
-	opens openedCache // encrypted chunks' plaintext, by blob and offset
-	ahead prefetcher  // fetches started before reads ask (Prefetch)
+	opens   openedCache // encrypted chunks' plaintext, by blob and offset
+	patches openedCache // quilt patches' contents, by blob and first column
+	ahead   prefetcher  // fetches started before reads ask (Prefetch)
 }
 
 type windowKey struct {
@@ -101,7 +107,7 @@ func NewReader(src RangeReader, opts ReaderOptions) *Reader {
 		// once per epoch): their keys need unwrapping only once.
 		opts.Identities = []age.Identity{crypt.CachingIdentity(opts.Identities, fileKeysKept)}
 	}
-	return &Reader{src: src, opts: opts, log: opts.Logger, sizes: map[encoding.BlobID]uint64{}, windows: map[windowKey]*window{}, lru: list.New()}
+	return &Reader{src: src, opts: opts, log: opts.Logger, params: map[encoding.BlobID]encoding.Params{}, sizes: map[encoding.BlobID]uint64{}, windows: map[windowKey]*window{}, lru: list.New()}
 }
 
 // ReadAt fills dest from offset off of the content made of chunks; it
@@ -114,6 +120,20 @@ func (r *Reader) ReadAt(ctx context.Context, chunks []state.Chunk, dest []byte, 
 		if c.Encrypted() {
 			if n < len(dest) && uint64(off)+uint64(n) < end && uint64(off)+uint64(n) >= start {
 				k, err := r.readEncrypted(c, dest[n:min(len(dest), n+int(end-uint64(off)-uint64(n)))], uint64(off)+uint64(n)-start)
+				n += k
+				if err != nil {
+					return n, err
+				}
+			}
+			start = end
+			if n == len(dest) {
+				break
+			}
+			continue
+		}
+		if c.InQuilt() {
+			if n < len(dest) && uint64(off)+uint64(n) < end && uint64(off)+uint64(n) >= start {
+				k, err := r.readPatch(ctx, c, dest[n:min(len(dest), n+int(end-uint64(off)-uint64(n)))], uint64(off)+uint64(n)-start)
 				n += k
 				if err != nil {
 					return n, err
@@ -181,12 +201,18 @@ func (r *Reader) readEncrypted(c state.Chunk, dest []byte, pos uint64) (int, err
 // once (see openedCache).
 func (r *Reader) open(c state.Chunk) (io.ReaderAt, error) {
 	held := int64(min(c.Size, ageChunk)) // the last age chunk, kept in plaintext
-	return r.opens.get(windowKey{c.Blob, c.Off}, held, func() (io.ReaderAt, error) {
+	return r.opens.get(openKey(c), held, func() (io.ReaderAt, error) {
 		if len(r.opts.Identities) == 0 {
 			return nil, fmt.Errorf("blob %s holds encrypted content and no identity was given", c.Blob)
 		}
-		stored := state.Chunk{Blob: c.Blob, Off: c.Off, Size: c.Enc, BlobSize: c.InBlob()}
-		plain, n, err := crypt.OpenAt(storedAt{r: r, c: stored}, int64(c.Enc), r.opts.Identities)
+		var src io.ReaderAt = storedAt{r: r, c: state.Chunk{Blob: c.Blob, Off: c.Off, Size: c.Enc, BlobSize: c.InBlob()}}
+		if c.InQuilt() {
+			var err error
+			if src, err = r.patch(context.Background(), c); err != nil {
+				return nil, err
+			}
+		}
+		plain, n, err := crypt.OpenAt(src, int64(c.Enc), r.opts.Identities)
 		if err != nil {
 			return nil, fmt.Errorf("open encrypted content of blob %s at %d: %w", c.Blob, c.Off, err)
 		}
@@ -195,6 +221,15 @@ func (r *Reader) open(c state.Chunk) (io.ReaderAt, error) {
 		}
 		return wholeIfSmall(plain, c.Size)
 	})
+}
+
+// openKey names an encrypted chunk among the opened ones: by its blob and
+// offset, or for a patch of a quilt (at offset 0 all), its first column.
+func openKey(c state.Chunk) windowKey {
+	if c.InQuilt() {
+		return windowKey{c.Blob, 1<<63 | uint64(c.Patch.Start)}
+	}
+	return windowKey{c.Blob, c.Off}
 }
 
 // storedAt reads a chunk's bytes as stored (an age file) through the
@@ -221,13 +256,12 @@ func (r *Reader) windowSize(ctx context.Context, id encoding.BlobID) (uint64, er
 	if ok {
 		return w, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
-	defer cancel()
-	row, err := r.src.RowBytes(ctx, id)
+	p, err := r.blobParams(ctx, id)
 	if err != nil {
-		return 0, fmt.Errorf("read blob %s: %w", id, err)
+		return 0, err
 	}
-	w = max(1, uint64(r.opts.Window)/max(row, 1)) * max(row, 1)
+	row := uint64(max(p.PrimarySliverSize(), 1))
+	w = max(1, uint64(r.opts.Window)/row) * row
 	r.mu.Lock()
 	if len(r.sizes) > 4096 {
 		clear(r.sizes)
@@ -235,6 +269,29 @@ func (r *Reader) windowSize(ctx context.Context, id encoding.BlobID) (uint64, er
 	r.sizes[id] = w
 	r.mu.Unlock()
 	return w, nil
+}
+
+// blobParams returns a blob's encoding parameters, asked once.
+func (r *Reader) blobParams(ctx context.Context, id encoding.BlobID) (encoding.Params, error) {
+	r.mu.Lock()
+	p, ok := r.params[id]
+	r.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	p, err := r.src.Params(ctx, id)
+	if err != nil {
+		return p, fmt.Errorf("read blob %s: %w", id, err)
+	}
+	r.mu.Lock()
+	if len(r.params) > 4096 {
+		clear(r.params)
+	}
+	r.params[id] = p
+	r.mu.Unlock()
+	return p, nil
 }
 
 // window returns a window's bytes, fetching it if it is not cached.
@@ -375,6 +432,17 @@ func (r *Reader) Download(ctx context.Context, chunks []state.Chunk, w io.Writer
 					return err
 				}
 				pos += uint64(k)
+			}
+			off += int64(c.Size)
+			continue
+		}
+		if c.InQuilt() {
+			buf := make([]byte, c.Size)
+			if _, err := r.readPatch(ctx, c, buf, 0); err != nil {
+				return err
+			}
+			if _, err := w.WriteAt(buf, off); err != nil {
+				return err
 			}
 			off += int64(c.Size)
 			continue

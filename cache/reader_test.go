@@ -16,9 +16,11 @@ import (
 
 // memBlobs serves blobs from memory, counting the bytes read.
 type memBlobs struct {
-	mu    sync.Mutex
-	blobs map[encoding.BlobID][]byte
-	read  int
+	mu          sync.Mutex
+	blobs       map[encoding.BlobID][]byte
+	nShards     int // quilts' committee; 0: blobs are not quilts
+	read        int
+	columnReads int
 }
 
 func (m *memBlobs) ReadRange(ctx context.Context, id encoding.BlobID, off, length uint64) ([]byte, error) {
@@ -28,8 +30,28 @@ func (m *memBlobs) ReadRange(ctx context.Context, id encoding.BlobID, off, lengt
 	return bytes.Clone(m.blobs[id][off : off+length]), nil
 }
 
-func (m *memBlobs) RowBytes(ctx context.Context, id encoding.BlobID) (uint64, error) {
-	return 64 << 10, nil
+// Params gives rows of 64 KiB unless the blobs are quilts (nShards set),
+// whose geometry is the real one.
+func (m *memBlobs) Params(ctx context.Context, id encoding.BlobID) (encoding.Params, error) {
+	if m.nShards != 0 {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return encoding.NewParams(m.nShards, uint64(len(m.blobs[id])))
+	}
+	return encoding.Params{NShards: 4, PrimarySymbols: 2, SecondarySymbols: 1, SymbolSize: 64 << 10}, nil
+}
+
+func (m *memBlobs) ReadColumns(ctx context.Context, id encoding.BlobID, first, end int) ([]byte, error) {
+	p, err := m.Params(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cols := p.Columns(m.blobs[id], first, end)
+	m.read += len(cols)
+	m.columnReads++
+	return cols, nil
 }
 
 // TestReaderDecryptsLazily: a read of a few bytes in the middle of a large

@@ -102,3 +102,22 @@ func (p Params) EncodedLength() uint64 {
 	slivers := uint64(p.PrimarySymbols+p.SecondarySymbols) * uint64(p.SymbolSize)
 	return n * (slivers + n*2*32 + 32)
 }
+
+// Columns copies columns [first, end) of a blob's matrix, one after the
+// other: what its systematic secondary slivers first to end−1 hold. The
+// blob is stored row by row; bytes past its end (the last symbols'
+// padding) are zeros.
+func (p Params) Columns(blob []byte, first, end int) []byte {
+	s, rowSize := p.SymbolSize, p.PrimarySliverSize()
+	out := make([]byte, (end-first)*p.SecondarySliverSize())
+	at := 0
+	for col := first; col < end; col++ {
+		for row := range p.PrimarySymbols {
+			if off := row*rowSize + col*s; off < len(blob) {
+				copy(out[at:at+s], blob[off:min(off+s, len(blob))])
+			}
+			at += s
+		}
+	}
+	return out
+}

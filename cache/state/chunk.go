@@ -10,8 +10,10 @@ import (
 )
 
 // Chunk is one piece of a file's content, in order: Size bytes of Blob
-// from Off. Small files share blobs (Off > 0 or BlobSize > Size); a large
-// file's chunk is a whole blob (Off 0, BlobSize 0).
+// from Off. Small files share blobs: as a patch of a Walrus quilt (Patch
+// set, Off 0), or, as older mounts stored them, a range of a blob of
+// files laid end to end (Off > 0 or BlobSize > Size). A large file's chunk
+// is a whole blob (Off 0, BlobSize 0).
 type Chunk struct {
 	Blob     encoding.BlobID `json:"blob"`
 	Size     uint64          `json:"size"`
@@ -21,11 +23,23 @@ type Chunk struct {
 	// content is encrypted (Size is then the plaintext's); 0 when the blob
 	// holds the content as it is.
 	Enc uint64 `json:"enc,omitempty"`
+	// Patch is the chunk's patch when its blob is a quilt: the chunk's
+	// stored bytes are that patch's contents.
+	Patch Patch `json:"patch,omitzero"`
 	// Sum is the content's hash as the uploader's dedup table keys it
 	// (keyed when the content is private): it checks a local copy without
 	// the network.
 	Sum []byte `json:"sum,omitempty"`
 }
+
+// Patch is a patch of a quilt: the blob's columns [Start, End).
+type Patch struct {
+	Start uint16 `json:"start"`
+	End   uint16 `json:"end"`
+}
+
+// InQuilt tells whether the chunk is a patch of a quilt.
+func (c Chunk) InQuilt() bool { return c.Patch.End != 0 }
 
 // Encrypted tells whether the blob holds the chunk as an age file.
 func (c Chunk) Encrypted() bool { return c.Enc != 0 }
@@ -39,7 +53,9 @@ func (c Chunk) Stored() uint64 {
 }
 
 // Whole tells whether the chunk is its blob, entire.
-func (c Chunk) Whole() bool { return c.Off == 0 && (c.BlobSize == 0 || c.BlobSize == c.Stored()) }
+func (c Chunk) Whole() bool {
+	return !c.InQuilt() && c.Off == 0 && (c.BlobSize == 0 || c.BlobSize == c.Stored())
+}
 
 // InBlob returns the size of the chunk's blob.
 func (c Chunk) InBlob() uint64 {
@@ -69,13 +85,17 @@ func (b *Book) KnownChunk(sum [32]byte, size uint64) (Chunk, bool, error) {
 			case len(c.Blob): // a whole blob
 				copy(c.Blob[:], b)
 				c.Size = size
-			case len(c.Blob) + 16, len(c.Blob) + 24:
+			case len(c.Blob) + 16, len(c.Blob) + 24, len(c.Blob) + 28:
 				copy(c.Blob[:], b)
 				c.Size = size
 				c.Off = binary.BigEndian.Uint64(b[32:])
 				c.BlobSize = binary.BigEndian.Uint64(b[40:])
-				if len(b) == len(c.Blob)+24 {
+				if len(b) >= len(c.Blob)+24 {
 					c.Enc = binary.BigEndian.Uint64(b[48:])
+				}
+				if len(b) == len(c.Blob)+28 {
+					c.Patch.Start = binary.BigEndian.Uint16(b[56:])
+					c.Patch.End = binary.BigEndian.Uint16(b[58:])
 				}
 			default:
 				return errors.New("state: corrupt content hash entry")
@@ -105,15 +125,20 @@ func RememberChunks(txn *badger.Txn, chunks []Chunk, hashes [][32]byte) error {
 
 // chunkRecord is the dedup record of where a chunk's content is: the blob
 // ID, and for a range of a shared blob or an encrypted chunk its offset,
-// the blob's size and the age file's length (what KnownChunk reads back).
+// the blob's size and the age file's length, and for a patch of a quilt
+// its columns too (what KnownChunk reads back).
 func chunkRecord(c Chunk) []byte {
 	v := append([]byte(nil), c.Blob[:]...)
 	if !c.Whole() || c.Encrypted() {
 		v = binary.BigEndian.AppendUint64(v, c.Off)
 		v = binary.BigEndian.AppendUint64(v, c.InBlob())
 	}
-	if c.Encrypted() {
+	if c.Encrypted() || c.InQuilt() {
 		v = binary.BigEndian.AppendUint64(v, c.Enc)
+	}
+	if c.InQuilt() {
+		v = binary.BigEndian.AppendUint16(v, c.Patch.Start)
+		v = binary.BigEndian.AppendUint16(v, c.Patch.End)
 	}
 	return v
 }

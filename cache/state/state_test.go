@@ -87,13 +87,16 @@ func TestQueueTotalsFollowEntries(t *testing.T) {
 }
 
 // TestKnownChunkRoundTrip: what RememberChunk records, KnownChunk gives
-// back, for a whole blob, a range of a shared one and an encrypted chunk.
+// back, for a whole blob, a range of a shared one, an encrypted chunk and
+// patches of quilts (plain and encrypted).
 func TestKnownChunkRoundTrip(t *testing.T) {
 	b := New(openHost(t))
 	for i, c := range []Chunk{
 		{Blob: [32]byte{1}, Size: 10},
 		{Blob: [32]byte{2}, Size: 10, Off: 30, BlobSize: 100},
 		{Blob: [32]byte{3}, Size: 10, Off: 0, BlobSize: 300, Enc: 200},
+		{Blob: [32]byte{4}, Size: 10, BlobSize: 5000, Patch: Patch{Start: 3, End: 5}},
+		{Blob: [32]byte{5}, Size: 10, BlobSize: 5000, Enc: 300, Patch: Patch{Start: 1, End: 2}},
 	} {
 		sum := [32]byte{byte(i), 0xee}
 		if err := b.RememberChunk(sum, c); err != nil {
@@ -101,7 +104,7 @@ func TestKnownChunkRoundTrip(t *testing.T) {
 		}
 		got, found, err := b.KnownChunk(sum, c.Size)
 		if err != nil || !found || got.Blob != c.Blob || got.Size != c.Size || got.Off != c.Off ||
-			got.InBlob() != c.InBlob() || got.Enc != c.Enc {
+			got.InBlob() != c.InBlob() || got.Enc != c.Enc || got.Patch != c.Patch {
 			t.Errorf("chunk %d: got %+v %v %v, want %+v", i, got, found, err, c)
 		}
 	}

@@ -126,6 +126,8 @@ func checkChunk(c Chunk) error {
 	case c.Off+c.Stored() > c.InBlob():
 		return corrupt("chunk in blob %s at %d of %d stored bytes ends past the blob's %d",
 			c.Blob, c.Off, c.Stored(), c.InBlob())
+	case c.InQuilt() && (c.Off != 0 || c.Patch.Start == 0 || c.Patch.Start >= c.Patch.End || c.Stored() >= c.InBlob()):
+		return corrupt("patch [%d, %d) of quilt %s at %d, %d of its %d bytes", c.Patch.Start, c.Patch.End, c.Blob, c.Off, c.Stored(), c.InBlob())
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
@@ -118,6 +119,13 @@ var hostileTrees = []struct {
 	{"chunk past its blob", func(t *Tree) { t.Inodes[2].Chunks[0].Off = 18 }, "at 18 of 3 stored bytes ends past the blob's 20"},
 	{"whole-blob chunk at an offset", func(t *Tree) { t.Inodes[2].Chunks[1].Off = 1 }, "at 1 of 2 stored bytes ends past the blob's 2"},
 	{"encrypted chunk past its blob", func(t *Tree) { t.Inodes[2].Chunks[0].Enc = 11 }, "ends past the blob's 20"},
+	{"patch in the index's column", func(t *Tree) {
+		t.Inodes[2].Chunks[0].Off, t.Inodes[2].Chunks[0].Patch = 0, state.Patch{Start: 0, End: 2}
+	}, "patch [0, 2) of quilt"},
+	{"patch ending where it starts", func(t *Tree) {
+		t.Inodes[2].Chunks[0].Off, t.Inodes[2].Chunks[0].Patch = 0, state.Patch{Start: 2, End: 2}
+	}, "patch [2, 2) of quilt"},
+	{"patch at an offset", func(t *Tree) { t.Inodes[2].Chunks[0].Patch = state.Patch{Start: 1, End: 2} }, "patch [1, 2) of quilt"},
 	{"empty chunk", func(t *Tree) {
 		t.Inodes[2].Chunks = append(t.Inodes[2].Chunks, Chunk{Blob: encoding.BlobID{4}})
 	}, "empty chunk"},

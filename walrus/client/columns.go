@@ -42,7 +42,7 @@ func (c *Client) ReadColumns(ctx context.Context, id encoding.BlobID, first, end
 		if err != nil {
 			return nil, err
 		}
-		return cutColumns(blob, p, first, end), nil
+		return p.Columns(blob, first, end), nil
 	}
 	sort.Slice(slivers, func(i, j int) bool { return slivers[i].Index < slivers[j].Index })
 	out := make([]byte, 0, (end-first)*colSize)
@@ -51,21 +51,4 @@ func (c *Client) ReadColumns(ctx context.Context, id encoding.BlobID, first, end
 	}
 	releaseSlivers(slivers)
 	return out, nil
-}
-
-// cutColumns copies columns [first, end) out of a blob's row-major matrix;
-// past the blob's end (its last symbols' padding) they hold zeros.
-func cutColumns(blob []byte, p encoding.Params, first, end int) []byte {
-	s, rowSize := p.SymbolSize, p.PrimarySliverSize()
-	out := make([]byte, (end-first)*p.SecondarySliverSize())
-	at := 0
-	for col := first; col < end; col++ {
-		for row := range p.PrimarySymbols {
-			if off := row*rowSize + col*s; off < len(blob) {
-				copy(out[at:at+s], blob[off:min(off+s, len(blob))])
-			}
-			at += s
-		}
-	}
-	return out
 }

@@ -426,17 +426,14 @@ func (c *Client) decodedBlob(id encoding.BlobID) []byte {
 	return nil
 }
 
-// RowBytes returns how many bytes of the blob each systematic primary
-// sliver holds: a range read fetches whole slivers, so readers that align
-// their ranges to it fetch and verify each sliver once.
-func (c *Client) RowBytes(ctx context.Context, id encoding.BlobID) (uint64, error) {
+// Params returns a blob's encoding parameters, from its verified metadata:
+// a range read fetches whole systematic primary slivers (rows), so readers
+// that align their ranges to PrimarySliverSize fetch and verify each once,
+// and a quilt's layout follows from them.
+func (c *Client) Params(ctx context.Context, id encoding.BlobID) (encoding.Params, error) {
 	_, _, m, err := c.readSetup(ctx, id)
 	if err != nil {
-		return 0, err
+		return encoding.Params{}, err
 	}
-	p, err := m.Params()
-	if err != nil {
-		return 0, err
-	}
-	return uint64(p.PrimarySliverSize()), nil
+	return m.Params()
 }
