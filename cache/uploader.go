@@ -37,6 +37,7 @@ import (
 	"github.com/walrusfs/walrusfs/cache/state"
 	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/encoding/quilt"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
@@ -88,8 +89,12 @@ type UploaderOptions struct {
 	// content until the file points at it, so that the collector does not
 	// give that blob up meanwhile.
 	InUse *sync.RWMutex
+	// NShards is the network's committee size. Small files are stored
+	// together as Walrus quilts laid out for it; with 0 each is stored
+	// alone.
+	NShards int
 	// Seal, if set, encrypts content before it is stored (each chunk, and
-	// each small file of a pack, an age file of its own); Sum is then the
+	// each small file of a quilt, an age file of its own); Sum is then the
 	// keyed hash that deduplicates it.
 	Seal func([]byte) ([]byte, error)
 	Sum  func([]byte) [32]byte
@@ -490,8 +495,11 @@ func (u *Uploader) failed(e state.QueueEntry, err error) time.Duration {
 	return backoff
 }
 
-// Packing of small files: files of at most packFileMax bytes share blobs
-// of at most packMax bytes (and packFiles files).
+// Packing of small files: files of at most packFileMax bytes are stored
+// together as a Walrus quilt of at most packMax bytes of files and
+// packFiles files (fewer if the committee is small: a quilt over n shards
+// holds at most n − f − 1), each file a patch of its own that Walrus's
+// aggregators and SDKs read by its patch ID.
 const (
 	packFileMax = 256 << 10
 	packMax     = 4 << 20
@@ -501,6 +509,11 @@ const (
 // packs groups the small files among entries into packs of two or more;
 // the rest upload alone.
 func (u *Uploader) packs(entries []state.QueueEntry) (packs [][]state.QueueEntry, alone []state.QueueEntry) {
+	maxFiles, err := quilt.MaxFiles(u.opts.NShards)
+	if err != nil {
+		return nil, entries
+	}
+	maxFiles = min(maxFiles, packFiles)
 	var cur []state.QueueEntry
 	var curBytes int64
 	flush := func() {
@@ -525,7 +538,7 @@ func (u *Uploader) packs(entries []state.QueueEntry) (packs [][]state.QueueEntry
 				alone = append(alone, e)
 				continue
 			}
-			if curBytes+int64(in.Size) > packMax || len(cur) == packFiles {
+			if curBytes+int64(in.Size) > packMax || len(cur) == maxFiles {
 				flush()
 			}
 			cur = append(cur, e)
@@ -536,22 +549,23 @@ func (u *Uploader) packs(entries []state.QueueEntry) (packs [][]state.QueueEntry
 	return packs, alone
 }
 
-// uploadPack stores small files in one blob, each file pointing at its
-// range of it; a failed attempt schedules its files again.
+// packItem is a file of a pack being stored.
+type packItem struct {
+	e      state.QueueEntry
+	size   int64
+	sum    [32]byte
+	chunk  state.Chunk
+	stored []byte // what goes into the quilt: the file, or its age file
+}
+
+// uploadPack stores small files as one quilt, each file pointing at its
+// patch; a failed attempt schedules its files again.
 func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) {
 	defer u.holdInUse()()
 	start := time.Now()
-	type item struct {
-		e      state.QueueEntry
-		size   int64
-		sum    [32]byte
-		chunk  state.Chunk
-		inPack bool
-	}
 	var (
-		items  []item
-		blob   []byte
-		public bool
+		items   []packItem
+		quilted []int // items to store in the quilt
 	)
 	for _, e := range entries {
 		in, err := u.tree.FileContent(e.Ino)
@@ -567,8 +581,7 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) {
 			u.failed(e, err)
 			continue
 		}
-		public = in.Public // a pack is all public or all private
-		it := item{e: e, size: int64(len(data)), sum: u.Sum(data, in.Public)}
+		it := packItem{e: e, size: int64(len(data)), sum: u.Sum(data, in.Public)}
 		if len(data) > 0 {
 			c, known, err := u.book.KnownChunk(it.sum, uint64(len(data)))
 			if err != nil {
@@ -579,50 +592,37 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) {
 			if known {
 				it.chunk = c
 			} else {
-				// Each file of a pack is an age file of its own when
+				// Each file of a quilt is an age file of its own when
 				// encrypted: readable alone.
 				stored, enc, err := u.seal(data, in.Public)
 				if err != nil {
 					u.failed(e, err)
 					continue
 				}
-				it.chunk = state.Chunk{Size: uint64(len(data)), Off: uint64(len(blob)), Enc: enc}
-				it.inPack = true
-				blob = append(blob, stored...)
+				it.chunk = state.Chunk{Size: uint64(len(data)), Enc: enc}
+				it.stored = stored
+				quilted = append(quilted, len(items))
 			}
 			u.count(known)
 		}
 		items = append(items, it)
 	}
-	if len(blob) > 0 {
-		blob = u.pad(blob, public)
-		u.mu.Lock()
-		u.packing = &Progress{Ino: items[0].e.Ino, Version: items[0].e.Version, Bytes: int64(len(blob)), StartedAt: start}
-		u.mu.Unlock()
-		res, err := u.blobs.Store(ctx, blob, u.opts.Epochs, u.opts.Deletable)
-		u.mu.Lock()
-		u.packing = nil
-		u.mu.Unlock()
-		if err != nil {
-			// The pack's files wait for a retry; the others (empty, or
+	if len(quilted) > 0 {
+		if err := u.storeQuilt(ctx, items, quilted, start); err != nil {
+			// The quilt's files wait for a retry; the others (empty, or
 			// stored already) need no blob and are certified now: each
 			// entry taken is certified or scheduled again, never dropped.
-			var rest []item
+			var rest []packItem
 			for _, it := range items {
-				if it.inPack {
+				if it.stored != nil {
 					if ctx.Err() == nil {
-						u.failed(it.e, fmt.Errorf("store a blob of %d small files: %w", len(items), err))
+						u.failed(it.e, fmt.Errorf("store a quilt of %d small files: %w", len(quilted), err))
 					}
 				} else {
 					rest = append(rest, it)
 				}
 			}
 			items = rest
-		}
-		for i := range items {
-			if items[i].inPack {
-				items[i].chunk.Blob, items[i].chunk.BlobSize = res.BlobID, uint64(len(blob))
-			}
 		}
 	}
 	for _, it := range items {
@@ -636,6 +636,49 @@ func (u *Uploader) uploadPack(ctx context.Context, entries []state.QueueEntry) {
 			u.failed(it.e, err)
 		}
 	}
+}
+
+// storeQuilt stores the given items as one quilt and points their chunks
+// at their patches. Each file's identifier in the quilt is its inode
+// number and version, which say nothing of its name or content.
+func (u *Uploader) storeQuilt(ctx context.Context, items []packItem, quilted []int, start time.Time) error {
+	files := make([]quilt.File, len(quilted))
+	for i, k := range quilted {
+		it := &items[k]
+		files[i] = quilt.File{Identifier: fmt.Sprintf("%d.%d", it.e.Ino, it.e.Version), Data: it.stored}
+	}
+	q, x, err := quilt.Encode(u.opts.NShards, files)
+	if errors.Is(err, quilt.ErrInvalid) && len(quilted) > 1 {
+		// Too much for one quilt over this committee: two halves.
+		half := len(quilted) / 2
+		if err := u.storeQuilt(ctx, items, quilted[:half], start); err != nil {
+			return err
+		}
+		return u.storeQuilt(ctx, items, quilted[half:], start)
+	}
+	if err != nil {
+		return err
+	}
+	u.mu.Lock()
+	u.packing = &Progress{Ino: items[quilted[0]].e.Ino, Version: items[quilted[0]].e.Version, Bytes: int64(len(q)), StartedAt: start}
+	u.mu.Unlock()
+	res, err := u.blobs.Store(ctx, q, u.opts.Epochs, u.opts.Deletable)
+	u.mu.Lock()
+	u.packing = nil
+	u.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for i, k := range quilted {
+		p, ok := x.Find(files[i].Identifier)
+		if !ok {
+			return fmt.Errorf("file %s is not in its quilt's index", files[i].Identifier)
+		}
+		c := &items[k].chunk
+		c.Blob, c.BlobSize, c.Patch = res.BlobID, uint64(len(q)), state.Patch{Start: p.Start, End: p.End}
+		items[k].stored = nil
+	}
+	return nil
 }
 
 // readData reads a small file's data file; bytes past a short file's end

@@ -86,7 +86,7 @@ func build(o Options, nw *network, t *tree) (_ *mount, err error) {
 	m.collector = cache.NewCollector(book, nw.chain, cache.CollectorOptions{Grace: o.GCGrace, InUse: &inUse, Logger: log.With("component", "collector")})
 	m.uploader = cache.NewUploader(m.meta, book, m.files, m.stored, cache.UploaderOptions{
 		Fresh: m.renewer.Fresh, Deletable: !o.Permanent, InUse: &inUse, Seal: keys.Seal(), Sum: keys.Sum(),
-		ChunkSize: int(m.chunkSize), Epochs: o.Epochs, WriteBack: o.WriteBack, Logger: log.With("component", "uploader"),
+		ChunkSize: int(m.chunkSize), NShards: nw.nShards, Epochs: o.Epochs, WriteBack: o.WriteBack, Logger: log.With("component", "uploader"),
 	})
 	m.fsys, err = walrusfs.New(walrusfs.Config{Meta: m.meta, Files: m.files, Reader: m.reader, Uploader: m.uploader,
 		ReadOnly: o.ReadOnly, Passthrough: !o.NoPassthrough, MinFree: o.MinFree, Public: o.Public,
