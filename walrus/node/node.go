@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -91,6 +92,14 @@ type Node struct {
 	takenOver, reported chain.Epoch
 	// takeovers holds the next takeover for Run's takeover loop.
 	takeovers chan takeover
+	// shardStates are what the node knows of its shards' data, for
+	// health (see shardstate.go); fillGen counts the fills started.
+	shardStates map[uint16]shardState
+	fillGen     uint64
+
+	// pendingEvents counts the events read from the chain and not yet
+	// applied.
+	pendingEvents atomic.Int64
 }
 
 // New returns a node; it reads the current committee from the chain.
@@ -115,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n := &Node{
 		key: cfg.Key, id: cfg.ID, chain: cfg.Chain, store: cfg.Store,
 		log: log, metrics: m, peers: nodeclient.NewPool(peers), started: time.Now(),
-		limits: cfg.Limits.withDefaults(),
+		limits: cfg.Limits.withDefaults(), shardStates: map[uint16]shardState{},
 	}
 	n.budget = newByteBudget(n.limits.BodyBudget)
 	n.syncs = &groupSync{fn: n.store.Sync}
@@ -154,6 +163,11 @@ func (n *Node) refreshCommittee(ctx context.Context) error {
 	}
 	n.mu.Lock()
 	n.committee, n.shards, n.leaving, n.encoder = c, shards, leaving, enc
+	for s := range n.shardStates {
+		if !shards[s] {
+			delete(n.shardStates, s)
+		}
+	}
 	n.mu.Unlock()
 	n.log.Info("committee", "epoch", c.Epoch, "shards", len(shards), "n_shards", c.NShards)
 	return nil
