@@ -230,7 +230,7 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/blobs/{id}/status", n.blobStatus)
 	mux.HandleFunc("GET /v1/health", n.health)
 	mux.HandleFunc("POST "+api.SyncShardPath, n.syncShard)
-	return n.metrics.instrument(mux)
+	return n.metrics.instrument(allowCrossOrigin(mux))
 }
 
 // Shards returns the shards this node holds in the current committee.
