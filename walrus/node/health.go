@@ -50,3 +50,9 @@ func (n *Node) health(w http.ResponseWriter, r *http.Request) {
 	}
 	api.WriteSuccess(w, http.StatusOK, h)
 }
+
+// openAPI serves GET /v1/api: the OpenAPI document of these routes.
+func (n *Node) openAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", api.ContentTypeYAML)
+	_, _ = w.Write([]byte(api.OpenAPI))
+}

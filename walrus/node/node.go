@@ -214,22 +214,37 @@ func (n *Node) ownedPairs(id encoding.BlobID) map[uint16]int {
 	return out
 }
 
+// route is one route of the node's API: a ServeMux pattern and its handler.
+type route struct {
+	pattern string
+	handle  func(*Node, http.ResponseWriter, *http.Request)
+}
+
+// routes are the node's API. api.OpenAPI describes each of them and no
+// other; a test holds the two together.
+var routes = []route{
+	{"GET /v1/blobs/{id}/metadata", (*Node).getMetadata},
+	{"PUT /v1/blobs/{id}/metadata", (*Node).putMetadata},
+	{"GET /v1/blobs/{id}/metadata/status", (*Node).metadataStatus},
+	{"GET /v1/blobs/{id}/slivers/{pair}/{axis}", (*Node).getSliver},
+	{"PUT /v1/blobs/{id}/slivers/{pair}/{axis}", (*Node).putSliver},
+	{"GET /v1/blobs/{id}/slivers/{pair}/{axis}/status", (*Node).sliverStatus},
+	{"GET /v1/blobs/{id}/confirmation/permanent", (*Node).confirmation},
+	{"GET /v1/blobs/{id}/confirmation/deletable/{object}", (*Node).confirmation},
+	{"GET /v1/blobs/{id}/recoverySymbols", (*Node).recoverySymbols},
+	{"POST /v1/blobs/{id}/inconsistencyProof/{axis}", (*Node).inconsistencyProof},
+	{"GET /v1/blobs/{id}/status", (*Node).blobStatus},
+	{"GET " + api.HealthPath, (*Node).health},
+	{"POST " + api.SyncShardPath, (*Node).syncShard},
+	{"GET " + api.OpenAPIPath, (*Node).openAPI},
+}
+
 // Handler returns the HTTP handler of the node's API.
 func (n *Node) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/blobs/{id}/metadata", n.getMetadata)
-	mux.HandleFunc("PUT /v1/blobs/{id}/metadata", n.putMetadata)
-	mux.HandleFunc("GET /v1/blobs/{id}/metadata/status", n.metadataStatus)
-	mux.HandleFunc("GET /v1/blobs/{id}/slivers/{pair}/{axis}", n.getSliver)
-	mux.HandleFunc("PUT /v1/blobs/{id}/slivers/{pair}/{axis}", n.putSliver)
-	mux.HandleFunc("GET /v1/blobs/{id}/slivers/{pair}/{axis}/status", n.sliverStatus)
-	mux.HandleFunc("GET /v1/blobs/{id}/confirmation/permanent", n.confirmation)
-	mux.HandleFunc("GET /v1/blobs/{id}/confirmation/deletable/{object}", n.confirmation)
-	mux.HandleFunc("GET /v1/blobs/{id}/recoverySymbols", n.recoverySymbols)
-	mux.HandleFunc("POST /v1/blobs/{id}/inconsistencyProof/{axis}", n.inconsistencyProof)
-	mux.HandleFunc("GET /v1/blobs/{id}/status", n.blobStatus)
-	mux.HandleFunc("GET /v1/health", n.health)
-	mux.HandleFunc("POST "+api.SyncShardPath, n.syncShard)
+	for _, rt := range routes {
+		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.handle(n, w, r) })
+	}
 	return n.metrics.instrument(allowCrossOrigin(mux))
 }
 
