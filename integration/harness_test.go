@@ -24,7 +24,6 @@ import (
 	"github.com/walrusfs/walrusfs/crypt"
 	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/netconfig"
-	"github.com/walrusfs/walrusfs/walrus/node"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
 
@@ -331,7 +330,7 @@ func committee(t *testing.T, ledgerURL string) *chain.Committee {
 var health = nodeclient.NewPool(&http.Client{Timeout: 2 * time.Second})
 
 func healthy(m chain.Node) bool {
-	_, err := nodeclient.Status[node.Health](context.Background(), health.Get(m), api.HealthPath)
+	_, err := nodeclient.Status[api.ServiceHealth](context.Background(), health.Get(m), api.HealthPath)
 	return err == nil
 }
 

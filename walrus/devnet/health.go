@@ -8,7 +8,6 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/walrus/api"
-	"github.com/walrusfs/walrusfs/walrus/node"
 	"github.com/walrusfs/walrusfs/walrus/nodeclient"
 )
 
@@ -53,6 +52,6 @@ func waitHealthy(ctx context.Context, nodes []*storageNode, timeout time.Duratio
 }
 
 func healthy(ctx context.Context, c *nodeclient.Client) bool {
-	_, err := nodeclient.Status[node.Health](ctx, c, api.HealthPath)
+	_, err := nodeclient.Status[api.ServiceHealth](ctx, c, api.HealthPath)
 	return err == nil
 }

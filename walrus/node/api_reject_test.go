@@ -24,7 +24,6 @@ import (
 	"github.com/walrusfs/walrusfs/walrus/api"
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/embedded"
-	"github.com/walrusfs/walrusfs/walrus/node"
 )
 
 const (
@@ -714,7 +713,7 @@ func TestAPIConfirmationOfExpiredBlob(t *testing.T) {
 	f.settle(t)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		h := expectAPISuccess[node.Health](t, "health", f.do(t, get(api.HealthPath)), 200)
+		h := expectAPISuccess[api.ServiceHealth](t, "health", f.do(t, get(api.HealthPath)), 200)
 		if h.Epoch == 1 {
 			break
 		}
@@ -878,12 +877,29 @@ func TestAPIReadsOfUnknownBlobsHealthAndStatus(t *testing.T) {
 		t.Fatalf("requests outside the API changed the store: %s", d)
 	}
 
-	// Health: a JSON envelope with the node's epoch, key and shards.
-	h := expectAPISuccess[node.Health](t, "health", f.do(t, get(api.HealthPath)), 200)
-	if h.Epoch != 0 || h.PublicKey != f.nd.Key.PublicKey().String() || h.Shards != len(f.shards) || h.NodeStatus == "" || h.UptimeSeconds <= 0 {
+	// Health: a JSON envelope with the node's epoch, key, shards (all
+	// ready once the node settled) and event cursor.
+	h := expectAPISuccess[api.ServiceHealth](t, "health", f.do(t, get(api.HealthPath)), 200)
+	cursor, err := f.nd.Store.Cursor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantShards := api.ShardSummary{Owned: len(f.shards), OwnedShardStatus: api.OwnedShardStatus{Ready: len(f.shards)}}
+	if h.Epoch != 0 || h.PublicKey != f.nd.Key.PublicKey().String() || h.NodeStatus != api.NodeStatusActive || h.Uptime.Duration() <= 0 ||
+		h.ShardSummary != wantShards || h.ShardDetail != nil || h.EventProgress.Persisted != uint64(cursor) || cursor == 0 ||
+		h.EventProgress.HighestFinishedEventIndex == nil || *h.EventProgress.HighestFinishedEventIndex != uint64(cursor)-1 {
 		t.Errorf("health: %+v", h)
 	}
-	expectAPISuccess[node.Health](t, "detailed health", f.do(t, get(api.HealthPath+"?detailed=true")), 200)
+	h = expectAPISuccess[api.ServiceHealth](t, "detailed health", f.do(t, get(api.HealthPath+"?detailed=true")), 200)
+	if h.ShardDetail == nil || len(h.ShardDetail.Owned) != len(f.shards) || len(h.ShardDetail.Other) != 0 {
+		t.Errorf("detailed health: %+v", h.ShardDetail)
+	} else {
+		for _, sh := range h.ShardDetail.Owned {
+			if !f.shards[sh.Shard] || sh.Status != api.ShardReady {
+				t.Errorf("detailed health: shard %d %s", sh.Shard, sh.Status)
+			}
+		}
+	}
 
 	// Blob status: JSON envelopes in Walrus's enum form.
 	status := func(id encoding.BlobID) (api.BlobStatus, string) {

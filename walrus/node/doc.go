@@ -11,6 +11,11 @@
 //     sends is trusted.
 //   - Errors carry the reasons of Walrus's API (package api), so clients can
 //     tell permanent refusals from trouble worth retrying.
+//   - Web pages of any origin may call the API, as Walrus's nodes allow
+//     (cors.go). CORS authorizes nothing: sync_shard checks its signed
+//     request whoever asks.
+//   - The routes are one table (routes, in node.go); the OpenAPI document
+//     served at /v1/api (package api) must describe exactly them (a test).
 //   - A confirmation is signed only when both slivers of every shard the node
 //     holds are stored.
 //   - A request body is bounded by what the chain says: a sliver by the size

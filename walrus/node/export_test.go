@@ -9,3 +9,12 @@ func SetParkedRetryInterval(d time.Duration) (restore func()) {
 	parkedRetryInterval = d
 	return func() { parkedRetryInterval = old }
 }
+
+// RoutePatterns returns the ServeMux patterns of the node's API.
+func RoutePatterns() []string {
+	out := make([]string, len(routes))
+	for i, r := range routes {
+		out[i] = r.pattern
+	}
+	return out
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/protocol/messages"
+	"github.com/walrusfs/walrusfs/walrus/api"
 )
 
 // eventBatch is how many events the node asks the chain for at a time.
@@ -149,6 +150,8 @@ type follow struct {
 // stops at one that fails (failed, to be retried after a pause) unless it
 // parks it; err is an error Run cannot get past.
 func (n *Node) applyEvents(ctx context.Context, f *follow, events []chain.Event, poke func()) (failed bool, err error) {
+	// Until the next read, those not applied stay pending.
+	n.pendingEvents.Store(int64(len(events)))
 	for _, ev := range events {
 		if err := n.handle(ctx, ev, false); err != nil {
 			n.metrics.eventFailures.Inc()
@@ -176,6 +179,7 @@ func (n *Node) applyEvents(ctx context.Context, f *follow, events []chain.Event,
 		if err := n.store.SetCursor(ev.Cursor + 1); err != nil {
 			return false, err
 		}
+		n.pendingEvents.Add(-1)
 	}
 	return false, nil
 }
@@ -409,6 +413,7 @@ func (n *Node) takeOverShards(ctx context.Context, prev *chain.Committee, before
 		return err
 	}
 	if ok && heldEpoch >= c.Epoch {
+		n.shardsChecked(held)
 		n.setTakenOver(c.Epoch)
 		return nil // done at start-up, or for a later event of this epoch
 	}
@@ -423,16 +428,20 @@ func (n *Node) takeOverShards(ctx context.Context, prev *chain.Committee, before
 	if c.Syncing && c.Previous != nil {
 		prev = c.Previous
 	}
-	var gained []uint16
+	var gained, kept []uint16
 	for s := range after {
 		if !before[s] {
 			gained = append(gained, s)
+		} else {
+			kept = append(kept, s)
 		}
 	}
 	slices.Sort(gained)
+	n.shardsChecked(kept)
 	if len(gained) > 0 {
 		synced := n.SliversSynced()
 		if prev != nil && prev.Epoch < c.Epoch {
+			n.shardsFilling(gained, api.ShardInTransfer)
 			if err := n.pullShards(ctx, prev, gained); err != nil {
 				n.log.Warn("shards not all pulled from their previous owners; rebuilding the rest from recovery symbols", "err", err)
 			}
@@ -445,6 +454,9 @@ func (n *Node) takeOverShards(ctx context.Context, prev *chain.Committee, before
 		if err != nil {
 			return fmt.Errorf("queue the blobs of new shards: %w", err)
 		}
+		// Every blob is queued: a clean pass of the queue from now on
+		// leaves the new shards filled.
+		n.shardsFilling(gained, api.ShardInRecovery)
 		n.log.Info("new shards this epoch", "epoch", c.Epoch, "shards", len(gained), "slivers_pulled", n.SliversSynced()-synced, "blobs_checked", queued)
 	}
 	mine := make([]uint16, 0, len(after))

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
@@ -524,24 +523,4 @@ func bitsLen(n int) int {
 		n >>= 1
 	}
 	return b
-}
-
-// Health is the node's health report.
-type Health struct {
-	UptimeSeconds float64 `json:"uptime"`
-	Epoch         uint32  `json:"epoch"`
-	PublicKey     string  `json:"publicKey"`
-	NodeStatus    string  `json:"nodeStatus"`
-	Shards        int     `json:"shards"`
-}
-
-func (n *Node) health(w http.ResponseWriter, r *http.Request) {
-	c, shards, _ := n.view()
-	api.WriteSuccess(w, http.StatusOK, Health{
-		UptimeSeconds: time.Since(n.started).Seconds(),
-		Epoch:         c.Epoch,
-		PublicKey:     n.key.PublicKey().String(),
-		NodeStatus:    "Active",
-		Shards:        len(shards),
-	})
 }

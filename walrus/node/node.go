@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -91,6 +92,14 @@ type Node struct {
 	takenOver, reported chain.Epoch
 	// takeovers holds the next takeover for Run's takeover loop.
 	takeovers chan takeover
+	// shardStates are what the node knows of its shards' data, for
+	// health (see shardstate.go); fillGen counts the fills started.
+	shardStates map[uint16]shardState
+	fillGen     uint64
+
+	// pendingEvents counts the events read from the chain and not yet
+	// applied.
+	pendingEvents atomic.Int64
 }
 
 // New returns a node; it reads the current committee from the chain.
@@ -115,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n := &Node{
 		key: cfg.Key, id: cfg.ID, chain: cfg.Chain, store: cfg.Store,
 		log: log, metrics: m, peers: nodeclient.NewPool(peers), started: time.Now(),
-		limits: cfg.Limits.withDefaults(),
+		limits: cfg.Limits.withDefaults(), shardStates: map[uint16]shardState{},
 	}
 	n.budget = newByteBudget(n.limits.BodyBudget)
 	n.syncs = &groupSync{fn: n.store.Sync}
@@ -154,6 +163,11 @@ func (n *Node) refreshCommittee(ctx context.Context) error {
 	}
 	n.mu.Lock()
 	n.committee, n.shards, n.leaving, n.encoder = c, shards, leaving, enc
+	for s := range n.shardStates {
+		if !shards[s] {
+			delete(n.shardStates, s)
+		}
+	}
 	n.mu.Unlock()
 	n.log.Info("committee", "epoch", c.Epoch, "shards", len(shards), "n_shards", c.NShards)
 	return nil
@@ -200,23 +214,38 @@ func (n *Node) ownedPairs(id encoding.BlobID) map[uint16]int {
 	return out
 }
 
+// route is one route of the node's API: a ServeMux pattern and its handler.
+type route struct {
+	pattern string
+	handle  func(*Node, http.ResponseWriter, *http.Request)
+}
+
+// routes are the node's API. api.OpenAPI describes each of them and no
+// other; a test holds the two together.
+var routes = []route{
+	{"GET /v1/blobs/{id}/metadata", (*Node).getMetadata},
+	{"PUT /v1/blobs/{id}/metadata", (*Node).putMetadata},
+	{"GET /v1/blobs/{id}/metadata/status", (*Node).metadataStatus},
+	{"GET /v1/blobs/{id}/slivers/{pair}/{axis}", (*Node).getSliver},
+	{"PUT /v1/blobs/{id}/slivers/{pair}/{axis}", (*Node).putSliver},
+	{"GET /v1/blobs/{id}/slivers/{pair}/{axis}/status", (*Node).sliverStatus},
+	{"GET /v1/blobs/{id}/confirmation/permanent", (*Node).confirmation},
+	{"GET /v1/blobs/{id}/confirmation/deletable/{object}", (*Node).confirmation},
+	{"GET /v1/blobs/{id}/recoverySymbols", (*Node).recoverySymbols},
+	{"POST /v1/blobs/{id}/inconsistencyProof/{axis}", (*Node).inconsistencyProof},
+	{"GET /v1/blobs/{id}/status", (*Node).blobStatus},
+	{"GET " + api.HealthPath, (*Node).health},
+	{"POST " + api.SyncShardPath, (*Node).syncShard},
+	{"GET " + api.OpenAPIPath, (*Node).openAPI},
+}
+
 // Handler returns the HTTP handler of the node's API.
 func (n *Node) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/blobs/{id}/metadata", n.getMetadata)
-	mux.HandleFunc("PUT /v1/blobs/{id}/metadata", n.putMetadata)
-	mux.HandleFunc("GET /v1/blobs/{id}/metadata/status", n.metadataStatus)
-	mux.HandleFunc("GET /v1/blobs/{id}/slivers/{pair}/{axis}", n.getSliver)
-	mux.HandleFunc("PUT /v1/blobs/{id}/slivers/{pair}/{axis}", n.putSliver)
-	mux.HandleFunc("GET /v1/blobs/{id}/slivers/{pair}/{axis}/status", n.sliverStatus)
-	mux.HandleFunc("GET /v1/blobs/{id}/confirmation/permanent", n.confirmation)
-	mux.HandleFunc("GET /v1/blobs/{id}/confirmation/deletable/{object}", n.confirmation)
-	mux.HandleFunc("GET /v1/blobs/{id}/recoverySymbols", n.recoverySymbols)
-	mux.HandleFunc("POST /v1/blobs/{id}/inconsistencyProof/{axis}", n.inconsistencyProof)
-	mux.HandleFunc("GET /v1/blobs/{id}/status", n.blobStatus)
-	mux.HandleFunc("GET /v1/health", n.health)
-	mux.HandleFunc("POST "+api.SyncShardPath, n.syncShard)
-	return n.metrics.instrument(mux)
+	for _, rt := range routes {
+		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.handle(n, w, r) })
+	}
+	return n.metrics.instrument(allowCrossOrigin(mux))
 }
 
 // Shards returns the shards this node holds in the current committee.

@@ -17,9 +17,10 @@ import (
 func (n *Node) recoverLoop(ctx context.Context, wake <-chan struct{}) {
 	backoff := time.Second
 	for {
-		ids, err := n.store.PendingRecoveries()
-		if err != nil {
-			n.log.Error("reading the recovery queue", "err", err)
+		gen := n.fillGeneration()
+		ids, readErr := n.store.PendingRecoveries()
+		if readErr != nil {
+			n.log.Error("reading the recovery queue", "err", readErr)
 		}
 		failed := false
 		for _, id := range ids {
@@ -36,6 +37,9 @@ func (n *Node) recoverLoop(ctx context.Context, wake <-chan struct{}) {
 				n.log.Error("updating the recovery queue", "blob", id, "err", err)
 			}
 			n.dropIfGone(ctx, id)
+		}
+		if !failed && readErr == nil {
+			n.shardsFilled(gen)
 		}
 		if !failed && n.reportSync(ctx) {
 			failed = true
