@@ -65,7 +65,7 @@ func TestUploaderDrainsWithAStalledNode(t *testing.T) {
 		}
 	}
 
-	u := cache.NewUploader(m, m.Book(), files, c, cache.UploaderOptions{ChunkSize: 1 << 20, Epochs: 3})
+	u := cache.NewUploader(m, m.Book(), files, c, cache.UploaderOptions{ChunkSize: 1 << 20, NShards: 100, Epochs: 3})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { u.Run(ctx, nil); close(done) }()

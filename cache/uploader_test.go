@@ -63,7 +63,7 @@ func TestUploaderTriesNewFilesFirst(t *testing.T) {
 		queueFile(t, m, files, fmt.Sprintf("f%d", i), 100)
 	}
 	storer := &failingStorer{}
-	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, NShards: 1000, MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go u.Run(ctx, nil)
@@ -97,7 +97,7 @@ func BenchmarkQueuedWithBacklog(b *testing.B) {
 	for i := range backlog {
 		queueFile(b, m, files, fmt.Sprintf("f%d", i), 100)
 	}
-	u := NewUploader(m, m.Book(), files, &failingStorer{}, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	u := NewUploader(m, m.Book(), files, &failingStorer{}, UploaderOptions{ChunkSize: 1 << 20, NShards: 1000, MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go u.Run(ctx, nil)
@@ -122,7 +122,7 @@ func TestFailedPackKeepsEveryFile(t *testing.T) {
 	queueFile(t, m, files, "a", 100)
 	queueFile(t, m, files, "b", 200)
 	storer := &failingStorer{}
-	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, NShards: 1000, MinBackoff: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go u.Run(ctx, nil)
@@ -144,7 +144,7 @@ func TestWriteBack(t *testing.T) {
 	files := Files{Dir: t.TempDir()}
 	storer := &failingStorer{}
 	const delay = 300 * time.Millisecond
-	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, MinBackoff: time.Hour, MaxBackoff: time.Hour, WriteBack: delay})
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 1 << 20, NShards: 1000, MinBackoff: time.Hour, MaxBackoff: time.Hour, WriteBack: delay})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	u.rescan() // the queue is empty: no first read to race with
@@ -208,7 +208,7 @@ func TestSmallFilesDoNotWaitForALargeOne(t *testing.T) {
 	files := Files{Dir: t.TempDir()}
 	large := queueFile(t, m, files, "large", 3<<20)
 	storer := &gatedStorer{gate: 2 << 20, release: make(chan struct{})}
-	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 4 << 20, Epochs: 5, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 4 << 20, NShards: 1000, Epochs: 5, MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go u.Run(ctx, nil)

@@ -372,6 +372,9 @@ func caller(ctx context.Context) (uint32, uint32) {
 const (
 	xattrBlobID = "user.walrus.blob_id"
 	xattrState  = "user.walrus.state"
+	// xattrPatchID is the quilt patch ID of a small file stored as a patch
+	// of a Walrus quilt, as Walrus's aggregators and SDKs take it.
+	xattrPatchID = "user.walrus.quilt_patch_id"
 	// xattrPublic ("1" or "0") marks a file stored unencrypted on purpose,
 	// or a directory whose new entries are; users set it.
 	xattrPublic = "user.walrus.public"

@@ -92,7 +92,7 @@ func mountOpts(t testing.TB, n *embedded.Network, state string, cacheBytes int64
 	reader := cache.NewReader(c, cache.ReaderOptions{MaxBytes: cacheBytes, Window: 64 << 10, Timeout: 20 * time.Second})
 	tm := &testMount{Dir: t.TempDir(), State: state, Net: n, Meta: m, Reader: reader, Data: files, Logs: &testutil.SyncBuffer{}}
 	log := slog.New(slog.NewTextHandler(tm.Logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	tm.Uploader = cache.NewUploader(m, m.Book(), files, c, cache.UploaderOptions{ChunkSize: chunkSize, Epochs: 5, Logger: log,
+	tm.Uploader = cache.NewUploader(m, m.Book(), files, c, cache.UploaderOptions{ChunkSize: chunkSize, NShards: n.NShards(), Epochs: 5, Logger: log,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second})
 	tm.FS, err = walrusfs.New(walrusfs.Config{Passthrough: os.Getenv(noPassthroughEnv) == "", MinFree: minFree, Meta: m, Files: files, Reader: reader, Uploader: tm.Uploader,
 		Sum: tm.Uploader.Sum, Logger: log})

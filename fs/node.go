@@ -13,6 +13,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"golang.org/x/sys/unix"
 
+	"github.com/walrusfs/walrusfs/encoding/quilt"
 	"github.com/walrusfs/walrusfs/fs/meta"
 )
 
@@ -564,17 +565,27 @@ func (n *Node) walrusXattr(name string) ([]byte, syscall.Errno) {
 		if !certified {
 			return nil, syscall.ENODATA
 		}
-		// A whole blob by its ID; a range of a blob shared by small files
-		// as ID:OFFSET:LENGTH (what walrusfs read --range takes). For
-		// encrypted content, the range of its age file.
+		// A whole blob by its ID; a patch of a quilt by its patch ID; a
+		// range of a blob shared by small files (as older mounts stored
+		// them) as ID:OFFSET:LENGTH. What walrusfs read takes; for
+		// encrypted content, its age file.
 		ids := make([]string, len(in.Chunks))
 		for i, c := range in.Chunks {
-			ids[i] = c.Blob.String()
-			if !c.Whole() {
+			switch {
+			case c.InQuilt():
+				ids[i] = patchID(c).String()
+			case !c.Whole():
 				ids[i] = fmt.Sprintf("%s:%d:%d", c.Blob, c.Off, c.Stored())
+			default:
+				ids[i] = c.Blob.String()
 			}
 		}
 		return []byte(strings.Join(ids, " ")), 0
+	case xattrPatchID:
+		if !certified || len(in.Chunks) != 1 || !in.Chunks[0].InQuilt() {
+			return nil, syscall.ENODATA
+		}
+		return []byte(patchID(in.Chunks[0]).String()), 0
 	case xattrState:
 		suffix := ""
 		if in.Public || n.fs.cfg.Public {
@@ -595,6 +606,11 @@ func (n *Node) walrusXattr(name string) ([]byte, syscall.Errno) {
 		return []byte("dirty" + suffix), 0
 	}
 	return nil, syscall.ENODATA
+}
+
+// patchID is a quilt chunk's patch ID.
+func patchID(c meta.Chunk) quilt.PatchID {
+	return quilt.PatchID{Quilt: c.Blob, Start: c.Patch.Start, End: c.Patch.End}
 }
 
 func xattrOut(v []byte, dest []byte) (uint32, syscall.Errno) {
@@ -677,7 +693,7 @@ func (n *Node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errn
 		names = append(names, xattrPublic)
 	}
 	if regular {
-		for _, a := range []string{xattrBlobID, xattrState} {
+		for _, a := range []string{xattrBlobID, xattrPatchID, xattrState} {
 			if _, errno := n.walrusXattr(a); errno == 0 {
 				names = append(names, a)
 			}

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/walrusfs/walrusfs/encoding/quilt"
 )
 
 // TestSmallFilesShareBlobs queues small files while the network cannot
-// certify, then lets it: they go several to a blob, each file pointing at
-// its range, and read back exactly once their local copies are gone.
+// certify, then lets it: they go several to a blob, a Walrus quilt, each
+// file pointing at its patch (user.walrus.blob_id and quilt_patch_id give
+// its patch ID), and read back exactly once their local copies are gone.
 func TestSmallFilesShareBlobs(t *testing.T) {
 	n := startNet(t) // 4 nodes of 4 shards; f = 5
 	tm := mount(t, n, t.TempDir(), 1<<20)
@@ -46,13 +48,20 @@ func TestSmallFilesShareBlobs(t *testing.T) {
 			}
 			continue
 		}
-		id, _, isShared := strings.Cut(ref, ":")
-		blobs[id] = true
-		if isShared {
-			shared++
+		if !quilt.IsPatchID(ref) { // one left over when the quilts filled up
+			blobs[ref] = true
+			continue
 		}
+		pid, err := quilt.ParsePatchID(ref)
+		must(t, err)
+		k, err = unix.Getxattr(filepath.Join(tm.Dir, name), "user.walrus.quilt_patch_id", buf)
+		if err != nil || string(buf[:k]) != ref {
+			t.Fatalf("%s: quilt_patch_id %q (%v), blob_id %q", name, buf[:k], err, ref)
+		}
+		blobs[pid.Quilt.String()] = true
+		shared++
 	}
-	if shared == 0 || len(blobs) >= 30 {
+	if shared < 20 || len(blobs) >= 30 {
 		t.Fatalf("30 small files in %d blobs, %d sharing one", len(blobs), shared)
 	}
 	t.Logf("30 small files in %d blob(s)", len(blobs))

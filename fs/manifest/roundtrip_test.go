@@ -44,7 +44,7 @@ func TestPublishedBusyTreeLoads(t *testing.T) {
 	}
 	m := openMeta(t)
 	files := cache.Files{Dir: t.TempDir()}
-	up := cache.NewUploader(m, m.Book(), files, blobs, cache.UploaderOptions{ChunkSize: 64 << 10, Epochs: 5,
+	up := cache.NewUploader(m, m.Book(), files, blobs, cache.UploaderOptions{ChunkSize: 64 << 10, NShards: 10, Epochs: 5,
 		Seal: keys.Seal, Sum: keys.Sum, MinBackoff: 10 * time.Millisecond})
 	upCtx, stopUp := context.WithCancel(ctx)
 	defer stopUp()

@@ -217,6 +217,9 @@ func closeAll(ls []net.Listener) {
 	}
 }
 
+// NShards is the network's number of shards.
+func (n *Network) NShards() int { return n.cfg.NShards }
+
 // Chain returns the ledger as seen by an account.
 func (n *Network) Chain(account chain.Address) chain.Chain { return n.Ledger.As(account) }
 
