@@ -16,10 +16,11 @@ import (
 	"github.com/walrusfs/walrusfs/internal/officialsdk"
 )
 
-// TestQuilts: `walrusfs store --quilt` stores files as one Walrus quilt
-// that the official SDK reads file by file by their patch IDs, `walrusfs
-// read PATCH_ID` reads each file back (encrypted ones with --identity), and
-// walrusfs reads the files of a quilt the SDK wrote.
+// TestQuilts: `walrusfs store --quilt` stores files as one Walrus quilt,
+// and a mount packs small files into quilts, that the official SDK reads
+// file by file by their patch IDs (user.walrus.quilt_patch_id for the
+// mount's); `walrusfs read PATCH_ID` reads each file back (encrypted ones
+// with --identity); walrusfs reads the files of a quilt the SDK wrote.
 func TestQuilts(t *testing.T) {
 	dir := t.TempDir()
 	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
@@ -83,10 +84,30 @@ func TestQuilts(t *testing.T) {
 		}
 	}
 
+	// A public mount packs small files into quilts.
+	state, mnt := t.TempDir(), t.TempDir()
+	startMount(t, mnt, state, "--config", cfg, "--public", "--publish-after", "300ms")
+	mounted := makeFiles(t, t.TempDir(), map[string]int{"m1": 100, "m2": 3000, "m3": 20_000, "m4": 1})
+	for _, f := range mounted {
+		must(t, os.WriteFile(filepath.Join(mnt, f.name), f.data, 0o644))
+	}
+	waitPublished(t, state, 1)
+	mountPatches := map[string][]string{} // quilt ID → patch IDs
+	mountData := map[string][]byte{}      // patch ID → bytes
+	for _, f := range mounted {
+		pid := xattr(t, filepath.Join(mnt, f.name), "user.walrus.quilt_patch_id")
+		mountPatches[pid[:43]] = append(mountPatches[pid[:43]], pid)
+		mountData[pid] = f.data
+	}
+	reads := []map[string]any{{"quiltId": stored.BlobID, "patchIds": patchIDs}}
+	for q, ids := range mountPatches {
+		reads = append(reads, map[string]any{"quiltId": q, "patchIds": ids})
+	}
+
 	write := []map[string]any{{"identifier": "sdk-1.txt", "size": 100}, {"identifier": "sdk-0.bin", "size": 9000}}
 	in, _ := json.Marshal(map[string]any{
 		"baseUrl": setup.RPCURLs[0], "system": ledger.FormatObjectID(setup.SystemObject), "staking": ledger.FormatObjectID(setup.StakingObject),
-		"secretHex": hex.EncodeToString(setup.Signer.Seed()), "quiltId": stored.BlobID, "patchIds": patchIDs, "write": write,
+		"secretHex": hex.EncodeToString(setup.Signer.Seed()), "reads": reads, "write": write,
 	})
 	type read struct{ Identifier, Sha256 string }
 	var out struct {
@@ -101,6 +122,11 @@ func TestQuilts(t *testing.T) {
 		}
 		if got := out.SliverPath[p.QuiltPatchID]; got.Sha256 != shaHex(data[p.Identifier]) {
 			t.Logf("the SDK's sliver path read %s as %s (its known bug, ../shared/oracle/quilt/README.md §5)", p.Identifier, got.Sha256)
+		}
+	}
+	for pid, want := range mountData {
+		if got := out.BlobPath[pid]; got.Sha256 != shaHex(want) {
+			t.Errorf("the SDK read the mount's %s as %+v, want %s", pid, got, shaHex(want))
 		}
 	}
 	if len(out.Written) != len(write) {

@@ -1,6 +1,6 @@
 // The official SDK and walrusfs's quilts, against a `walrusfs devnet`: read
-// the files of a quilt walrusfs stored by their patch IDs, and store files
-// as a quilt of the SDK's own (writeFiles). Input: one JSON argument;
+// the files of quilts walrusfs stored (reads: [{quiltId, patchIds}]) by
+// their patch IDs, and store files as a quilt of the SDK's own (writeFiles). Input: one JSON argument;
 // output: one JSON line.
 //
 // The SDK 1.2.13 reads a patch from secondary slivers wrongly when the
@@ -25,13 +25,15 @@ const sha = (b) => createHash("sha256").update(b).digest("hex");
 const contents = (size, seed) => Uint8Array.from({ length: size }, (_, i) => (i * 131 + seed) & 0xff);
 
 const out = { blobPath: {}, sliverPath: {}, written: [] };
-const [whole, ...viaBlob] = await walrus().getFiles({ ids: [cfg.quiltId, ...cfg.patchIds] });
-await whole.bytes();
-for (const [i, f] of viaBlob.entries()) {
-  out.blobPath[cfg.patchIds[i]] = { identifier: await f.getIdentifier(), sha256: sha(await f.bytes()) };
-}
-for (const [i, f] of (await walrus().getFiles({ ids: cfg.patchIds })).entries()) {
-  out.sliverPath[cfg.patchIds[i]] = { identifier: await f.getIdentifier(), sha256: sha(await f.bytes()) };
+for (const { quiltId, patchIds } of cfg.reads) {
+  const [whole, ...viaBlob] = await walrus().getFiles({ ids: [quiltId, ...patchIds] });
+  await whole.bytes();
+  for (const [i, f] of viaBlob.entries()) {
+    out.blobPath[patchIds[i]] = { identifier: await f.getIdentifier(), sha256: sha(await f.bytes()) };
+  }
+  for (const [i, f] of (await walrus().getFiles({ ids: patchIds })).entries()) {
+    out.sliverPath[patchIds[i]] = { identifier: await f.getIdentifier(), sha256: sha(await f.bytes()) };
+  }
 }
 const files = cfg.write.map((w, i) =>
   WalrusFile.from({ contents: contents(w.size, i), identifier: w.identifier, tags: { n: String(i) } }),
