@@ -45,8 +45,8 @@ type Chain interface {
 	Blob(ctx context.Context, id chain.ObjectID) (chain.Blob, error)
 }
 
-// Walrus's publisher's default body limit, 10 MiB, and the attributes its
-// aggregator turns into response headers.
+// DefaultMaxBodySize is Walrus's publisher's default body limit, 10 MiB;
+// reads fetch defaultWindow bytes at once.
 const (
 	DefaultMaxBodySize = 10 << 20
 	defaultWindow      = 8 << 20

@@ -20,10 +20,10 @@
 //
 // # Decisions
 //
-//   - Reads stream. A response is sent window by window: the first window
-//     ends with the row of its first byte, so bytes leave as soon as one
-//     sliver is fetched and verified; while one window is written the next
-//     is fetched. A read holds at most three windows (the one written, the
+//   - Reads stream. A response larger than a window is sent window by
+//     window: the first window ends with the row of its first byte, so
+//     bytes leave as soon as one sliver is fetched and verified; while one
+//     window is written the next is fetched. A read holds at most three windows (the one written, the
 //     next, and its slivers while they are fetched), never the blob. Errors
 //     before the first byte get a status; after it, the connection is cut,
 //     so that the client sees a body shorter than Content-Length.

@@ -9,14 +9,18 @@ import (
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
-// windows splits sp into the reads that send it: the first ends with the
-// row holding sp's first byte, so that it needs one sliver; the others
-// are whole rows, window bytes of them (at least one row), the last cut at
-// sp's end.
+// windows splits sp into the reads that send it. A span within one window
+// is one read. Otherwise the first read ends with the row holding sp's
+// first byte, so that it needs one sliver, and the others are whole rows,
+// window bytes of them (at least one row), the last cut at sp's end.
 func windows(sp span, rowLen, window uint64) iter.Seq2[uint64, uint64] {
 	rows := max(1, window/rowLen)
 	return func(yield func(off, n uint64) bool) {
 		end := sp.off + sp.n
+		if sp.n <= rows*rowLen {
+			yield(sp.off, sp.n)
+			return
+		}
 		for off, first := sp.off, true; off < end; first = false {
 			next := (off/rowLen + rows) * rowLen
 			if first {

@@ -26,12 +26,21 @@ func TestWindows(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("windows %v, want %v", got, want)
 	}
-	got = nil
-	for off, n := range windows(span{0, 7}, 10, 5) { // a window below a row is a row
-		got = append(got, [2]uint64{off, n})
-	}
-	if !slices.Equal(got, [][2]uint64{{0, 7}}) {
-		t.Errorf("windows %v", got)
+	for _, c := range []struct {
+		sp             span
+		row, window, n uint64
+	}{
+		{span{0, 7}, 10, 5, 7},     // a window below a row is a row
+		{span{15, 30}, 10, 30, 30}, // within a window: one read
+		{span{15, 31}, 10, 30, 5},  // more: the first read ends with its row
+	} {
+		var first [][2]uint64
+		for off, n := range windows(c.sp, c.row, c.window) {
+			first = append(first, [2]uint64{off, n})
+		}
+		if first[0] != [2]uint64{c.sp.off, c.n} {
+			t.Errorf("windows of %+v (rows of %d, window %d) %v", c.sp, c.row, c.window, first)
+		}
 	}
 }
 
