@@ -333,6 +333,28 @@ type BlobsExtender interface {
 	ExtendBlobs(ctx context.Context, blobs []ObjectID, epochs []uint32) ([]Blob, error)
 }
 
+// Attribute is one of a blob object's attributes: the key-value pairs of
+// its "metadata" dynamic field, which Walrus tools set and aggregators turn
+// into HTTP headers.
+type Attribute struct {
+	Key, Value string
+}
+
+// BlobAttributeReader is implemented by chains that keep blob attributes.
+type BlobAttributeReader interface {
+	// BlobAttributes returns a blob object's attributes in their order on
+	// chain (insertion order; an update moves a key to the end), or none
+	// when it has no metadata field. An unknown object is ErrNotFound.
+	BlobAttributes(ctx context.Context, blob ObjectID) ([]Attribute, error)
+}
+
+// BlobTransferrer is implemented by chains on which the sender can give an
+// owned blob object to another address, as a publisher does for a
+// store's send_object_to.
+type BlobTransferrer interface {
+	TransferBlob(ctx context.Context, blob ObjectID, to Address) error
+}
+
 // EpochSyncReporter is implemented by chains to which a storage node
 // reports, with a signature of its key over messages.EpochSyncDone, that it
 // holds all its shards of the current epoch; once members holding a quorum

@@ -21,6 +21,8 @@ type Account struct {
 var (
 	_ chain.Chain      = (*Account)(nil)
 	_ chain.BlobLister = (*Account)(nil)
+
+	_ chain.BlobAttributeReader = (*Account)(nil)
 )
 
 // Sender returns the account that sends the transactions.
@@ -110,6 +112,27 @@ func (a *Account) Blob(ctx context.Context, id chain.ObjectID) (chain.Blob, erro
 		return chain.Blob{}, fmt.Errorf("blob: %w", err)
 	}
 	return b, nil
+}
+
+// BlobAttributes returns a blob object's attributes, which Sui
+// transactions set through the ledger's Sui face.
+func (a *Account) BlobAttributes(ctx context.Context, id chain.ObjectID) ([]chain.Attribute, error) {
+	var out []chain.Attribute
+	err := a.l.read(ctx, func(s *state) error {
+		if _, ok := s.blobs[id]; !ok {
+			return fmt.Errorf("%w: no blob object %s", chain.ErrNotFound, FormatObjectID(id))
+		}
+		if attrs := s.sui.attrs[id]; attrs != nil {
+			for _, p := range attrs.pairs {
+				out = append(out, chain.Attribute{Key: p.Key, Value: p.Value})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blob attributes: %w", err)
+	}
+	return out, nil
 }
 
 // BlobStatus returns what the ledger knows of a blob ID.

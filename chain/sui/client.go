@@ -84,6 +84,9 @@ var (
 	_ chain.BlobLister    = (*Client)(nil)
 	_ chain.BlobsExtender = (*Client)(nil)
 	_ chain.Refresher     = (*Client)(nil)
+
+	_ chain.BlobAttributeReader = (*Client)(nil)
+	_ chain.BlobTransferrer     = (*Client)(nil)
 )
 
 // Dial connects to a full node. It does no I/O: the first call does.

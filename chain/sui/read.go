@@ -377,6 +377,36 @@ func (c *Client) Blob(ctx context.Context, id chain.ObjectID) (chain.Blob, error
 	return blobFromObject(objs[0])
 }
 
+// BlobAttributes reads a Blob object's attributes from its metadata
+// dynamic field; a Blob without that field has none.
+func (c *Client) BlobAttributes(ctx context.Context, blob chain.ObjectID) ([]chain.Attribute, error) {
+	objs, err := c.objects(ctx, []chain.ObjectID{blob, moveobj.MetadataFieldID(blob)})
+	if err != nil {
+		return nil, err
+	}
+	if objs[0] == nil {
+		return nil, fmt.Errorf("sui: %w: blob object %s", chain.ErrNotFound, hexID(blob))
+	}
+	if _, err := blobFromObject(objs[0]); err != nil {
+		return nil, err
+	}
+	if objs[1] == nil {
+		return nil, nil
+	}
+	f, err := moveobj.DecodeMetadataField(objs[1].contents)
+	if err != nil {
+		return nil, fmt.Errorf("sui: attributes of blob object %s: %w", hexID(blob), err)
+	}
+	if string(f.Name) != moveobj.MetadataFieldName {
+		return nil, fmt.Errorf("sui: attributes of blob object %s: field named %q", hexID(blob), f.Name)
+	}
+	out := make([]chain.Attribute, len(f.Value))
+	for i, a := range f.Value {
+		out[i] = chain.Attribute{Key: a.Key, Value: a.Value}
+	}
+	return out, nil
+}
+
 func blobFromObject(o *object) (chain.Blob, error) {
 	if o.typ.Module != "blob" || o.typ.Name != "Blob" {
 		return chain.Blob{}, fmt.Errorf("sui: object %s is a %s, not a Blob", hexID(o.ref.ID), o.typ)

@@ -113,6 +113,16 @@ func (c *Client) Info(ctx context.Context) (*Info, error) {
 	}, nil
 }
 
+// Prices returns what storage costs, in FROST per MiB of encoded length:
+// per epoch, and once for the write.
+func (c *Client) Prices(ctx context.Context) (storage, write uint64, err error) {
+	d, err := c.deploymentState(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return d.system.StoragePricePerUnitSize, d.system.WritePricePerUnitSize, nil
+}
+
 // MaxEpochsAhead is how many epochs ahead storage can be bought.
 func (c *Client) MaxEpochsAhead(ctx context.Context) (uint32, error) {
 	d, err := c.deploymentState(ctx)

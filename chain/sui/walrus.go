@@ -277,6 +277,21 @@ func (c *Client) DeleteBlob(ctx context.Context, blob chain.ObjectID) (chain.Sto
 	return b.Storage, nil
 }
 
+// TransferBlob gives a Blob object of the wallet's to another address.
+func (c *Client) TransferBlob(ctx context.Context, blob chain.ObjectID, to chain.Address) error {
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	what := fmt.Sprintf("transfer blob object %s to %s", hexID(blob), hexID(to))
+	d, o, _, err := c.blobToChange(ctx, blob)
+	if err != nil {
+		return err
+	}
+	if _, err := c.transact(ctx, what, walrusptb.Transfer{Blob: o.ref, To: to}, d); err != nil {
+		return err
+	}
+	return nil
+}
+
 // paid sends a flow that pays cost FROST of WAL: it picks the wallet's
 // coins, lets with put them in the flow, sends it and counts the spending.
 func (c *Client) paid(ctx context.Context, what string, d *deployment, cost uint64, with func([]walrusptb.Coin) walrusptb.Flow) (*Receipt, error) {

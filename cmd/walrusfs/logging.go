@@ -21,7 +21,7 @@ type globals struct {
 func (g *globals) addFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	f.StringVar(&g.logFormat, "log-format", "text", `format of the logs on standard error: "text" or "json"`)
-	f.StringVar(&g.logLevel, "log-level", "", `least level logged: "debug", "info", "warn" or "error" (default "info" for devnet and node, "warn" otherwise; "info" shows each upload and manifest)`)
+	f.StringVar(&g.logLevel, "log-level", "", `least level logged: "debug", "info", "warn" or "error" (default "info" for devnet, node and serve, "warn" otherwise; "info" shows each upload and manifest)`)
 	f.CountVarP(&g.verbose, "verbose", "v", `log more: -v at info level, -vv at debug level (--log-level wins)`)
 	f.StringVar(&g.logFile, "log-file", "", "append the logs to this file (made 0600) instead of standard error")
 }

@@ -21,11 +21,13 @@ uploaded as blobs in the background, and read back lazily. Without
 wallet it names) it uses Walrus on Sui: Testnet, Mainnet, or a "walrusfs
 devnet", which runs a network of separate node processes and presents it as
 Sui. "walrusfs store", "read", "blob-status" and "info" use a network
-directly; "walrusfs status" shows what running mounts are doing, and
+directly, and "walrusfs serve" serves Walrus's aggregator and publisher HTTP
+API over it; "walrusfs status" shows what running mounts are doing, and
 "walrusfs warmup" fetches files of a mount into its caches ahead of use.
 
 Logs go to standard error, as text or JSON (--log-format). Daemons (mount,
-devnet, node) log at info level by default, the other commands only warnings.
+devnet, node, serve) log at info level by default, the other commands only
+warnings.
 
 Exit status: 0 on success, 1 when the command (or one of its files) failed,
 2 on a usage error.`,
@@ -55,6 +57,7 @@ Exit status: 0 on success, 1 when the command (or one of its files) failed,
 		newNodeCmd(g),
 		newStoreCmd(g),
 		newReadCmd(g),
+		newServeCmd(g),
 		newBlobStatusCmd(g),
 		newMountCmd(g),
 		newUmountCmd(),

@@ -20,6 +20,10 @@ var (
 	ErrBlobNotFound = errors.New("blob not found")
 	// ErrNotEnoughSlivers means too few valid slivers could be fetched.
 	ErrNotEnoughSlivers = errors.New("not enough valid slivers")
+	// ErrNoMetadata means no node sent metadata matching the blob ID, but
+	// too few said they have none to call the blob missing: nodes down or
+	// slow, or the blob not uploaded yet. Trying later may work.
+	ErrNoMetadata = errors.New("no valid metadata")
 	// ErrCertificationFailed means too few nodes confirmed storing the blob.
 	ErrCertificationFailed = errors.New("certification failed")
 	// ErrClosed means the client was closed before the store.

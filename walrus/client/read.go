@@ -238,7 +238,7 @@ func (c *Client) fetchMetadata(ctx context.Context, com *chain.Committee, id enc
 			return nil, ctx.Err()
 		}
 	}
-	return nil, fmt.Errorf("no valid metadata: %w", errors.Join(errs...))
+	return nil, fmt.Errorf("%w: %w", ErrNoMetadata, errors.Join(errs...))
 }
 
 // fetchSlivers fetches verified slivers of an axis of the given pairs, in

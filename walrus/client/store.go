@@ -24,6 +24,8 @@ type StoreResult struct {
 	// Reused is set when a certified blob object of the sender's already
 	// covered the epochs asked for, so that nothing was stored or paid.
 	Reused bool
+	// Resource says what the store registered the blob on, when not Reused.
+	Resource Resource
 	// Timings says where the time went.
 	Timings StoreTimings
 }
@@ -36,9 +38,35 @@ type StoreTimings struct {
 	Certify  time.Duration // the certificate, on the chain
 }
 
+// Resource is what a store registered its blob on, which decides what it
+// paid: Walrus's publishers report it.
+type Resource int
+
+const (
+	// NewStorage: storage was bought and the blob registered on it.
+	NewStorage Resource = iota
+	// HeldStorage: the blob was registered on a Storage object the wallet
+	// held (a deleted blob's), paying only the write.
+	HeldStorage
+	// HeldRegistration: the wallet had registered the blob before without
+	// certifying it; the store uploaded and certified it, paying nothing.
+	HeldRegistration
+)
+
 // Store encodes blob, registers it for epochs epochs, uploads its slivers
-// and certifies it.
+// and certifies it. A certified blob object of the wallet's that lasts long
+// enough is reused rather than stored again (StoreResult.Reused).
 func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*StoreResult, error) {
+	return c.store(ctx, blob, epochs, deletable, true)
+}
+
+// StoreNew is Store registering a new blob object even when the wallet
+// holds one for the same bytes already, as a publisher's force=true asks.
+func (c *Client) StoreNew(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*StoreResult, error) {
+	return c.store(ctx, blob, epochs, deletable, false)
+}
+
+func (c *Client) store(ctx context.Context, blob []byte, epochs uint32, deletable, reuse bool) (*StoreResult, error) {
 	var tm StoreTimings
 	start := time.Now()
 	lap := func(d *time.Duration) {
@@ -70,7 +98,8 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 
 	var obj chain.Blob
 	found := false
-	if f, ok := c.chain.(chain.BlobFinder); ok {
+	resource := HeldRegistration
+	if f, ok := c.chain.(chain.BlobFinder); ok && reuse {
 		if obj, found, err = f.FindOwnedBlob(ctx, eb.ID, com.Epoch+epochs, deletable); err != nil {
 			return nil, fmt.Errorf("store %s: look for a copy of the wallet's: %w", eb.ID, err)
 		}
@@ -80,7 +109,7 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 		}
 	}
 	if !found {
-		if obj, err = c.register(ctx, eb, com.Epoch, epochs, deletable); err != nil {
+		if obj, resource, err = c.register(ctx, eb, com.Epoch, epochs, deletable); err != nil {
 			return nil, fmt.Errorf("store %s: %w", eb.ID, err)
 		}
 	}
@@ -122,7 +151,7 @@ func (c *Client) Store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	// This client computed the metadata itself: reads need not fetch it.
 	c.cacheMetadata(eb.ID, com.NShards, eb.Metadata)
 	lap(&tm.Certify)
-	return &StoreResult{BlobID: eb.ID, Object: certified, ConfirmedShards: weight, Timings: tm}, nil
+	return &StoreResult{BlobID: eb.ID, Object: certified, ConfirmedShards: weight, Resource: resource, Timings: tm}, nil
 }
 
 // uploadArgs is what every node's upload of a blob shares.
@@ -303,18 +332,18 @@ func (c *Client) checkConfirmation(conf messages.SignedMessage, want []byte, m m
 
 // register buys storage for an encoded blob and registers it: in one
 // transaction where the chain can, as Walrus clients do on Sui.
-func (c *Client) register(ctx context.Context, eb *encoding.EncodedBlob, epoch chain.Epoch, epochs uint32, deletable bool) (chain.Blob, error) {
+func (c *Client) register(ctx context.Context, eb *encoding.EncodedBlob, epoch chain.Epoch, epochs uint32, deletable bool) (chain.Blob, Resource, error) {
 	// Storage the wallet holds already (a deleted blob's) goes first.
 	if f, ok := c.chain.(chain.StorageFinder); ok {
 		owned, err := f.OwnedStorage(ctx)
 		if err != nil {
-			return chain.Blob{}, fmt.Errorf("look for the wallet's storage: %w", err)
+			return chain.Blob{}, 0, fmt.Errorf("look for the wallet's storage: %w", err)
 		}
 		if st, ok := chain.FitStorage(owned, eb.Params.EncodedLength(), epoch, epoch+epochs); ok {
 			obj, err := c.chain.RegisterBlob(ctx, st.ID, eb.ID, eb.Metadata.RootHash(), eb.Params.UnencodedLength, encoding.EncodingRS2, deletable)
 			if err == nil {
 				c.log.Info("registered on storage the wallet held", "blob", eb.ID, "storage", fmt.Sprintf("%x", st.ID[:8]), "end_epoch", st.EndEpoch)
-				return obj, nil
+				return obj, HeldStorage, nil
 			}
 			// Taken meanwhile, or refused: buy new space instead.
 			c.log.Info("registering on the wallet's storage failed; buying new", "blob", eb.ID, "err", err)
@@ -323,19 +352,19 @@ func (c *Client) register(ctx context.Context, eb *encoding.EncodedBlob, epoch c
 	if r, ok := c.chain.(chain.BlobRegistrar); ok {
 		obj, err := r.ReserveAndRegister(ctx, epochs, eb.ID, eb.Metadata.RootHash(), eb.Params.UnencodedLength, encoding.EncodingRS2, deletable)
 		if err != nil {
-			return chain.Blob{}, fmt.Errorf("register: %w", err)
+			return chain.Blob{}, 0, fmt.Errorf("register: %w", err)
 		}
-		return obj, nil
+		return obj, NewStorage, nil
 	}
 	storage, err := c.chain.ReserveStorage(ctx, eb.Params.EncodedLength(), epochs)
 	if err != nil {
-		return chain.Blob{}, fmt.Errorf("reserve storage: %w", err)
+		return chain.Blob{}, 0, fmt.Errorf("reserve storage: %w", err)
 	}
 	obj, err := c.chain.RegisterBlob(ctx, storage.ID, eb.ID, eb.Metadata.RootHash(), eb.Params.UnencodedLength, encoding.EncodingRS2, deletable)
 	if err != nil {
-		return chain.Blob{}, fmt.Errorf("register: %w", err)
+		return chain.Blob{}, 0, fmt.Errorf("register: %w", err)
 	}
-	return obj, nil
+	return obj, NewStorage, nil
 }
 
 // maxEpochRetries bounds how many epoch changes one store follows: more

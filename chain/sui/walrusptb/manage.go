@@ -98,6 +98,20 @@ func (d Delete) build(b *ptb) {
 	b.transfer([]transaction.Argument{storage}, owner)
 }
 
+// Transfer gives an owned Blob to another address, as a publisher does with
+// the Blob it stored for a send_object_to request: one TransferObjects.
+type Transfer struct {
+	Blob ObjectRef
+	To   chain.Address
+}
+
+func (Transfer) name() string { return "transfer blob" }
+
+func (t Transfer) build(b *ptb) {
+	blob := b.owned(t.Blob)
+	b.transfer([]transaction.Argument{blob}, b.bytes32(t.To))
+}
+
 // ExtendMany extends several certified Blobs in one transaction: one split
 // of the WAL coins into each blob's cost, then system::extend_blob and
 // coin::destroy_zero per blob. The SDK has no such flow; it is Extend's

@@ -11,7 +11,7 @@ import (
 )
 
 // Flow is one Walrus operation's programmable transaction: Register,
-// Certify, Extend, Delete or WriteAttributes.
+// Certify, Extend, Delete, Transfer or WriteAttributes.
 type Flow interface {
 	build(b *ptb)
 	name() string

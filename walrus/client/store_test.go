@@ -1,0 +1,46 @@
+package client_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/chain/sui"
+	"github.com/walrusfs/walrusfs/chain/suiface/facetest"
+	"github.com/walrusfs/walrusfs/internal/testutil"
+	"github.com/walrusfs/walrusfs/walrus/client"
+)
+
+// TestStoreReuseAndStoreNew: a second Store of the same bytes reuses the
+// wallet's certified blob object; StoreNew registers another one, on new
+// storage.
+func TestStoreReuseAndStoreNew(t *testing.T) {
+	f := facetest.Start(t, 4, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d := f.Ledger.SuiDeployment()
+	ch, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Close()
+	c := client.New(ch, client.Options{})
+	defer c.Close()
+	blob := testutil.RandomBytes(5, 10_000)
+
+	first, err := c.Store(ctx, blob, 2, true)
+	if err != nil || first.Reused || first.Resource != client.NewStorage {
+		t.Fatalf("first store: %+v, %v", first, err)
+	}
+	again, err := c.Store(ctx, blob, 2, true)
+	if err != nil || !again.Reused || again.Object.ID != first.Object.ID {
+		t.Fatalf("second store: %+v, %v; want the first object reused", again, err)
+	}
+	forced, err := c.StoreNew(ctx, blob, 2, true)
+	if err != nil || forced.Reused || forced.Resource != client.NewStorage || forced.Object.ID == first.Object.ID {
+		t.Fatalf("StoreNew: %+v, %v; want a new object", forced, err)
+	}
+	if forced.BlobID != first.BlobID {
+		t.Errorf("StoreNew stored %s, Store %s", forced.BlobID, first.BlobID)
+	}
+}
