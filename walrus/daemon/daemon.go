@@ -19,8 +19,9 @@ import (
 type Reader interface {
 	// Size returns a blob's length, from its verified metadata.
 	Size(ctx context.Context, id encoding.BlobID) (uint64, error)
-	// RowBytes returns what one systematic primary sliver holds.
-	RowBytes(ctx context.Context, id encoding.BlobID) (uint64, error)
+	// Params are a blob's encoding parameters: one systematic primary
+	// sliver (a row) holds PrimarySliverSize bytes of it.
+	Params(ctx context.Context, id encoding.BlobID) (encoding.Params, error)
 	// ReadRange reads length bytes from off, fetching only their slivers.
 	ReadRange(ctx context.Context, id encoding.BlobID, off, length uint64) ([]byte, error)
 	// Read reads a whole blob (strict_consistency_check only).

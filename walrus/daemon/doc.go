@@ -15,7 +15,7 @@
 // # Vocabulary
 //
 // A row is what one systematic primary sliver holds of a blob: row i is
-// bytes [i·r, (i+1)·r), r = Reader.RowBytes. A window is the whole rows a
+// bytes [i·r, (i+1)·r), r = PrimarySliverSize of Reader.Params. A window is the whole rows a
 // read fetches at once (Config.Window bytes, at least one row).
 //
 // # Decisions

@@ -52,12 +52,13 @@ func (s *Server) sendSpan(w http.ResponseWriter, r *http.Request, id encoding.Bl
 		return
 	}
 	ctx, cancel := context.WithCancel(r.Context())
-	rowLen, err := s.cfg.Reader.RowBytes(ctx, id)
+	params, err := s.cfg.Reader.Params(ctx, id)
 	if err != nil {
 		cancel()
 		s.failRead(w, r, id, err)
 		return
 	}
+	rowLen := uint64(params.PrimarySliverSize())
 	results := make(chan fetched) // unbuffered: one window fetched ahead at most
 	go func() {
 		defer close(results)

@@ -64,7 +64,9 @@ func (m *memReader) Size(context.Context, encoding.BlobID) (uint64, error) {
 	return uint64(len(m.blob)), nil
 }
 
-func (m *memReader) RowBytes(context.Context, encoding.BlobID) (uint64, error) { return m.row, nil }
+func (m *memReader) Params(context.Context, encoding.BlobID) (encoding.Params, error) {
+	return encoding.Params{NShards: 4, PrimarySymbols: 2, SecondarySymbols: 1, SymbolSize: int(m.row)}, nil
+}
 
 func (m *memReader) Read(context.Context, encoding.BlobID) ([]byte, error) {
 	return nil, errors.New("whole reads are not expected")
