@@ -72,7 +72,7 @@ func TestAPIDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all.Routes()) != 6 {
+	if len(all.Routes()) != 10 {
 		t.Errorf("routes %q", all.Routes())
 	}
 }

@@ -26,6 +26,9 @@ type Reader interface {
 	ReadRange(ctx context.Context, id encoding.BlobID, off, length uint64) ([]byte, error)
 	// Read reads a whole blob (strict_consistency_check only).
 	Read(ctx context.Context, id encoding.BlobID) ([]byte, error)
+	// ReadColumns reads columns [first, end) of a blob's matrix, its
+	// systematic secondary slivers: a quilt's index or one of its patches.
+	ReadColumns(ctx context.Context, id encoding.BlobID, first, end int) ([]byte, error)
 }
 
 // Storer stores blobs, as a *client.Client does.

@@ -83,32 +83,58 @@ func parseStoreQuery(q url.Values) (storeQuery, *apiError) {
 // putBlob serves PUT /v1/blobs: stores the body and answers with Walrus's
 // JSON result.
 func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	q, e := parseStoreQuery(r.URL.Query())
+	if e == nil {
+		e = s.checkSendTo(q)
+	}
 	if e != nil {
 		writeError(w, e)
 		return
 	}
-	transfer, canTransfer := s.cfg.Chain.(chain.BlobTransferrer)
-	if q.sendTo != nil && !canTransfer {
-		writeError(w, invalid("MALFORMED_REQUEST", "send_object_to is not supported on this network"))
+	body, e := s.readBody(w, r)
+	if e != nil {
+		writeError(w, e)
 		return
 	}
-	tooLarge := &apiError{code: http.StatusRequestEntityTooLarge, reason: "BLOB_TOO_LARGE",
-		message: fmt.Sprintf("the blob is larger than this publisher stores (%d bytes)", s.cfg.MaxBodySize)}
-	if r.ContentLength > s.cfg.MaxBodySize {
-		writeError(w, tooLarge)
+	res, _, e := s.store(r.Context(), q, body)
+	if e != nil {
+		writeError(w, e)
 		return
+	}
+	writeJSON(w, res)
+}
+
+// checkSendTo refuses send_object_to where blobs cannot be sent.
+func (s *Server) checkSendTo(q storeQuery) *apiError {
+	if _, ok := s.cfg.Chain.(chain.BlobTransferrer); q.sendTo != nil && !ok {
+		return invalid("MALFORMED_REQUEST", "send_object_to is not supported on this network")
+	}
+	return nil
+}
+
+// tooLarge is the error of a body over the limit.
+func (s *Server) tooLarge() *apiError {
+	return &apiError{code: http.StatusRequestEntityTooLarge, reason: "BLOB_TOO_LARGE",
+		message: fmt.Sprintf("the blob is larger than this publisher stores (%d bytes)", s.cfg.MaxBodySize)}
+}
+
+// readBody reads a store's body, at most MaxBodySize bytes.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	if r.ContentLength > s.cfg.MaxBodySize {
+		return nil, s.tooLarge()
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodySize))
 	if err != nil {
 		if errors.As(err, new(*http.MaxBytesError)) {
-			writeError(w, tooLarge)
-		} else {
-			writeError(w, invalid("MALFORMED_REQUEST", "reading the body: %v", err))
+			return nil, s.tooLarge()
 		}
-		return
+		return nil, invalid("MALFORMED_REQUEST", "reading the body: %v", err)
 	}
+	return body, nil
+}
+
+// committeeEncoder returns the current committee and its encoder.
+func (s *Server) committeeEncoder(ctx context.Context) (*chain.Committee, *encoding.Encoder, *apiError) {
 	com, err := s.cfg.Chain.Committee(ctx)
 	var enc *encoding.Encoder
 	if err == nil {
@@ -116,18 +142,26 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.log.Error("store: committee", "err", err)
-		writeError(w, errInternal)
-		return
+		return nil, nil, errInternal
+	}
+	return com, enc, nil
+}
+
+// store stores a blob as q asks and returns Walrus's result and the blob's
+// ID.
+func (s *Server) store(ctx context.Context, q storeQuery, body []byte) (storeResult, encoding.BlobID, *apiError) {
+	com, enc, e := s.committeeEncoder(ctx)
+	if e != nil {
+		return storeResult{}, encoding.BlobID{}, e
 	}
 	if _, err := enc.Params(uint64(len(body))); err != nil {
-		tooLarge.message = fmt.Sprintf("the blob is too large for the network: %v", err)
-		writeError(w, tooLarge)
-		return
+		e := s.tooLarge()
+		e.message = fmt.Sprintf("the blob is too large for the network: %v", err)
+		return storeResult{}, encoding.BlobID{}, e
 	}
 	if !q.force {
-		if res, ok := s.certifiedAlready(ctx, enc, body, com.Epoch+q.epochs); ok {
-			writeJSON(w, res)
-			return
+		if res, id, ok := s.certifiedAlready(ctx, enc, body, com.Epoch+q.epochs); ok {
+			return res, id, nil
 		}
 	}
 	store := s.cfg.Storer.StoreNew
@@ -138,45 +172,43 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		e := storeError(err)
 		s.log.Error("store failed", "size", len(body), "status", e.code, "err", err)
-		writeError(w, e)
-		return
+		return storeResult{}, encoding.BlobID{}, e
 	}
 	if res.Reused {
-		writeJSON(w, storeResult{AlreadyCertified: &alreadyCertified{
-			BlobID: res.BlobID.String(), Object: &res.Object.ID, EndEpoch: res.Object.Storage.EndEpoch}})
-		return
+		return storeResult{AlreadyCertified: &alreadyCertified{
+			BlobID: res.BlobID.String(), Object: &res.Object.ID, EndEpoch: res.Object.Storage.EndEpoch}}, res.BlobID, nil
 	}
 	if q.sendTo != nil {
+		transfer := s.cfg.Chain.(chain.BlobTransferrer) // checkSendTo
 		if err := transfer.TransferBlob(ctx, res.Object.ID, *q.sendTo); err != nil {
 			s.log.Error("store: send the blob object", "blob", res.BlobID, "object", res.Object.ID, "to", q.sendTo, "err", err)
-			writeError(w, &apiError{code: http.StatusInternalServerError, reason: "TRANSFER_FAILED",
-				message: fmt.Sprintf("the blob %s was stored as object %s, which could not be sent to the address", res.BlobID, objectHex(res.Object.ID))})
-			return
+			return storeResult{}, res.BlobID, &apiError{code: http.StatusInternalServerError, reason: "TRANSFER_FAILED",
+				message: fmt.Sprintf("the blob %s was stored as object %s, which could not be sent to the address", res.BlobID, objectHex(res.Object.ID))}
 		}
 		res.Object.Owner = *q.sendTo
 	}
 	s.log.Info("stored blob", "blob", res.BlobID, "object", objectHex(res.Object.ID), "size", len(body), "epochs", q.epochs, "permanent", q.permanent)
-	writeJSON(w, storeResult{NewlyCreated: s.newlyCreated(ctx, res, com.NShards, q.epochs)})
+	return storeResult{NewlyCreated: s.newlyCreated(ctx, res, com.NShards, q.epochs)}, res.BlobID, nil
 }
 
 // certifiedAlready checks, as Walrus's publisher does, whether a permanent
 // blob of these bytes is certified until end at least: then nothing is
 // stored. A status that cannot be had lets the store go on.
-func (s *Server) certifiedAlready(ctx context.Context, enc *encoding.Encoder, body []byte, end chain.Epoch) (storeResult, bool) {
+func (s *Server) certifiedAlready(ctx context.Context, enc *encoding.Encoder, body []byte, end chain.Epoch) (storeResult, encoding.BlobID, bool) {
 	_, id, err := enc.ComputeMetadata(body)
 	if err != nil {
-		return storeResult{}, false
+		return storeResult{}, id, false
 	}
 	st, err := s.cfg.Storer.BlobStatus(ctx, id)
 	if err != nil {
 		s.log.Info("store: no blob status; storing", "blob", id, "err", err)
-		return storeResult{}, false
+		return storeResult{}, id, false
 	}
 	if p := st.Permanent; p != nil && p.IsCertified && p.EndEpoch >= end {
 		ev := eventID(p.StatusEvent)
-		return storeResult{AlreadyCertified: &alreadyCertified{BlobID: id.String(), Event: &ev, EndEpoch: p.EndEpoch}}, true
+		return storeResult{AlreadyCertified: &alreadyCertified{BlobID: id.String(), Event: &ev, EndEpoch: p.EndEpoch}}, id, true
 	}
-	return storeResult{}, false
+	return storeResult{}, id, false
 }
 
 // newlyCreated describes a new blob object, with what it cost.

@@ -31,10 +31,16 @@ func (s *Server) table() []route {
 			route{http.MethodGet, "/v1/blobs/{blob_id}", s.limited(s.reads, "aggregator", s.getBlob)},
 			route{http.MethodGet, "/v1/blobs/{blob_id}/byte-range", s.limited(s.reads, "aggregator", s.getByteRange)},
 			route{http.MethodGet, "/v1/blobs/by-object-id/{blob_object_id}", s.limited(s.reads, "aggregator", s.getByObjectID)},
+			route{http.MethodGet, "/v1/blobs/by-quilt-patch-id/{quilt_patch_id}", s.limited(s.reads, "aggregator", s.getPatchByID)},
+			route{http.MethodGet, "/v1/blobs/by-quilt-id/{quilt_id}/{identifier}", s.limited(s.reads, "aggregator", s.getPatchByIdentifier)},
+			route{http.MethodGet, "/v1/quilts/{quilt_id}/patches", s.limited(s.reads, "aggregator", s.listPatches)},
 		)
 	}
 	if s.cfg.Storer != nil {
-		rs = append(rs, route{http.MethodPut, "/v1/blobs", s.limited(s.stores, "publisher", s.putBlob)})
+		rs = append(rs,
+			route{http.MethodPut, "/v1/blobs", s.limited(s.stores, "publisher", s.putBlob)},
+			route{http.MethodPut, "/v1/quilts", s.limited(s.stores, "publisher", s.putQuilt)},
+		)
 	}
 	slices.SortStableFunc(rs, func(a, b route) int { return strings.Compare(shape(a.path), shape(b.path)) })
 	return rs

@@ -68,6 +68,10 @@ func (m *memReader) Params(context.Context, encoding.BlobID) (encoding.Params, e
 	return encoding.Params{NShards: 4, PrimarySymbols: 2, SecondarySymbols: 1, SymbolSize: int(m.row)}, nil
 }
 
+func (m *memReader) ReadColumns(context.Context, encoding.BlobID, int, int) ([]byte, error) {
+	return nil, errors.New("column reads are not expected")
+}
+
 func (m *memReader) Read(context.Context, encoding.BlobID) ([]byte, error) {
 	return nil, errors.New("whole reads are not expected")
 }
