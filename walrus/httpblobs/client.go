@@ -144,9 +144,10 @@ func (c *Client) NShards() int { return c.opts.NShards }
 func (c *Client) MaxBody() int64 { return c.opts.MaxBody }
 
 // Close drops the verified blobs kept and idle connections.
-func (c *Client) Close() {
+func (c *Client) Close() error {
 	c.cache.clear()
 	c.http.CloseIdleConnections()
+	return nil
 }
 
 // endpoint is base's URL for path (segments already escaped) and query.

@@ -108,7 +108,7 @@ func newTestClient(t *testing.T, srv *httptest.Server, tweak func(*Options)) *Cl
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.Close)
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 
