@@ -28,45 +28,7 @@ func TestServe(t *testing.T) {
 	d.wait(t, time.Minute)
 	cfg, _ := devnetSetup(t, dir)
 
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := lis.Addr().String()
-	lis.Close()
-	logs := filepath.Join(t.TempDir(), "stderr")
-	errf, err := os.Create(logs)
-	must(t, err)
-	defer errf.Close()
-	cmd := exec.Command(bin, "serve", "--config", cfg, "--listen", addr, "--publisher", "--aggregator", "--max-body-size", "1M")
-	cmd.Stderr = errf
-	inGroup(cmd)
-	exited, err := startLocked(cmd)
-	must(t, err)
-	t.Cleanup(func() {
-		killGroup(cmd.Process.Pid)
-		<-exited
-		if t.Failed() {
-			b, _ := os.ReadFile(logs)
-			t.Logf("serve logs:\n%s", tail(b, 40))
-		}
-	})
-	base := "http://" + addr
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get(base + "/status"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("serve exited while starting (%s)", cmd.ProcessState)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve not answering after 30 s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	base, cmd, exited := startServe(t, cfg, "--max-body-size", "1M")
 
 	blob := make([]byte, 400_000)
 	rand.Read(blob)
@@ -147,4 +109,51 @@ func send(t *testing.T, req *http.Request) (int, []byte) {
 	b, err := io.ReadAll(resp.Body)
 	must(t, err)
 	return resp.StatusCode, b
+}
+
+// startServe starts `walrusfs serve --publisher --aggregator` over the
+// devnet of cfg, with args, and waits until it answers; the test kills it
+// when it ends.
+func startServe(t *testing.T, cfg string, args ...string) (base string, cmd *exec.Cmd, exited <-chan struct{}) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := lis.Addr().String()
+	lis.Close()
+	logs := filepath.Join(t.TempDir(), "stderr")
+	errf, err := os.Create(logs)
+	must(t, err)
+	defer errf.Close()
+	cmd = exec.Command(bin, append([]string{"serve", "--config", cfg, "--listen", addr, "--publisher", "--aggregator"}, args...)...)
+	cmd.Stderr = errf
+	inGroup(cmd)
+	exited, err = startLocked(cmd)
+	must(t, err)
+	t.Cleanup(func() {
+		killGroup(cmd.Process.Pid)
+		<-exited
+		if t.Failed() {
+			b, _ := os.ReadFile(logs)
+			t.Logf("serve logs:\n%s", tail(b, 40))
+		}
+	})
+	base = "http://" + addr
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if resp, err := http.Get(base + "/status"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("serve exited while starting (%s)", cmd.ProcessState)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve not answering after 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return base, cmd, exited
 }

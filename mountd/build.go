@@ -14,7 +14,6 @@ import (
 	"github.com/walrusfs/walrusfs/encoding"
 	walrusfs "github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/fs/meta"
-	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
 // mount is the file system built over a network and a tree, with the
@@ -51,6 +50,9 @@ func build(o Options, nw *network, t *tree) (_ *mount, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if nw.maxChunk > 0 {
+		maxBlob = min(maxBlob, nw.maxChunk)
+	}
 	m := &mount{o: o, nw: nw, tree: t, chunkSize: min(uint64(o.ChunkSize), maxBlob)}
 	log := o.Log
 	if m.meta, err = meta.Open(t.metaDir, uint32(os.Getuid()), uint32(os.Getgid()), log); err != nil {
@@ -75,17 +77,23 @@ func build(o Options, nw *network, t *tree) (_ *mount, err error) {
 		}
 	}
 	keys := t.keys
-	m.reader = cache.NewReader(nw.client, cache.ReaderOptions{MaxBytes: o.MemoryCache, Disk: m.disk, Identities: keys.Identities(), Logger: log.With("component", "reader")})
+	m.reader = cache.NewReader(nw.blobs, cache.ReaderOptions{MaxBytes: o.MemoryCache, Disk: m.disk, Identities: keys.Identities(), Logger: log.With("component", "reader")})
 	book := m.meta.Book()
-	m.stored = cache.RecordingStorer{BlobStorer: nw.client, Book: book}
-	m.renewer = cache.NewRenewer(book, nw.chain, cache.RenewerOptions{
-		Keep: cmp.Or(o.KeepEpochs, o.Epochs), MaxAhead: nw.maxAhead, Interval: nw.renewInterval, CostPerEpoch: nw.costPerEpoch, Logger: log.With("component", "renewer"),
-		Also: m.keptSnapshotBlobs,
-	})
+	m.stored = cache.RecordingStorer{BlobStorer: nw.blobs, Book: book}
 	var inUse sync.RWMutex
-	m.collector = cache.NewCollector(book, nw.chain, cache.CollectorOptions{Grace: o.GCGrace, InUse: &inUse, Logger: log.With("component", "collector")})
+	var fresh func(encoding.BlobID) bool
+	// Without a chain there is no wallet to pay for renewal, nor one that
+	// owns the blobs to delete: the publisher owns them.
+	if nw.chain != nil {
+		m.renewer = cache.NewRenewer(book, nw.chain, cache.RenewerOptions{
+			Keep: cmp.Or(o.KeepEpochs, o.Epochs), MaxAhead: nw.maxAhead, Interval: nw.renewInterval, CostPerEpoch: nw.costPerEpoch, Logger: log.With("component", "renewer"),
+			Also: m.keptSnapshotBlobs,
+		})
+		m.collector = cache.NewCollector(book, nw.chain, cache.CollectorOptions{Grace: o.GCGrace, InUse: &inUse, Logger: log.With("component", "collector")})
+		fresh = m.renewer.Fresh
+	}
 	m.uploader = cache.NewUploader(m.meta, book, m.files, m.stored, cache.UploaderOptions{
-		Fresh: m.renewer.Fresh, Deletable: !o.Permanent, InUse: &inUse, Seal: keys.Seal(), Sum: keys.Sum(),
+		Fresh: fresh, Deletable: !o.Permanent, InUse: &inUse, Seal: keys.Seal(), Sum: keys.Sum(),
 		ChunkSize: int(m.chunkSize), NShards: nw.nShards, Epochs: o.Epochs, WriteBack: o.WriteBack, Logger: log.With("component", "uploader"),
 	})
 	m.fsys, err = walrusfs.New(walrusfs.Config{Meta: m.meta, Files: m.files, Reader: m.reader, Uploader: m.uploader,
@@ -129,7 +137,7 @@ func noneIfZero(d time.Duration) time.Duration {
 // for the manifest publisher.
 type recordingBlobs struct {
 	cache.RecordingStorer
-	reader *client.Client
+	reader blobService
 }
 
 func (b recordingBlobs) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {

@@ -51,6 +51,9 @@ type Options struct {
 	// SuiListen, with the embedded network, is the host:port to serve its
 	// ledger on as Sui (see Host.ServeSui).
 	SuiListen string
+	// HTTP, when it names an aggregator, is Walrus over a publisher and an
+	// aggregator instead: no chain, no wallet.
+	HTTP HTTPOptions
 
 	Name     string // the name the chain keeps the tree's manifest under
 	Snapshot string // a manifest blob ID: mount that past tree read-only

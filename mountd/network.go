@@ -7,10 +7,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/chain/ledger"
 	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/chain/sui/moveobj"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/fs/manifest"
+	"github.com/walrusfs/walrusfs/mountstatus"
 	"github.com/walrusfs/walrusfs/walrus/client"
 	"github.com/walrusfs/walrusfs/walrus/connect"
 	"github.com/walrusfs/walrusfs/walrus/embedded"
@@ -20,8 +24,9 @@ import (
 // file systems on that network lives: one tree per network, as a tree's
 // blobs live on one network.
 type network struct {
-	client  *client.Client
-	chain   chain.Chain
+	blobs   blobService
+	chain   chain.Chain // nil on Walrus over HTTP: no renewal, no collection
+	records manifest.Records
 	owner   chain.Address
 	kind    string
 	nShards int
@@ -32,14 +37,27 @@ type network struct {
 	maxAhead      uint32
 	renewInterval time.Duration
 	costPerEpoch  func(size uint64) uint64
-	closers       []func()
+	// maxChunk, if set, bounds the blobs files are cut into below the
+	// network's largest blob: a publisher's body limit.
+	maxChunk uint64
+	http     *mountstatus.HTTPServices
+	closers  []func()
+}
+
+// blobService stores and reads the tree's blobs: the Walrus client from
+// the storage nodes, or a publisher and aggregator.
+type blobService interface {
+	cache.RangeReader
+	cache.BlobStorer
+	Read(ctx context.Context, id encoding.BlobID) ([]byte, error)
+	Close() error
 }
 
 // close ends what the network holds, the client first: it ends the
 // uploads that stores left to slow nodes before their connections close.
 func (nw *network) close() {
-	if nw.client != nil {
-		nw.client.Close()
+	if nw.blobs != nil {
+		nw.blobs.Close()
 	}
 	for i := len(nw.closers) - 1; i >= 0; i-- {
 		nw.closers[i]()
@@ -55,6 +73,12 @@ func openNetwork(ctx context.Context, o Options, h Host) (_ *network, err error)
 			nw.close()
 		}
 	}()
+	if o.HTTP.Chosen() {
+		if err := openHTTP(o, nw); err != nil {
+			return nil, err
+		}
+		return nw, nil
+	}
 	if !o.Network.SuiChosen() && !o.Network.DevnetChosen() {
 		if err := openEmbedded(ctx, o, h, nw); err != nil {
 			return nil, err
@@ -67,8 +91,8 @@ func openNetwork(ctx context.Context, o Options, h Host) (_ *network, err error)
 	}
 	nw.closers = append(nw.closers, func() { conn.Close() })
 	nw.owner = conn.Owner
-	nw.chain, nw.kind = conn.Chain, conn.What
-	nw.client = client.New(nw.chain, client.Options{Logger: o.Log.With("component", "client")})
+	nw.chain, nw.records, nw.kind = conn.Chain, conn.Chain, conn.What
+	nw.blobs = client.New(nw.chain, client.Options{Logger: o.Log.With("component", "client")})
 	nw.nShards = conn.Committee.NShards
 	nw.fsDir = filepath.Join(o.State, "fs", conn.ID)
 	nw.wallet = conn.Sui
@@ -125,7 +149,8 @@ func openEmbedded(ctx context.Context, o Options, h Host, nw *network) error {
 	}
 	nw.owner = chain.Address{0xf5}
 	nw.chain, nw.kind = n.Chain(nw.owner), "embedded"
-	nw.client = client.New(nw.chain, client.Options{Logger: log.With("component", "client")})
+	nw.records = nw.chain
+	nw.blobs = client.New(nw.chain, client.Options{Logger: log.With("component", "client")})
 	nw.nShards = embeddedShards
 	nw.fsDir = filepath.Join(o.State, "fs", "embedded")
 	log.Info("embedded network up", "dir", netDir, "nodes", EmbeddedNodes, "shards", embeddedShards)

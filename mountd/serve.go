@@ -61,7 +61,7 @@ func (m *mount) statusSource(dir string) *mountstatus.Source {
 	}
 	return mountstatus.NewSource(mountstatus.Config{Mount: dir, StateDir: m.tree.fsDir, Kind: m.nw.kind, Since: time.Now(), Recipients: recipients,
 		Meta: m.meta, FS: m.fsys, Uploader: m.uploader, Reader: m.reader, Files: m.files, Chain: m.nw.chain, Wallet: m.nw.wallet,
-		Renewer: m.renewer, Collector: m.collector})
+		HTTP: m.nw.http, Renewer: m.renewer, Collector: m.collector})
 }
 
 // report serves src on the status socket, and as Prometheus metrics when
@@ -98,7 +98,7 @@ func (m *mount) startLoops() (stop func()) {
 		func(ctx context.Context) { m.fsys.Maintain(ctx, 5*time.Second) },
 		func(ctx context.Context) { m.fsys.CommitEvery(ctx, o.CommitInterval) },
 	}
-	if !o.ReadOnly {
+	if !o.ReadOnly && m.renewer != nil {
 		loops = append(loops, m.renewer.Run)
 		if !o.Permanent {
 			every := min(m.nw.renewInterval, max(o.GCGrace/2, time.Second))
@@ -124,7 +124,7 @@ func (m *mount) publisher() *manifest.Publisher {
 		return nil
 	}
 	o := m.o
-	return &manifest.Publisher{Meta: m.meta, Blobs: recordingBlobs{RecordingStorer: m.stored, reader: m.nw.client}, Chain: m.nw.chain, Owner: m.nw.owner,
+	return &manifest.Publisher{Meta: m.meta, Blobs: recordingBlobs{RecordingStorer: m.stored, reader: m.nw.blobs}, Chain: m.nw.records, Owner: m.nw.owner,
 		Name: o.Name, Epochs: o.Epochs, Settle: o.PublishAfter, Deletable: !o.Permanent, KeepSnapshots: o.KeepSnapshots,
 		Seal: m.tree.keys.Seal(), Logger: o.Log.With("component", "manifest")}
 }

@@ -83,7 +83,7 @@ func (t *tree) loadSnapshot(ctx context.Context, o Options, h Host, nw *network,
 		return fmt.Errorf("state: %w", err)
 	}
 	t.closers = append(t.closers, release)
-	snap, err := manifest.Fetch(ctx, nw.client, id, keys.Identities())
+	snap, err := manifest.Fetch(ctx, nw.blobs, id, keys.Identities())
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,10 @@ func (t *tree) openLive(ctx context.Context, o Options, h Host, nw *network, key
 	}
 	t.closers = append(t.closers, release)
 	removeStaleSnapshots(t.fsDir, h, o.Log)
-	_, err = manifest.RestoreIfLost(ctx, t.metaDir, filepath.Join(t.fsDir, "data"), nw.chain, nw.client, nw.owner, o.Name, keys.Identities(), o.Log)
+	if err := checkStartingManifest(o, nw, t.metaDir); err != nil {
+		return err
+	}
+	_, err = manifest.RestoreIfLost(ctx, t.metaDir, filepath.Join(t.fsDir, "data"), nw.records, nw.blobs, nw.owner, o.Name, keys.Identities(), o.Log)
 	return err
 }
 

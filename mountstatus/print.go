@@ -35,7 +35,12 @@ func Print(w io.Writer, stateDir string, all []Status) {
 		case n.ShardsUp < n.Shards:
 			health = "degraded: some shards down"
 		}
-		fmt.Fprintf(w, "  network   %s, epoch %d, %d/%d shards up: %s\n", n.Kind, n.Epoch, n.ShardsUp, n.Shards, health)
+		if n.HTTP != nil {
+			fmt.Fprintf(w, "  network   Walrus over HTTP: publisher %s, aggregator %s\n", cmp.Or(n.HTTP.Publisher, "none (read-only)"), n.HTTP.Aggregator)
+			fmt.Fprintln(w, "  renewal   OFF: no wallet to pay, so blobs are not renewed and unused ones are not deleted (they last the epochs they were stored for)")
+		} else {
+			fmt.Fprintf(w, "  network   %s, epoch %d, %d/%d shards up: %s\n", n.Kind, n.Epoch, n.ShardsUp, n.Shards, health)
+		}
 		switch st.Encryption {
 		case "private":
 			fmt.Fprintf(w, "  privacy   private: files and the tree are age-encrypted to %d recipient(s)", st.Recipients)

@@ -35,8 +35,10 @@ type Config struct {
 	Uploader *cache.Uploader
 	Reader   *cache.Reader
 	Files    cache.Files
-	Chain    chain.Chain
+	Chain    chain.Chain // nil on Walrus over HTTP
 	Wallet   *sui.Client // nil off Sui
+	// HTTP, set on Walrus over HTTP, names its publisher and aggregator.
+	HTTP *HTTPServices
 
 	Renewer   *cache.Renewer   // may be nil
 	Collector *cache.Collector // may be nil
@@ -144,7 +146,10 @@ func (s *Source) Status(ctx context.Context) Status {
 
 // network probes every node's health endpoint, briefly.
 func (s *Source) network(ctx context.Context) NetworkHealth {
-	h := NetworkHealth{Kind: s.cfg.Kind, Nodes: []NodeHealth{}}
+	h := NetworkHealth{Kind: s.cfg.Kind, Nodes: []NodeHealth{}, HTTP: s.cfg.HTTP}
+	if s.cfg.Chain == nil {
+		return h // no committee to probe: the services are HTTP's
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	com, err := s.cfg.Chain.Committee(ctx)

@@ -82,6 +82,16 @@ type NetworkHealth struct {
 	CanWrite bool         `json:"canWrite"` // at least n - f shards up
 	Nodes    []NodeHealth `json:"nodes"`
 	Error    string       `json:"error,omitempty"`
+	// HTTP names the publisher and aggregator of a mount on Walrus over
+	// HTTP, which has no chain to ask and no wallet to pay: renewal and
+	// collection are off there.
+	HTTP *HTTPServices `json:"http,omitempty"`
+}
+
+// HTTPServices are the Walrus publisher and aggregator a mount uses.
+type HTTPServices struct {
+	Publisher  string `json:"publisher,omitempty"`
+	Aggregator string `json:"aggregator"`
 }
 
 // NodeHealth is one storage node's answer to a health probe.

@@ -20,6 +20,8 @@ import (
 
 type mountOptions struct {
 	net                       networkFlags
+	http                      httpFlags
+	manifest                  string // with --aggregator: the tree to start from
 	state                     string
 	allowOther                bool
 	uid, gid                  int64
@@ -99,6 +101,17 @@ chain's record for --name points at it (on Sui: Walrus blob attributes on the
 manifest's Blob object, owned by the wallet). A mount whose local tree is gone
 rebuilds it from that manifest; --snapshot MANIFEST mounts a past one
 read-only.
+
+With --publisher URL --aggregator URL it uses Walrus over HTTP, as Walrus
+Testnet's public publishers and aggregators are used, with no wallet and no
+chain: blobs are stored through the publisher (files are cut into chunks
+below --publisher-max-body) and read through the aggregator, each verified
+against its blob ID (--n-shards must be the network's: 1000 on Testnet and
+Mainnet). The publisher pays for the blobs and owns them, so they are never
+renewed nor deleted: they last --epochs. The tree's latest manifest blob ID
+is printed when published and kept in the state directory; on another
+machine, --manifest BLOB_ID (with --identity, unless --public) mounts that
+tree from the aggregator. --aggregator alone mounts read-only.
 The mount is private to its user unless --allow-other is given.
 
 Flags can also be given as mount options, as mount(8) and fstab write them:
@@ -147,6 +160,8 @@ for -; flags given outright win).`,
 	f.BoolVar(&o.daemon, "daemon", false, "mount in the background: return once the file system is mounted (logs to --log-file, else STATE/mount.log)")
 	f.StringArrayVarP(&o.options, "option", "o", nil, "mount options, as mount(8) and fstab write them: -o allow_other,ro,cache_size=20G (each a flag of this command, with _ for -)")
 	addNetworkFlags(cmd, &o.net)
+	addHTTPFlags(cmd, &o.http, true, true)
+	f.StringVar(&o.manifest, "manifest", "", "with --aggregator: mount the tree of this manifest blob ID (published elsewhere) when this state has none yet")
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_DATA_HOME/walrusfs)")
 	f.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (needs user_allow_other in /etc/fuse.conf unless root)")
 	f.Int64Var(&o.uid, "uid", -1, "show every file as owned by this user ID (-1: as stored), as rclone's --uid")
@@ -251,6 +266,7 @@ func (o *mountOptions) mountdOptions(dir string, log *slog.Logger, notices io.Wr
 	return mountd.Options{
 		Dir: dir, State: o.state,
 		Network: o.net.options(), SuiListen: o.suiListen,
+		HTTP: o.httpOptions(),
 		Name: o.name, Snapshot: o.snapshot,
 		Public: o.public, IdentityFile: o.identityFile,
 		ReadOnly: o.readOnly, AllowOther: o.allowOther,
@@ -266,11 +282,24 @@ func (o *mountOptions) mountdOptions(dir string, log *slog.Logger, notices io.Wr
 	}
 }
 
+// httpOptions are the flags of Walrus over HTTP as package mountd takes
+// them.
+func (o *mountOptions) httpOptions() mountd.HTTPOptions {
+	return mountd.HTTPOptions{Publisher: o.http.publisher, Aggregator: o.http.aggregator, NShards: o.http.nShards,
+		MaxBody: o.http.maxBody, Manifest: o.manifest}
+}
+
 // checkMountFlags refuses bad flag values before anything is created on
 // disk or on the network.
 func checkMountFlags(o *mountOptions) error {
+	if err := o.http.check(o.net); err != nil {
+		return err
+	}
+	if err := o.httpOptions().Check(o.readOnly || o.snapshot != ""); err != nil {
+		return usageError{err}
+	}
 	if o.suiListen != "" {
-		if o.net.suiChosen() || o.net.devnetChosen() {
+		if o.net.suiChosen() || o.net.devnetChosen() || o.http.chosen() {
 			return usageError{errors.New("--sui-listen serves the embedded network; it does not go with --network or --config")}
 		}
 		if err := listenFlag("sui-listen", o.suiListen); err != nil {

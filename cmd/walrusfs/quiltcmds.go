@@ -57,9 +57,15 @@ func readPatch(cmd *cobra.Command, g *globals, netFlags networkFlags, arg, outpu
 	return writeOutput(cmd, output, data)
 }
 
+// columnReader reads columns of a blob's matrix: the Walrus client from
+// the nodes, or an aggregator's client from the verified quilt blob.
+type columnReader interface {
+	ReadColumns(ctx context.Context, id encoding.BlobID, first, end int) ([]byte, error)
+}
+
 // fetchPatch reads a quilt's file by its patch ID, decrypting it with ids
 // if given (an encrypted file's patch holds its age file).
-func fetchPatch(ctx context.Context, cl *client.Client, pid quilt.PatchID, ids []age.Identity) (quilt.File, error) {
+func fetchPatch(ctx context.Context, cl columnReader, pid quilt.PatchID, ids []age.Identity) (quilt.File, error) {
 	cols, err := cl.ReadColumns(ctx, pid.Quilt, int(pid.Start), int(pid.End))
 	if err != nil {
 		return quilt.File{}, err

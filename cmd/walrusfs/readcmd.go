@@ -23,12 +23,13 @@ import (
 func newReadCmd(g *globals) *cobra.Command {
 	var (
 		netFlags   networkFlags
+		httpNet    httpFlags
 		output     string
 		rangeFlag  string
 		identities []string
 	)
 	cmd := &cobra.Command{
-		Use:   "read --network FILE BLOB_ID[:OFF:LEN]|QUILT_PATCH_ID [-o FILE] [--range OFF:LEN] [--identity FILE]...",
+		Use:   "read --network FILE|--aggregator URL BLOB_ID[:OFF:LEN]|QUILT_PATCH_ID [-o FILE] [--range OFF:LEN] [--identity FILE]...",
 		Short: "Read a blob back",
 		Long: `Read a blob: fetch its metadata and enough slivers from the storage nodes,
 verify them, decode, and write the blob to standard output, or to FILE with
@@ -46,6 +47,13 @@ A quilt patch ID (50 characters, as "walrusfs store --quilt", Walrus's
 store-quilt and user.walrus.quilt_patch_id print them) reads that one file
 of the quilt, fetching only the secondary slivers of its columns.
 
+With --aggregator URL the blob is read through that Walrus aggregator (as
+Walrus Testnet's public ones) instead of from the storage nodes, with no
+wallet: it is fetched whole and re-encoded, and refused unless it encodes
+to the blob ID asked for (--n-shards, 1000 by default as on Testnet and
+Mainnet, must be the network's). A quilt patch ID reads the quilt's blob,
+verified alike, and cuts the patch from it.
+
 With --identity (an age identity file, as age -i takes it; repeatable) the
 blob (or its part) is an age file, decrypted on the way: what "walrusfs store
 --encrypt-to" or "age -e" wrote. --range then counts plaintext bytes, and
@@ -53,6 +61,12 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := httpNet.check(netFlags); err != nil {
+				return err
+			}
+			if httpNet.chosen() {
+				return readViaAggregator(cmd, g, httpNet, args[0], output, rangeFlag, identities)
+			}
 			if quilt.IsPatchID(args[0]) {
 				return readPatch(cmd, g, netFlags, args[0], output, rangeFlag, identities)
 			}
@@ -107,6 +121,7 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 		},
 	}
 	addNetworkFlags(cmd, &netFlags)
+	addHTTPFlags(cmd, &httpNet, false, true)
 	cmd.Flags().StringVarP(&output, "output", "o", "", `write the blob to this file instead of standard output ("-": standard output)`)
 	cmd.Flags().StringVar(&rangeFlag, "range", "", "read only LEN bytes from offset OFF, given as OFF:LEN")
 	cmd.Flags().StringArrayVar(&identities, "identity", nil, "decrypt the blob, an age file, with the identities in this file (repeatable)")
@@ -206,6 +221,15 @@ func parseRange(s string) (off, length uint64, err error) {
 // in the same directory renamed over it. An existing file keeps its mode; a
 // new one gets 0644.
 func writeFileReplacing(path string, data []byte) error {
+	return writeFileWith(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeFileWith writes what write writes to path, as writeFileReplacing
+// does: nothing is left of a write that fails.
+func writeFileWith(path string, write func(io.Writer) error) error {
 	mode := os.FileMode(0o644)
 	switch info, err := os.Stat(path); {
 	case err == nil && info.IsDir():
@@ -226,7 +250,7 @@ func writeFileReplacing(path string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if _, err := f.Write(data); err != nil {
+	if err := write(f); err != nil {
 		return fail(err)
 	}
 	if err := f.Chmod(mode); err != nil {

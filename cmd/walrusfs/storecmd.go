@@ -24,6 +24,7 @@ import (
 func newStoreCmd(g *globals) *cobra.Command {
 	var (
 		netFlags  networkFlags
+		httpNet   httpFlags
 		epochsArg string
 		deletable bool
 		permanent bool
@@ -32,7 +33,7 @@ func newStoreCmd(g *globals) *cobra.Command {
 		asQuilt   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "store [--config FILE | --network FILE] [--epochs N|max] [--deletable|--permanent] [--encrypt-to RECIPIENT]... [--quilt] [--json] FILE...",
+		Use:   "store [--config FILE | --network FILE | --publisher URL] [--epochs N|max] [--deletable|--permanent] [--encrypt-to RECIPIENT]... [--quilt] [--json] FILE...",
 		Short: "Store files as Walrus blobs",
 		Long: `Store each file as a blob: encode it (Red Stuff), register it on the chain for
 --epochs epochs from the current one, upload its slivers to the storage
@@ -66,6 +67,13 @@ is printed first, then each file's patch ID and name; with --json one object
 with "patches": [{"file", "identifier", "quiltPatchId"}]. With --encrypt-to
 each file is encrypted inside its own patch.
 
+With --publisher URL the files are stored through that Walrus publisher (as
+Walrus Testnet's public ones), with no wallet and no chain: the publisher
+pays and owns the blob objects. Each blob ID is computed here and checked
+against the publisher's answer (--n-shards, 1000 by default as on Testnet
+and Mainnet, must be the network's). A file larger than
+--publisher-max-body fails.
+
 FILE "-" reads standard input. A file that fails is reported and the others
 are still stored; the exit status is then 1. Progress is shown on standard
 error when it is a terminal.`,
@@ -81,12 +89,21 @@ error when it is a terminal.`,
 			if err := checkStdinOnce(args); err != nil {
 				return err
 			}
+			if err := httpNet.check(netFlags); err != nil {
+				return err
+			}
+			if asQuilt && httpNet.chosen() {
+				return usageError{errors.New("--quilt is not supported with --publisher yet")}
+			}
 			var recipients []age.Recipient
 			if len(encryptTo) > 0 {
 				var err error
 				if recipients, err = crypt.ParseRecipients(encryptTo); err != nil {
 					return usageError{fmt.Errorf("--encrypt-to: %w", err)}
 				}
+			}
+			if httpNet.chosen() {
+				return storeViaPublisher(cmd, g, httpNet, args, epochsArg, deletable, asJSON, recipients)
 			}
 			log, nw, err := clientCommand(cmd, g, netFlags)
 			if err != nil {
@@ -173,6 +190,7 @@ error when it is a terminal.`,
 		},
 	}
 	addNetworkFlags(cmd, &netFlags)
+	addHTTPFlags(cmd, &httpNet, true, false)
 	cmd.Flags().StringVar(&epochsArg, "epochs", "1", `number of epochs to store the blobs for, from the current one, or "max"`)
 	cmd.Flags().BoolVar(&deletable, "deletable", false, "register the blobs as deletable by their owner")
 	cmd.Flags().BoolVar(&permanent, "permanent", false, "register the blobs as permanent (the default): not deletable before they expire")

@@ -126,9 +126,20 @@ func Fetch(ctx context.Context, blobs Blobs, id encoding.BlobID, ids []age.Ident
 	return t, nil
 }
 
+// Records keep each file system's pointer to its latest manifest: the
+// chain does, or, with no chain, a record kept on the machine.
+type Records interface {
+	// PublishManifest points the record name at manifest, as version
+	// prevVersion+1, or fails with chain.ErrConflict if the record is
+	// not at prevVersion.
+	PublishManifest(ctx context.Context, name string, manifest encoding.BlobID, prevVersion uint64) (chain.FsRecord, error)
+	// FsRecord returns owner's record name, or chain.ErrNotFound.
+	FsRecord(ctx context.Context, owner chain.Address, name string) (chain.FsRecord, error)
+}
+
 // Latest returns the owner's record for the file system name and its tree,
 // or an error wrapping chain.ErrNotFound when there is none.
-func Latest(ctx context.Context, ch chain.Chain, blobs Blobs, owner chain.Address, name string, ids []age.Identity) (*chain.FsRecord, *meta.Tree, error) {
+func Latest(ctx context.Context, ch Records, blobs Blobs, owner chain.Address, name string, ids []age.Identity) (*chain.FsRecord, *meta.Tree, error) {
 	rec, err := ch.FsRecord(ctx, owner, name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("file system record %q: %w", name, err)
@@ -144,7 +155,7 @@ func Latest(ctx context.Context, ch chain.Chain, blobs Blobs, owner chain.Addres
 type Publisher struct {
 	Meta   *meta.Store
 	Blobs  Blobs
-	Chain  chain.Chain
+	Chain  Records       // where the pointer to the latest manifest is kept
 	Owner  chain.Address // the account whose record it is: the chain's sender
 	Name   string        // the file system's name on the chain
 	Epochs uint32        // how long manifest blobs are kept

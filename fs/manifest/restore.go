@@ -21,7 +21,7 @@ import (
 // it did. It loads the tree beside its place and renames it into place, so
 // that a crash leaves no partial tree; the data directory's leftovers,
 // whose inode numbers mean other files now, are removed.
-func RestoreIfLost(ctx context.Context, metaDir, dataDir string, ch chain.Chain, blobs Blobs, owner chain.Address, name string, ids []age.Identity, log *slog.Logger) (bool, error) {
+func RestoreIfLost(ctx context.Context, metaDir, dataDir string, ch Records, blobs Blobs, owner chain.Address, name string, ids []age.Identity, log *slog.Logger) (bool, error) {
 	if _, err := os.Stat(metaDir); err == nil {
 		return false, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
