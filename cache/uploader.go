@@ -648,8 +648,10 @@ func (u *Uploader) storeQuilt(ctx context.Context, items []packItem, quilted []i
 		files[i] = quilt.File{Identifier: fmt.Sprintf("%d.%d", it.e.Ino, it.e.Version), Data: it.stored}
 	}
 	q, x, err := quilt.Encode(u.opts.NShards, files)
-	if errors.Is(err, quilt.ErrInvalid) && len(quilted) > 1 {
-		// Too much for one quilt over this committee: two halves.
+	tooLarge := err == nil && len(q) > u.opts.ChunkSize
+	if (errors.Is(err, quilt.ErrInvalid) || tooLarge) && len(quilted) > 1 {
+		// Too much for one quilt over this committee, or a blob larger than
+		// the network takes (a publisher's body limit): two halves.
 		half := len(quilted) / 2
 		if err := u.storeQuilt(ctx, items, quilted[:half], start); err != nil {
 			return err

@@ -236,3 +236,52 @@ func TestSmallFilesDoNotWaitForALargeOne(t *testing.T) {
 	close(storer.release)
 	waitUntil(t, "the large file certified", func() bool { return certified(large) })
 }
+
+// sizeLimitedStorer refuses blobs over limit bytes, as a publisher with a
+// body limit does, and counts the blobs it stored.
+type sizeLimitedStorer struct {
+	limit  int
+	stored atomic.Int64
+}
+
+func (s *sizeLimitedStorer) Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*client.StoreResult, error) {
+	if len(blob) > s.limit {
+		return nil, fmt.Errorf("%d bytes: over the limit of %d", len(blob), s.limit)
+	}
+	s.stored.Add(1)
+	var id encoding.BlobID
+	copy(id[:], fmt.Sprintf("%032d", s.stored.Load()))
+	return &client.StoreResult{BlobID: id}, nil
+}
+
+// TestQuiltsFitTheChunkSize: small files whose quilt would be larger than
+// the chunk size (the largest blob the network takes) are stored as
+// several quilts, each within it, and every file is certified.
+func TestQuiltsFitTheChunkSize(t *testing.T) {
+	m := openMeta(t)
+	files := Files{Dir: t.TempDir()}
+	const chunk = 256 << 10
+	var inos []uint64
+	for i := range 12 {
+		inos = append(inos, queueFile(t, m, files, fmt.Sprintf("f%d", i), 60<<10)) // 720 KiB in all
+	}
+	storer := &sizeLimitedStorer{limit: chunk}
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: chunk, NShards: 100, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go u.Run(ctx, nil)
+	waitUntil(t, "every file certified", func() bool {
+		for _, ino := range inos {
+			if in, err := m.Inode(ino); err != nil || in.Certified != in.Version {
+				return false
+			}
+		}
+		return true
+	})
+	if f := u.Stats().Failures; f != 0 {
+		t.Fatalf("%d failed stores; every quilt should fit %d bytes", f, chunk)
+	}
+	if n := storer.stored.Load(); n < 3 {
+		t.Fatalf("%d blobs stored for 720 KiB of files under a %d-byte limit", n, chunk)
+	}
+}
