@@ -28,45 +28,7 @@ func TestServe(t *testing.T) {
 	d.wait(t, time.Minute)
 	cfg, _ := devnetSetup(t, dir)
 
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := lis.Addr().String()
-	lis.Close()
-	logs := filepath.Join(t.TempDir(), "stderr")
-	errf, err := os.Create(logs)
-	must(t, err)
-	defer errf.Close()
-	cmd := exec.Command(bin, "serve", "--config", cfg, "--listen", addr, "--publisher", "--aggregator", "--max-body-size", "1M")
-	cmd.Stderr = errf
-	inGroup(cmd)
-	exited, err := startLocked(cmd)
-	must(t, err)
-	t.Cleanup(func() {
-		killGroup(cmd.Process.Pid)
-		<-exited
-		if t.Failed() {
-			b, _ := os.ReadFile(logs)
-			t.Logf("serve logs:\n%s", tail(b, 40))
-		}
-	})
-	base := "http://" + addr
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get(base + "/status"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("serve exited while starting (%s)", cmd.ProcessState)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve not answering after 30 s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	base, cmd, exited := startServe(t, "--config", cfg, "--publisher", "--aggregator", "--max-body-size", "1M")
 
 	blob := make([]byte, 400_000)
 	rand.Read(blob)
@@ -135,6 +97,52 @@ func TestServe(t *testing.T) {
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("serve exited with status %d after SIGTERM", code)
+	}
+}
+
+// startServe starts `walrusfs serve` with args on a free loopback port and
+// waits until it answers; it is killed at the end of the test, its logs
+// shown if the test failed. exited is closed once it exited.
+func startServe(t *testing.T, args ...string) (base string, cmd *exec.Cmd, exited <-chan struct{}) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := lis.Addr().String()
+	lis.Close()
+	logs := filepath.Join(t.TempDir(), "stderr")
+	errf, err := os.Create(logs)
+	must(t, err)
+	t.Cleanup(func() { errf.Close() })
+	cmd = exec.Command(bin, append([]string{"serve", "--listen", addr}, args...)...)
+	cmd.Stderr = errf
+	inGroup(cmd)
+	exited, err = startLocked(cmd)
+	must(t, err)
+	t.Cleanup(func() {
+		killGroup(cmd.Process.Pid)
+		<-exited
+		if t.Failed() {
+			b, _ := os.ReadFile(logs)
+			t.Logf("serve logs:\n%s", tail(b, 40))
+		}
+	})
+	base = "http://" + addr
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if resp, err := http.Get(base + "/status"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base, cmd, exited
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("serve exited while starting (%s)", cmd.ProcessState)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve not answering after 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
