@@ -348,6 +348,17 @@ type BlobAttributeReader interface {
 	BlobAttributes(ctx context.Context, blob ObjectID) ([]Attribute, error)
 }
 
+// RegistrationReader is implemented by chains that can tell what a
+// transaction registered: an upload relay checks with it that whoever asks
+// it to upload a blob registered that blob, and at which size.
+type RegistrationReader interface {
+	// RegisteredBlobs returns the Blob objects the transaction tx (a
+	// digest, base58 on Sui) created, as they are now; one deleted since is
+	// left out. An unknown transaction is ErrNotFound, a malformed digest
+	// or a failed transaction ErrInvalidArgument.
+	RegisteredBlobs(ctx context.Context, tx string) ([]Blob, error)
+}
+
 // BlobTransferrer is implemented by chains on which the sender can give an
 // owned blob object to another address, as a publisher does for a
 // store's send_object_to.

@@ -21,7 +21,7 @@ func TestHTTPNet(t *testing.T) {
 	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
 	d.wait(t, time.Minute)
 	cfg, _ := devnetSetup(t, dir)
-	base, _, _ := startServe(t, cfg, "--max-body-size", "2M")
+	base, _, _ := startServe(t, "--config", cfg, "--publisher", "--aggregator", "--max-body-size", "2M")
 	over := []string{"--n-shards", "100"}
 
 	// store and read through the services.

@@ -28,7 +28,7 @@ func TestServe(t *testing.T) {
 	d.wait(t, time.Minute)
 	cfg, _ := devnetSetup(t, dir)
 
-	base, cmd, exited := startServe(t, cfg, "--max-body-size", "1M")
+	base, cmd, exited := startServe(t, "--config", cfg, "--publisher", "--aggregator", "--max-body-size", "1M")
 
 	blob := make([]byte, 400_000)
 	rand.Read(blob)
@@ -100,21 +100,10 @@ func TestServe(t *testing.T) {
 	}
 }
 
-// send sends req and returns the status and body.
-func send(t *testing.T, req *http.Request) (int, []byte) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	must(t, err)
-	return resp.StatusCode, b
-}
-
-// startServe starts `walrusfs serve --publisher --aggregator` over the
-// devnet of cfg, with args, and waits until it answers; the test kills it
-// when it ends.
-func startServe(t *testing.T, cfg string, args ...string) (base string, cmd *exec.Cmd, exited <-chan struct{}) {
+// startServe starts `walrusfs serve` with args on a free loopback port and
+// waits until it answers; it is killed at the end of the test, its logs
+// shown if the test failed. exited is closed once it exited.
+func startServe(t *testing.T, args ...string) (base string, cmd *exec.Cmd, exited <-chan struct{}) {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
@@ -123,8 +112,8 @@ func startServe(t *testing.T, cfg string, args ...string) (base string, cmd *exe
 	logs := filepath.Join(t.TempDir(), "stderr")
 	errf, err := os.Create(logs)
 	must(t, err)
-	defer errf.Close()
-	cmd = exec.Command(bin, append([]string{"serve", "--config", cfg, "--listen", addr, "--publisher", "--aggregator"}, args...)...)
+	t.Cleanup(func() { errf.Close() })
+	cmd = exec.Command(bin, append([]string{"serve", "--listen", addr}, args...)...)
 	cmd.Stderr = errf
 	inGroup(cmd)
 	exited, err = startLocked(cmd)
@@ -142,7 +131,7 @@ func startServe(t *testing.T, cfg string, args ...string) (base string, cmd *exe
 		if resp, err := http.Get(base + "/status"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				break
+				return base, cmd, exited
 			}
 		}
 		select {
@@ -155,5 +144,15 @@ func startServe(t *testing.T, cfg string, args ...string) (base string, cmd *exe
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return base, cmd, exited
+}
+
+// send sends req and returns the status and body.
+func send(t *testing.T, req *http.Request) (int, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(t, err)
+	return resp.StatusCode, b
 }

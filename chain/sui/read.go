@@ -372,7 +372,7 @@ func (c *Client) Blob(ctx context.Context, id chain.ObjectID) (chain.Blob, error
 		return chain.Blob{}, fmt.Errorf("sui: %w: blob object %s", chain.ErrNotFound, hexID(id))
 	}
 	if want := moveobj.BlobType(d.typeOrigin); !objs[0].typ.Equal(want) {
-		return chain.Blob{}, fmt.Errorf("sui: object %s is a %s, not a %s", hexID(id), objs[0].typ, want)
+		return chain.Blob{}, fmt.Errorf("sui: %w: object %s is a %s, not a %s", chain.ErrInvalidArgument, hexID(id), objs[0].typ, want)
 	}
 	return blobFromObject(objs[0])
 }

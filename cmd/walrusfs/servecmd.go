@@ -17,6 +17,7 @@ type serveOptions struct {
 	listen         string
 	aggregator     bool
 	publisher      bool
+	uploadRelay    bool
 	maxBodySize    sizeFlag
 	allowedHeaders []string
 	shutdownGrace  time.Duration
@@ -25,13 +26,14 @@ type serveOptions struct {
 func newServeCmd(g *globals) *cobra.Command {
 	o := serveOptions{maxBodySize: daemon.DefaultMaxBodySize}
 	cmd := &cobra.Command{
-		Use:   "serve [--config FILE | --network FILE] [--listen ADDR] [--aggregator] [--publisher]",
+		Use:   "serve [--config FILE | --network FILE] [--listen ADDR] [--aggregator] [--publisher] [--upload-relay]",
 		Short: "Serve Walrus's aggregator and publisher HTTP API",
 		Long: `Serve Walrus's HTTP API for blobs, as a Walrus aggregator and publisher do,
 until SIGINT or SIGTERM: what is written for those (curl, web pages, SDKs)
 works against it.
 
-The aggregator (the default, or --aggregator) reads blobs:
+The aggregator (the default unless --publisher or --upload-relay alone is
+given, or --aggregator) reads blobs:
   GET /v1/blobs/BLOB_ID                  the blob; a Range header (bytes=a-b,
                                          a- or -n) gives 206 with those bytes
   GET /v1/blobs/BLOB_ID/byte-range?start=S&length=L
@@ -47,6 +49,18 @@ send_object_to=ADDRESS work as on Walrus. Every store is paid from the
 wallet of --config (or of the devnet), for whoever can reach the server,
 which checks no credentials: keep a publisher on the loopback address, or
 behind a proxy that authenticates.
+
+The upload relay (--upload-relay) serves Walrus's upload relay, asking no
+tip: GET /v1/tip-config answers "no_tip", and POST /v1/blob-upload-relay?
+blob_id=ID[&tx_id=DIGEST][&deletable_blob_object=OBJECT] uploads the body,
+a blob its sender registered and pays for, to the storage nodes and
+answers with their confirmation certificate, which the sender certifies
+the blob with. Browsers and the official SDKs (uploadRelay: {host}) store
+through it. With tx_id it checks that the transaction registered the blob,
+with deletable_blob_object that the object is the blob's, and the body
+must have the registered size; with neither, the nodes refuse a blob not
+registered, and the body is bounded by --max-body-size. The relay spends
+no funds, only bandwidth.
 
 GET /status answers while the server runs, GET /v1/api describes the routes
 (OpenAPI). Any web page may call the API (CORS).`,
@@ -69,9 +83,10 @@ GET /status answers while the server runs, GET /v1/api describes the routes
 	addNetworkFlags(cmd, &o.net)
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:31415", "host:port to serve on (Walrus's daemon's default; 127.0.0.1 keeps it to this machine)")
-	f.BoolVar(&o.aggregator, "aggregator", false, "serve the reads (the default unless --publisher alone is given)")
+	f.BoolVar(&o.aggregator, "aggregator", false, "serve the reads (the default unless --publisher or --upload-relay alone is given)")
 	f.BoolVar(&o.publisher, "publisher", false, "serve PUT /v1/blobs: stores paid by the wallet, for anyone who reaches the server")
-	f.Var(&o.maxBodySize, "max-body-size", "largest blob the publisher stores (Walrus's default, 10M)")
+	f.BoolVar(&o.uploadRelay, "upload-relay", false, "serve Walrus's upload relay (no tip): uploads blobs their senders registered")
+	f.Var(&o.maxBodySize, "max-body-size", "largest blob the publisher stores, and the relay takes without a registration to check (Walrus's default, 10M)")
 	f.StringSliceVar(&o.allowedHeaders, "allowed-headers", daemon.DefaultAllowedHeaders, "blob attributes by-object-id reads return as headers")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long requests in flight may take to finish at shutdown")
 	return cmd
@@ -89,7 +104,7 @@ func runServe(cmd *cobra.Command, o serveOptions, log *slog.Logger) error {
 	defer cl.Close()
 	cfg := daemon.Config{Chain: nw.Chain, MaxBodySize: int64(o.maxBodySize), AllowedHeaders: o.allowedHeaders, Logger: log}
 	roles := []string{}
-	if o.aggregator || !o.publisher {
+	if o.aggregator || !o.publisher && !o.uploadRelay {
 		cfg.Reader = cl
 		roles = append(roles, "aggregator")
 	}
@@ -99,6 +114,10 @@ func runServe(cmd *cobra.Command, o serveOptions, log *slog.Logger) error {
 			cfg.Prices = nw.Sui.Prices
 		}
 		roles = append(roles, "publisher")
+	}
+	if o.uploadRelay {
+		cfg.Relay = cl
+		roles = append(roles, "upload relay")
 	}
 	srv, err := daemon.New(cfg)
 	if err != nil {

@@ -120,31 +120,18 @@ func (c *Client) store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	if deletable {
 		objectID = &obj.ID
 	}
-	var (
-		certified chain.Blob
-		weight    int
-	)
-	for attempt := 0; ; attempt++ {
-		var cert messages.Certificate
-		cert, weight, err = c.uploadAndConfirm(ctx, up, com, c.members(com), objectID)
-		if err == nil {
-			lap(&tm.Upload)
-			if certified, err = c.chain.CertifyBlob(ctx, obj.ID, cert); err != nil {
-				err = fmt.Errorf("certify: %w", err)
-			}
+	var certified chain.Blob
+	com, weight, err := c.confirm(ctx, up, com, objectID, func(cert messages.Certificate) error {
+		lap(&tm.Upload)
+		b, err := c.chain.CertifyBlob(ctx, obj.ID, cert)
+		if err != nil {
+			return fmt.Errorf("certify: %w", err)
 		}
-		if err == nil {
-			break
-		}
-		// Confirmations are signed for an epoch: across an epoch change
-		// the nodes sign for the new one, and the certificate must too.
-		// Upload again to the new committee (the nodes keep what they have).
-		next, moved := c.epochMoved(ctx, com)
-		if attempt >= maxEpochRetries || !moved {
-			return nil, fmt.Errorf("store %s: %w", eb.ID, err)
-		}
-		c.log.Info("the epoch changed during the store; confirming with the new committee", "blob", eb.ID, "epoch", next.Epoch)
-		com = next
+		certified = b
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", eb.ID, err)
 	}
 	stored = true
 	c.log.Info("certified blob", "blob", eb.ID, "confirmed_shards", weight)
@@ -152,6 +139,29 @@ func (c *Client) store(ctx context.Context, blob []byte, epochs uint32, deletabl
 	c.cacheMetadata(eb.ID, com.NShards, eb.Metadata)
 	lap(&tm.Certify)
 	return &StoreResult{BlobID: eb.ID, Object: certified, ConfirmedShards: weight, Resource: resource, Timings: tm}, nil
+}
+
+// confirm uploads up to com's nodes until a quorum of them confirmed, and
+// hands use the certificate. Confirmations are signed for an epoch: when
+// either step fails across an epoch change, the nodes sign for the new one
+// and the certificate must too, so both run again with the new committee
+// (the nodes keep what they have). It returns the committee that signed.
+func (c *Client) confirm(ctx context.Context, up *upload, com *chain.Committee, object *messages.ObjectID, use func(messages.Certificate) error) (*chain.Committee, int, error) {
+	for attempt := 0; ; attempt++ {
+		cert, weight, err := c.uploadAndConfirm(ctx, up, com, c.members(com), object)
+		if err == nil {
+			err = use(cert)
+		}
+		if err == nil {
+			return com, weight, nil
+		}
+		next, moved := c.epochMoved(ctx, com)
+		if attempt >= maxEpochRetries || !moved {
+			return com, weight, err
+		}
+		c.log.Info("the epoch changed during the upload; confirming with the new committee", "blob", up.eb.ID, "epoch", next.Epoch)
+		com = next
+	}
 }
 
 // uploadArgs is what every node's upload of a blob shares.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/protocol/messages"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
@@ -30,6 +31,13 @@ func (noStorer) BlobStatus(context.Context, encoding.BlobID) (chain.BlobStatus, 
 	panic("not called")
 }
 
+// noRelayer is an upload relay's upload that is never called.
+type noRelayer struct{}
+
+func (noRelayer) UploadRegistered(context.Context, []byte, encoding.BlobID, *messages.ObjectID) (messages.Certificate, error) {
+	panic("not called")
+}
+
 // TestAPIDocument: /v1/api describes exactly the routes served, in each
 // mode: every route with its method, and no other.
 func TestAPIDocument(t *testing.T) {
@@ -37,8 +45,10 @@ func TestAPIDocument(t *testing.T) {
 		name   string
 		reader Reader
 		storer Storer
-	}{{"aggregator", &memReader{}, nil}, {"publisher", nil, noStorer{}}, {"both", &memReader{}, noStorer{}}} {
-		s, err := New(Config{Chain: noChain{}, Reader: mode.reader, Storer: mode.storer})
+		relay  Relayer
+	}{{"aggregator", &memReader{}, nil, nil}, {"publisher", nil, noStorer{}, nil}, {"both", &memReader{}, noStorer{}, nil},
+		{"relay", nil, nil, noRelayer{}}} {
+		s, err := New(Config{Chain: noChain{}, Reader: mode.reader, Storer: mode.storer, Relay: mode.relay})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,16 +73,17 @@ func TestAPIDocument(t *testing.T) {
 		if !slices.Equal(documented, served) {
 			t.Errorf("%s: documented %q, served %q", mode.name, documented, served)
 		}
-		if mode.storer != nil != slices.Contains(served, "PUT /v1/blobs") {
+		if mode.storer != nil != slices.Contains(served, "PUT /v1/blobs") ||
+			mode.relay != nil != slices.Contains(served, "POST /v1/blob-upload-relay") {
 			t.Errorf("%s: serves %q", mode.name, served)
 		}
 	}
 	// Every route of the package is in the document it embeds.
-	all, err := New(Config{Chain: noChain{}, Reader: &memReader{}, Storer: noStorer{}})
+	all, err := New(Config{Chain: noChain{}, Reader: &memReader{}, Storer: noStorer{}, Relay: noRelayer{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all.Routes()) != 10 {
+	if len(all.Routes()) != 12 {
 		t.Errorf("routes %q", all.Routes())
 	}
 }

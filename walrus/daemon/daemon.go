@@ -64,7 +64,7 @@ var DefaultAllowedHeaders = []string{
 	"content-language", "content-location", "link",
 }
 
-// Config sets up a server. Reader or Storer, or both, must be set.
+// Config sets up a server. Reader, Storer or Relay must be set.
 type Config struct {
 	// Chain is required.
 	Chain Chain
@@ -73,8 +73,14 @@ type Config struct {
 	// Storer serves the publisher's PUT /v1/blobs; nil serves none. Its
 	// stores spend the wallet's funds for whoever can reach the server.
 	Storer Storer
-	// MaxBodySize bounds a stored blob (default DefaultMaxBodySize); a
-	// larger body is refused with 413.
+	// Relay serves Walrus's upload relay, asking no tip: blobs that their
+	// senders registered (and pay for) are uploaded to the storage nodes,
+	// and the confirmation certificate returned; nil serves none. It
+	// spends no funds, only the server's bandwidth.
+	Relay Relayer
+	// MaxBodySize bounds a stored blob (default DefaultMaxBodySize), and a
+	// relayed one whose registration the request does not name; a larger
+	// body is refused with 413.
 	MaxBodySize int64
 	// Window is how much of a blob a read fetches at once, in bytes, rounded
 	// down to whole rows, at least one (default 8 MiB).
@@ -113,8 +119,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Chain == nil {
 		return nil, errors.New("daemon: no chain")
 	}
-	if cfg.Reader == nil && cfg.Storer == nil {
-		return nil, errors.New("daemon: neither a reader (aggregator) nor a storer (publisher)")
+	if cfg.Reader == nil && cfg.Storer == nil && cfg.Relay == nil {
+		return nil, errors.New("daemon: neither a reader (aggregator) nor a storer (publisher) nor a relay")
 	}
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = DefaultMaxBodySize

@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -301,6 +302,9 @@ func TestAPI(t *testing.T) {
 		wantError(t, "a malformed ID", resp, body, http.StatusBadRequest, "INVALID_BLOB_ID")
 		resp, body = call(t, http.MethodGet, base+"/v1/blobs/by-object-id/0x1234", nil)
 		wantError(t, "no such object", resp, body, http.StatusNotFound, "BLOB_NOT_FOUND")
+		system := n.f.Ledger.SuiDeployment().System
+		resp, body = call(t, http.MethodGet, base+"/v1/blobs/by-object-id/0x"+hex.EncodeToString(system[:]), nil)
+		wantError(t, "an object that is no Blob", resp, body, http.StatusBadRequest, "NOT_A_BLOB_OBJECT")
 		resp, body = call(t, http.MethodGet, base+"/v1/blobs/by-object-id/1234", nil)
 		wantError(t, "a malformed object ID", resp, body, http.StatusBadRequest, "INVALID_OBJECT_ID")
 		resp, body = call(t, http.MethodGet, base+"/v2/nothing", nil)

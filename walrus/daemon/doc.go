@@ -9,6 +9,9 @@
 //	GET  /v1/blobs/{blob_id}/byte-range         ?start=S&length=L, 200
 //	GET  /v1/blobs/by-object-id/{object_id}     the blob of a Blob object, with its allowed attributes as headers
 //	PUT  /v1/blobs                              store the body (publisher only)
+//	GET  /v1/tip-config                         "no_tip" (upload relay only)
+//	POST /v1/blob-upload-relay                  ?blob_id=…[&tx_id=…][&deletable_blob_object=…]: upload a
+//	                                            blob its sender registered, answer the certificate (relay only)
 //	GET  /status                                liveness
 //	GET  /v1/api                                the OpenAPI document
 //
@@ -45,9 +48,18 @@
 //     nothing when a permanent blob of the same ID is certified for long
 //     enough (unless force=true), and reuses the wallet's blob objects only
 //     with reuse_resources=true.
+//   - The upload relay asks no tip and spends no funds: the sender
+//     registers and certifies. It checks what the request names: tx_id must
+//     have created the Blob object of this blob ID (the one
+//     deletable_blob_object names, if given), or deletable_blob_object
+//     alone must be this blob's; the body must then have the registered
+//     size. The official SDK sends tx_id only when it is told to ask for a
+//     tip (uploadRelay.sendTip), so a request naming neither is served too,
+//     bounded by MaxBodySize: the storage nodes refuse unregistered blobs.
 //
 // # Differences from Walrus
 //
+// The upload relay asks no tip, so nonce is only checked for its form.
 // share=true (shared blobs), JWT authentication, the quilt routes and the
 // v1alpha routes (stream, concat) are not served; by-object-id reads Blob
 // objects, not SharedBlob ones. Unknown query parameters of a read are

@@ -49,6 +49,10 @@ func (s *Server) getByObjectID(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errNotFound)
 			return
 		}
+		if errors.Is(err, chain.ErrInvalidArgument) { // an object, but no Blob
+			writeError(w, invalid("NOT_A_BLOB_OBJECT", "object %s is not a Walrus Blob object", objectHex(oid)))
+			return
+		}
 		s.log.Error("read a blob object", "object", oid, "err", err)
 		writeError(w, errInternal)
 		return

@@ -42,6 +42,12 @@ func (s *Server) table() []route {
 			route{http.MethodPut, "/v1/quilts", s.limited(s.stores, "publisher", s.putQuilt)},
 		)
 	}
+	if s.cfg.Relay != nil {
+		rs = append(rs,
+			route{http.MethodGet, "/v1/tip-config", s.tipConfig},
+			route{http.MethodPost, "/v1/blob-upload-relay", s.limited(s.stores, "upload relay", s.uploadRelay)},
+		)
+	}
 	slices.SortStableFunc(rs, func(a, b route) int { return strings.Compare(shape(a.path), shape(b.path)) })
 	return rs
 }
