@@ -91,6 +91,11 @@ type Options struct {
 	DrainTimeout   time.Duration // the longest wait for uploads at exit
 
 	MetricsListen string // host:port for Prometheus metrics; none when empty
+	// APIListen, when set, is the host:port to serve Walrus's aggregator
+	// API for the mount's network on (reads only): what curl, web pages
+	// and the SDKs use, for the embedded network too, which lives in this
+	// process.
+	APIListen string
 
 	Log *slog.Logger // nil: none
 	// Notices receives what the user is told: that the mount is up, the
@@ -105,7 +110,8 @@ type Host struct {
 	// the process, or fails if another process holds it. Required.
 	LockDir func(path string) (release func(), err error)
 	// Listen binds a TCP address, retrying a port in use for up to wait.
-	// Listen, Registry and MetricsHandler are needed with MetricsListen.
+	// Listen, Registry and MetricsHandler are needed with MetricsListen;
+	// Listen with APIListen.
 	Listen func(ctx context.Context, addr string, wait time.Duration) (net.Listener, error)
 	// Registry receives the mount's metrics; MetricsHandler serves it.
 	Registry       *prometheus.Registry

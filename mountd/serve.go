@@ -29,6 +29,12 @@ func (m *mount) serve(ctx, hurry context.Context, dir string, h Host) error {
 		return err
 	}
 	defer stopReporting()
+	stopAPI, err := m.serveAPI(ctx, h)
+	if err != nil {
+		_ = srv.Unmount()
+		return err
+	}
+	defer stopAPI()
 	defer m.startLoops()()
 	pub := m.publisher()
 	if pub != nil {

@@ -40,6 +40,7 @@ type mountOptions struct {
 	commitInterval            time.Duration
 	writeBack                 time.Duration
 	metrics                   string
+	apiListen                 string
 	name                      string
 	snapshot                  string
 	settle                    time.Duration
@@ -187,6 +188,7 @@ for -; flags given outright win).`,
 	f.DurationVar(&o.writeBack, "write-back", 5*time.Second, "how long a closed file waits before its upload starts, as rclone's --vfs-write-back (a file changed meanwhile waits again)")
 	f.DurationVar(&o.drainFor, "drain-timeout", 10*time.Minute, "at exit, wait at most this long for queued uploads (the rest resume at the next mount)")
 	f.StringVar(&o.metrics, "metrics-listen", "", "host:port to serve Prometheus metrics on (/metrics); none when empty")
+	f.StringVar(&o.apiListen, "api-listen", "", "host:port to serve Walrus's aggregator API (reads) for the mount's network on, as \"walrusfs serve\" does; none when empty")
 	f.StringVar(&o.name, "name", "default", "the file system's name: the chain keeps its latest manifest under it, for this account")
 	f.StringVar(&o.snapshot, "snapshot", "", "mount the tree of this manifest blob ID read-only")
 	f.DurationVar(&o.settle, "publish-after", 5*time.Second, "publish the tree's manifest once changes stopped for this long")
@@ -277,8 +279,8 @@ func (o *mountOptions) mountdOptions(dir string, log *slog.Logger, notices io.Wr
 		Permanent: o.permanent, KeepSnapshots: o.keepSnapshots, GCGrace: o.gcGrace,
 		CommitInterval: o.commitInterval, WriteBack: o.writeBack, PublishAfter: o.settle,
 		NoDrain: o.noDrain, DrainTimeout: o.drainFor,
-		MetricsListen: o.metrics,
-		Log:           log, Notices: notices,
+		MetricsListen: o.metrics, APIListen: o.apiListen,
+		Log: log, Notices: notices,
 	}
 }
 
@@ -303,6 +305,14 @@ func checkMountFlags(o *mountOptions) error {
 			return usageError{errors.New("--sui-listen serves the embedded network; it does not go with --network or --config")}
 		}
 		if err := listenFlag("sui-listen", o.suiListen); err != nil {
+			return err
+		}
+	}
+	if o.apiListen != "" {
+		if o.http.chosen() {
+			return usageError{errors.New("--api-listen serves the mount's network; over --publisher/--aggregator, use that aggregator")}
+		}
+		if err := listenFlag("api-listen", o.apiListen); err != nil {
 			return err
 		}
 	}
