@@ -24,7 +24,11 @@ import (
 // a body over the limit; then SIGTERM stops it cleanly.
 func TestServe(t *testing.T) {
 	dir := t.TempDir()
-	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100")
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	devnetAPI := "http://" + lis.Addr().String()
+	lis.Close()
+	d := startDevnet(t, dir, "--nodes", "4", "--shards", "100", "--api-listen", strings.TrimPrefix(devnetAPI, "http://"))
 	d.wait(t, time.Minute)
 	cfg, _ := devnetSetup(t, dir)
 
@@ -64,6 +68,10 @@ func TestServe(t *testing.T) {
 	}
 	if code, h, b := get("/v1/blobs/" + id); code != http.StatusOK || !bytes.Equal(b, blob) || h.Get("ETag") != id {
 		t.Fatalf("GET: %d, %d bytes, ETag %q", code, len(b), h.Get("ETag"))
+	}
+	// The devnet serves the same reads itself (--api-listen).
+	if status, b := send(t, mustRequest(t, devnetAPI+"/v1/blobs/"+id)); status != http.StatusOK || !bytes.Equal(b, blob) {
+		t.Fatalf("GET from the devnet's aggregator API: %d, %d bytes", status, len(b))
 	}
 	if code, h, b := get("/v1/blobs/"+id, "Range", "bytes=-1000"); code != http.StatusPartialContent || !bytes.Equal(b, blob[len(blob)-1000:]) ||
 		h.Get("Content-Range") != fmt.Sprintf("bytes %d-%d/%d", len(blob)-1000, len(blob)-1, len(blob)) {

@@ -24,6 +24,7 @@ type devnetOptions struct {
 	shards        int
 	basePort      int
 	metricsListen string
+	apiListen     string
 	restart       bool
 	stopGrace     time.Duration
 	startTimeout  time.Duration
@@ -100,6 +101,11 @@ after --stop-grace, and closes the ledger.`,
 					return err
 				}
 			}
+			if o.apiListen != "" {
+				if err := listenFlag("api-listen", o.apiListen); err != nil {
+					return err
+				}
+			}
 			log, err := g.logger(cmd.ErrOrStderr(), slog.LevelInfo)
 			if err != nil {
 				return err
@@ -119,6 +125,7 @@ after --stop-grace, and closes the ledger.`,
 	f.IntVar(&o.shards, "shards", 100, "number of shards (when creating the network)")
 	f.IntVar(&o.basePort, "base-port", 0, "first of the 2N+2 loopback ports to use (0: free ports)")
 	f.StringVar(&o.metricsListen, "metrics-listen", "", "host:port to serve the ledger's Prometheus metrics on (/metrics); none when empty")
+	f.StringVar(&o.apiListen, "api-listen", "", "host:port to serve Walrus's aggregator API (reads) for the network on, as \"walrusfs serve\" does; none when empty")
 	f.BoolVar(&o.restart, "restart", true, "restart nodes that die")
 	f.DurationVar(&o.stopGrace, "stop-grace", 10*time.Second, "how long nodes may take to stop after SIGTERM before they are killed")
 	f.DurationVar(&o.startTimeout, "start-timeout", time.Minute, "how long to wait for the nodes to become healthy before writing network.yaml anyway")
@@ -133,7 +140,7 @@ func runDevnet(ctx context.Context, o devnetOptions, sizeSet bool, g *globals, l
 	reg := newRegistry()
 	err := devnet.Run(ctx, devnet.Options{
 		Dir: o.dir, Nodes: o.nodes, Shards: o.shards, SizeSet: sizeSet,
-		BasePort: o.basePort, MetricsListen: o.metricsListen,
+		BasePort: o.basePort, MetricsListen: o.metricsListen, APIListen: o.apiListen,
 		Restart: o.restart, StopGrace: o.stopGrace, StartTimeout: o.startTimeout,
 		TLS: o.tls, EpochDuration: o.epochDuration,
 		NodeFlags: g.childLogFlags(), Log: log, Summary: stdout,

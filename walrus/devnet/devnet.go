@@ -73,6 +73,9 @@ type Options struct {
 	// MetricsListen, when set, is the host:port to serve the ledger's
 	// Prometheus metrics on.
 	MetricsListen string
+	// APIListen, when set, is the host:port to serve Walrus's aggregator
+	// API (reads) for the network on.
+	APIListen     string
 	Restart       bool          // restart nodes that die
 	StopGrace     time.Duration // from a node's SIGTERM to its SIGKILL
 	StartTimeout  time.Duration // how long to wait for healthy nodes
@@ -280,7 +283,17 @@ func Run(ctx context.Context, o Options, h Host) error {
 		stop()
 		return fmt.Errorf("devnet: %w", err)
 	}
-	printSummary(o.Summary, summary{dir: dir, networkFile: networkFile, ledgerURL: ledgerURL, faceURL: faceURL, files: files,
+	apiURL := ""
+	if o.APIListen != "" {
+		url, stopAPI, err := serveAggregator(ctx, o.APIListen, l, h, log)
+		if err != nil {
+			stop()
+			return err
+		}
+		defer stopAPI()
+		apiURL = url
+	}
+	printSummary(o.Summary, summary{dir: dir, networkFile: networkFile, ledgerURL: ledgerURL, faceURL: faceURL, apiURL: apiURL, files: files,
 		context: walletContext, metrics: o.MetricsListen, com: com, nodes: nodes, created: created})
 	log.Info("devnet up", "network", networkFile)
 

@@ -13,6 +13,7 @@ import (
 type summary struct {
 	dir, networkFile   string
 	ledgerURL, faceURL string
+	apiURL             string // the aggregator's, or ""
 	files              wallet.DevnetFiles
 	context            string // of the client configuration
 	metrics            string // host:port of the ledger's metrics, or ""
@@ -35,6 +36,9 @@ func printSummary(w io.Writer, s summary) {
 	}
 	fmt.Fprintf(w, "  network  %s\n", s.networkFile)
 	fmt.Fprintf(w, "  sui      %s (Sui gRPC v2 and gRPC-Web)\n", s.faceURL)
+	if s.apiURL != "" {
+		fmt.Fprintf(w, "  api      %s (Walrus aggregator API)\n", s.apiURL)
+	}
 	fmt.Fprintf(w, "  config   %s (context %q; wallet %s)\n", s.files.ClientConfig, s.context, s.files.Wallet)
 	for _, nd := range s.nodes {
 		fmt.Fprintf(w, "  %-8s http://%s  %3d shards  pid %-7d metrics http://%s/metrics\n", nd.name, nd.addr, nd.shards, nd.proc.currentPID(), nd.metrics)
