@@ -49,6 +49,28 @@ func TestHTTPNet(t *testing.T) {
 	if r := walrusfs(t, time.Minute, append([]string{"read", "--aggregator", base, strings.Repeat("A", 43)}, over...)...); r.code == 0 || !bytes.Contains(r.stderr, []byte("not found")) {
 		t.Fatalf("read of an unknown blob: exit %d, %s", r.code, r.stderr)
 	}
+	// A quilt through the publisher, each file read back by its patch ID.
+	qdir := t.TempDir()
+	qfiles := map[string][]byte{"q1.txt": []byte("first file of the quilt"), "q2.bin": bytes.Repeat([]byte{7}, 9000)}
+	qargs := []string{"store", "--publisher", base, "--quilt", "--json"}
+	for name, data := range qfiles {
+		must(t, os.WriteFile(filepath.Join(qdir, name), data, 0o644))
+		qargs = append(qargs, filepath.Join(qdir, name))
+	}
+	var quilt struct {
+		Patches []struct{ Identifier, QuiltPatchID string }
+	}
+	res = mustRun(t, time.Minute, append(qargs, over...)...)
+	if err := json.Unmarshal(res.stdout, &quilt); err != nil || len(quilt.Patches) != len(qfiles) {
+		t.Fatalf("store --quilt --publisher: %s (%v)", res.stdout, err)
+	}
+	for _, p := range quilt.Patches {
+		got := mustRun(t, time.Minute, append([]string{"read", "--aggregator", base, p.QuiltPatchID}, over...)...).stdout
+		if !bytes.Equal(got, qfiles[p.Identifier]) {
+			t.Errorf("read --aggregator %s (%s): %q", p.QuiltPatchID, p.Identifier, got)
+		}
+	}
+
 	big := filepath.Join(t.TempDir(), "big")
 	must(t, os.WriteFile(big, make([]byte, 3<<20), 0o644))
 	if r := walrusfs(t, time.Minute, append([]string{"store", "--publisher", base, "--publisher-max-body", "2M", big}, over...)...); r.code == 0 || !bytes.Contains(r.stderr, []byte("too large")) {

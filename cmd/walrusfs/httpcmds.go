@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
@@ -31,7 +32,7 @@ func httpClient(cmd *cobra.Command, g *globals, f httpFlags) (*slog.Logger, *htt
 
 // storeViaPublisher stores each file through the publisher: the blob
 // object is the publisher's, as it reports it.
-func storeViaPublisher(cmd *cobra.Command, g *globals, f httpFlags, args []string, epochsArg string, deletable, asJSON bool, recipients []age.Recipient) error {
+func storeViaPublisher(cmd *cobra.Command, g *globals, f httpFlags, args []string, epochsArg string, deletable, asJSON, asQuilt bool, recipients []age.Recipient) error {
 	epochs, err := epochsSyntax(epochsArg)
 	if err != nil {
 		return err
@@ -49,6 +50,10 @@ func storeViaPublisher(cmd *cobra.Command, g *globals, f httpFlags, args []strin
 		return err
 	}
 	ctx, out, errOut := cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if asQuilt {
+		bar := newProgressBar(errOut, isTerminal(os.Stderr), fmt.Sprintf("quilt of %d files", len(args)), "uploading")
+		return storeQuilt(ctx, cmd, cl, enc, args, epochs, deletable, recipients, asJSON, bar)
+	}
 	failed := false
 	for _, name := range args {
 		if ctx.Err() != nil {

@@ -131,7 +131,13 @@ type patchOutput struct {
 
 // storeQuilt stores files as one quilt and prints the quilt's blob ID, then
 // each file's patch ID.
-func storeQuilt(ctx context.Context, cmd *cobra.Command, cl *client.Client, enc *encoding.Encoder, names []string, epochs uint32, deletable bool, recipients []age.Recipient, asJSON bool, bar *progressBar) error {
+// quiltStorer stores the quilt's blob: the Walrus client, or a publisher
+// (the quilt is encoded here, so any publisher stores it as a plain blob).
+type quiltStorer interface {
+	Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*client.StoreResult, error)
+}
+
+func storeQuilt(ctx context.Context, cmd *cobra.Command, cl quiltStorer, enc *encoding.Encoder, names []string, epochs uint32, deletable bool, recipients []age.Recipient, asJSON bool, bar *progressBar) error {
 	bar.status("reading")
 	files, err := quiltFiles(enc, names, recipients)
 	if err != nil {

@@ -72,7 +72,8 @@ Walrus Testnet's public ones), with no wallet and no chain: the publisher
 pays and owns the blob objects. Each blob ID is computed here and checked
 against the publisher's answer (--n-shards, 1000 by default as on Testnet
 and Mainnet, must be the network's). A file larger than
---publisher-max-body fails.
+--publisher-max-body fails. With --quilt the quilt is encoded here and stored
+as one blob, so that any publisher takes it.
 
 FILE "-" reads standard input. A file that fails is reported and the others
 are still stored; the exit status is then 1. Progress is shown on standard
@@ -92,9 +93,6 @@ error when it is a terminal.`,
 			if err := httpNet.check(netFlags); err != nil {
 				return err
 			}
-			if asQuilt && httpNet.chosen() {
-				return usageError{errors.New("--quilt is not supported with --publisher yet")}
-			}
 			var recipients []age.Recipient
 			if len(encryptTo) > 0 {
 				var err error
@@ -103,7 +101,7 @@ error when it is a terminal.`,
 				}
 			}
 			if httpNet.chosen() {
-				return storeViaPublisher(cmd, g, httpNet, args, epochsArg, deletable, asJSON, recipients)
+				return storeViaPublisher(cmd, g, httpNet, args, epochsArg, deletable, asJSON, asQuilt, recipients)
 			}
 			log, nw, err := clientCommand(cmd, g, netFlags)
 			if err != nil {
