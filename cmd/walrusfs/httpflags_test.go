@@ -10,7 +10,6 @@ func TestHTTPFlags(t *testing.T) {
 		{"store", "--publisher", "example.com:80", "x"},
 		{"store", "--publisher", "http://127.0.0.1:1", "--network", "net.yaml", "x"},
 		{"store", "--publisher", "http://127.0.0.1:1", "--epochs", "max", "x"},
-		{"store", "--publisher", "http://127.0.0.1:1", "--quilt", "x"},
 		{"store", "--publisher", "http://127.0.0.1:1", "--publisher-max-body", "0", "x"},
 		{"read", "--aggregator", "http://127.0.0.1:1", "--n-shards", "2", "x"},
 		{"read", "--aggregator", "http://127.0.0.1:1", "not-a-blob-id"},
