@@ -68,20 +68,14 @@ func storeViaPublisher(cmd *cobra.Command, g *globals, f httpFlags, args []strin
 			err = fmt.Errorf("%d bytes: %w, whose body limit is %d bytes (--publisher-max-body; the mount cuts files to fit)", len(data), httpblobs.ErrTooLarge, cl.MaxBody())
 		}
 		if err != nil {
-			fmt.Fprintf(errOut, "walrusfs: %s: %v\n", name, err)
+			reportStoreFailure(out, errOut, name, err, asJSON)
 			failed = true
 			continue
 		}
 		res, err := cl.Store(ctx, data, epochs, deletable)
 		if err != nil {
-			fmt.Fprintf(errOut, "walrusfs: %s: %v\n", name, err)
+			reportStoreFailure(out, errOut, name, err, asJSON)
 			failed = true
-			if asJSON {
-				writeJSONLine(out, struct {
-					File  string `json:"file"`
-					Error string `json:"error"`
-				}{name, err.Error()})
-			}
 			continue
 		}
 		if asJSON {

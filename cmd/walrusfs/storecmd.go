@@ -153,14 +153,8 @@ error when it is a terminal.`,
 				b.clear()
 				bar.Store(nil)
 				if err != nil {
-					fmt.Fprintf(errOut, "walrusfs: %s: %v\n", name, err)
+					reportStoreFailure(out, errOut, name, err, asJSON)
 					failed = true
-					if asJSON {
-						writeJSONLine(out, struct {
-							File  string `json:"file"`
-							Error string `json:"error"`
-						}{name, err.Error()})
-					}
 					continue
 				}
 				if asJSON {
@@ -239,6 +233,18 @@ func newStoreOutput(name string, size uint64, res *client.StoreResult, nShards i
 		o.CertifiedEpoch = *res.Object.CertifiedEpoch
 	}
 	return o
+}
+
+// reportStoreFailure tells that a file was not stored: on standard error,
+// and as its JSON line with --json.
+func reportStoreFailure(out, errOut io.Writer, name string, err error, asJSON bool) {
+	fmt.Fprintf(errOut, "walrusfs: %s: %v\n", name, err)
+	if asJSON {
+		writeJSONLine(out, struct {
+			File  string `json:"file"`
+			Error string `json:"error"`
+		}{name, err.Error()})
+	}
 }
 
 func writeJSONLine(w io.Writer, v any) {

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/chain/sui"
-	"github.com/walrusfs/walrusfs/chain/suiface/facetest"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/testutil"
 	"github.com/walrusfs/walrusfs/protocol/messages"
@@ -19,17 +17,9 @@ import (
 // relay does, its certificate certifies it, and it reads back; bytes of
 // another blob ID are refused.
 func TestUploadRegistered(t *testing.T) {
-	f := facetest.Start(t, 4, 100)
+	ch, c := suiClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d := f.Ledger.SuiDeployment()
-	ch, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Close()
-	c := client.New(ch, client.Options{})
-	defer c.Close()
 	enc, err := encoding.NewEncoder(100)
 	if err != nil {
 		t.Fatal(err)

@@ -15,17 +15,9 @@ import (
 // wallet's certified blob object; StoreNew registers another one, on new
 // storage.
 func TestStoreReuseAndStoreNew(t *testing.T) {
-	f := facetest.Start(t, 4, 100)
+	_, c := suiClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d := f.Ledger.SuiDeployment()
-	ch, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Close()
-	c := client.New(ch, client.Options{})
-	defer c.Close()
 	blob := testutil.RandomBytes(5, 10_000)
 
 	first, err := c.Store(ctx, blob, 2, true)
@@ -43,4 +35,20 @@ func TestStoreReuseAndStoreNew(t *testing.T) {
 	if forced.BlobID != first.BlobID {
 		t.Errorf("StoreNew stored %s, Store %s", forced.BlobID, first.BlobID)
 	}
+}
+
+// suiClient dials a Sui face over a ledger with 4 nodes and 100 shards as
+// the chain of a client; both close when the test ends.
+func suiClient(t *testing.T) (*sui.Client, *client.Client) {
+	t.Helper()
+	f := facetest.Start(t, 4, 100)
+	d := f.Ledger.SuiDeployment()
+	ch, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ch.Close() })
+	c := client.New(ch, client.Options{})
+	t.Cleanup(func() { c.Close() })
+	return ch, c
 }
