@@ -95,13 +95,7 @@ func benchClient(b *testing.B, f *facetest.Net, via string) *client.Client {
 	if via == "ledger" {
 		return f.Client(chain.Address(f.Key.Address()), client.Options{})
 	}
-	d := f.Ledger.SuiDeployment()
-	c, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	return client.New(c, client.Options{})
+	return client.New(f.Dial(b), client.Options{})
 }
 
 // BenchmarkRenew extends 200 blobs by one epoch, one transaction per blob
@@ -111,12 +105,7 @@ func BenchmarkRenew(b *testing.B) {
 	const blobs = 200
 	f := facetest.Start(b, 4, 100)
 	ctx := context.Background()
-	d := f.Ledger.SuiDeployment()
-	c, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := f.Dial(b)
 	wc := client.New(c, client.Options{})
 	var ids []chain.ObjectID
 	for i := range blobs {
@@ -138,6 +127,7 @@ func BenchmarkRenew(b *testing.B) {
 			txs := 0
 			for b.Loop() {
 				for i := 0; i < blobs; i += batch {
+					var err error
 					if batch == 1 {
 						_, err = c.ExtendBlob(ctx, ids[i], 1)
 					} else {

@@ -41,13 +41,7 @@ func TestStoreReuseAndStoreNew(t *testing.T) {
 // the chain of a client; both close when the test ends.
 func suiClient(t *testing.T) (*sui.Client, *client.Client) {
 	t.Helper()
-	f := facetest.Start(t, 4, 100)
-	d := f.Ledger.SuiDeployment()
-	ch, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Close() })
+	ch := facetest.Start(t, 4, 100).Dial(t)
 	c := client.New(ch, client.Options{})
 	t.Cleanup(func() { c.Close() })
 	return ch, c

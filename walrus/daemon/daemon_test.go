@@ -34,12 +34,7 @@ type network struct {
 func startNetwork(t *testing.T) *network {
 	t.Helper()
 	f := facetest.Start(t, 4, 100)
-	d := f.Ledger.SuiDeployment()
-	ch, err := sui.Dial(sui.Config{RPCURL: f.URL, System: d.System, Staking: d.Staking, Signer: f.Key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Close() })
+	ch := f.Dial(t)
 	cl := client.New(ch, client.Options{})
 	t.Cleanup(func() { cl.Close() })
 	return &network{f: f, ch: ch, cl: cl}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/chain/ledger"
+	"github.com/walrusfs/walrusfs/chain/sui"
 	"github.com/walrusfs/walrusfs/chain/sui/suikey"
 	"github.com/walrusfs/walrusfs/chain/suiface"
 	"github.com/walrusfs/walrusfs/internal/grpcweb"
@@ -68,4 +69,17 @@ func Start(t testing.TB, nodes, shards int) *Net {
 		srv.Shutdown(ctx)
 	})
 	return &Net{Network: n, URL: "http://" + lis.Addr().String(), Key: key}
+}
+
+// Dial connects to the face as Walrus on Sui, signing with the funded key;
+// the connection closes when the test ends.
+func (n *Net) Dial(t testing.TB) *sui.Client {
+	t.Helper()
+	d := n.Ledger.SuiDeployment()
+	c, err := sui.Dial(sui.Config{RPCURL: n.URL, System: d.System, Staking: d.Staking, Signer: n.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
