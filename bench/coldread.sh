@@ -9,7 +9,9 @@
 #   - "walrusfs warmup" of the tree, then the same tar.
 # For scale, the same tar through go-fuse's own loopback file system over a
 # copy of the tree on local disk, in the page cache: what a FUSE file
-# system that only passes calls on costs here, with no network at all.
+# system that only passes calls on costs here, with no network at all; and
+# through bench/memfuse, the tree held in memory by go-fuse with hour-long
+# cache timeouts: no I/O at all, so the ceiling of any FUSE file system here.
 # Each read is checked with "diff -r" against the source. Prints MB/s.
 #
 #   bench/coldread.sh [SRC]          SRC: the tree (default: $(go env GOROOT)/src)
@@ -36,6 +38,7 @@ mkdir -p "$work/bin" "$mnt" "$work/home"
 echo "building into $work/bin"
 go build -o "$bin" ./cmd/walrusfs
 go build -o "$work/bin/loopback" github.com/hanwen/go-fuse/v2/example/loopback
+go build -o "$work/bin/memfuse" ./bench/memfuse
 export HOME=$work/home
 
 wpid=
@@ -143,15 +146,24 @@ mkdir -p "$work/lb" "$work/lbsrc"
 [[ -d $work/lbsrc/tree ]] || cp -a "$src" "$work/lbsrc/tree"
 tar cf - "$work/lbsrc" | cat >/dev/null
 "$work/bin/loopback" -q "$work/lb" "$work/lbsrc" &
+lbpid=$!
 for _ in $(seq 100); do mountpoint -q "$work/lb" && break; sleep 0.1; done
 loopback=$(secs bash -c "cd '$work/lb/tree' && tar cf - . | cat >/dev/null")
 fusermount3 -u "$work/lb"
+wait "$lbpid" || true
+"$work/bin/memfuse" "$work/lbsrc/tree" "$work/lb" &
+lbpid=$!
+for _ in $(seq 300); do mountpoint -q "$work/lb" && break; sleep 0.1; done
+inmemory=$(secs bash -c "cd '$work/lb' && tar cf - . | cat >/dev/null")
+fusermount3 -u "$work/lb"
+wait "$lbpid" || true
 
 mbs() { echo "$bytes / 1000000 / $1" | bc -l; }
 row() { printf '%-42s %8.2f %8.1f\n' "$1" "$2" "$(mbs "$2")"; }
 printf '\n%s: %d files, %d MB; %s; load average %s\n' "$src" "$files" $((bytes / 1000000)) "$(date -u +%F)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-42s %8s %8s\n' measure seconds MB/s
 row "tar through go-fuse's loopback (page cache)" "$loopback"
+row "tar through bench/memfuse (in memory)" "$inmemory"
 row "cold tar of the tree" "$cold"
 [[ -n ${BEFORE:-} ]] && row "cold tar of the tree, BEFORE binary" "$before"
 if [[ ${WARMUP:-1} == 1 ]]; then
