@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/walrusfs/walrusfs/cache/state"
+	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/encoding/quilt"
 )
 
@@ -55,11 +56,9 @@ func (r *Reader) fetchPatch(ctx context.Context, c state.Chunk) ([]byte, error) 
 		if err != nil {
 			return nil, err
 		}
-		blob := make([]byte, c.InBlob())
-		if _, err := r.ReadAt(ctx, []state.Chunk{{Blob: c.Blob, Size: c.InBlob()}}, blob, 0); err != nil {
+		if cols, err = r.columnsFromWindows(ctx, c, p); err != nil {
 			return nil, err
 		}
-		cols = p.Columns(blob, int(c.Patch.Start), int(c.Patch.End))
 	} else {
 		fctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 		defer cancel()
@@ -79,6 +78,33 @@ func (r *Reader) fetchPatch(ctx context.Context, c state.Chunk) ([]byte, error) 
 		return nil, fmt.Errorf("the patch holds %d bytes, the tree says %d", len(f.Data), c.Stored())
 	}
 	return f.Data, nil
+}
+
+// columnsFromWindows cuts a patch's columns from its quilt's windows,
+// which hold whole rows: row by row, only the symbols of the patch's
+// columns are copied (copying the whole quilt for each of its files made
+// reading a quilt's files quadratic in their number).
+func (r *Reader) columnsFromWindows(ctx context.Context, c state.Chunk, p encoding.Params) ([]byte, error) {
+	first, end := int(c.Patch.Start), int(c.Patch.End)
+	s, rowSize, height := p.SymbolSize, p.PrimarySliverSize(), p.PrimarySymbols
+	blob := state.Chunk{Blob: c.Blob, Size: c.InBlob()}
+	cols := make([]byte, (end-first)*height*s)
+	row := make([]byte, (end-first)*s)
+	for i := range height {
+		off := uint64(i*rowSize + first*s)
+		if off >= blob.Size {
+			break // past the blob's end: zeros
+		}
+		part := row[:min(uint64(len(row)), blob.Size-off)]
+		clear(row)
+		if _, err := r.ReadAt(ctx, []state.Chunk{blob}, part, int64(off)); err != nil {
+			return nil, err
+		}
+		for col := range end - first {
+			copy(cols[(col*height+i)*s:][:s], row[col*s:])
+		}
+	}
+	return cols, nil
 }
 
 // windowsOf tells whether the first window of a chunk's quilt is cached,

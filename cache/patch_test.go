@@ -75,19 +75,23 @@ func TestReadPatches(t *testing.T) {
 		t.Fatalf("read across two patches: %d, %v", n, err)
 	}
 
-	r = NewReader(src, ReaderOptions{Window: 1 << 20})
-	src.columnReads = 0
-	if err := r.Prefetch(ctx, chunks[:1]); err != nil {
-		t.Fatal(err)
-	}
-	for i, c := range chunks {
-		dest := make([]byte, c.Size)
-		if n, err := r.ReadAt(ctx, []state.Chunk{c}, dest, 0); err != nil || n != len(dest) || !bytes.Equal(dest, plain[i]) {
-			t.Fatalf("read of file %d after the quilt's prefetch: %d, %v", i, n, err)
+	// Windows of the whole quilt, and of one row each (a patch's columns
+	// cut from many windows).
+	for _, window := range []int{1 << 20, 1} {
+		r = NewReader(src, ReaderOptions{Window: window})
+		src.columnReads = 0
+		if err := r.Prefetch(ctx, chunks[:1]); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if src.columnReads != 0 {
-		t.Errorf("%d column reads after the quilt was fetched whole", src.columnReads)
+		for i, c := range chunks {
+			dest := make([]byte, c.Size)
+			if n, err := r.ReadAt(ctx, []state.Chunk{c}, dest, 0); err != nil || n != len(dest) || !bytes.Equal(dest, plain[i]) {
+				t.Fatalf("read of file %d after the quilt's prefetch (windows of %d bytes): %d, %v", i, window, n, err)
+			}
+		}
+		if src.columnReads != 0 {
+			t.Errorf("%d column reads after the quilt was fetched whole (windows of %d bytes)", src.columnReads, window)
+		}
 	}
 	var out bytes.Buffer
 	if err := r.Download(ctx, chunks[5:6], &writerAt{buf: &out}); err != nil || !bytes.Equal(out.Bytes(), plain[5]) {

@@ -647,17 +647,21 @@ func (u *Uploader) storeQuilt(ctx context.Context, items []packItem, quilted []i
 		it := &items[k]
 		files[i] = quilt.File{Identifier: fmt.Sprintf("%d.%d", it.e.Ino, it.e.Version), Data: it.stored}
 	}
-	q, x, err := quilt.Encode(u.opts.NShards, files)
-	tooLarge := err == nil && len(q) > u.opts.ChunkSize
-	if (errors.Is(err, quilt.ErrInvalid) || tooLarge) && len(quilted) > 1 {
-		// Too much for one quilt over this committee, or a blob larger than
-		// the network takes (a publisher's body limit): two halves.
-		half := len(quilted) / 2
-		if err := u.storeQuilt(ctx, items, quilted[:half], start); err != nil {
-			return err
+	// Too much for one quilt over this committee, a blob larger than the
+	// network takes (a publisher's body limit), or mostly padding: two.
+	if a, b := splitQuilt(u.opts.NShards, files, u.opts.ChunkSize); a != nil {
+		for _, part := range [][]int{a, b} {
+			sub := make([]int, len(part))
+			for i, k := range part {
+				sub[i] = quilted[k]
+			}
+			if err := u.storeQuilt(ctx, items, sub, start); err != nil {
+				return err
+			}
 		}
-		return u.storeQuilt(ctx, items, quilted[half:], start)
+		return nil
 	}
+	q, x, err := quilt.Encode(u.opts.NShards, files)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -242,6 +243,7 @@ func TestSmallFilesDoNotWaitForALargeOne(t *testing.T) {
 type sizeLimitedStorer struct {
 	limit  int
 	stored atomic.Int64
+	bytes  atomic.Int64 // of the blobs stored
 }
 
 func (s *sizeLimitedStorer) Store(ctx context.Context, blob []byte, epochs uint32, deletable bool) (*client.StoreResult, error) {
@@ -249,6 +251,7 @@ func (s *sizeLimitedStorer) Store(ctx context.Context, blob []byte, epochs uint3
 		return nil, fmt.Errorf("%d bytes: over the limit of %d", len(blob), s.limit)
 	}
 	s.stored.Add(1)
+	s.bytes.Add(int64(len(blob)))
 	var id encoding.BlobID
 	copy(id[:], fmt.Sprintf("%032d", s.stored.Load()))
 	return &client.StoreResult{BlobID: id}, nil
@@ -283,5 +286,53 @@ func TestQuiltsFitTheChunkSize(t *testing.T) {
 	}
 	if n := storer.stored.Load(); n < 3 {
 		t.Fatalf("%d blobs stored for 720 KiB of files under a %d-byte limit", n, chunk)
+	}
+}
+
+// TestQuiltsAreNotMostlyPadding: a large file among many small ones would
+// make every column of their quilt as tall as its own (one quilt of them
+// is about 7 times their bytes over 100 shards); the uploader divides them
+// by size, and the quilts stored stay close to the files' bytes. Files of
+// like sizes stay in one quilt.
+func TestQuiltsAreNotMostlyPadding(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		sizes      []int
+		wantBlobs  int64 // exactly, or 0: at least two
+		maxPadding float64
+	}{
+		{"mixed", append([]int{200 << 10}, slices.Repeat([]int{2 << 10}, 60)...), 0, 1.6},
+		{"alike", slices.Repeat([]int{2 << 10}, 60), 1, 1.6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := openMeta(t)
+			files := Files{Dir: t.TempDir()}
+			var inos []uint64
+			data := 0
+			for i, size := range tc.sizes {
+				inos = append(inos, queueFile(t, m, files, fmt.Sprintf("f%d", i), size))
+				data += size
+			}
+			storer := &sizeLimitedStorer{limit: 16 << 20}
+			u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 16 << 20, NShards: 100, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go u.Run(ctx, nil)
+			waitUntil(t, "every file certified", func() bool {
+				for _, ino := range inos {
+					if in, err := m.Inode(ino); err != nil || in.Certified != in.Version {
+						return false
+					}
+				}
+				return true
+			})
+			blobs, stored := storer.stored.Load(), storer.bytes.Load()
+			if tc.wantBlobs > 0 && blobs != tc.wantBlobs || tc.wantBlobs == 0 && blobs < 2 {
+				t.Errorf("%d blobs stored, want %d (0: two or more)", blobs, tc.wantBlobs)
+			}
+			if padding := float64(stored) / float64(data); padding > tc.maxPadding {
+				t.Errorf("%d bytes of files stored as %d blobs of %d bytes in all: %.2f times, want at most %.2f", data, blobs, stored, padding, tc.maxPadding)
+			}
+		})
 	}
 }

@@ -102,15 +102,49 @@ func MaxFiles(nShards int) (int, error) {
 // returns its bytes (a blob of exactly the matrix's size) and its index.
 // Files are sorted by identifier, as Walrus sorts them.
 func Encode(nShards int, files []File) ([]byte, *Index, error) {
-	rows, cols, err := encoding.SourceSymbols(nShards)
+	l, err := plan(nShards, files)
 	if err != nil {
 		return nil, nil, err
 	}
+	x := l.index
+	quilt := make([]byte, x.Length())
+	m := matrix{b: quilt, symbol: x.SymbolSize, rows: x.Rows, cols: x.Cols}
+	m.fill(0, x.marshal())
+	for i, f := range l.sorted {
+		m.fill(int(x.Patches[i].Start), l.heads[i], f.Data)
+	}
+	return quilt, x, nil
+}
+
+// Plan returns the index Encode would give the files, without laying out
+// their bytes: what a quilt of them would cost (its Length) can be
+// weighed before it is built.
+func Plan(nShards int, files []File) (*Index, error) {
+	l, err := plan(nShards, files)
+	if err != nil {
+		return nil, err
+	}
+	return l.index, nil
+}
+
+// layout is a quilt planned: its index, the files in its order and each
+// one's patch header.
+type layout struct {
+	index  *Index
+	sorted []File
+	heads  [][]byte
+}
+
+func plan(nShards int, files []File) (layout, error) {
+	rows, cols, err := encoding.SourceSymbols(nShards)
+	if err != nil {
+		return layout{}, err
+	}
 	if len(files) == 0 {
-		return nil, nil, fmt.Errorf("%w: no files", ErrInvalid)
+		return layout{}, fmt.Errorf("%w: no files", ErrInvalid)
 	}
 	if len(files) > cols-1 {
-		return nil, nil, fmt.Errorf("%w: %d files, a quilt over %d shards holds at most %d", ErrInvalid, len(files), nShards, cols-1)
+		return layout{}, fmt.Errorf("%w: %d files, a quilt over %d shards holds at most %d", ErrInvalid, len(files), nShards, cols-1)
 	}
 	sorted := slices.Clone(files)
 	slices.SortFunc(sorted, func(a, b File) int { return strings.Compare(a.Identifier, b.Identifier) })
@@ -118,13 +152,13 @@ func Encode(nShards int, files []File) ([]byte, *Index, error) {
 	sizes := make([]uint64, len(sorted)+1) // the index, then each patch
 	for i, f := range sorted {
 		if err := checkIdentifier(f.Identifier); err != nil {
-			return nil, nil, err
+			return layout{}, err
 		}
 		if i > 0 && f.Identifier == sorted[i-1].Identifier {
-			return nil, nil, fmt.Errorf("%w: identifier %q twice", ErrInvalid, f.Identifier)
+			return layout{}, fmt.Errorf("%w: identifier %q twice", ErrInvalid, f.Identifier)
 		}
 		if heads[i], err = patchHead(f); err != nil {
-			return nil, nil, err
+			return layout{}, err
 		}
 		sizes[i+1] = uint64(len(heads[i])) + uint64(len(f.Data))
 	}
@@ -136,7 +170,7 @@ func Encode(nShards int, files []File) ([]byte, *Index, error) {
 	// so it is sized before they are known.
 	sizes[0] = prefixSize + uint64(len(x.marshalEntries()))
 	if x.SymbolSize, err = symbolSize(sizes, rows, cols); err != nil {
-		return nil, nil, err
+		return layout{}, err
 	}
 	colSize := uint64(x.ColumnSize())
 	x.IndexColumns = int(ceilDiv(sizes[0], colSize))
@@ -146,14 +180,7 @@ func Encode(nShards int, files []File) ([]byte, *Index, error) {
 		next += int(ceilDiv(sizes[i+1], colSize))
 		x.Patches[i].End = uint16(next)
 	}
-
-	quilt := make([]byte, x.Length())
-	m := matrix{b: quilt, symbol: x.SymbolSize, rows: rows, cols: cols}
-	m.fill(0, x.marshal())
-	for i, f := range sorted {
-		m.fill(int(x.Patches[i].Start), heads[i], f.Data)
-	}
-	return quilt, x, nil
+	return layout{index: x, sorted: sorted, heads: heads}, nil
 }
 
 // symbolSize is the smallest even symbol size at which every item (the
