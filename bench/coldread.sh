@@ -11,7 +11,9 @@
 # copy of the tree on local disk, in the page cache: what a FUSE file
 # system that only passes calls on costs here, with no network at all; and
 # through bench/memfuse, the tree held in memory by go-fuse with hour-long
-# cache timeouts: no I/O at all, so the ceiling of any FUSE file system here.
+# cache timeouts: no I/O at all, so the ceiling of any FUSE file system here
+# (with -no-open, of one without file handles, which the kernel neither opens
+# nor flushes).
 # Each read is checked with "diff -r" against the source. Prints MB/s.
 #
 #   bench/coldread.sh [SRC]          SRC: the tree (default: $(go env GOROOT)/src)
@@ -151,12 +153,16 @@ for _ in $(seq 100); do mountpoint -q "$work/lb" && break; sleep 0.1; done
 loopback=$(secs bash -c "cd '$work/lb/tree' && tar cf - . | cat >/dev/null")
 fusermount3 -u "$work/lb"
 wait "$lbpid" || true
-"$work/bin/memfuse" "$work/lbsrc/tree" "$work/lb" &
-lbpid=$!
-for _ in $(seq 300); do mountpoint -q "$work/lb" && break; sleep 0.1; done
-inmemory=$(secs bash -c "cd '$work/lb' && tar cf - . | cat >/dev/null")
-fusermount3 -u "$work/lb"
-wait "$lbpid" || true
+inmemory() {
+	"$work/bin/memfuse" "$@" "$work/lbsrc/tree" "$work/lb" &
+	lbpid=$!
+	for _ in $(seq 300); do mountpoint -q "$work/lb" && break; sleep 0.1; done
+	secs bash -c "cd '$work/lb' && tar cf - . | cat >/dev/null"
+	fusermount3 -u "$work/lb"
+	wait "$lbpid" || true
+}
+inmemory=$(inmemory)
+noopen=$(inmemory -no-open)
 
 mbs() { echo "$bytes / 1000000 / $1" | bc -l; }
 row() { printf '%-42s %8.2f %8.1f\n' "$1" "$2" "$(mbs "$2")"; }
@@ -164,6 +170,7 @@ printf '\n%s: %d files, %d MB; %s; load average %s\n' "$src" "$files" $((bytes /
 printf '%-42s %8s %8s\n' measure seconds MB/s
 row "tar through go-fuse's loopback (page cache)" "$loopback"
 row "tar through bench/memfuse (in memory)" "$inmemory"
+row "tar through bench/memfuse -no-open" "$noopen"
 row "cold tar of the tree" "$cold"
 [[ -n ${BEFORE:-} ]] && row "cold tar of the tree, BEFORE binary" "$before"
 if [[ ${WARMUP:-1} == 1 ]]; then

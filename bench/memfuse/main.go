@@ -5,13 +5,18 @@
 // system that serves the same tree, walrusfs included. bench/coldread.sh
 // times a tar through it beside walrusfs's.
 //
-//	memfuse SRC MOUNTPOINT
+//	memfuse [-no-open] SRC MOUNTPOINT
+//
+// With -no-open, files answer neither open nor flush (ENOSYS), so that the
+// kernel stops asking (its no-open mode): the fewest round trips a file
+// read can cost, for a file system without file handles.
 //
 // It serves until SIGINT or SIGTERM, or until the mount is unmounted.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -25,11 +30,13 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: memfuse SRC MOUNTPOINT")
+	noOpen := flag.Bool("no-open", false, "answer open and flush with ENOSYS (the kernel's no-open mode)")
+	flag.Parse()
+	if flag.NArg() != 2 {
+		fmt.Fprintln(os.Stderr, "usage: memfuse [-no-open] SRC MOUNTPOINT")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], os.Args[2]); err != nil {
+	if err := run(flag.Arg(0), flag.Arg(1), *noOpen); err != nil {
 		fmt.Fprintln(os.Stderr, "memfuse:", err)
 		os.Exit(1)
 	}
@@ -38,9 +45,20 @@ func main() {
 // root builds the tree from src when the file system is mounted.
 type root struct {
 	gofs.Inode
-	src string
-	err error
+	src    string
+	noOpen bool
+	err    error
 }
+
+// handleless is a file in memory that has the kernel open and flush it
+// no more.
+type handleless struct{ gofs.MemRegularFile }
+
+func (*handleless) Open(context.Context, uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	return nil, 0, syscall.ENOSYS
+}
+
+func (*handleless) Flush(context.Context, gofs.FileHandle) syscall.Errno { return syscall.ENOSYS }
 
 func (r *root) OnAdd(ctx context.Context) {
 	dirs := map[string]*gofs.Inode{r.src: &r.Inode} // WalkDir visits a directory before its entries
@@ -72,7 +90,11 @@ func (r *root) OnAdd(ctx context.Context) {
 			if err != nil {
 				return err
 			}
-			child = parent.NewPersistentInode(ctx, &gofs.MemRegularFile{Data: data, Attr: attr}, gofs.StableAttr{})
+			var file gofs.InodeEmbedder = &gofs.MemRegularFile{Data: data, Attr: attr}
+			if r.noOpen {
+				file = &handleless{gofs.MemRegularFile{Data: data, Attr: attr}}
+			}
+			child = parent.NewPersistentInode(ctx, file, gofs.StableAttr{})
 		default:
 			return nil // devices, sockets and pipes: not part of a source tree
 		}
@@ -83,8 +105,8 @@ func (r *root) OnAdd(ctx context.Context) {
 
 func ptr[T any](v T) *T { return &v }
 
-func run(src, mountpoint string) error {
-	r := &root{src: src}
+func run(src, mountpoint string, noOpen bool) error {
+	r := &root{src: src, noOpen: noOpen}
 	hour := time.Hour
 	server, err := gofs.Mount(mountpoint, r, &gofs.Options{
 		MountOptions: fuse.MountOptions{FsName: "memfuse", Name: "memfuse", MaxReadAhead: 1 << 20},
