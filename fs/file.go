@@ -53,11 +53,21 @@ func (n *Node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint3
 	}
 	n.mu.Lock()
 	remote := !n.in.Local && len(n.in.Chunks) > 0
+	var openFlags uint32
+	switch {
+	case writable:
+		n.keptVersion = 0
+	case remote && !fh.pt:
+		if n.keptVersion == n.in.Version+1 {
+			openFlags |= fuse.FOPEN_KEEP_CACHE
+		}
+		n.keptVersion = n.in.Version + 1
+	}
 	n.mu.Unlock()
 	if remote && !writable && n.fs.cfg.Reader != nil {
 		n.fs.ahead.opened(n)
 	}
-	return fh, 0, 0
+	return fh, openFlags, 0
 }
 
 var _ fusefs.FilePassthroughFder = (*handle)(nil)

@@ -57,6 +57,13 @@ type state struct {
 	// lost: the content's only copy is gone (see checkLocalCopy); reads
 	// and writes fail until a truncation to nothing gives it new content.
 	lost bool
+	// keptVersion is 1 + the version of network content that a read-only
+	// open had the kernel read through this file system: a later read-only
+	// open of the same version lets the kernel keep those pages
+	// (FOPEN_KEEP_CACHE), so a data set read again costs no round trips.
+	// Every change of content bumps the version first, and a writable
+	// open clears it (its passthrough writes bypass those pages).
+	keptVersion uint64
 }
 
 var (

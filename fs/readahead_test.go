@@ -102,3 +102,37 @@ func TestReadAheadAcrossFiles(t *testing.T) {
 		t.Fatalf("reads of the small files after the first missed the cache %d times: %+v", after.Misses-before.Misses, after)
 	}
 }
+
+// TestRereadsKeepTheKernelCache: a file on the network read a second time
+// at the same version is served from the kernel's page cache (no read
+// reaches the file system), as a data set read once per epoch wants; once
+// the file is rewritten through the mount and on the network again, a read
+// gets the new content, not the kept pages.
+func TestRereadsKeepTheKernelCache(t *testing.T) {
+	n := startNet(t)
+	tm := mount(t, n, t.TempDir(), 64<<20)
+	p := filepath.Join(tm.Dir, "data")
+	old := bytes.Repeat([]byte("old content "), 30_000) // a blob of its own
+	must(t, os.WriteFile(p, old, 0o644))
+	tm.drain(t)
+	if _, err := tm.FS.EvictAll(); err != nil {
+		t.Fatal(err)
+	}
+	reads := func() int64 { st := settled(t, tm.Reader); return st.Hits + st.Misses }
+
+	checkFile(t, p, old)
+	first := reads()
+	checkFile(t, p, old)
+	if again := reads(); again != first {
+		t.Fatalf("a second read of the same version asked the file system for %d windows; want none (kernel cache kept)", again-first)
+	}
+
+	updated := bytes.Repeat([]byte("new content "), 30_000)
+	must(t, os.WriteFile(p, updated, 0o644))
+	tm.drain(t)
+	if _, err := tm.FS.EvictAll(); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, p, updated)
+	checkFile(t, p, updated)
+}
