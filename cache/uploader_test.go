@@ -257,6 +257,25 @@ func (s *sizeLimitedStorer) Store(ctx context.Context, blob []byte, epochs uint3
 	return &client.StoreResult{BlobID: id}, nil
 }
 
+// uploadAll runs an uploader over 100 shards, storing into storer with its
+// limit as the chunk size, until the files inos are certified.
+func uploadAll(t *testing.T, m *meta.Store, files Files, storer *sizeLimitedStorer, inos []uint64) *Uploader {
+	t.Helper()
+	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: storer.limit, NShards: 100, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go u.Run(ctx, nil)
+	waitUntil(t, "every file certified", func() bool {
+		for _, ino := range inos {
+			if in, err := m.Inode(ino); err != nil || in.Certified != in.Version {
+				return false
+			}
+		}
+		return true
+	})
+	return u
+}
+
 // TestQuiltsFitTheChunkSize: small files whose quilt would be larger than
 // the chunk size (the largest blob the network takes) are stored as
 // several quilts, each within it, and every file is certified.
@@ -269,18 +288,7 @@ func TestQuiltsFitTheChunkSize(t *testing.T) {
 		inos = append(inos, queueFile(t, m, files, fmt.Sprintf("f%d", i), 60<<10)) // 720 KiB in all
 	}
 	storer := &sizeLimitedStorer{limit: chunk}
-	u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: chunk, NShards: 100, MinBackoff: time.Hour, MaxBackoff: time.Hour})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go u.Run(ctx, nil)
-	waitUntil(t, "every file certified", func() bool {
-		for _, ino := range inos {
-			if in, err := m.Inode(ino); err != nil || in.Certified != in.Version {
-				return false
-			}
-		}
-		return true
-	})
+	u := uploadAll(t, m, files, storer, inos)
 	if f := u.Stats().Failures; f != 0 {
 		t.Fatalf("%d failed stores; every quilt should fit %d bytes", f, chunk)
 	}
@@ -314,18 +322,7 @@ func TestQuiltsAreNotMostlyPadding(t *testing.T) {
 				data += size
 			}
 			storer := &sizeLimitedStorer{limit: 16 << 20}
-			u := NewUploader(m, m.Book(), files, storer, UploaderOptions{ChunkSize: 16 << 20, NShards: 100, MinBackoff: time.Hour, MaxBackoff: time.Hour})
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			go u.Run(ctx, nil)
-			waitUntil(t, "every file certified", func() bool {
-				for _, ino := range inos {
-					if in, err := m.Inode(ino); err != nil || in.Certified != in.Version {
-						return false
-					}
-				}
-				return true
-			})
+			uploadAll(t, m, files, storer, inos)
 			blobs, stored := storer.stored.Load(), storer.bytes.Load()
 			if tc.wantBlobs > 0 && blobs != tc.wantBlobs || tc.wantBlobs == 0 && blobs < 2 {
 				t.Errorf("%d blobs stored, want %d (0: two or more)", blobs, tc.wantBlobs)
