@@ -171,6 +171,10 @@ func TestDevnet(t *testing.T) {
 			t.Fatalf("read to stdout: %q", res.stdout)
 		}
 		mib := blobs[2]
+		res = mustRun(t, time.Minute, "read", "--network", network, "--strict-consistency-check", mib.id)
+		if !bytes.Equal(res.stdout, mib.data) {
+			t.Fatal("strict read differs")
+		}
 		res = mustRun(t, time.Minute, "read", "--network", network, mib.id, "--range", "300000:5000")
 		if !bytes.Equal(res.stdout, mib.data[300000:305000]) {
 			t.Fatal("range read differs")

@@ -27,14 +27,21 @@ func newReadCmd(g *globals) *cobra.Command {
 		output     string
 		rangeFlag  string
 		identities []string
+		strict     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "read --network FILE|--aggregator URL BLOB_ID[:OFF:LEN]|QUILT_PATCH_ID [-o FILE] [--range OFF:LEN] [--identity FILE]...",
 		Short: "Read a blob back",
 		Long: `Read a blob: fetch its metadata and enough slivers from the storage nodes,
 verify them, decode, and write the blob to standard output, or to FILE with
--o. A FILE is written through a temporary file in its directory renamed over
-it once complete, so a failed read leaves no partial file. --range OFF:LEN
+-o. The blob streams: its rows (systematic primary slivers) are fetched a
+window at a time, the next while one is written, each verified against the
+blob's metadata; a row no node serves is rebuilt by decoding the blob, and
+the rebuilt rows are checked against the metadata (Walrus's default
+consistency check). --strict-consistency-check reads the blob whole and
+re-encodes it, refusing it unless it encodes to its ID, as Walrus's flag of
+that name does. A FILE is written through a temporary file in its directory
+renamed over it once complete, so a failed read leaves no partial file. --range OFF:LEN
 reads LEN bytes from byte OFF only, fetching only the slivers that hold them.
 Progress is shown on standard error when it is a terminal. A blob ID that
 starts with "-" may be given as it is.
@@ -92,7 +99,12 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 			ctx := cmd.Context()
 			bar := newProgressBar(cmd.ErrOrStderr(), isTerminal(os.Stderr), id.String(), "downloading slivers")
 			bar.status("fetching metadata")
-			cl := client.New(nw.Chain, client.Options{Logger: log.With("component", "client"), Progress: bar.update})
+			opts := client.Options{Logger: log.With("component", "client"), Progress: bar.update}
+			streaming := ids == nil && part == nil && !ranged && !strict
+			if streaming {
+				opts.Progress = nil // streamBlob counts the bytes written
+			}
+			cl := client.New(nw.Chain, opts)
 			var data []byte
 			switch {
 			case ids != nil && (ranged || part != nil):
@@ -110,8 +122,10 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 				data, err = cl.ReadRange(ctx, id, part[0], part[1])
 			case ranged:
 				data, err = cl.ReadRange(ctx, id, off, length)
+			case strict:
+				data, err = readStrict(ctx, cl, id)
 			default:
-				data, err = cl.Read(ctx, id)
+				return streamBlob(cmd, cl, id, output, bar)
 			}
 			bar.clear()
 			if err != nil {
@@ -125,7 +139,67 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "", `write the blob to this file instead of standard output ("-": standard output)`)
 	cmd.Flags().StringVar(&rangeFlag, "range", "", "read only LEN bytes from offset OFF, given as OFF:LEN")
 	cmd.Flags().StringArrayVar(&identities, "identity", nil, "decrypt the blob, an age file, with the identities in this file (repeatable)")
+	cmd.Flags().BoolVar(&strict, "strict-consistency-check", false, "read the blob whole and check that it encodes to its ID")
 	return cmd
+}
+
+// streamWindow is how much of a blob a streaming read fetches at once:
+// enough rows to keep many nodes busy, little memory whatever the blob.
+const streamWindow = 16 << 20
+
+// streamBlob writes a whole blob to -o FILE or standard output as it
+// arrives (client.Stream), with progress.
+func streamBlob(cmd *cobra.Command, cl *client.Client, id encoding.BlobID, output string, bar *progressBar) error {
+	ctx := cmd.Context()
+	size, err := cl.Size(ctx, id)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", id, err)
+	}
+	write := func(w io.Writer) error {
+		var done int64
+		err := client.Stream(ctx, cl, id, 0, size, streamWindow, func(b []byte) error {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			done += int64(len(b))
+			bar.update(done, int64(size))
+			return nil
+		})
+		bar.clear()
+		return err
+	}
+	if output == "" || output == "-" {
+		if err := write(cmd.OutOrStdout()); err != nil {
+			return fmt.Errorf("read %s: %w", id, err)
+		}
+		return nil
+	}
+	if err := writeFileWith(output, write); err != nil {
+		return fmt.Errorf("read %s: %w", id, err)
+	}
+	return nil
+}
+
+// readStrict reads a blob whole and checks that it encodes to its ID
+// (Walrus's strict consistency check): a blob its writer encoded wrongly
+// is refused even if every sliver read matches the metadata.
+func readStrict(ctx context.Context, cl *client.Client, id encoding.BlobID) ([]byte, error) {
+	p, err := cl.Params(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	data, err := cl.Read(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := encoding.NewEncoderWith(p.NShards, encoding.EncoderOptions{LowMemory: true})
+	if err != nil {
+		return nil, err
+	}
+	if _, got, err := enc.ComputeMetadata(data); err != nil || got != id {
+		return nil, fmt.Errorf("%w: the blob read encodes to %s (%v), not to its ID", encoding.ErrInconsistentBlob, got, err)
+	}
+	return data, nil
 }
 
 // readIdentityFlags reads --identity files, asking a passphrase for a

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,33 +15,6 @@ import (
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/walrus/client"
 )
-
-func TestWindows(t *testing.T) {
-	var got [][2]uint64
-	for off, n := range windows(span{15, 100}, 10, 30) {
-		got = append(got, [2]uint64{off, n})
-	}
-	want := [][2]uint64{{15, 5}, {20, 30}, {50, 30}, {80, 30}, {110, 5}}
-	if !slices.Equal(got, want) {
-		t.Errorf("windows %v, want %v", got, want)
-	}
-	for _, c := range []struct {
-		sp             span
-		row, window, n uint64
-	}{
-		{span{0, 7}, 10, 5, 7},     // a window below a row is a row
-		{span{15, 30}, 10, 30, 30}, // within a window: one read
-		{span{15, 31}, 10, 30, 5},  // more: the first read ends with its row
-	} {
-		var first [][2]uint64
-		for off, n := range windows(c.sp, c.row, c.window) {
-			first = append(first, [2]uint64{off, n})
-		}
-		if first[0] != [2]uint64{c.sp.off, c.n} {
-			t.Errorf("windows of %+v (rows of %d, window %d) %v", c.sp, c.row, c.window, first)
-		}
-	}
-}
 
 // memReader serves a blob from memory in rows of row bytes and records how
 // it is read: each ReadRange, how many run at once, and how far the
