@@ -30,7 +30,7 @@ func newReadCmd(g *globals) *cobra.Command {
 		strict     bool
 	)
 	cmd := &cobra.Command{
-		Use:   "read --network FILE|--aggregator URL BLOB_ID[:OFF:LEN]|QUILT_PATCH_ID [-o FILE] [--range OFF:LEN] [--identity FILE]...",
+		Use:   "read --network FILE|--aggregator URL BLOB_ID[:OFF:LEN]|QUILT_PATCH_ID [-o FILE] [--range OFF:LEN] [--identity FILE]... [--strict-consistency-check]",
 		Short: "Read a blob back",
 		Long: `Read a blob: fetch its metadata and enough slivers from the storage nodes,
 verify them, decode, and write the blob to standard output, or to FILE with
@@ -74,6 +74,10 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 			if httpNet.chosen() {
 				return readViaAggregator(cmd, g, httpNet, args[0], output, rangeFlag, identities)
 			}
+			ranged := rangeFlag != ""
+			if strict && (ranged || quilt.IsPatchID(args[0]) || strings.Contains(args[0], ":")) {
+				return usageError{errors.New("--strict-consistency-check reads whole blobs: not with --range, BLOB_ID:OFF:LEN or a quilt patch ID")}
+			}
 			if quilt.IsPatchID(args[0]) {
 				return readPatch(cmd, g, netFlags, args[0], output, rangeFlag, identities)
 			}
@@ -82,7 +86,6 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 				return usageError{err}
 			}
 			var off, length uint64
-			ranged := rangeFlag != ""
 			if ranged {
 				if off, length, err = parseRange(rangeFlag); err != nil {
 					return usageError{err}
@@ -110,7 +113,11 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 			case ids != nil && (ranged || part != nil):
 				data, err = readDecrypted(ctx, cl, id, part, ranged, off, length, ids)
 			case ids != nil:
-				if data, err = cl.Read(ctx, id); err == nil {
+				read := cl.Read
+				if strict {
+					read = func(ctx context.Context, id encoding.BlobID) ([]byte, error) { return readStrict(ctx, cl, id) }
+				}
+				if data, err = read(ctx, id); err == nil {
 					data, err = crypt.Decrypt(data, ids)
 				}
 			case part != nil && ranged:
