@@ -357,6 +357,7 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"read", "--network", down, "not-a-blob-id"}, 2, "invalid blob ID"},
 		{[]string{"read", "--network", down, id, "--range", "5"}, 2, "OFF:LEN"},
 		{[]string{"read", "--network", down, id, "--range", "0:5", "--strict-consistency-check"}, 2, "whole blobs"},
+		{[]string{"read", "--aggregator", "http://127.0.0.1:9", id + ":0:5", "--strict-consistency-check"}, 2, "whole blobs"},
 		{[]string{"read", "--network", filepath.Join(dir, "none.yaml"), id}, 1, "no such file"},
 		{[]string{"blob-status", "--network", down, id, "extra"}, 2, "accepts 1 arg"},
 		{[]string{"store", "--log-format", "xml", "--network", down, "x"}, 2, "--log-format"},

@@ -41,7 +41,9 @@ the rebuilt rows are checked against the metadata (Walrus's default
 consistency check). --strict-consistency-check reads the blob whole and
 re-encodes it, refusing it unless it encodes to its ID, as Walrus's flag of
 that name does. A FILE is written through a temporary file in its directory
-renamed over it once complete, so a failed read leaves no partial file. --range OFF:LEN
+renamed over it once complete, so a failed read leaves no partial file (on
+standard output, what arrived before a failure has been written; the exit
+status says it failed). --range OFF:LEN
 reads LEN bytes from byte OFF only, fetching only the slivers that hold them.
 Progress is shown on standard error when it is a terminal. A blob ID that
 starts with "-" may be given as it is.
@@ -71,12 +73,14 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 			if err := httpNet.check(netFlags); err != nil {
 				return err
 			}
-			if httpNet.chosen() {
-				return readViaAggregator(cmd, g, httpNet, args[0], output, rangeFlag, identities)
-			}
 			ranged := rangeFlag != ""
 			if strict && (ranged || quilt.IsPatchID(args[0]) || strings.Contains(args[0], ":")) {
 				return usageError{errors.New("--strict-consistency-check reads whole blobs: not with --range, BLOB_ID:OFF:LEN or a quilt patch ID")}
+			}
+			if httpNet.chosen() {
+				// Every read through an aggregator is strict: the blob is
+				// fetched whole and re-encoded.
+				return readViaAggregator(cmd, g, httpNet, args[0], output, rangeFlag, identities)
 			}
 			if quilt.IsPatchID(args[0]) {
 				return readPatch(cmd, g, netFlags, args[0], output, rangeFlag, identities)
@@ -160,9 +164,10 @@ func streamBlob(cmd *cobra.Command, cl *client.Client, id encoding.BlobID, outpu
 	ctx := cmd.Context()
 	size, err := cl.Size(ctx, id)
 	if err != nil {
+		bar.clear()
 		return fmt.Errorf("read %s: %w", id, err)
 	}
-	write := func(w io.Writer) error {
+	return streamOutput(cmd, output, func(w io.Writer) error {
 		var done int64
 		err := client.Stream(ctx, cl, id, 0, size, streamWindow, func(b []byte) error {
 			if _, err := w.Write(b); err != nil {
@@ -174,17 +179,7 @@ func streamBlob(cmd *cobra.Command, cl *client.Client, id encoding.BlobID, outpu
 		})
 		bar.clear()
 		return err
-	}
-	if output == "" || output == "-" {
-		if err := write(cmd.OutOrStdout()); err != nil {
-			return fmt.Errorf("read %s: %w", id, err)
-		}
-		return nil
-	}
-	if err := writeFileWith(output, write); err != nil {
-		return fmt.Errorf("read %s: %w", id, err)
-	}
-	return nil
+	}, id)
 }
 
 // readStrict reads a blob whole and checks that it encodes to its ID

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"iter"
 
 	"github.com/walrusfs/walrusfs/encoding"
@@ -58,6 +59,7 @@ func Stream(ctx context.Context, r SpanReader, id encoding.BlobID, off, length, 
 		for range results {
 		}
 	}()
+	var handled uint64
 	for f := range results {
 		if f.err != nil {
 			return f.err
@@ -65,8 +67,15 @@ func Stream(ctx context.Context, r SpanReader, id encoding.BlobID, off, length, 
 		if err := fn(f.data); err != nil {
 			return err
 		}
+		handled += uint64(len(f.data))
 	}
-	return ctx.Err()
+	if handled == length {
+		return nil // whole, even if ctx ended just after
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("read %s: the stream ended at %d of %d bytes", id, handled, length)
 }
 
 // windows splits [off, off+length) into the reads that stream it. A span
