@@ -112,6 +112,9 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 				opts.Progress = nil // streamBlob counts the bytes written
 			}
 			cl := client.New(nw.Chain, opts)
+			if streaming {
+				return streamBlob(cmd, cl, id, output, bar)
+			}
 			var data []byte
 			switch {
 			case ids != nil && (ranged || part != nil):
@@ -119,7 +122,7 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 			case ids != nil:
 				read := cl.Read
 				if strict {
-					read = func(ctx context.Context, id encoding.BlobID) ([]byte, error) { return readStrict(ctx, cl, id) }
+					read = cl.ReadStrict
 				}
 				if data, err = read(ctx, id); err == nil {
 					data, err = crypt.Decrypt(data, ids)
@@ -133,10 +136,8 @@ only the slivers of the encrypted chunks that hold them are fetched.`,
 				data, err = cl.ReadRange(ctx, id, part[0], part[1])
 			case ranged:
 				data, err = cl.ReadRange(ctx, id, off, length)
-			case strict:
-				data, err = readStrict(ctx, cl, id)
-			default:
-				return streamBlob(cmd, cl, id, output, bar)
+			default: // strict: a whole plain blob is streamed otherwise
+				data, err = cl.ReadStrict(ctx, id)
 			}
 			bar.clear()
 			if err != nil {
@@ -180,28 +181,6 @@ func streamBlob(cmd *cobra.Command, cl *client.Client, id encoding.BlobID, outpu
 		bar.clear()
 		return err
 	}, id)
-}
-
-// readStrict reads a blob whole and checks that it encodes to its ID
-// (Walrus's strict consistency check): a blob its writer encoded wrongly
-// is refused even if every sliver read matches the metadata.
-func readStrict(ctx context.Context, cl *client.Client, id encoding.BlobID) ([]byte, error) {
-	p, err := cl.Params(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	data, err := cl.Read(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	enc, err := encoding.NewEncoderWith(p.NShards, encoding.EncoderOptions{LowMemory: true})
-	if err != nil {
-		return nil, err
-	}
-	if _, got, err := enc.ComputeMetadata(data); err != nil || got != id {
-		return nil, fmt.Errorf("%w: the blob read encodes to %s (%v), not to its ID", encoding.ErrInconsistentBlob, got, err)
-	}
-	return data, nil
 }
 
 // readIdentityFlags reads --identity files, asking a passphrase for a

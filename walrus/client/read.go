@@ -20,9 +20,30 @@ import (
 
 // Read returns the blob with the given ID.
 func (c *Client) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {
-	coms, enc, m, err := c.readSetup(ctx, id)
+	blob, _, err := c.read(ctx, id)
+	return blob, err
+}
+
+// ReadStrict is Read with Walrus's strict consistency check: the blob read
+// is encoded again and must give its ID (else ErrBlobIDMismatch), so that
+// a blob its writer encoded wrongly is refused even if every sliver read
+// matches the metadata.
+func (c *Client) ReadStrict(ctx context.Context, id encoding.BlobID) ([]byte, error) {
+	blob, enc, err := c.read(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if _, got, err := enc.ComputeMetadata(blob); err != nil || got != id {
+		return nil, fmt.Errorf("read %s: %w %s (%v): it was not encoded correctly when stored", id, ErrBlobIDMismatch, got, err)
+	}
+	return blob, nil
+}
+
+// read is Read, also returning the encoder it used.
+func (c *Client) read(ctx context.Context, id encoding.BlobID) ([]byte, *encoding.Encoder, error) {
+	coms, enc, m, err := c.readSetup(ctx, id)
+	if err != nil {
+		return nil, nil, err
 	}
 	p, _ := m.Params()
 	var slivers []*encoding.Sliver
@@ -32,14 +53,14 @@ func (c *Client) Read(ctx context.Context, id encoding.BlobID) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", id, err)
+		return nil, nil, fmt.Errorf("read %s: %w", id, err)
 	}
 	blob, err := enc.DecodeVerifiedSlivers(m, slivers)
 	releaseSlivers(slivers)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", id, err)
+		return nil, nil, fmt.Errorf("read %s: %w", id, err)
 	}
-	return blob, nil
+	return blob, enc, nil
 }
 
 // ReadRange returns length bytes of the blob from offset off, fetching only

@@ -24,8 +24,9 @@ type Reader interface {
 	Params(ctx context.Context, id encoding.BlobID) (encoding.Params, error)
 	// ReadRange reads length bytes from off, fetching only their slivers.
 	ReadRange(ctx context.Context, id encoding.BlobID, off, length uint64) ([]byte, error)
-	// Read reads a whole blob (strict_consistency_check only).
-	Read(ctx context.Context, id encoding.BlobID) ([]byte, error)
+	// ReadStrict reads a whole blob and checks that it encodes to its ID
+	// (strict_consistency_check), else client.ErrBlobIDMismatch.
+	ReadStrict(ctx context.Context, id encoding.BlobID) ([]byte, error)
 	// ReadColumns reads columns [first, end) of a blob's matrix, its
 	// systematic secondary slivers: a quilt's index or one of its patches.
 	ReadColumns(ctx context.Context, id encoding.BlobID, first, end int) ([]byte, error)

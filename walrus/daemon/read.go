@@ -13,6 +13,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/chain"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/walrus/client"
 )
 
 // getBlob serves GET /v1/blobs/{blob_id}: the blob, or the one range its
@@ -146,25 +147,15 @@ func (s *Server) sendStrict(w http.ResponseWriter, r *http.Request, id encoding.
 		sendHeader(w, status, h)
 		return
 	}
-	blob, err := s.cfg.Reader.Read(ctx, id)
-	if err != nil {
-		s.failRead(w, r, id, err)
-		return
-	}
-	com, err := s.cfg.Chain.Committee(ctx)
-	var enc *encoding.Encoder
-	if err == nil {
-		enc, err = s.encoder(com.NShards)
-	}
-	if err != nil {
-		s.log.Error("strict read: encoder", "blob", id, "err", err)
-		writeError(w, errInternal)
-		return
-	}
-	if _, got, err := enc.ComputeMetadata(blob); err != nil || got != id {
-		s.log.Error("strict read: the blob does not encode to its ID", "blob", id, "got", got, "err", err)
+	blob, err := s.cfg.Reader.ReadStrict(ctx, id)
+	if errors.Is(err, client.ErrBlobIDMismatch) {
+		s.log.Error("strict read: the blob does not encode to its ID", "blob", id, "err", err)
 		writeError(w, &apiError{code: http.StatusInternalServerError, reason: "INCONSISTENT_BLOB",
 			message: "the blob read does not encode to its ID: it was not encoded correctly when stored"})
+		return
+	}
+	if err != nil {
+		s.failRead(w, r, id, err)
 		return
 	}
 	h.Set("Content-Length", strconv.FormatUint(sp.n, 10))

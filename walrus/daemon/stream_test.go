@@ -44,7 +44,7 @@ func (m *memReader) ReadColumns(context.Context, encoding.BlobID, int, int) ([]b
 	return nil, errors.New("column reads are not expected")
 }
 
-func (m *memReader) Read(context.Context, encoding.BlobID) ([]byte, error) {
+func (m *memReader) ReadStrict(context.Context, encoding.BlobID) ([]byte, error) {
 	return nil, errors.New("whole reads are not expected")
 }
 
