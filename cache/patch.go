@@ -96,7 +96,7 @@ func (r *Reader) columnsFromWindows(ctx context.Context, c state.Chunk, p encodi
 			break // past the blob's end: zeros
 		}
 		part := row[:min(uint64(len(row)), blob.Size-off)]
-		clear(row)
+		clear(row[len(part):]) // a last row cut by the blob's end
 		if _, err := r.ReadAt(ctx, []state.Chunk{blob}, part, int64(off)); err != nil {
 			return nil, err
 		}
